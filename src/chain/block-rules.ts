@@ -1,0 +1,90 @@
+// Block body rules (no state): size, coinbase placement, duplicates, merkle root, then each
+// transfer's stateless checks with signatures last. And applying a block to an account view.
+import {
+  blockMerkleRoot, encodeBlock, txId, txSender, addressKey, RuleError, MAX_AMOUNT,
+  type Block, type ChainParams, type Tx,
+} from '../core/index.js';
+import { bytesEqual, toHex } from '../crypto/index.js';
+import { EMPTY_ACCOUNT, checkTransferAgainstAccount, checkTransferStateless, type Account } from './tx-rules.js';
+import { blockReward } from './pow.js';
+
+export function checkBlockBody(block: Block, params: Pick<ChainParams, 'maxBlockBytes'>, chainId: Uint8Array, encodedSize = encodeBlock(block).length): Uint8Array[] {
+  // Bounded size.
+  if (encodedSize > params.maxBlockBytes) throw new RuleError('block-too-large', `expected at most ${params.maxBlockBytes} bytes, got ${encodedSize}`);
+  // Exactly one coinbase, and it comes first.
+  const [first, ...rest] = block.txs;
+  if (!first || first.kind !== 'coinbase') throw new RuleError('bad-coinbase', 'first transaction must be the coinbase');
+  if (rest.some((t) => t.kind === 'coinbase')) throw new RuleError('bad-coinbase', 'only the first transaction may be a coinbase');
+  // The coinbase carries the block height (unique coinbase ids).
+  if (first.height !== block.header.height) throw new RuleError('bad-coinbase', `coinbase height ${first.height} != block height ${block.header.height}`);
+  // No transaction twice.
+  const ids = block.txs.map(txId);
+  const seen = new Set<string>();
+  for (const id of ids) {
+    const k = toHex(id);
+    if (seen.has(k)) throw new RuleError('duplicate-tx', `transaction ${k} appears twice`, { txId: k });
+    seen.add(k);
+  }
+  // The header commits to exactly these transactions.
+  if (!bytesEqual(blockMerkleRoot(block.txs), block.header.merkleRoot)) throw new RuleError('bad-merkle', 'merkle root does not match transactions');
+  // Each transfer on its own (signatures last: they are the expensive part).
+  for (const tx of rest) if (tx.kind === 'transfer') checkTransferStateless(tx, chainId);
+  return ids;
+}
+
+/** Addresses whose accounts applying this block reads or writes. */
+export function touchedAddresses(block: Block): string[] {
+  const s = new Set<string>();
+  for (const tx of block.txs) {
+    s.add(addressKey(tx.to));
+    if (tx.kind === 'transfer') s.add(addressKey(txSender(tx)));
+  }
+  return [...s];
+}
+
+export interface BlockStateChange {
+  /** New values of every touched account (address hex -> account). */
+  after: Map<string, Account>;
+  /** Prior values of the same accounts: the undo record. */
+  before: Map<string, Account>;
+  fees: bigint;
+}
+
+/**
+ * Applies a body-checked block to accounts read through `get` (which must know every touched
+ * address). Pure: returns the changes and the undo record; writes nothing.
+ */
+export function applyBlockToState(block: Block, get: (addressHex: string) => Account, params: Pick<ChainParams, 'blockReward' | 'halvingInterval'>): BlockStateChange {
+  const after = new Map<string, Account>();
+  const before = new Map<string, Account>();
+  const read = (k: string): Account => {
+    const cur = after.get(k);
+    if (cur) return cur;
+    const prior = get(k) ?? EMPTY_ACCOUNT;
+    before.set(k, prior);
+    return prior;
+  };
+  let fees = 0n;
+  for (const tx of block.txs.slice(1) as Tx[]) {
+    if (tx.kind !== 'transfer') continue;
+    const fromKey = addressKey(txSender(tx));
+    const sender = read(fromKey);
+    checkTransferAgainstAccount(tx, sender);
+    after.set(fromKey, { balance: sender.balance - tx.amount - tx.fee, nonce: sender.nonce + 1n });
+    const toKey = addressKey(tx.to);
+    const recipient = read(toKey);
+    if (recipient.balance + tx.amount > MAX_AMOUNT) throw new RuleError('balance-overflow', `recipient balance would exceed 2^64-1`);
+    after.set(toKey, { balance: recipient.balance + tx.amount, nonce: recipient.nonce });
+    fees += tx.fee;
+  }
+  const coinbase = block.txs[0];
+  if (!coinbase || coinbase.kind !== 'coinbase') throw new RuleError('bad-coinbase', 'first transaction must be the coinbase');
+  // The miner takes exactly the subsidy plus the fees: no more (inflation), no less (keeps supply exact).
+  const due = blockReward(block.header.height, params) + fees;
+  if (coinbase.amount !== due) throw new RuleError('bad-coinbase-amount', `coinbase pays ${coinbase.amount}, expected reward + fees = ${due}`);
+  const minerKey = addressKey(coinbase.to);
+  const miner = read(minerKey);
+  if (miner.balance + coinbase.amount > MAX_AMOUNT) throw new RuleError('balance-overflow', 'miner balance would exceed 2^64-1');
+  after.set(minerKey, { balance: miner.balance + coinbase.amount, nonce: miner.nonce });
+  return { after, before, fees };
+}

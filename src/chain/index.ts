@@ -1,0 +1,5 @@
+// chain/: consensus rules (pure functions) and the Chain (fork choice, reorgs, orphans) on the store.
+export { checkProofOfWork, hasValidWork, blockReward, retargetWindow, retargetTarget, medianTimePast, MEDIAN_TIME_SPAN, workForTarget } from './pow.js';
+export { checkHeader, type ParentContext } from './header-rules.js';
+export { checkTransferStateless, checkTransferAgainstAccount, EMPTY_ACCOUNT, type Account } from './tx-rules.js';
+export { checkBlockBody, touchedAddresses, applyBlockToState, type BlockStateChange } from './block-rules.js';

@@ -1,0 +1,142 @@
+// Byte writer/reader for the one canonical encoding: fixed field order, big-endian fixed-width
+// integers, length-prefixed variable bytes. The reader never reads past its end: it throws DecodeError.
+import { DecodeError } from './errors.js';
+
+export class ByteWriter {
+  private buf: Uint8Array;
+  private view: DataView;
+  private pos = 0;
+
+  constructor(initial = 256) {
+    this.buf = new Uint8Array(initial);
+    this.view = new DataView(this.buf.buffer);
+  }
+
+  private ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.pos + n) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.pos));
+    this.buf = next;
+    this.view = new DataView(next.buffer);
+  }
+
+  u8(v: number): this {
+    this.ensure(1);
+    this.view.setUint8(this.pos, v);
+    this.pos += 1;
+    return this;
+  }
+  u16(v: number): this {
+    this.ensure(2);
+    this.view.setUint16(this.pos, v);
+    this.pos += 2;
+    return this;
+  }
+  u32(v: number): this {
+    this.ensure(4);
+    this.view.setUint32(this.pos, v);
+    this.pos += 4;
+    return this;
+  }
+  u64(v: bigint): this {
+    this.ensure(8);
+    this.view.setBigUint64(this.pos, v);
+    this.pos += 8;
+    return this;
+  }
+  /** Fixed-width bytes: the length is part of the schema, so none is written. */
+  fixed(bytes: Uint8Array, len: number): this {
+    if (bytes.length !== len) throw new RangeError(`expected ${len} bytes, got ${bytes.length}`);
+    this.ensure(len);
+    this.buf.set(bytes, this.pos);
+    this.pos += len;
+    return this;
+  }
+  /** u16 length prefix. */
+  varBytes16(bytes: Uint8Array): this {
+    this.u16(bytes.length);
+    this.ensure(bytes.length);
+    this.buf.set(bytes, this.pos);
+    this.pos += bytes.length;
+    return this;
+  }
+  /** u32 length prefix. */
+  varBytes32(bytes: Uint8Array): this {
+    this.u32(bytes.length);
+    this.ensure(bytes.length);
+    this.buf.set(bytes, this.pos);
+    this.pos += bytes.length;
+    return this;
+  }
+  finish(): Uint8Array {
+    return this.buf.slice(0, this.pos);
+  }
+}
+
+export class ByteReader {
+  private readonly view: DataView;
+  private pos = 0;
+
+  constructor(private readonly bytes: Uint8Array, private readonly what = 'value') {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  get offset(): number {
+    return this.pos;
+  }
+  get remaining(): number {
+    return this.bytes.length - this.pos;
+  }
+
+  private need(n: number): void {
+    if (this.pos + n > this.bytes.length) {
+      throw new DecodeError('truncated', `${this.what}: expected ${n} more bytes at offset ${this.pos}, got ${this.bytes.length - this.pos}`);
+    }
+  }
+  u8(): number {
+    this.need(1);
+    return this.view.getUint8(this.pos++);
+  }
+  u16(): number {
+    this.need(2);
+    const v = this.view.getUint16(this.pos);
+    this.pos += 2;
+    return v;
+  }
+  u32(): number {
+    this.need(4);
+    const v = this.view.getUint32(this.pos);
+    this.pos += 4;
+    return v;
+  }
+  u64(): bigint {
+    this.need(8);
+    const v = this.view.getBigUint64(this.pos);
+    this.pos += 8;
+    return v;
+  }
+  fixed(len: number): Uint8Array {
+    this.need(len);
+    const out = this.bytes.slice(this.pos, this.pos + len);
+    this.pos += len;
+    return out;
+  }
+  varBytes16(max: number): Uint8Array {
+    const len = this.u16();
+    if (len > max) throw new DecodeError('oversize', `${this.what}: expected at most ${max} bytes, got ${len}`);
+    return this.fixed(len);
+  }
+  varBytes32(max: number): Uint8Array {
+    const len = this.u32();
+    if (len > max) throw new DecodeError('oversize', `${this.what}: expected at most ${max} bytes, got ${len}`);
+    return this.fixed(len);
+  }
+  /** Canonical encodings have exactly one byte form: leftovers are an error, not ignored. */
+  end(): void {
+    if (this.pos !== this.bytes.length) {
+      throw new DecodeError('trailing-bytes', `${this.what}: ${this.bytes.length - this.pos} trailing bytes after offset ${this.pos}`);
+    }
+  }
+}

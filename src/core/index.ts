@@ -1,0 +1,15 @@
+// core/: canonical codec and types: tx, header, block, address, amount, genesis. No I/O.
+export { KadchainError, DecodeError, RuleError, isCodedError, type DecodeReason, type RuleReason, type Reason } from './errors.js';
+export { ByteReader, ByteWriter } from './codec.js';
+export { UNITS_PER_COIN, MAX_AMOUNT, parseCoins, formatCoins, parseUnits } from './amount.js';
+export { ADDRESS_BYTES, ADDRESS_HRP, addressFromPublicKey, encodeAddress, parseAddress, addressKey } from './address.js';
+export {
+  TX_VERSION, MAX_TX_BYTES, TRANSFER_BYTES, MAX_COINBASE_EXTRA, encodeTx, decodeTx, txId, txIdHex, txSize, txSender, txSigningBytes, signTransfer,
+  txToJson, transferFromJson, type Tx, type TransferTx, type CoinbaseTx, type TxJson, type TransferTxJson, type CoinbaseTxJson,
+} from './tx.js';
+export {
+  HEADER_VERSION, HEADER_BYTES, NONCE_OFFSET, encodeHeader, decodeHeader, readHeader, headerId, headerIdHex, targetToBigInt, bigIntToTarget, workForTarget,
+  type BlockHeader,
+} from './header.js';
+export { MAX_BLOCK_BYTES_HARD, encodeBlock, decodeBlock, blockId, blockIdHex, merkleRoot, blockMerkleRoot, type Block } from './block.js';
+export { GenesisFileSchema, parseGenesis, buildGenesis, genesisFromJson, encodeParams, paramsToJson, type GenesisFile, type ChainParams, type Genesis, type AllocEntry } from './genesis.js';

@@ -1,0 +1,172 @@
+// Transactions (account model): the canonical binary form, ids, signing bytes, and the JSON form
+// used by the API. Two kinds share one envelope: a signed transfer, and the block's coinbase.
+import { sha256d, signMessage, toHex, fromHex } from '../crypto/index.js';
+import { ByteReader, ByteWriter } from './codec.js';
+import { DecodeError } from './errors.js';
+import { ADDRESS_BYTES, addressFromPublicKey, encodeAddress, parseAddress } from './address.js';
+import { parseUnits } from './amount.js';
+
+export const TX_VERSION = 1;
+export const TX_KIND_TRANSFER = 0;
+export const TX_KIND_COINBASE = 1;
+/** Coinbase free-form bytes (miner tag); bounded so a coinbase cannot bloat a block. */
+export const MAX_COINBASE_EXTRA = 64;
+export const TRANSFER_BYTES = 1 + 1 + 32 + 32 + ADDRESS_BYTES + 8 + 8 + 8 + 64;
+/** Policy and consensus ceiling for any encoded tx (DESIGN: max tx 16 KiB). */
+export const MAX_TX_BYTES = 16 * 1024;
+
+export interface TransferTx {
+  kind: 'transfer';
+  /** Genesis block id: a signature is valid on one chain only. */
+  chainId: Uint8Array;
+  from: Uint8Array; // 32-byte Ed25519 public key
+  to: Uint8Array; // 20-byte address
+  amount: bigint;
+  fee: bigint;
+  nonce: bigint;
+  signature: Uint8Array; // 64 bytes
+}
+
+export interface CoinbaseTx {
+  kind: 'coinbase';
+  /** The block height: makes every coinbase id unique (BIP34's lesson). */
+  height: number;
+  to: Uint8Array;
+  amount: bigint;
+  /** Rolled by the miner when the header nonce space is exhausted. */
+  extraNonce: bigint;
+  extraData: Uint8Array;
+}
+
+export type Tx = TransferTx | CoinbaseTx;
+
+function writeTransferBody(w: ByteWriter, tx: Omit<TransferTx, 'signature' | 'kind'>): void {
+  w.u8(TX_VERSION).u8(TX_KIND_TRANSFER).fixed(tx.chainId, 32).fixed(tx.from, 32).fixed(tx.to, ADDRESS_BYTES).u64(tx.amount).u64(tx.fee).u64(tx.nonce);
+}
+
+/** What a transfer's signature covers: every field but the signature, chain id included. */
+export function txSigningBytes(tx: Omit<TransferTx, 'signature' | 'kind'>): Uint8Array {
+  const w = new ByteWriter(TRANSFER_BYTES);
+  writeTransferBody(w, tx);
+  return w.finish();
+}
+
+export function encodeTx(tx: Tx): Uint8Array {
+  const w = new ByteWriter(tx.kind === 'transfer' ? TRANSFER_BYTES : 128);
+  if (tx.kind === 'transfer') {
+    writeTransferBody(w, tx);
+    w.fixed(tx.signature, 64);
+  } else {
+    if (tx.extraData.length > MAX_COINBASE_EXTRA) throw new RangeError(`expected coinbase extraData <= ${MAX_COINBASE_EXTRA} bytes, got ${tx.extraData.length}`);
+    w.u8(TX_VERSION).u8(TX_KIND_COINBASE).u32(tx.height).fixed(tx.to, ADDRESS_BYTES).u64(tx.amount).u64(tx.extraNonce).varBytes16(tx.extraData);
+  }
+  return w.finish();
+}
+
+function readTx(r: ByteReader): Tx {
+  const version = r.u8();
+  if (version !== TX_VERSION) throw new DecodeError('unknown-version', `tx: expected version ${TX_VERSION}, got ${version}`);
+  const kind = r.u8();
+  if (kind === TX_KIND_TRANSFER) {
+    return {
+      kind: 'transfer',
+      chainId: r.fixed(32),
+      from: r.fixed(32),
+      to: r.fixed(ADDRESS_BYTES),
+      amount: r.u64(),
+      fee: r.u64(),
+      nonce: r.u64(),
+      signature: r.fixed(64),
+    };
+  }
+  if (kind === TX_KIND_COINBASE) {
+    return { kind: 'coinbase', height: r.u32(), to: r.fixed(ADDRESS_BYTES), amount: r.u64(), extraNonce: r.u64(), extraData: r.varBytes16(MAX_COINBASE_EXTRA) };
+  }
+  throw new DecodeError('bad-kind', `tx: expected kind 0 or 1, got ${kind}`);
+}
+
+export function decodeTx(bytes: Uint8Array): Tx {
+  if (bytes.length > MAX_TX_BYTES) throw new DecodeError('oversize', `tx: expected at most ${MAX_TX_BYTES} bytes, got ${bytes.length}`);
+  const r = new ByteReader(bytes, 'tx');
+  const tx = readTx(r);
+  r.end();
+  return tx;
+}
+
+export function txId(tx: Tx): Uint8Array {
+  return sha256d(encodeTx(tx));
+}
+
+export function txIdHex(tx: Tx): string {
+  return toHex(txId(tx));
+}
+
+export function txSize(tx: Tx): number {
+  return tx.kind === 'transfer' ? TRANSFER_BYTES : 1 + 1 + 4 + ADDRESS_BYTES + 8 + 8 + 2 + tx.extraData.length;
+}
+
+/** Sender address of a transfer. */
+export function txSender(tx: TransferTx): Uint8Array {
+  return addressFromPublicKey(tx.from);
+}
+
+export function signTransfer(fields: Omit<TransferTx, 'signature' | 'kind'>, secretKey: Uint8Array): TransferTx {
+  const signature = signMessage(txSigningBytes(fields), secretKey);
+  return { kind: 'transfer', ...fields, signature };
+}
+
+// ---- JSON form (API and files only; never hashed) ----
+
+export interface TransferTxJson {
+  kind: 'transfer';
+  chainId: string;
+  from: string;
+  to: string;
+  amount: string;
+  fee: string;
+  nonce: string;
+  signature: string;
+}
+export interface CoinbaseTxJson {
+  kind: 'coinbase';
+  height: number;
+  to: string;
+  amount: string;
+  extraNonce: string;
+  extraData: string;
+}
+export type TxJson = TransferTxJson | CoinbaseTxJson;
+
+export function txToJson(tx: Tx): TxJson {
+  if (tx.kind === 'transfer') {
+    return { kind: 'transfer', chainId: toHex(tx.chainId), from: toHex(tx.from), to: encodeAddress(tx.to), amount: tx.amount.toString(), fee: tx.fee.toString(), nonce: tx.nonce.toString(), signature: toHex(tx.signature) };
+  }
+  return { kind: 'coinbase', height: tx.height, to: encodeAddress(tx.to), amount: tx.amount.toString(), extraNonce: tx.extraNonce.toString(), extraData: toHex(tx.extraData) };
+}
+
+function hexField(obj: Record<string, unknown>, name: string, bytes: number): Uint8Array {
+  const v = obj[name];
+  try {
+    return fromHex(v as string, bytes);
+  } catch {
+    throw new DecodeError('malformed', `tx.${name}: expected ${bytes} bytes of hex, got ${JSON.stringify(v)?.slice(0, 80)}`);
+  }
+}
+
+/** Parse a signed transfer from API JSON; strict: unknown kinds and wrong types are refused. */
+export function transferFromJson(input: unknown): TransferTx {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new DecodeError('malformed', 'tx: expected a JSON object');
+  const o = input as Record<string, unknown>;
+  if (o.kind !== undefined && o.kind !== 'transfer') throw new DecodeError('bad-kind', `tx.kind: expected "transfer", got ${JSON.stringify(o.kind)}`);
+  const nonceText = typeof o.nonce === 'number' && Number.isSafeInteger(o.nonce) ? String(o.nonce) : o.nonce;
+  return {
+    kind: 'transfer',
+    chainId: hexField(o, 'chainId', 32),
+    from: hexField(o, 'from', 32),
+    to: parseAddress(o.to),
+    amount: parseUnits(o.amount),
+    fee: parseUnits(o.fee),
+    nonce: parseUnits(nonceText),
+    signature: hexField(o, 'signature', 64),
+  };
+}
