@@ -9,6 +9,9 @@ import { EMPTY_ACCOUNT, checkTransferAgainstAccount, checkTransferStateless, typ
 import { blockReward } from './pow.js';
 
 export function checkBlockBody(block: Block, params: Pick<ChainParams, 'maxBlockBytes'>, chainId: Uint8Array, encodedSize = encodeBlock(block).length): Uint8Array[] {
+  // The header commits to exactly these transactions. First, so every later failure is a fault of
+  // the block itself and not of a body swapped under an honest header.
+  if (!bytesEqual(blockMerkleRoot(block.txs), block.header.merkleRoot)) throw new RuleError('bad-merkle', 'merkle root does not match transactions');
   // Bounded size.
   if (encodedSize > params.maxBlockBytes) throw new RuleError('block-too-large', `expected at most ${params.maxBlockBytes} bytes, got ${encodedSize}`);
   // Exactly one coinbase, and it comes first.
@@ -25,8 +28,6 @@ export function checkBlockBody(block: Block, params: Pick<ChainParams, 'maxBlock
     if (seen.has(k)) throw new RuleError('duplicate-tx', `transaction ${k} appears twice`, { txId: k });
     seen.add(k);
   }
-  // The header commits to exactly these transactions.
-  if (!bytesEqual(blockMerkleRoot(block.txs), block.header.merkleRoot)) throw new RuleError('bad-merkle', 'merkle root does not match transactions');
   // Each transfer on its own (signatures last: they are the expensive part).
   for (const tx of rest) if (tx.kind === 'transfer') checkTransferStateless(tx, chainId);
   return ids;

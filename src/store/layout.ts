@@ -1,0 +1,35 @@
+// Every LevelDB key of a data dir, in one table (bcoin's layout.js). Keys and values are raw bytes;
+// heights are big-endian u32 so `main` iterates in height order.
+//
+//   sublevel  key                      value
+//   --------  -----------------------  ---------------------------------------------------------
+//   meta      "schema"                 u32 schema version
+//   meta      "genesis"                genesis block id (32)
+//   meta      "tip"                    id of the connected tip (32)
+//   blocks    block id (32)            canonical block bytes
+//   index     block id (32)            IndexRecord: height, parent, timestamp, target, cumulative work, status
+//   main      height (u32 BE)          block id on the main chain
+//   accounts  address (20)             AccountRecord: balance u64, nonce u64 (absent = empty)
+//   undo      block id (32)            UndoRecord: prior AccountRecord of every touched address
+//   txs       tx id (32)               TxLocation: block id + position (main chain only)
+//   peers     node id (32)             opaque Kademlia peer record (kad's codec)
+//   bans      address string (utf8)    ban expiry, u64 ms
+export const SCHEMA_VERSION = 1;
+
+export const SUBLEVELS = ['meta', 'blocks', 'index', 'main', 'accounts', 'undo', 'txs', 'peers', 'bans'] as const;
+export type SublevelName = (typeof SUBLEVELS)[number];
+
+const enc = new TextEncoder();
+export const META_SCHEMA = enc.encode('schema');
+export const META_GENESIS = enc.encode('genesis');
+export const META_TIP = enc.encode('tip');
+
+export function heightKey(height: number): Uint8Array {
+  const k = new Uint8Array(4);
+  new DataView(k.buffer).setUint32(0, height);
+  return k;
+}
+
+export function heightFromKey(key: Uint8Array): number {
+  return new DataView(key.buffer, key.byteOffset, key.byteLength).getUint32(0);
+}

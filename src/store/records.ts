@@ -1,0 +1,85 @@
+// Disk records (one codec each): block index entries, accounts, undo data, tx locations.
+import { ByteReader, ByteWriter, ADDRESS_BYTES } from '../core/index.js';
+import { bigIntToBytes, bytesToBigInt } from '../crypto/index.js';
+
+export const enum BlockStatus {
+  /** Body checked and stored; state validity known only once connected. */
+  Stored = 0,
+  /** Failed a rule: never connect it or anything built on it. */
+  Invalid = 1,
+}
+
+export interface IndexRecord {
+  height: number;
+  parent: Uint8Array;
+  timestamp: number;
+  target: Uint8Array;
+  /** Cumulative work from genesis up to and including this block. */
+  work: bigint;
+  status: BlockStatus;
+  /** Encoded size in bytes. */
+  size: number;
+}
+
+export function encodeIndexRecord(r: IndexRecord): Uint8Array {
+  return new ByteWriter(120).u32(r.height).fixed(r.parent, 32).u64(BigInt(r.timestamp)).fixed(r.target, 32).fixed(bigIntToBytes(r.work, 32), 32).u8(r.status).u32(r.size).finish();
+}
+
+export function decodeIndexRecord(b: Uint8Array): IndexRecord {
+  const r = new ByteReader(b, 'index record');
+  const rec: IndexRecord = { height: r.u32(), parent: r.fixed(32), timestamp: Number(r.u64()), target: r.fixed(32), work: bytesToBigInt(r.fixed(32)), status: r.u8() as BlockStatus, size: r.u32() };
+  r.end();
+  return rec;
+}
+
+export interface AccountRecord {
+  balance: bigint;
+  nonce: bigint;
+}
+
+export function encodeAccount(a: AccountRecord): Uint8Array {
+  return new ByteWriter(16).u64(a.balance).u64(a.nonce).finish();
+}
+
+export function decodeAccount(b: Uint8Array): AccountRecord {
+  const r = new ByteReader(b, 'account');
+  const a = { balance: r.u64(), nonce: r.u64() };
+  r.end();
+  return a;
+}
+
+export interface UndoEntry {
+  address: Uint8Array;
+  prior: AccountRecord;
+}
+
+export function encodeUndo(entries: UndoEntry[]): Uint8Array {
+  const w = new ByteWriter(4 + entries.length * 36).u32(entries.length);
+  for (const e of entries) w.fixed(e.address, ADDRESS_BYTES).u64(e.prior.balance).u64(e.prior.nonce);
+  return w.finish();
+}
+
+export function decodeUndo(b: Uint8Array): UndoEntry[] {
+  const r = new ByteReader(b, 'undo');
+  const n = r.u32();
+  const out: UndoEntry[] = [];
+  for (let i = 0; i < n; i++) out.push({ address: r.fixed(ADDRESS_BYTES), prior: { balance: r.u64(), nonce: r.u64() } });
+  r.end();
+  return out;
+}
+
+export interface TxLocation {
+  blockId: Uint8Array;
+  index: number;
+}
+
+export function encodeTxLocation(l: TxLocation): Uint8Array {
+  return new ByteWriter(36).fixed(l.blockId, 32).u32(l.index).finish();
+}
+
+export function decodeTxLocation(b: Uint8Array): TxLocation {
+  const r = new ByteReader(b, 'tx location');
+  const l = { blockId: r.fixed(32), index: r.u32() };
+  r.end();
+  return l;
+}

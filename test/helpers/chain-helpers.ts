@@ -1,0 +1,85 @@
+// Helpers for tests that drive a real Chain on a real LevelDB in a temp dir.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Chain, blockReward, type IndexEntry } from '../../src/chain/index.js';
+import { addressKey, txSender, type Block, type Genesis, type TransferTx } from '../../src/core/index.js';
+import { toHex } from '../../src/crypto/index.js';
+import { buildBlock, testGenesis } from './fixtures.js';
+
+export function tempDir(label = 'kadchain-test-'): { path: string; cleanup: () => void } {
+  const path = mkdtempSync(join(tmpdir(), label));
+  return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+export async function openTestChain(genesis: Genesis = testGenesis(), dir = tempDir()): Promise<{ chain: Chain; dir: ReturnType<typeof tempDir>; close: () => Promise<void> }> {
+  const chain = await Chain.open({ dataDir: dir.path, genesis });
+  return { chain, dir, close: async () => { await chain.close(); dir.cleanup(); } };
+}
+
+/** Builds (and mines) a child of `parent` that the chain will accept (constant-target test params). */
+export async function childOf(chain: Chain, parent: IndexEntry | { id: Uint8Array; height: number; timestamp: number }, txs: TransferTx[] = [], tag = 0n): Promise<Block> {
+  const ctx = chain.params;
+  return buildBlock({ parent: { id: parent.id, height: parent.height, timestamp: parent.timestamp }, target: ctx.initialTarget, params: ctx, txs, extraNonce: tag });
+}
+
+export async function tipEntry(chain: Chain): Promise<IndexEntry> {
+  return (await chain.entry(chain.tip.id))!;
+}
+
+/** Extends the main chain by n blocks; returns the blocks. */
+export async function extend(chain: Chain, n: number, tag = 0n): Promise<Block[]> {
+  const out: Block[] = [];
+  for (let i = 0; i < n; i++) {
+    const b = await childOf(chain, await tipEntry(chain), [], tag);
+    const r = await chain.submitBlock(b);
+    if (r.status !== 'connected') throw new Error(`expected connected, got ${r.status} ${r.reason ?? ''}`);
+    out.push(b);
+  }
+  return out;
+}
+
+/** Every key and value of every sublevel, as hex, for "store untouched" comparisons. */
+export async function snapshotStore(chain: Chain): Promise<string[]> {
+  const out: string[] = [];
+  for await (const [k, v] of chain.store.db.iterator()) out.push(toHex(k as Uint8Array) + '=' + toHex(v as Uint8Array));
+  return out;
+}
+
+export interface InvariantReport {
+  height: number;
+  supply: bigint;
+  expectedSupply: bigint;
+}
+
+/** The store invariants after any crash: contiguous main chain, supply and nonces. */
+export async function checkInvariants(chain: Chain, genesis: Genesis): Promise<InvariantReport> {
+  const tip = chain.tip;
+  const nonces = new Map<string, bigint>();
+  let prev: Uint8Array | undefined;
+  let expectedSupply = genesis.params.alloc.reduce((s, a) => s + a.amount, 0n);
+  for (let h = 0; h <= tip.height; h++) {
+    const got = await chain.getBlock(h);
+    if (!got) throw new Error(`main chain has a gap at height ${h}`);
+    if (!got.main) throw new Error(`height ${h} is not main`);
+    if (prev && toHex(got.block.header.prevHash) !== toHex(prev)) throw new Error(`main[${h}] does not link to main[${h - 1}]`);
+    prev = got.entry.id;
+    if (h > 0) expectedSupply += blockReward(h, genesis.params);
+    for (const tx of got.block.txs) if (tx.kind === 'transfer') {
+      const k = addressKey(txSender(tx));
+      nonces.set(k, (nonces.get(k) ?? 0n) + 1n);
+    }
+  }
+  if (toHex(prev!) !== tip.idHex) throw new Error('tip is not the top of main');
+  if (await chain.store.getMainId(tip.height + 1)) throw new Error('main has entries above the tip');
+  let supply = 0n;
+  for await (const [addr, acct] of chain.store.accounts()) {
+    supply += acct.balance;
+    const n = nonces.get(toHex(addr)) ?? 0n;
+    if (acct.nonce !== n) throw new Error(`nonce of ${toHex(addr)} is ${acct.nonce}, main chain has ${n} txs`);
+    nonces.delete(toHex(addr));
+  }
+  if (nonces.size) throw new Error('a sender with main-chain txs has no account');
+  if (supply !== expectedSupply) throw new Error(`supply ${supply} != alloc + rewards ${expectedSupply}`);
+  return { height: tip.height, supply, expectedSupply };
+}
