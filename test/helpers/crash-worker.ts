@@ -1,0 +1,34 @@
+// Child process for the crash test: connects blocks and forces reorgs in an endless loop until it
+// is killed with SIGKILL. argv: dataDir seed.
+import { Chain } from '../../src/chain/index.js';
+import { testGenesis, transfer, testAddress, prng } from './fixtures.js';
+import { childOf, tipEntry } from './chain-helpers.js';
+import { addressFromPublicKey, type TransferTx } from '../../src/core/index.js';
+import { testKey } from './fixtures.js';
+
+const g = testGenesis({ alloc: [{ address: addressFromPublicKey(testKey('alice').publicKey), amount: 1_000_000_000n }] });
+const chain = await Chain.open({ dataDir: process.argv[2]!, genesis: g });
+const rnd = prng(Number(process.argv[3] ?? 1));
+process.stdout.write('ready\n');
+let tag = BigInt(Math.floor(rnd() * 1e9));
+for (;;) {
+  if (rnd() < 0.6 || chain.tip.height < 3) {
+    const txs: TransferTx[] = [];
+    const alice = await chain.getAccount(testAddress('alice'));
+    const n = Math.floor(rnd() * 3);
+    for (let i = 0; i < n; i++) txs.push(transfer('alice', testAddress(rnd() < 0.5 ? 'bob' : 'carol'), 1000n + BigInt(i), alice.nonce + BigInt(i), g.id, 10n));
+    const bob = await chain.getAccount(testAddress('bob'));
+    if (bob.balance > 100n) txs.push(transfer('bob', testAddress('alice'), 50n, bob.nonce, g.id, 1n));
+    await chain.submitBlock(await childOf(chain, await tipEntry(chain), txs, tag++));
+  } else {
+    // A branch k+1 long from k below the tip: a reorg of depth k.
+    const k = 1 + Math.floor(rnd() * Math.min(5, chain.tip.height - 1));
+    let parent = (await chain.getBlock(chain.tip.height - k))!.entry;
+    tag++;
+    for (let i = 0; i <= k; i++) {
+      const b = await childOf(chain, parent, [], tag);
+      await chain.submitBlock(b);
+      parent = (await chain.entry((await import('../../src/core/index.js')).blockId(b)))!;
+    }
+  }
+}
