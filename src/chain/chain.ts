@@ -103,7 +103,7 @@ export class Chain extends EventEmitter<ChainEvents> {
     this.log = (opts.logger ?? silentLogger).child({ module: 'chain' });
     this.now = opts.now ?? Date.now;
     this.orphans = new OrphanPool(opts.orphanLimits ?? DEFAULT_ORPHAN_LIMITS);
-    this.cacheSize = opts.indexCacheSize ?? 20_000;
+    this.cacheSize = opts.indexCacheSize ?? 8192;
   }
 
   static async open(opts: ChainOptions): Promise<Chain> {

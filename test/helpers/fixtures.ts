@@ -7,8 +7,11 @@ import { keyPairFromSecret, sha256, bytesToBigInt, type KeyPair } from '../../sr
 import { blockReward } from '../../src/chain/index.js';
 
 /** Deterministic key from a label: tests never depend on real randomness. */
+const keyCache = new Map<string, KeyPair>();
 export function testKey(label: string): KeyPair {
-  return keyPairFromSecret(sha256(new TextEncoder().encode('kadchain-test-key:' + label)));
+  let k = keyCache.get(label);
+  if (!k) keyCache.set(label, (k = keyPairFromSecret(sha256(new TextEncoder().encode('kadchain-test-key:' + label)))));
+  return k;
 }
 
 export function testAddress(label: string): Uint8Array {

@@ -1,0 +1,2 @@
+import { benchStore } from './store.js';
+console.log(JSON.stringify(await benchStore(), null, 2));
