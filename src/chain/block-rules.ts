@@ -8,7 +8,8 @@ import { bytesEqual, toHex } from '../crypto/index.js';
 import { EMPTY_ACCOUNT, checkTransferAgainstAccount, checkTransferStateless, type Account } from './tx-rules.js';
 import { blockReward } from './pow.js';
 
-export function checkBlockBody(block: Block, params: Pick<ChainParams, 'maxBlockBytes'>, chainId: Uint8Array, encodedSize = encodeBlock(block).length): Uint8Array[] {
+/** `signaturesChecked`: the caller already verified every transfer signature (in parallel). */
+export function checkBlockBody(block: Block, params: Pick<ChainParams, 'maxBlockBytes'>, chainId: Uint8Array, encodedSize = encodeBlock(block).length, signaturesChecked = false): Uint8Array[] {
   // The header commits to exactly these transactions. First, so every later failure is a fault of
   // the block itself and not of a body swapped under an honest header.
   if (!bytesEqual(blockMerkleRoot(block.txs), block.header.merkleRoot)) throw new RuleError('bad-merkle', 'merkle root does not match transactions');
@@ -29,7 +30,7 @@ export function checkBlockBody(block: Block, params: Pick<ChainParams, 'maxBlock
     seen.add(k);
   }
   // Each transfer on its own (signatures last: they are the expensive part).
-  for (const tx of rest) if (tx.kind === 'transfer') checkTransferStateless(tx, chainId);
+  for (const tx of rest) if (tx.kind === 'transfer') checkTransferStateless(tx, chainId, signaturesChecked);
   return ids;
 }
 

@@ -3,7 +3,7 @@
 // status and a reason, and the network edge decides what that costs the sender.
 import { EventEmitter } from 'node:events';
 import {
-  blockId, encodeBlock, decodeBlock, txId, targetToBigInt, workForTarget, parseAddress, RuleError, isCodedError,
+  blockId, encodeBlock, decodeBlock, txId, txSigningBytes, targetToBigInt, workForTarget, parseAddress, RuleError, isCodedError,
   type Block, type Genesis, type Tx, type TransferTx, type BlockHeader,
 } from '../core/index.js';
 import { toHex, fromHex, bytesEqual } from '../crypto/index.js';
@@ -13,6 +13,7 @@ import { checkHeader, type ParentContext } from './header-rules.js';
 import { checkBlockBody, applyBlockToState, touchedAddresses } from './block-rules.js';
 import { checkProofOfWork, retargetWindow, retargetTarget, medianTimePast, MEDIAN_TIME_SPAN } from './pow.js';
 import { OrphanPool, DEFAULT_ORPHAN_LIMITS, type OrphanLimits } from './orphans.js';
+import { SignatureVerifier } from './sig-verifier.js';
 import type { Account } from './tx-rules.js';
 
 export type SubmitStatus = 'connected' | 'side' | 'orphan' | 'duplicate' | 'invalid';
@@ -78,6 +79,8 @@ export interface ChainOptions {
   orphanLimits?: OrphanLimits;
   /** Index entries kept in memory (LRU); memory stays flat however long the chain grows. */
   indexCacheSize?: number;
+  /** Verify block signatures on worker threads too (default true). */
+  parallelVerify?: boolean;
 }
 
 const MAX_LOCATOR = 101;
@@ -95,6 +98,7 @@ export class Chain extends EventEmitter<ChainEvents> {
   private readonly rejected = new Map<string, string>();
   private queue: Promise<unknown> = Promise.resolve();
   private tipEntry!: IndexEntry;
+  private readonly verifier: SignatureVerifier | undefined;
 
   private constructor(readonly store: ChainStore, opts: ChainOptions) {
     super();
@@ -104,6 +108,8 @@ export class Chain extends EventEmitter<ChainEvents> {
     this.now = opts.now ?? Date.now;
     this.orphans = new OrphanPool(opts.orphanLimits ?? DEFAULT_ORPHAN_LIMITS);
     this.cacheSize = opts.indexCacheSize ?? 8192;
+    this.verifier = opts.parallelVerify === false ? undefined : new SignatureVerifier();
+    this.verifier?.start();
   }
 
   static async open(opts: ChainOptions): Promise<Chain> {
@@ -127,6 +133,7 @@ export class Chain extends EventEmitter<ChainEvents> {
       if (!tip) throw new Error(`data dir ${opts.dataDir}: tip ${toHex(tipId)} has no index entry`);
       chain.tipEntry = tip;
     } catch (e) {
+      await chain.verifier?.stop();
       await store.close();
       throw e;
     }
@@ -136,6 +143,7 @@ export class Chain extends EventEmitter<ChainEvents> {
 
   async close(): Promise<void> {
     await this.queue.catch(() => {});
+    await this.verifier?.stop();
     await this.store.close();
   }
 
@@ -283,7 +291,11 @@ export class Chain extends EventEmitter<ChainEvents> {
     try {
       checkHeader(block.header, await this.parentContext(parent), this.params, this.now(), idBytes);
       bytes = encodeBlock(block);
-      checkBlockBody(block, this.params, this.genesis.id, bytes.length);
+      // Signatures (the costly part) on all cores first; a failure is reported after the cheaper
+      // body rules, so the reason does not depend on the thread count.
+      const transfers = block.txs.filter((t): t is TransferTx => t.kind === 'transfer');
+      const bad = this.verifier ? await this.verifier.firstInvalid(transfers.map((t) => ({ msg: txSigningBytes(t), sig: t.signature, pub: t.from }))) : -1;
+      checkBlockBody(block, this.params, this.genesis.id, bytes.length, this.verifier !== undefined && bad < 0);
     } catch (e) {
       return invalid(e);
     }

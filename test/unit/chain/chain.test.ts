@@ -221,3 +221,18 @@ test('a side branch whose block breaks a state rule is marked invalid and the ti
     await close();
   }
 });
+
+test('bad-signature deep in a big block is caught by the parallel verifier', async () => {
+  const { chain, close } = await openTestChain(g);
+  try {
+    const txs = Array.from({ length: 60 }, (_, i) => transfer('alice', testAddress('bob'), 1n, BigInt(i), g.id));
+    txs[45] = { ...txs[45]!, signature: txs[44]!.signature };
+    const r = await chain.submitBlock(await childOf(chain, await tipEntry(chain), txs));
+    assert.equal(r.status, 'invalid');
+    assert.equal(r.reason, 'bad-signature');
+    const ok = Array.from({ length: 60 }, (_, i) => transfer('alice', testAddress('bob'), 1n, BigInt(i), g.id));
+    assert.equal((await chain.submitBlock(await childOf(chain, await tipEntry(chain), ok))).status, 'connected');
+  } finally {
+    await close();
+  }
+});
