@@ -5,7 +5,7 @@ import { Chain, blockReward, type ReorgEvent } from '../../../src/chain/index.js
 import { addressKey, blockIdHex, txIdHex, bigIntToTarget, blockMerkleRoot, type Block, type TransferTx } from '../../../src/core/index.js';
 import { toHex } from '../../../src/crypto/index.js';
 import { testGenesis, transfer, testAddress, mineHeader, buildBlock } from '../../helpers/fixtures.js';
-import { openTestChain, childOf, tipEntry, extend, snapshotStore, checkInvariants } from '../../helpers/chain-helpers.js';
+import { openTestChain, childOf, tipEntry, extend, snapshotStore, checkInvariants, tempDir } from '../../helpers/chain-helpers.js';
 
 const g = testGenesis();
 
@@ -129,7 +129,8 @@ test('orphans arriving in reverse order connect when their parent arrives', asyn
 
 test('orphan pool is bounded by count', async () => {
   const src = await openTestChain(g);
-  const dst = await Chain.open({ dataDir: (await import('../../helpers/chain-helpers.js')).tempDir().path, genesis: g, orphanLimits: { maxCount: 5, maxBytes: 1 << 20, ttlMs: 60_000 } });
+  const dstDir = tempDir();
+  const dst = await Chain.open({ dataDir: dstDir.path, genesis: g, orphanLimits: { maxCount: 5, maxBytes: 1 << 20, ttlMs: 60_000 } });
   try {
     const blocks = await extend(src.chain, 10);
     for (const b of blocks.slice(1)) await dst.submitBlock(b);
@@ -137,6 +138,7 @@ test('orphan pool is bounded by count', async () => {
   } finally {
     await src.close();
     await dst.close();
+    dstDir.cleanup();
   }
 });
 
