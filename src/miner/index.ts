@@ -1,0 +1,5 @@
+// miner/: block templates and the worker-thread proof-of-work search.
+export { buildTemplate, type BlockTemplate, type TemplateOptions } from './template.js';
+export { HeaderHasher, compress, sha256dHeader, wordsToBytes } from './sha256-midstate.js';
+export { PowSearcher, defaultThreads, type SearchResult, type SearchRange } from './pow-search.js';
+export { Miner, type MinerOptions, type MinedEvent, type MinerEvents } from './miner.js';

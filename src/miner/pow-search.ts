@@ -1,0 +1,138 @@
+// Proof-of-work search across worker threads: splits the 32-bit nonce space of a header between
+// workers, replaces stale work when a new header arrives, and measures the hash rate.
+import { Worker } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
+import { HEADER_BYTES, NONCE_OFFSET, headerId, decodeHeader } from '../core/index.js';
+import { bytesToBigInt } from '../crypto/index.js';
+import type { PowJob, PowWorkerReply } from './pow-worker.js';
+
+export type SearchResult =
+  | { status: 'found'; nonce: number; header: Uint8Array; id: Uint8Array }
+  | { status: 'exhausted' }
+  | { status: 'aborted' };
+
+export interface SearchRange {
+  startNonce?: number;
+  endNonce?: number; // exclusive
+}
+
+const NONCE_SPACE = 0x1_0000_0000;
+
+export function defaultThreads(): number {
+  return Math.max(1, availableParallelism() - 1);
+}
+
+export class PowSearcher {
+  readonly threads: number;
+  private workers: Worker[] = [];
+  private readonly control = new SharedArrayBuffer(4);
+  private readonly gen = new Int32Array(this.control);
+  private readonly counterBuf: SharedArrayBuffer;
+  private readonly counters: BigInt64Array;
+  private current: { gen: number; resolve: (r: SearchResult) => void; pending: number; header: Uint8Array; target: bigint } | undefined;
+  private samples: { t: number; total: bigint }[] = [];
+  private sampler: NodeJS.Timeout | undefined;
+
+  constructor(opts: { threads?: number } = {}) {
+    this.threads = Math.max(1, opts.threads ?? defaultThreads());
+    this.counterBuf = new SharedArrayBuffer(8 * this.threads);
+    this.counters = new BigInt64Array(this.counterBuf);
+  }
+
+  get running(): boolean {
+    return this.workers.length > 0;
+  }
+
+  start(): void {
+    if (this.workers.length) return;
+    for (let slot = 0; slot < this.threads; slot++) {
+      const w = new Worker(new URL('./pow-worker.js', import.meta.url), { workerData: { control: this.control, counters: this.counterBuf, slot } });
+      w.on('message', (m: PowWorkerReply) => this.onReply(m));
+      w.on('error', () => this.abortCurrent());
+      this.workers.push(w);
+    }
+    this.samples = [{ t: Date.now(), total: this.totalHashes }];
+    this.sampler = setInterval(() => {
+      this.samples.push({ t: Date.now(), total: this.totalHashes });
+      if (this.samples.length > 6) this.samples.shift();
+    }, 1000).unref();
+  }
+
+  async stop(): Promise<void> {
+    if (!this.workers.length) return;
+    Atomics.add(this.gen, 0, 1); // every running chunk loop exits at its next check
+    this.abortCurrent();
+    clearInterval(this.sampler);
+    const ws = this.workers;
+    this.workers = [];
+    await Promise.all(ws.map((w) => w.terminate()));
+  }
+
+  /** Total hashes computed by all workers since construction. */
+  get totalHashes(): bigint {
+    let s = 0n;
+    for (let i = 0; i < this.threads; i++) s += Atomics.load(this.counters, i);
+    return s;
+  }
+
+  /** Hashes per second over the last few seconds. */
+  get hashrate(): number {
+    const now = { t: Date.now(), total: this.totalHashes };
+    const first = this.samples[0];
+    if (!first || now.t - first.t < 200) return 0;
+    return Number(now.total - first.total) / ((now.t - first.t) / 1000);
+  }
+
+  /**
+   * Searches the header's nonce range (default: all 2^32) for id <= the header's target. A later
+   * call supersedes this one, which then resolves 'aborted'.
+   */
+  search(header: Uint8Array, range: SearchRange = {}, signal?: AbortSignal): Promise<SearchResult> {
+    if (header.length !== HEADER_BYTES) throw new RangeError(`expected ${HEADER_BYTES}-byte header, got ${header.length}`);
+    if (!this.workers.length) this.start();
+    this.abortCurrent();
+    const gen = Atomics.add(this.gen, 0, 1) + 1;
+    const target = header.slice(80, 112);
+    const start = range.startNonce ?? 0;
+    const end = Math.min(range.endNonce ?? NONCE_SPACE, NONCE_SPACE);
+    const per = Math.ceil((end - start) / this.threads);
+    return new Promise<SearchResult>((resolve) => {
+      this.current = { gen, resolve, pending: this.threads, header: Uint8Array.from(header), target: bytesToBigInt(target) };
+      if (signal) {
+        if (signal.aborted) return this.abortCurrent();
+        signal.addEventListener('abort', () => { if (this.current?.gen === gen) { Atomics.add(this.gen, 0, 1); this.abortCurrent(); } }, { once: true });
+      }
+      this.workers.forEach((w, i) => {
+        const s = start + i * per;
+        const job: PowJob = { gen, header, target, start: Math.min(s, end), end: Math.min(s + per, end) };
+        w.postMessage(job);
+      });
+    });
+  }
+
+  private abortCurrent(): void {
+    const c = this.current;
+    this.current = undefined;
+    c?.resolve({ status: 'aborted' });
+  }
+
+  private onReply(m: PowWorkerReply): void {
+    const c = this.current;
+    if (!c || m.gen !== c.gen) return;
+    if ('found' in m) {
+      const header = Uint8Array.from(c.header);
+      new DataView(header.buffer).setUint32(NONCE_OFFSET, m.found);
+      const id = headerId(decodeHeader(header));
+      // Trust but verify: the reference hash must agree with the hot loop before we publish.
+      if (bytesToBigInt(id) > c.target) return;
+      Atomics.add(this.gen, 0, 1); // stop the other workers
+      this.current = undefined;
+      c.resolve({ status: 'found', nonce: m.found, header, id });
+      return;
+    }
+    if (--c.pending === 0) {
+      this.current = undefined;
+      c.resolve({ status: 'exhausted' });
+    }
+  }
+}
