@@ -1,0 +1,17 @@
+// `npm run bench`: every figure in one JSON object, each section measured in the same run as its
+// reference. Sections run one after another so they do not compete for the two cores.
+import { benchMiner } from './miner.js';
+import { benchStore } from './store.js';
+
+const only = process.argv[2];
+const sections: Record<string, () => Promise<Record<string, unknown>>> = {
+  miner: benchMiner,
+  store: benchStore,
+};
+const out: Record<string, unknown> = {};
+for (const [name, run] of Object.entries(sections)) {
+  if (only && only !== name) continue;
+  process.stderr.write(`bench: ${name}...\n`);
+  Object.assign(out, await run());
+}
+console.log(JSON.stringify(out, null, 2));
