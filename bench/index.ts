@@ -2,11 +2,13 @@
 // reference. Sections run one after another so they do not compete for the two cores.
 import { benchMiner } from './miner.js';
 import { benchStore } from './store.js';
+import { benchKad } from './kad.js';
 
 const only = process.argv[2];
 const sections: Record<string, () => Promise<Record<string, unknown>>> = {
   miner: benchMiner,
   store: benchStore,
+  kad: benchKad,
 };
 const out: Record<string, unknown> = {};
 for (const [name, run] of Object.entries(sections)) {

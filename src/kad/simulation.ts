@@ -1,0 +1,165 @@
+// Many KadNodes on one SimNetwork: seeded, deterministic measurements of lookup rounds, messages
+// and recall (against the true k closest live nodes). Used by the simulation tests and the bench.
+import { sha256, toHex } from '../crypto/index.js';
+import { KadNode } from './kad-node.js';
+import { SimNetwork } from './transport.js';
+import { compareDistance, K } from './routing-table.js';
+
+export interface SimulationOptions {
+  nodes: number;
+  seed: number;
+  lookups?: number;
+  /** Fraction of nodes killed after the network formed, before the lookups. */
+  deadFraction?: number;
+  latencyMs?: [number, number];
+  loss?: number;
+  joinBatch?: number;
+  /**
+   * 'join': every node joins through the protocol (bootstrap, self-lookup, refresh).
+   * 'seeded': tables are filled directly with up to k random nodes per bucket range (what joins
+   * converge to), endpoint proofs off, so 10,000 nodes fit in one process and a few seconds;
+   * lookups then run the real routing code.
+   */
+  mode?: 'join' | 'seeded';
+}
+
+export interface SimulationResult {
+  nodes: number;
+  lookups: number;
+  medianRounds: number;
+  p95Rounds: number;
+  messagesPerLookup: number;
+  recall: number;
+  minTable: number;
+  meanTable: number;
+}
+
+function seededKey(seed: number, i: number): Uint8Array {
+  const b = new Uint8Array(8);
+  new DataView(b.buffer).setUint32(0, seed);
+  new DataView(b.buffer).setUint32(4, i);
+  return sha256(b);
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
+}
+
+/** Builds a network of `nodes` (each joining through a random earlier node) on a SimNetwork. */
+export async function buildSimulation(opts: SimulationOptions): Promise<{ net: SimNetwork; nodes: KadNode[] }> {
+  if (opts.mode === 'seeded') return buildSeeded(opts);
+  const net = new SimNetwork({ seed: opts.seed, latencyMs: opts.latencyMs ?? [5, 50], loss: opts.loss ?? 0 });
+  const nodes: KadNode[] = [];
+  const batch = opts.joinBatch ?? 50;
+  for (let i = 0; i < opts.nodes; i++) {
+    const host = simHost(i);
+    const boot = i === 0 ? [] : [{ host: nodes[Math.floor(net.random() * i)]!.host, port: 30420 }];
+    const node = new KadNode({
+      secretKey: seededKey(opts.seed, i), transport: net.transport(host, 30420), bootstrap: boot, clock: net.clock, random: () => net.random(), maintenance: false,
+    });
+    nodes.push(node);
+    await node.start();
+    if (i % batch === batch - 1 || i === opts.nodes - 1) await net.clock.run();
+  }
+  // One refresh pass so early nodes learn about the late joiners.
+  for (let i = 0; i < nodes.length; i += batch) {
+    for (const n of nodes.slice(i, i + batch)) void n.refreshBuckets(-1, 3);
+    await net.clock.run();
+  }
+  return { net, nodes };
+}
+
+const simHost = (i: number): string => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+
+async function buildSeeded(opts: SimulationOptions): Promise<{ net: SimNetwork; nodes: KadNode[] }> {
+  const net = new SimNetwork({ seed: opts.seed, latencyMs: opts.latencyMs ?? [5, 50], loss: opts.loss ?? 0 });
+  const nodes: KadNode[] = [];
+  for (let i = 0; i < opts.nodes; i++) {
+    const node = new KadNode({
+      secretKey: seededKey(opts.seed, i), transport: net.transport(simHost(i), 30420), clock: net.clock, random: () => net.random(),
+      maintenance: false, autoJoin: false, endpointProof: false,
+    });
+    nodes.push(node);
+    await node.start();
+  }
+  // Ids in sorted order: the ids sharing exactly b prefix bits with x form one contiguous range.
+  const contacts = nodes.map((n) => ({ id: n.id, idHex: n.idHex, host: n.host, port: 30420, lastSeen: 0 }));
+  const sorted = [...contacts].sort((a, b) => (a.idHex < b.idHex ? -1 : 1));
+  const hexes = sorted.map((c) => c.idHex);
+  const lowerBound = (h: string): number => {
+    let lo = 0;
+    let hi = hexes.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (hexes[mid]! < h) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  const bitsOf = (hex: string): string => BigInt('0x' + hex).toString(2).padStart(256, '0');
+  for (const node of nodes) {
+    const bits = bitsOf(node.idHex);
+    for (let b = 0; b < 256; b++) {
+      // Range of ids whose first b bits equal ours and whose bit b differs.
+      const prefix = bits.slice(0, b) + (bits[b] === '0' ? '1' : '0');
+      const lo = BigInt('0b' + prefix.padEnd(256, '0')).toString(16).padStart(64, '0');
+      const hi = BigInt('0b' + prefix.padEnd(256, '1')).toString(16).padStart(64, '0');
+      const from = lowerBound(lo);
+      const to = lowerBound(hi + 'g');
+      const count = to - from;
+      if (count <= 0) {
+        if (b > 24) break;
+        continue;
+      }
+      if (count <= K) for (let j = from; j < to; j++) node.table.seed(sorted[j]!);
+      else for (let t = 0; t < K * 3 && node.table.bucketFill()[b] !== K; t++) node.table.seed(sorted[from + Math.floor(net.random() * count)]!);
+    }
+  }
+  return { net, nodes };
+}
+
+export async function runSimulation(opts: SimulationOptions): Promise<SimulationResult> {
+  const { net, nodes } = await buildSimulation(opts);
+  const tableSizes = nodes.map((n) => n.table.size);
+  // Kill a seeded random share of nodes.
+  const dead = new Set<number>();
+  const killCount = Math.floor((opts.deadFraction ?? 0) * nodes.length);
+  while (dead.size < killCount) {
+    const i = Math.floor(net.random() * nodes.length);
+    if (dead.has(i)) continue;
+    dead.add(i);
+    net.kill(nodes[i]!.host, 30420);
+  }
+  const live = nodes.filter((_, i) => !dead.has(i));
+  const lookups = opts.lookups ?? 100;
+  const rounds: number[] = [];
+  let messages = 0;
+  let recallSum = 0;
+  for (let l = 0; l < lookups; l++) {
+    const from = live[Math.floor(net.random() * live.length)]!;
+    const target = sha256(new Uint8Array([l, l >> 8, opts.seed & 255, 7]));
+    const truth = live.filter((n) => n !== from).map((n) => n.id).sort((a, b) => compareDistance(target, a, b)).slice(0, K).map(toHex);
+    let result: Awaited<ReturnType<KadNode['lookup']>> | undefined;
+    void from.lookup(target).then((r) => (result = r));
+    await net.clock.run();
+    if (!result) throw new Error('lookup did not finish');
+    rounds.push(result.rounds);
+    messages += result.messages;
+    const got = new Set(result.closest.map((c) => c.idHex));
+    recallSum += truth.filter((t) => got.has(t)).length / truth.length;
+  }
+  for (const n of nodes) await n.stop();
+  rounds.sort((a, b) => a - b);
+  return {
+    nodes: nodes.length,
+    lookups,
+    medianRounds: percentile(rounds, 0.5),
+    p95Rounds: percentile(rounds, 0.95),
+    messagesPerLookup: Math.round((messages / lookups) * 10) / 10,
+    recall: Math.round((recallSum / lookups) * 10000) / 10000,
+    minTable: Math.min(...tableSizes),
+    meanTable: Math.round(tableSizes.reduce((a, b) => a + b, 0) / tableSizes.length),
+  };
+}
+
+

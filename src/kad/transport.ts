@@ -1,0 +1,233 @@
+// Transports for discovery: real UDP (node:dgram) and an in-memory simulated network with a
+// virtual clock, seeded latency, loss and dead nodes, so the same routing code runs at 10,000
+// nodes in one process. The simulation may carry decoded packets directly (no signing), which is
+// the only difference from the real wire.
+import { createSocket, type Socket } from 'node:dgram';
+import type { DecodedPacket } from './packet.js';
+
+export type Datagram = Uint8Array | DecodedPacket;
+
+export interface Clock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const realClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => {
+    const t = setTimeout(fn, ms);
+    t.unref();
+    return t;
+  },
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+};
+
+export interface Transport {
+  readonly host: string;
+  readonly port: number;
+  /** 'signed': real binary packets; 'plain': decoded packets passed as objects (simulation only). */
+  readonly wire: 'signed' | 'plain';
+  send(host: string, port: number, data: Datagram): void;
+  onReceive(handler: (data: Datagram, host: string, port: number) => void): void;
+  close(): Promise<void>;
+}
+
+export class UdpTransport implements Transport {
+  readonly wire = 'signed' as const;
+  private handler: ((data: Datagram, host: string, port: number) => void) | undefined;
+  private constructor(private readonly socket: Socket, readonly host: string, readonly port: number) {
+    socket.on('message', (msg, rinfo) => this.handler?.(new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength), rinfo.address, rinfo.port));
+    socket.on('error', () => {}); // ICMP unreachable and friends: a lost datagram, nothing more
+  }
+
+  static async bind(host: string, port: number): Promise<UdpTransport> {
+    const socket = createSocket({ type: 'udp4', reuseAddr: false });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(port, host, () => {
+        socket.off('error', reject);
+        resolve();
+      });
+    });
+    return new UdpTransport(socket, host, socket.address().port);
+  }
+
+  send(host: string, port: number, data: Datagram): void {
+    if (!(data instanceof Uint8Array)) throw new TypeError('UDP carries encoded packets only');
+    this.socket.send(data, port, host);
+  }
+  onReceive(handler: (data: Datagram, host: string, port: number) => void): void {
+    this.handler = handler;
+  }
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => this.socket.close(() => resolve()));
+  }
+}
+
+// ---- simulation ----
+
+interface SimEvent {
+  time: number;
+  seq: number;
+  fn: () => void;
+}
+
+/** Virtual time: events run in (time, seq) order; nothing waits for real time. */
+export class SimClock implements Clock {
+  private t = 0;
+  private seq = 0;
+  private readonly heap: SimEvent[] = [];
+  private readonly cancelled = new Set<number>();
+
+  constructor(start = 1_700_000_000_000) {
+    this.t = start;
+  }
+  now(): number {
+    return this.t;
+  }
+  setTimeout(fn: () => void, ms: number): unknown {
+    const ev = { time: this.t + Math.max(0, ms), seq: this.seq++, fn };
+    this.push(ev);
+    return ev.seq;
+  }
+  clearTimeout(handle: unknown): void {
+    if (typeof handle === 'number') this.cancelled.add(handle);
+  }
+  get pending(): number {
+    return this.heap.length;
+  }
+
+  /** Runs events (letting promise continuations settle after each) until none remain or maxTime. */
+  async run(maxTime = Infinity): Promise<void> {
+    for (;;) {
+      while (this.heap.length) {
+        const ev = this.heap[0]!;
+        if (ev.time > maxTime) break;
+        this.pop();
+        if (this.cancelled.delete(ev.seq)) continue;
+        this.t = ev.time;
+        ev.fn();
+        // Let promise continuations triggered by this event run (cheap microtask turns).
+        for (let i = 0; i < 6; i++) await null;
+      }
+      // Before declaring the run idle, let every remaining continuation settle.
+      await new Promise<void>((r) => setImmediate(r));
+      if (!this.heap.length || this.heap[0]!.time > maxTime) break;
+    }
+    if (maxTime !== Infinity && maxTime > this.t) this.t = maxTime;
+  }
+
+  private push(ev: SimEvent): void {
+    const h = this.heap;
+    h.push(ev);
+    let i = h.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (less(h[p]!, h[i]!)) break;
+      [h[p], h[i]] = [h[i]!, h[p]!];
+      i = p;
+    }
+  }
+  private pop(): SimEvent | undefined {
+    const h = this.heap;
+    const top = h[0];
+    const last = h.pop();
+    if (h.length && last) {
+      h[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < h.length && less(h[l]!, h[m]!)) m = l;
+        if (r < h.length && less(h[r]!, h[m]!)) m = r;
+        if (m === i) break;
+        [h[m], h[i]] = [h[i]!, h[m]!];
+        i = m;
+      }
+    }
+    return top;
+  }
+}
+
+function less(a: SimEvent, b: SimEvent): boolean {
+  return a.time < b.time || (a.time === b.time && a.seq < b.seq);
+}
+
+export interface SimOptions {
+  seed: number;
+  latencyMs?: [number, number];
+  loss?: number;
+}
+
+/** An in-memory datagram network of many transports on one virtual clock. */
+export class SimNetwork {
+  readonly clock = new SimClock();
+  private readonly endpoints = new Map<string, SimTransport>();
+  private readonly dead = new Set<string>();
+  private state: number;
+  /** Per-link last delivery time: one path keeps datagram order, as real paths nearly always do. */
+  private readonly linkClock = new Map<string, number>();
+  messages = 0;
+
+  constructor(private readonly opts: SimOptions) {
+    this.state = opts.seed >>> 0 || 1;
+  }
+
+  /** Seeded PRNG (mulberry32): the whole simulation is reproducible from the seed. */
+  random(): number {
+    this.state = (this.state + 0x6d2b79f5) >>> 0;
+    let t = this.state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+
+  transport(host: string, port: number): SimTransport {
+    const t = new SimTransport(this, host, port);
+    this.endpoints.set(`${host}:${port}`, t);
+    return t;
+  }
+
+  kill(host: string, port: number): void {
+    this.dead.add(`${host}:${port}`);
+  }
+  isDead(host: string, port: number): boolean {
+    return this.dead.has(`${host}:${port}`);
+  }
+
+  deliver(from: SimTransport, host: string, port: number, data: Datagram): void {
+    this.messages++;
+    const key = `${host}:${port}`;
+    if (this.dead.has(key) || this.dead.has(`${from.host}:${from.port}`)) return;
+    if (this.opts.loss && this.random() < this.opts.loss) return;
+    const [lo, hi] = this.opts.latencyMs ?? [5, 50];
+    const link = `${from.host}:${from.port}>${key}`;
+    const at = Math.max(this.clock.now() + lo + this.random() * (hi - lo), (this.linkClock.get(link) ?? 0) + 0.001);
+    this.linkClock.set(link, at);
+    this.clock.setTimeout(() => this.endpoints.get(key)?.receive(data, from.host, from.port), at - this.clock.now());
+  }
+
+  remove(t: SimTransport): void {
+    this.endpoints.delete(`${t.host}:${t.port}`);
+  }
+}
+
+export class SimTransport implements Transport {
+  readonly wire = 'plain' as const;
+  private handler: ((data: Datagram, host: string, port: number) => void) | undefined;
+  constructor(private readonly net: SimNetwork, readonly host: string, readonly port: number) {}
+  send(host: string, port: number, data: Datagram): void {
+    this.net.deliver(this, host, port, data);
+  }
+  onReceive(handler: (data: Datagram, host: string, port: number) => void): void {
+    this.handler = handler;
+  }
+  receive(data: Datagram, host: string, port: number): void {
+    this.handler?.(data, host, port);
+  }
+  async close(): Promise<void> {
+    this.net.remove(this);
+  }
+}
