@@ -3,12 +3,14 @@
 import { benchMiner } from './miner.js';
 import { benchStore } from './store.js';
 import { benchKad } from './kad.js';
+import { benchSync } from './sync.js';
 
 const only = process.argv[2];
 const sections: Record<string, () => Promise<Record<string, unknown>>> = {
   miner: benchMiner,
   store: benchStore,
   kad: benchKad,
+  sync: benchSync,
 };
 const out: Record<string, unknown> = {};
 for (const [name, run] of Object.entries(sections)) {

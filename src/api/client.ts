@@ -1,0 +1,122 @@
+// A tiny typed client for the HTTP API (fetch-based), used by the CLI. Failure to connect at all
+// is its own error type, so callers can say "cannot reach node at URL" instead of a stack trace;
+// an answer with an error body becomes an ApiError carrying the server's stable reason.
+import type { TransferTxJson } from '../core/index.js';
+import type {
+  AccountJson, BlockJson, BlockSummaryJson, ErrorJson, MempoolEntryJson, PeersJson, StatusJson, SubmitTxJson, TxLookupJson,
+} from './types.js';
+
+/** No HTTP answer at all: refused, reset, DNS failure, or timed out. */
+export class NodeUnreachableError extends Error {
+  readonly reason = 'unreachable';
+  constructor(
+    readonly url: string,
+    readonly detail: string,
+  ) {
+    super(`cannot reach node at ${url}`);
+    this.name = 'NodeUnreachableError';
+  }
+}
+
+/** The node answered with an error status (`{error, reason}`). */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export interface ApiClientOptions {
+  /** Per-request timeout (default 10 s). */
+  timeoutMs?: number;
+}
+
+export class ApiClient {
+  readonly baseUrl: string;
+  private readonly timeoutMs: number;
+
+  constructor(baseUrl: string, opts: ApiClientOptions = {}) {
+    let u: URL;
+    try {
+      u = new URL(baseUrl);
+    } catch {
+      throw new ApiError(0, 'bad-url', `expected a node URL like http://127.0.0.1:8420, got ${JSON.stringify(baseUrl)}`);
+    }
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ApiError(0, 'bad-url', `expected an http:// or https:// node URL, got ${JSON.stringify(baseUrl)}`);
+    this.baseUrl = u.origin + u.pathname.replace(/\/+$/, '');
+    this.timeoutMs = opts.timeoutMs ?? 10_000;
+  }
+
+  private async request<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+    let res: Response;
+    try {
+      res = await fetch(this.baseUrl + path, {
+        method,
+        headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (e) {
+      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+      const detail = (e as Error).name === 'TimeoutError' ? `no answer within ${this.timeoutMs} ms` : cause?.code ?? cause?.message ?? (e as Error).message;
+      throw new NodeUnreachableError(this.baseUrl, detail);
+    }
+    let text: string;
+    try {
+      text = await res.text();
+    } catch (e) {
+      throw new NodeUnreachableError(this.baseUrl, `connection lost while reading the answer: ${(e as Error).message}`);
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new ApiError(res.status, 'bad-response', `expected JSON from ${this.baseUrl}${path}, got HTTP ${res.status} ${JSON.stringify(text.slice(0, 80))} (is this a kadchain node?)`);
+    }
+    if (!res.ok) {
+      const err = json as Partial<ErrorJson>;
+      throw new ApiError(res.status, typeof err.reason === 'string' ? err.reason : 'http-' + res.status, typeof err.error === 'string' ? err.error : `HTTP ${res.status}`);
+    }
+    return json as T;
+  }
+
+  status(): Promise<StatusJson> {
+    return this.request('GET', '/api/status');
+  }
+
+  blocks(opts: { from?: number; limit?: number } = {}): Promise<BlockSummaryJson[]> {
+    const q = new URLSearchParams();
+    if (opts.from !== undefined) q.set('from', String(opts.from));
+    if (opts.limit !== undefined) q.set('limit', String(opts.limit));
+    const qs = q.toString();
+    return this.request('GET', '/api/blocks' + (qs ? '?' + qs : ''));
+  }
+
+  block(ref: string | number): Promise<BlockJson> {
+    return this.request('GET', '/api/blocks/' + encodeURIComponent(String(ref)));
+  }
+
+  tx(id: string): Promise<TxLookupJson> {
+    return this.request('GET', '/api/txs/' + encodeURIComponent(id));
+  }
+
+  account(address: string): Promise<AccountJson> {
+    return this.request('GET', '/api/accounts/' + encodeURIComponent(address));
+  }
+
+  peers(): Promise<PeersJson> {
+    return this.request('GET', '/api/peers');
+  }
+
+  mempool(): Promise<MempoolEntryJson[]> {
+    return this.request('GET', '/api/mempool');
+  }
+
+  submitTx(tx: TransferTxJson): Promise<SubmitTxJson> {
+    return this.request('POST', '/api/txs', tx);
+  }
+}

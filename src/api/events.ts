@@ -1,0 +1,112 @@
+// The /api/events WebSocket hub: pushes block, tx, reorg and peer events as JSON text frames.
+// Clients only listen, so inbound frames are capped tiny and ignored; a client that cannot keep
+// up (large send buffer) or stops answering pings is dropped instead of growing our memory.
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, WebSocket } from 'ws';
+import type { Logger } from '../log/index.js';
+
+export interface EventHubLimits {
+  maxClients: number;
+  /** Bytes queued for one client before it is considered a slow reader and dropped. */
+  maxBufferedBytes: number;
+  pingIntervalMs: number;
+}
+
+export const DEFAULT_EVENT_LIMITS: EventHubLimits = { maxClients: 64, maxBufferedBytes: 1 << 20, pingIntervalMs: 30_000 };
+
+export class EventHub {
+  private readonly wss: WebSocketServer;
+  private readonly alive = new WeakMap<WebSocket, boolean>();
+  private pingTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly log: Logger,
+    private readonly limits: EventHubLimits,
+    /** First message on every connection, so a client has state before the first event. */
+    private readonly hello: () => Record<string, unknown>,
+  ) {
+    // Inbound frames are never meaningful; a tiny maxPayload makes abuse cheap to refuse.
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: 4096, perMessageDeflate: false, clientTracking: true });
+    this.wss.on('connection', (ws) => this.onConnection(ws));
+  }
+
+  get clientCount(): number {
+    return this.wss.clients.size;
+  }
+
+  start(): void {
+    if (this.pingTimer) return;
+    this.pingTimer = setInterval(() => {
+      for (const ws of this.wss.clients) {
+        if (this.alive.get(ws) === false) {
+          ws.terminate();
+          continue;
+        }
+        this.alive.set(ws, false);
+        ws.ping();
+      }
+    }, this.limits.pingIntervalMs);
+    this.pingTimer.unref();
+  }
+
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    if (this.wss.clients.size >= this.limits.maxClients) {
+      socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Type: application/json\r\n\r\n{"error":"too many event clients","reason":"too-many-clients"}');
+      return;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.wss.emit('connection', ws, req));
+  }
+
+  private onConnection(ws: WebSocket): void {
+    this.alive.set(ws, true);
+    ws.on('pong', () => this.alive.set(ws, true));
+    ws.on('message', () => {
+      /* listen-only stream: inbound messages are ignored */
+    });
+    ws.on('error', (e) => this.log.debug('event client error', { err: e.message }));
+    try {
+      this.sendTo(ws, JSON.stringify(this.hello()));
+    } catch (e) {
+      this.log.warn('could not build hello event', { err: String(e) });
+    }
+  }
+
+  private sendTo(ws: WebSocket, text: string): void {
+    if (ws.readyState !== WebSocket.OPEN) return;
+    if (ws.bufferedAmount > this.limits.maxBufferedBytes) {
+      this.log.debug('dropping slow event client', { buffered: ws.bufferedAmount });
+      ws.terminate();
+      return;
+    }
+    ws.send(text);
+  }
+
+  /** Sends `{type, data, ...data}` to every client: flat for convenience, `data` for generic code. */
+  broadcast(type: string, data: object): void {
+    if (this.wss.clients.size === 0) return;
+    const text = JSON.stringify({ ...data, type, data });
+    for (const ws of this.wss.clients) this.sendTo(ws, text);
+  }
+
+  /** Has clients at all (lets callers skip building payloads nobody reads). */
+  get active(): boolean {
+    return this.wss.clients.size > 0;
+  }
+
+  /** Closes every client connection and stops pinging. */
+  async close(): Promise<void> {
+    clearInterval(this.pingTimer);
+    this.pingTimer = undefined;
+    for (const ws of this.wss.clients) {
+      // 1001 "going away": the node is shutting down; terminate guarantees the socket is gone.
+      try {
+        ws.close(1001, 'server stopping');
+      } catch {
+        /* already closing */
+      }
+      ws.terminate();
+    }
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+  }
+}

@@ -1,0 +1,21 @@
+// api/: the HTTP JSON API, the /api/events WebSocket, the explorer page at "/", and a typed client.
+//
+// Wiring (done by node/): `new ApiServer({ chain, mempool, host, port, logger, view })`, then
+// `await api.start()` / `await api.stop()` (both idempotent; stop closes every socket, event
+// clients included). `view: NodeView` is all the API knows of the rest of the node:
+//
+//   peers()      -> { table: kad.tableEntries(), connected: p2p peers' PeerInfo[] }
+//   bucketFill() -> kad.bucketFill()                 (optional; else counted from table)
+//   mining()     -> { enabled, hashrate, address? }  (miner.enabled, miner.hashrate)
+//   syncing()    -> boolean
+//   submitTx(tx) -> Promise<AdmitResult>            (admit to the mempool and relay)
+//   events       -> EventEmitter emitting 'peer' with PeerEventJson
+//
+// Every member is optional (defaults: no peers, not mining, not syncing, mempool.add).
+export { ApiServer, DEFAULT_API_LIMITS, type ApiServerOptions, type ApiLimits, type NodeView } from './server.js';
+export { ApiClient, ApiError, NodeUnreachableError, type ApiClientOptions } from './client.js';
+export { blockSummary, headerJson, txView, mempoolEntryJson, difficulty } from './views.js';
+export type {
+  ErrorJson, StatusJson, HeaderJson, TxViewJson, BlockSummaryJson, BlockJson, TxLookupJson, AccountJson, TableEntryJson, ConnectedPeerJson,
+  PeersJson, MempoolEntryJson, SubmitTxJson, ApiEvent, ReorgEventJson, PeerEventJson,
+} from './types.js';

@@ -1,0 +1,154 @@
+// The JSON shapes of the HTTP API, shared by the server (which builds them) and the typed client
+// (which reads them). u64 values (amounts, nonces, work) are decimal strings so that no JSON
+// parser rounds them; hashes, ids and targets are lowercase hex; times are epoch milliseconds.
+import type { TxJson } from '../core/index.js';
+
+/** Every error response: a human message and a stable machine reason (e.g. "bad-signature"). */
+export interface ErrorJson {
+  error: string;
+  reason: string;
+}
+
+export interface StatusJson {
+  network: string;
+  /** Genesis block id = chain id (what transactions sign over). */
+  genesis: string;
+  height: number;
+  tip: string;
+  /** Tip block timestamp (ms). */
+  tipTime: number;
+  /** Cumulative work of the tip, decimal. */
+  work: string;
+  /** Target of the next block, 64 hex digits. */
+  target: string;
+  /** powLimit / target: 1 at the easiest allowed target. */
+  difficulty: number;
+  targetBlockTimeMs: number;
+  peers: { table: number; connected: number };
+  /** Pending transactions. */
+  mempool: number;
+  mempoolBytes: number;
+  orphans: number;
+  mining: { enabled: boolean; hashrate: number; address?: string };
+  syncing: boolean;
+}
+
+export interface HeaderJson {
+  version: number;
+  height: number;
+  prevHash: string;
+  merkleRoot: string;
+  timestamp: number;
+  target: string;
+  nonce: number;
+}
+
+/** A transaction as the API shows it: the core JSON form plus its id, size and sender address. */
+export type TxViewJson = TxJson & { id: string; size: number; sender?: string };
+
+export interface BlockSummaryJson {
+  id: string;
+  height: number;
+  prevHash: string;
+  timestamp: number;
+  target: string;
+  nonce: number;
+  txCount: number;
+  size: number;
+  /** Coinbase recipient. */
+  miner: string | null;
+  /** Coinbase amount (reward + fees), base units. */
+  reward: string;
+  /** Whether the block is on the main chain. */
+  main: boolean;
+}
+
+export interface BlockJson extends BlockSummaryJson {
+  header: HeaderJson;
+  txs: TxViewJson[];
+  confirmations: number;
+  /** Cumulative chain work up to this block, decimal. */
+  work: string;
+  /** Next main-chain block id, when there is one. */
+  next: string | null;
+}
+
+export interface TxLookupJson {
+  id: string;
+  tx: TxViewJson;
+  status: 'pending' | 'confirmed';
+  /** Containing block id (null while pending). */
+  block: string | null;
+  height: number | null;
+  index: number | null;
+  confirmations: number;
+}
+
+export interface AccountJson {
+  address: string;
+  balance: string;
+  nonce: string;
+  /** Nonce for the next new transaction: chain nonce plus contiguous pending ones. */
+  pendingNonce: string;
+}
+
+/** A Kademlia routing-table entry. */
+export interface TableEntryJson {
+  id: string;
+  host: string;
+  port: number;
+  /** Shared-prefix length with our node id. */
+  bucket: number;
+  lastSeen: number;
+}
+
+/** A connected WebSocket peer. */
+export interface ConnectedPeerJson {
+  id: string;
+  host: string;
+  port: number;
+  direction: 'inbound' | 'outbound';
+  height: number;
+  work: string;
+  score: number;
+  connectedAt: number;
+}
+
+export interface PeersJson {
+  table: TableEntryJson[];
+  connected: ConnectedPeerJson[];
+  /** Entries per bucket (index = shared-prefix length). */
+  buckets: number[];
+}
+
+export type MempoolEntryJson = TxViewJson & { feeRate: string; addedAt: number };
+
+export interface SubmitTxJson {
+  id: string;
+  replaced?: string;
+}
+
+/** Messages on the /api/events WebSocket. Each carries `type`; payload fields are also under `data`. */
+export type ApiEvent =
+  | ({ type: 'hello' } & { data: StatusJson } & StatusJson)
+  | ({ type: 'block' } & { data: BlockSummaryJson } & BlockSummaryJson)
+  | ({ type: 'tx' } & { data: TxViewJson } & TxViewJson)
+  | ({ type: 'reorg' } & { data: ReorgEventJson } & ReorgEventJson)
+  | ({ type: 'peer' } & { data: PeerEventJson } & PeerEventJson);
+
+export interface ReorgEventJson {
+  forkHeight: number;
+  disconnected: string[];
+  connected: string[];
+  /** Transfers of disconnected blocks that the new branch does not contain. */
+  removedTxs: number;
+}
+
+/** What the node reports about a peer change; the API forwards it as a `peer` event. */
+export interface PeerEventJson {
+  event: 'connected' | 'disconnected' | 'banned' | 'discovered';
+  id?: string;
+  host?: string;
+  port?: number;
+  reason?: string;
+}

@@ -1,0 +1,5 @@
+// node/: the composition root: config, node key, lifecycle, gossip handlers and sync.
+export { startNode, loadGenesis, defaultGenesisPath, parseHostPort, type NodeOptions, type RunningNode } from './node.js';
+export { Gossip, PENALTY, type GossipStats, type GossipEvents } from './gossip.js';
+export { loadOrCreateNodeKey, NODE_KEY_FILE } from './node-key.js';
+export { LevelTablePersistence, LevelBanStore } from './persistence.js';

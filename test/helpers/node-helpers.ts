@@ -1,0 +1,62 @@
+// Helpers for end-to-end tests: real nodes (startNode) on 127.0.0.1 with temp data dirs and a
+// tiny-work genesis file.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startNode, type RunningNode } from '../../src/node/index.js';
+import { paramsToJson, type ChainParams, type Genesis, buildGenesis } from '../../src/core/index.js';
+import { silentLogger } from '../../src/log/index.js';
+import { testParams } from './fixtures.js';
+import { tempDir } from './chain-helpers.js';
+
+export interface TestNet {
+  genesis: Genesis;
+  genesisFile: string;
+  nodes: RunningNode[];
+  dirs: ReturnType<typeof tempDir>[];
+  start(opts?: { bootstrap?: RunningNode[]; mine?: boolean; minerAddress?: string; dir?: ReturnType<typeof tempDir> }): Promise<RunningNode>;
+  stopAll(): Promise<void>;
+}
+
+export function writeGenesis(dir: string, over: Partial<ChainParams> = {}): { genesis: Genesis; file: string } {
+  const params = testParams(over);
+  const file = join(dir, 'genesis.json');
+  writeFileSync(file, JSON.stringify(paramsToJson(params)));
+  return { genesis: buildGenesis(params), file };
+}
+
+export function testNet(over: Partial<ChainParams> = {}): TestNet {
+  const root = tempDir('kadchain-net-');
+  const { genesis, file } = writeGenesis(root.path, over);
+  const net: TestNet = {
+    genesis,
+    genesisFile: file,
+    nodes: [],
+    dirs: [root],
+    async start(opts = {}) {
+      const dir = opts.dir ?? tempDir('kadchain-node-');
+      if (!opts.dir) net.dirs.push(dir);
+      const node = await startNode({
+        dataDir: dir.path, genesisPath: file, host: '127.0.0.1', port: 0, apiHost: '127.0.0.1', apiPort: 0,
+        bootstrap: (opts.bootstrap ?? []).map((n) => `127.0.0.1:${n.port}`), mine: opts.mine ?? false, minerAddress: opts.minerAddress,
+        threads: 1, logLevel: 'silent', logger: silentLogger, p2pLimits: { dialIntervalMs: 200 }, kadRefreshIntervalMs: 2000,
+      });
+      net.nodes.push(node);
+      return node;
+    },
+    async stopAll() {
+      for (const n of net.nodes) await n.stop();
+      net.nodes = [];
+      for (const d of net.dirs) d.cleanup();
+    },
+  };
+  return net;
+}
+
+/** Polls `cond` until true (generous bound; polling, not a fixed sleep). */
+export async function waitUntil(what: string, cond: () => boolean | Promise<boolean>, ms = 60_000, every = 50): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, every));
+  }
+}
