@@ -141,8 +141,10 @@ export class ApiServer {
       connectionsCheckingInterval: Math.min(1000, this.limits.headersTimeoutMs),
       keepAliveTimeout: 5000,
     });
-    // One over the limit, so a request with too many headers is seen and refused, not truncated.
-    server.maxHeadersCount = this.limits.maxHeaders + 1;
+    // Node would silently truncate at maxHeadersCount (and then refuse the request for a lost
+    // Host header with a bare 400); instead parse them all, bounded by the 16 KiB header size
+    // limit, and refuse more than maxHeaders with a 431 in handle().
+    server.maxHeadersCount = 0;
     server.on('request', (req, res) => void this.handle(req, res));
     server.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
     server.on('connection', (s: Socket) => {

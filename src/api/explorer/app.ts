@@ -152,7 +152,11 @@ export const EXPLORER_JS = String.raw`/* kadchain explorer */
   function renderStatus(s) {
     var first = !state.status || state.status.genesis !== s.genesis;
     state.status = s;
-    if (first) loadForkLog(s.genesis);
+    if (first) {
+      loadForkLog(s.genesis);
+      // The chart's target line and difficulty scale need the status.
+      if (state.recent.length) renderChart();
+    }
     $('network').textContent = s.network;
     $('tip-height').textContent = String(s.height);
     var tip = $('tip-id');
@@ -197,7 +201,7 @@ export const EXPLORER_JS = String.raw`/* kadchain explorer */
       renderChart();
       if (state.routeName === 'forks') renderForks();
     }, function (e) {
-      if (!state.recent.length) message($('blocks'), e.message, 'error');
+      if (!state.recent.length) append(clear($('blocks')), el('tr', null, el('td', { colspan: 6, 'class': 'error', role: 'alert' }, e.message)));
     });
   }
 
@@ -387,7 +391,7 @@ export const EXPLORER_JS = String.raw`/* kadchain explorer */
           td(t.feeRate + ' /kB', 'num'), td(String(t.nonce), 'num'), td(timeCell(t.addedAt))
         ]));
       });
-    }, function (e) { message(body, e.message, 'error'); });
+    }, function (e) { append(clear(body), el('tr', null, el('td', { colspan: 8, 'class': 'error', role: 'alert' }, e.message))); });
   }
 
   // ---------- peers ----------
@@ -411,7 +415,7 @@ export const EXPLORER_JS = String.raw`/* kadchain explorer */
           td(String(e.bucket), 'num'), td(el('span', { 'class': 'mono', title: e.id }, short(e.id))), td(e.host + ':' + e.port), td(timeCell(e.lastSeen))
         ]));
       });
-    }, function (e) { message($('peers-connected'), e.message, 'error'); });
+    }, function (e) { append(clear($('peers-connected')), el('tr', null, el('td', { colspan: 6, 'class': 'error', role: 'alert' }, e.message))); });
   }
 
   function renderBuckets(fill) {
@@ -639,6 +643,8 @@ export const EXPLORER_JS = String.raw`/* kadchain explorer */
   var VIEWS = { home: 'view-home', block: 'block-view', tx: 'tx-view', account: 'account-view', mempool: 'mempool', peers: 'peers', forks: 'forks', notfound: 'notfound-view' };
 
   function parseRoute() {
+    // Plain in-page anchors (the skip link) are not routes: they keep the current view.
+    if (location.hash && location.hash.indexOf('#/') !== 0) return { name: state.routeName, arg: state.routeArg };
     var h = location.hash.replace(/^#\/?/, '');
     var parts = h.split('/');
     var name = parts[0] || 'home';
@@ -704,7 +710,10 @@ export const EXPLORER_JS = String.raw`/* kadchain explorer */
       e.preventDefault();
       search($('search').value);
     });
-    window.addEventListener('hashchange', function () { onRoute(true); });
+    window.addEventListener('hashchange', function () {
+      if (location.hash && location.hash.indexOf('#/') !== 0) return;
+      onRoute(true);
+    });
     onRoute(false);
     updateBanner();
     refreshStatus();

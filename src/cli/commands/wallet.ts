@@ -1,0 +1,47 @@
+// `kadchain wallet create | list | show`: encrypted key files in the wallet directory.
+import { Keystore, type WalletInfo } from '../keystore.js';
+import { readPassword } from '../prompt.js';
+import { resolveWalletDir } from '../config.js';
+import { CliError } from '../errors.js';
+import { json, keyValues, table } from '../format.js';
+
+export interface WalletDirOptions {
+  walletDir?: string;
+  dataDir?: string;
+  json?: boolean;
+}
+
+const print = (text: string): void => void process.stdout.write(text + '\n');
+
+function describe(w: WalletInfo): string {
+  return keyValues([
+    ['name', w.name],
+    ['address', w.address],
+    ['public key', w.publicKey],
+    ['encrypted', w.protected ? 'yes (scrypt + AES-256-GCM)' : 'yes, with an empty password'],
+    ['created', w.createdAt],
+    ['file', w.path],
+  ]);
+}
+
+export async function walletCreateCommand(o: WalletDirOptions & { name: string }): Promise<void> {
+  const store = new Keystore(resolveWalletDir(o));
+  if (store.exists(o.name)) throw new CliError(`a wallet named "${o.name}" already exists in ${store.dir}`);
+  const password = await readPassword(`Password for new wallet "${o.name}": `, { confirm: true });
+  if (password === '') throw new CliError('refusing an empty password for a new wallet');
+  const w = store.create(o.name, password);
+  print(o.json ? json(w) : `created wallet "${w.name}"\n${describe(w)}`);
+}
+
+export async function walletListCommand(o: WalletDirOptions): Promise<void> {
+  const store = new Keystore(resolveWalletDir(o));
+  const list = store.list();
+  if (o.json) return print(json(list));
+  if (!list.length) return print(`no wallets in ${store.dir} (create one with: kadchain wallet create --name NAME)`);
+  print(table(['NAME', 'ADDRESS', 'CREATED'], list.map((w) => [w.name, w.address, w.createdAt])));
+}
+
+export async function walletShowCommand(o: WalletDirOptions & { name: string }): Promise<void> {
+  const w = new Keystore(resolveWalletDir(o)).show(o.name);
+  print(o.json ? json(w) : describe(w));
+}
