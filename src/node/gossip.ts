@@ -46,16 +46,20 @@ export class Gossip extends EventEmitter<GossipEvents> {
   private timer: NodeJS.Timeout | undefined;
   private started = false;
 
-  private readonly onMessage = (peer: Peer, m: Message): void => {
-    // One message at a time, in arrival order: blocks of a batch must connect in sequence.
-    this.processing = this.processing.then(() => this.handle(peer, m)).catch((e) => this.log.error('gossip handler failed', { err: String(e), kind: m.kind }));
-  };
-  private readonly onConnected = (peer: Peer): void => this.maybeSync(peer);
+  /**
+   * Every decision runs on one queue, in arrival order: blocks of a batch connect in sequence, and
+   * "fetch this announced block" never races "sync from this peer" (bodies arrive once).
+   */
+  private enqueue(what: string, fn: () => Promise<void>): void {
+    this.processing = this.processing.then(fn).catch((e) => this.log.error('gossip handler failed', { err: String(e), what }));
+  }
+  private readonly onMessage = (peer: Peer, m: Message): void => this.enqueue(m.kind, () => this.handle(peer, m));
+  private readonly onConnected = (peer: Peer): void => this.enqueue('connected', () => this.maybeSync(peer));
   private readonly onDisconnected = (peer: Peer): void => {
     for (const [id, f] of this.inflightBlocks) if (f.peer === peer) this.inflightBlocks.delete(id);
     if (this.syncPeer === peer) {
       this.syncPeer = undefined;
-      this.pickSyncPeer();
+      this.enqueue('resync', () => this.pickSyncPeer());
     }
   };
   private readonly onBlock = (e: ConnectedBlockEvent): void => {
@@ -113,17 +117,23 @@ export class Gossip extends EventEmitter<GossipEvents> {
 
   // ---- sync ----
 
-  private maybeSync(peer: Peer): void {
+  private async maybeSync(peer: Peer): Promise<void> {
     if (this.syncPeer || !peer.tip || peer.tip.work <= this.chain.tip.work) return;
+    // A tip we have, or are already fetching after its inv, needs no sync round (and must not
+    // arrive twice).
+    const tipHex = toHex(peer.tip.id);
+    if (this.inflightBlocks.has(tipHex) || (await this.chain.hasBlock(peer.tip.id))) return;
+    if (!this.net.peers().includes(peer)) return;
     this.syncPeer = peer;
     this.syncStart = { time: Date.now(), height: this.chain.tip.height };
     this.log.info('sync started', { peer: peer.id.slice(0, 16), from: this.chain.tip.height, to: peer.tip.height });
     void this.requestBlocks(peer);
   }
 
-  private pickSyncPeer(): void {
+  /** Runs on the queue (see enqueue). */
+  private async pickSyncPeer(): Promise<void> {
     const best = this.net.peers().filter((p) => p.tip && p.tip.work > this.chain.tip.work).sort((a, b) => (b.tip!.work > a.tip!.work ? 1 : -1))[0];
-    if (best) this.maybeSync(best);
+    if (best) await this.maybeSync(best);
   }
 
   private async requestBlocks(peer: Peer, after?: Uint8Array): Promise<void> {
@@ -153,7 +163,7 @@ export class Gossip extends EventEmitter<GossipEvents> {
         this.emit('synced', { height: this.chain.tip.height });
         this.net.announce('block', [this.chain.tip.id]);
         this.broadcastTip();
-        this.pickSyncPeer();
+        await this.pickSyncPeer();
       }
     }
   }
@@ -205,13 +215,8 @@ export class Gossip extends EventEmitter<GossipEvents> {
 
   private async handle(peer: Peer, m: Message): Promise<void> {
     switch (m.kind) {
-      case 'tip': {
-        // A tip we have, or are already fetching after its inv, needs no sync round.
-        const k = toHex(m.tip.id);
-        if (this.syncPeer || this.inflightBlocks.has(k) || (await this.chain.hasBlock(m.tip.id))) return;
-        this.maybeSync(peer);
-        return;
-      }
+      case 'tip':
+        return this.maybeSync(peer);
       case 'inv':
         return this.onInv(peer, m.items);
       case 'getdata':
@@ -249,6 +254,9 @@ export class Gossip extends EventEmitter<GossipEvents> {
       const k = toHex(it.id);
       peer.markKnown(k);
       if (it.type === 'block') {
+        // While syncing, the sync batches bring blocks; fetching announced ones too would bring
+        // bodies twice. Announcements past the sync peer's tip lead to the next sync round.
+        if (this.syncPeer) continue;
         if (blocksInflight >= BLOCK_INFLIGHT_PER_PEER || this.inflightBlocks.has(k) || (await this.chain.hasBlock(it.id))) continue;
         this.inflightBlocks.set(k, { peer, at: now });
         blocksInflight++;
@@ -314,9 +322,8 @@ export class Gossip extends EventEmitter<GossipEvents> {
       const stalled = this.syncPeer;
       this.syncPeer = undefined;
       this.net.disconnect(stalled, 'sync-stalled');
-      this.pickSyncPeer();
     }
-    if (!this.syncPeer) this.pickSyncPeer();
+    if (!this.syncPeer) this.enqueue('resync', () => this.pickSyncPeer());
   }
 }
 
