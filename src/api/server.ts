@@ -141,10 +141,10 @@ export class ApiServer {
       connectionsCheckingInterval: Math.min(1000, this.limits.headersTimeoutMs),
       keepAliveTimeout: 5000,
     });
-    // Node would silently truncate at maxHeadersCount (and then refuse the request for a lost
-    // Host header with a bare 400); instead parse them all, bounded by the 16 KiB header size
-    // limit, and refuse more than maxHeaders with a 431 in handle().
-    server.maxHeadersCount = 0;
+    // Node silently truncates at maxHeadersCount (and may then refuse the request for a lost Host
+    // header with a bare 400). So parse well past our limit (the 16 KiB header size bounds the
+    // cost) and refuse more than maxHeaders with a proper 431 in handle().
+    server.maxHeadersCount = Math.max(1000, this.limits.maxHeaders * 4);
     server.on('request', (req, res) => void this.handle(req, res));
     server.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
     server.on('connection', (s: Socket) => {
@@ -243,19 +243,15 @@ export class ApiServer {
   }
 
   /**
-   * 413 and close. The rest of the body is discarded (never buffered) for a short grace period so
-   * the client, still sending, gets to read the answer instead of a connection reset.
+   * 413 and close, without reading the rest of the body: the socket is paused (TCP backpressure
+   * stops the sender) and destroyed shortly after the answer is out. The short delay lets a client
+   * that is still sending read the 413 before the reset that closing with unread data causes.
    */
   private refuseBody(req: IncomingMessage, res: ServerResponse, e: HttpError): void {
-    sendError(res, 413, e.reason, e.message, { connection: 'close' });
+    req.pause();
     const socket = req.socket;
-    let discarded = 0;
-    req.on('data', (c: Buffer) => {
-      discarded += c.length;
-      if (discarded > 8 * this.limits.maxBodyBytes) socket.destroy();
-    });
-    req.resume();
-    setTimeout(() => socket.destroy(), 2000).unref();
+    res.once('finish', () => setTimeout(() => socket.destroy(), 250).unref());
+    sendError(res, 413, e.reason, e.message, { connection: 'close' });
   }
 
   private async route(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {

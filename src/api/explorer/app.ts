@@ -73,6 +73,12 @@ export const EXPLORER_JS = String.raw`/* kadchain explorer */
     return dl;
   }
   function message(target, text, cls) { clear(target); append(target, el('p', { 'class': cls || 'muted', role: cls === 'error' ? 'alert' : null }, text)); }
+  /** "Loading…" only when the page shows something else: live refreshes do not flicker. */
+  function loading(target, ref) {
+    if (target.getAttribute('data-ref') === ref) return;
+    target.setAttribute('data-ref', ref);
+    message(target, 'Loading…');
+  }
 
   // ---------- formatting ----------
   function short(h) { return h && h.length > 16 ? h.slice(0, 10) + '…' + h.slice(-4) : (h || ''); }
@@ -106,7 +112,7 @@ export const EXPLORER_JS = String.raw`/* kadchain explorer */
     if (!isFinite(d)) return '∞';
     if (d >= 1e6) return d.toExponential(3);
     if (d >= 100) return d.toFixed(0);
-    return d.toPrecision(4);
+    return String(Number(d.toPrecision(4)));
   }
   function bytes(n) { return n < 1024 ? n + ' B' : n < 1048576 ? (n / 1024).toFixed(1) + ' KiB' : (n / 1048576).toFixed(2) + ' MiB'; }
   function targetNum(hex) { try { return Number(BigInt('0x' + hex)); } catch (e) { return NaN; } }
@@ -168,7 +174,7 @@ export const EXPLORER_JS = String.raw`/* kadchain explorer */
     append(age, timeCell(s.tipTime));
     $('difficulty').textContent = fmtDiff(s.difficulty);
     $('hashrate').textContent = s.mining && s.mining.enabled ? rate(s.mining.hashrate) : 'not mining';
-    $('peer-count').textContent = s.peers.connected + ' connected · ' + s.peers.table + ' in table';
+    $('peer-count').textContent = s.peers.connected + ' connected, ' + s.peers.table + ' known';
     $('mempool-count').textContent = s.mempool + (s.mempool === 1 ? ' tx' : ' txs');
     $('sync-state').textContent = s.syncing ? 'syncing…' : 'in sync';
   }
@@ -282,7 +288,7 @@ export const EXPLORER_JS = String.raw`/* kadchain explorer */
 
   function txRows(txs) {
     var table = el('table', { 'class': 'grid', 'data-testid': 'block-txs' });
-    append(table, el('thead', null, el('tr', null, ['Transaction', 'Kind', 'From', 'To', 'Amount', 'Fee'].map(function (h) { return el('th', { scope: 'col' }, h); }))));
+    append(table, el('thead', null, el('tr', null, ['Transaction', 'Kind', 'From', 'To', 'Amount', 'Fee'].map(function (h, i) { return el('th', { scope: 'col', 'class': i >= 4 ? 'num' : null }, h); }))));
     var body = el('tbody');
     txs.forEach(function (t) {
       append(body, el('tr', { 'data-testid': 'tx-row' }, [
@@ -301,7 +307,7 @@ export const EXPLORER_JS = String.raw`/* kadchain explorer */
   function showBlock(ref) {
     var box = $('block-detail');
     $('h-block').textContent = 'Block ' + (/^\d+$/.test(ref) ? ref : short(ref));
-    message(box, 'Loading…');
+    loading(box, ref);
     api('/api/blocks/' + encodeURIComponent(ref)).then(function (b) {
       if (state.routeName !== 'block' || state.routeArg !== ref) return;
       remember(b, b.main);
@@ -331,7 +337,7 @@ export const EXPLORER_JS = String.raw`/* kadchain explorer */
   function showTx(id) {
     var box = $('tx-detail');
     $('h-tx').textContent = 'Transaction ' + short(id);
-    message(box, 'Loading…');
+    loading(box, id);
     api('/api/txs/' + encodeURIComponent(id)).then(function (r) {
       if (state.routeName !== 'tx' || state.routeArg !== id) return;
       var t = r.tx;
@@ -358,7 +364,7 @@ export const EXPLORER_JS = String.raw`/* kadchain explorer */
   function showAccount(addr) {
     var box = $('account-detail');
     $('h-account').textContent = 'Account ' + shortAddr(addr);
-    message(box, 'Loading…');
+    loading(box, addr);
     Promise.all([api('/api/accounts/' + encodeURIComponent(addr)), api('/api/mempool').catch(function () { return []; })]).then(function (res) {
       if (state.routeName !== 'account' || state.routeArg !== addr) return;
       var a = res[0];
@@ -388,7 +394,7 @@ export const EXPLORER_JS = String.raw`/* kadchain explorer */
       list.forEach(function (t) {
         append(body, el('tr', { 'data-testid': 'mempool-row', 'data-id': t.id }, [
           td(txLink(t.id)), td(acctLink(t.sender)), td(acctLink(t.to)), td(coins(t.amount), 'num'), td(coins(t.fee), 'num'),
-          td(t.feeRate + ' /kB', 'num'), td(String(t.nonce), 'num'), td(timeCell(t.addedAt))
+          td(t.feeRate + ' units/kB', 'num'), td(String(t.nonce), 'num'), td(timeCell(t.addedAt))
         ]));
       });
     }, function (e) { append(clear(body), el('tr', null, el('td', { colspan: 8, 'class': 'error', role: 'alert' }, e.message))); });
@@ -584,6 +590,8 @@ export const EXPLORER_JS = String.raw`/* kadchain explorer */
         soon('status', refreshStatus, 250);
         if (state.routeName === 'mempool') soon('mempool', showMempool, 250);
         if (state.routeName === 'forks') soon('forks', renderForks, 200);
+        // Confirmations, balances and pending status change with every block.
+        if (state.routeName === 'block' || state.routeName === 'tx' || state.routeName === 'account') soon('page', refreshRoute, 300);
         break;
       }
       case 'tx':

@@ -51,7 +51,7 @@ export const EXPLORER_HTML = `<!doctype html>
     <h1 id="h-home" tabindex="-1">Recent blocks</h1>
     <div class="table-wrap">
       <table class="grid" aria-labelledby="h-home">
-        <thead><tr><th scope="col">Height</th><th scope="col">Block</th><th scope="col">Time</th><th scope="col">Txs</th><th scope="col">Miner</th><th scope="col">Size</th></tr></thead>
+        <thead><tr><th scope="col" class="num">Height</th><th scope="col">Block</th><th scope="col">Time</th><th scope="col" class="num">Txs</th><th scope="col">Miner</th><th scope="col" class="num">Size</th></tr></thead>
         <tbody id="blocks" data-testid="blocks"><tr><td colspan="6" class="muted">Loading…</td></tr></tbody>
       </table>
     </div>
@@ -76,7 +76,7 @@ export const EXPLORER_HTML = `<!doctype html>
     <p id="mempool-summary" data-testid="mempool-summary" class="muted"></p>
     <div class="table-wrap">
       <table class="grid" aria-labelledby="h-mempool">
-        <thead><tr><th scope="col">Transaction</th><th scope="col">From</th><th scope="col">To</th><th scope="col">Amount</th><th scope="col">Fee</th><th scope="col">Fee rate</th><th scope="col">Nonce</th><th scope="col">Waiting</th></tr></thead>
+        <thead><tr><th scope="col">Transaction</th><th scope="col">From</th><th scope="col">To</th><th scope="col" class="num">Amount</th><th scope="col" class="num">Fee</th><th scope="col" class="num">Fee rate</th><th scope="col" class="num">Nonce</th><th scope="col">Waiting</th></tr></thead>
         <tbody id="mempool-rows" data-testid="mempool-rows"></tbody>
       </table>
     </div>
@@ -86,7 +86,7 @@ export const EXPLORER_HTML = `<!doctype html>
     <h2 id="h-connected">Connected (WebSocket)</h2>
     <div class="table-wrap">
       <table class="grid" aria-labelledby="h-connected">
-        <thead><tr><th scope="col">Node id</th><th scope="col">Address</th><th scope="col">Direction</th><th scope="col">Height</th><th scope="col">Score</th><th scope="col">Connected</th></tr></thead>
+        <thead><tr><th scope="col">Node id</th><th scope="col">Address</th><th scope="col">Direction</th><th scope="col" class="num">Height</th><th scope="col" class="num">Score</th><th scope="col">Connected</th></tr></thead>
         <tbody id="peers-connected" data-testid="peers-connected"></tbody>
       </table>
     </div>
@@ -95,7 +95,7 @@ export const EXPLORER_HTML = `<!doctype html>
     <div id="buckets" data-testid="buckets" class="chart"></div>
     <div class="table-wrap">
       <table class="grid" aria-labelledby="h-buckets">
-        <thead><tr><th scope="col">Bucket</th><th scope="col">Node id</th><th scope="col">Address</th><th scope="col">Last seen</th></tr></thead>
+        <thead><tr><th scope="col" class="num">Bucket</th><th scope="col">Node id</th><th scope="col">Address</th><th scope="col">Last seen</th></tr></thead>
         <tbody id="peers-table" data-testid="peers-table"></tbody>
       </table>
     </div>
@@ -109,7 +109,7 @@ export const EXPLORER_HTML = `<!doctype html>
     <h2 id="h-reorgs">Reorganisations</h2>
     <div class="table-wrap">
       <table class="grid" aria-labelledby="h-reorgs">
-        <thead><tr><th scope="col">When</th><th scope="col">Fork height</th><th scope="col">Disconnected</th><th scope="col">Connected</th></tr></thead>
+        <thead><tr><th scope="col">When</th><th scope="col" class="num">Fork height</th><th scope="col">Disconnected</th><th scope="col">Connected</th></tr></thead>
         <tbody id="reorgs" data-testid="reorgs"></tbody>
       </table>
     </div>
@@ -156,7 +156,7 @@ button { padding: .45rem .9rem; border: 1px solid #1b1b1b; background: #1b1b1b; 
 .stats dl { display: grid; grid-template-columns: repeat(auto-fit, minmax(10.5rem, 1fr)); gap: .5rem; margin: 0; padding: .9rem 1.25rem; }
 .stats dl > div { background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: .45rem .7rem; min-width: 0; }
 .stats dt { font-size: .78rem; color: var(--muted); text-transform: uppercase; letter-spacing: .03em; }
-.stats dd { margin: 0; font-size: 1.15rem; font-weight: 600; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.stats dd { margin: 0; font-size: 1.15rem; font-weight: 600; overflow-wrap: anywhere; }
 main { padding: .5rem 1.25rem 2rem; max-width: 84rem; }
 main:focus { outline: none; }
 h1 { font-size: 1.35rem; margin: 1rem 0 .6rem; }

@@ -2,7 +2,7 @@
 // and peer events as they happen; stop() closes every event client.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { txToJson, txIdHex } from '../../../src/core/index.js';
+import { blockIdHex, txToJson, txIdHex } from '../../../src/core/index.js';
 import { transfer, testAddress } from '../../helpers/fixtures.js';
 import { extend, childOf, tipEntry } from '../../helpers/chain-helpers.js';
 import { startApi, EventClient, type ApiHarness } from './api-harness.js';
@@ -66,7 +66,7 @@ test('a heavier side branch arrives as a reorg event, then its blocks', async ()
     const parent = (await h.chain.entry(tip.parent))!;
     const s1 = await childOf(h.chain, parent, [], 99n);
     assert.equal((await h.chain.submitBlock(s1)).status, 'side');
-    const s1Entry = (await h.chain.getBlock(await import('../../../src/core/index.js').then((m) => m.blockIdHex(s1))))!.entry;
+    const s1Entry = (await h.chain.getBlock(blockIdHex(s1)))!.entry;
     const s2 = await childOf(h.chain, s1Entry, [], 99n);
     assert.equal((await h.chain.submitBlock(s2)).status, 'connected');
     const ev = await c.next((m) => m.type === 'reorg');
@@ -98,7 +98,7 @@ test('stop() closes event clients; the port stops answering', async () => {
     const c = await EventClient.connect(x.url);
     await c.next((m) => m.type === 'hello');
     await x.api.stop();
-    const code = await Promise.race([c.closed, new Promise<number>((r) => setTimeout(() => r(-1), 3000))]);
+    const code = await Promise.race([c.closed, new Promise<number>((r) => setTimeout(() => r(-1), 3000).unref())]);
     assert.notEqual(code, -1, 'client was not closed by stop()');
     await assert.rejects(EventClient.connect(x.url));
   } finally {
