@@ -1,74 +1,122 @@
-// One connected WebSocket peer: identity after the handshake, what it is known to have (LRU),
-// its score, its message-rate bucket and liveness.
+// One WebSocket connection and what we know about the node behind it: its proved identity and
+// tip, what it is known to have (bounded LRUs), what we asked it for (in-flight requests), its
+// misbehaviour score, its message-rate bucket and its liveness. Policy lives in network.ts; this
+// is state plus small helpers.
 import type { WebSocket } from 'ws';
 import { toHex } from '../crypto/index.js';
-import { encodeMessage, type Message, type TipInfo } from './messages.js';
-
-/** Bounded insertion-ordered set: old ids fall out first. */
-export class LruSet {
-  private readonly items = new Set<string>();
-  constructor(private readonly max: number) {}
-  has(k: string): boolean {
-    return this.items.has(k);
-  }
-  add(k: string): void {
-    this.items.delete(k);
-    this.items.add(k);
-    if (this.items.size > this.max) this.items.delete(this.items.values().next().value!);
-  }
-  get size(): number {
-    return this.items.size;
-  }
-}
+import { LruSet, idKey } from './lru.js';
+import type { InvItem, InvType, TipInfo } from './messages.js';
 
 export type Direction = 'inbound' | 'outbound';
 
+/** What the API shows for one connected peer. */
 export interface PeerInfo {
+  /** Node id (hex SHA-256 of its public key), proved at the handshake. */
   id: string;
   host: string;
+  /** The peer's listening port (dialled port for outbound, advertised port for inbound). */
   port: number;
   direction: Direction;
   height: number;
+  /** Cumulative work of its tip, decimal string (bigint in code). */
   work: string;
+  tipId: string;
   score: number;
   connectedAt: number;
+  /** Round trip of the last answered keep-alive ping, if any. */
+  latencyMs: number | undefined;
+}
+
+export interface InflightEntry {
+  item: InvItem;
+  at: number;
 }
 
 export class Peer {
+  /** Hex node id; '' until the hello arrives. */
   id = '';
   publicKey: Uint8Array | undefined;
   listenPort = 0;
   tip: TipInfo | undefined;
   score = 0;
+  /** True once both sides proved their keys; only ready peers are in `peers()` and get messages. */
   ready = false;
-  connectedAt = Date.now();
+  readonly connectedAt = Date.now();
   lastSeen = Date.now();
-  /** Ids this peer has announced or been sent: never send it the same body twice. */
-  readonly known = new LruSet(20_000);
-  /** Our getdata requests not yet answered. */
-  readonly inflight = new Set<string>();
-  readonly challenge: Uint8Array;
+  latencyMs: number | undefined;
+
+  /** Ids this peer knows about (announced by either side): an id is announced to it once. */
+  readonly known: LruSet;
+  /** Ids whose body this peer has (it announced or sent it, or we sent it): a body goes once. */
+  readonly has: LruSet;
+  /** Our requests to this peer not yet answered (getdata items), by id key. Change via addInflight/takeInflight. */
+  readonly inflight = new Map<string, InflightEntry>();
+  /** Requests waiting for a free in-flight slot (bounded by the network). */
+  readonly queue: InvItem[] = [];
+  /** getblocks sent and not yet answered by a `blocks` reply. */
+  pendingGetblocks = 0;
+
+  /** @internal handshake progress */
+  gotHello = false;
+  /** @internal */
+  proved = false;
+  /** @internal first time the send buffer was seen above the bound (slow-reader detection) */
+  slowSince: number | undefined;
+  /** @internal outstanding keep-alive ping */
+  ping: { nonce: bigint; at: number } | undefined;
+  /** @internal last keep-alive ping sent */
+  lastPingAt = Date.now();
+  /** @internal set once the peer was dropped (events fire once) */
+  dropped = false;
+  /** @internal set once banned (a ban is recorded once per connection) */
+  banned = false;
+  /** @internal why we closed it, when we did */
+  closeReason: string | undefined;
+  /** @internal handshake deadline */
+  hsTimer: NodeJS.Timeout | undefined;
+  /** @internal cuts off a peer that does not answer our close frame */
+  killTimer: NodeJS.Timeout | undefined;
+  /** @internal settles a pending dial (outbound): undefined on ready, the reason on failure */
+  settle: ((reason: string | undefined) => void) | undefined;
+  /** @internal keys of `queue`, for O(1) membership */
+  readonly queued = new Set<string>();
+
+  private readonly counts: Record<InvType, number> = { block: 0, tx: 0 };
   private tokens: number;
   private lastRefill = Date.now();
 
   constructor(
+    /** @internal the socket; use the network's methods to send. */
     readonly ws: WebSocket,
     readonly host: string,
     readonly direction: Direction,
-    challenge: Uint8Array,
+    /** Our random challenge for this connection: the peer signs it to prove its key. */
+    readonly challenge: Uint8Array,
     private readonly rate: { perSecond: number; burst: number },
+    idsPerPeer: number,
   ) {
-    this.challenge = challenge;
     this.tokens = rate.burst;
+    this.known = new LruSet(idsPerPeer);
+    this.has = new LruSet(idsPerPeer);
   }
 
-  get key(): string {
+  /** Handshake done and not yet dropped: the peer can be sent messages. */
+  get connected(): boolean {
+    return this.ready && !this.dropped;
+  }
+
+  /** host:listenPort, the address the peer can be dialled at. */
+  get address(): string {
     return `${this.host}:${this.listenPort}`;
   }
 
-  /** Token bucket: false when the peer sends faster than allowed. */
-  takeToken(): boolean {
-    const now = Date.now();
+  /** @deprecated alias of `address` */
+  get key(): string {
+    return this.address;
+  }
+
+  /** Token bucket: false when the peer sends faster than its allowance. */
+  takeToken(now = Date.now()): boolean {
     this.tokens = Math.min(this.rate.burst, this.tokens + ((now - this.lastRefill) / 1000) * this.rate.perSecond);
     this.lastRefill = now;
     if (this.tokens < 1) return false;
@@ -76,21 +124,60 @@ export class Peer {
     return true;
   }
 
-  send(m: Message): void {
-    if (this.ws.readyState === this.ws.OPEN) this.ws.send(encodeMessage(m));
+  /** Records that the peer has this body (it announced or sent it, or we sent or served it). */
+  markKnown(id: Uint8Array | string): void {
+    const k = idKey(id);
+    this.known.add(k);
+    this.has.add(k);
+  }
+
+  /** True when the peer knows the id (announced either way): no need to announce it again. */
+  knows(id: Uint8Array | string): boolean {
+    return this.known.has(idKey(id));
+  }
+
+  /** True when the peer is known to have the body: never send it again. */
+  hasBody(id: Uint8Array | string): boolean {
+    return this.has.has(idKey(id));
+  }
+
+  /** @internal we announced the id: the peer knows of it but may not have the body yet. */
+  markAnnounced(k: string): void {
+    this.known.add(k);
+  }
+
+  /** @internal records a request; use the network's `request()` to send one. */
+  addInflight(k: string, item: InvItem, at: number): void {
+    if (!this.inflight.has(k)) this.counts[item.type]++;
+    this.inflight.set(k, { item, at });
+  }
+
+  /** @internal the request for `k` is answered (or expired): frees its slot. */
+  takeInflight(k: string): InflightEntry | undefined {
+    const e = this.inflight.get(k);
+    if (e) {
+      this.inflight.delete(k);
+      this.counts[e.item.type]--;
+    }
+    return e;
+  }
+
+  inflightCount(type: InvType): number {
+    return this.counts[type];
   }
 
   info(): PeerInfo {
     return {
-      id: this.id, host: this.host, port: this.listenPort, direction: this.direction, height: this.tip?.height ?? 0,
-      work: (this.tip?.work ?? 0n).toString(), score: this.score, connectedAt: this.connectedAt,
+      id: this.id,
+      host: this.host,
+      port: this.listenPort,
+      direction: this.direction,
+      height: this.tip?.height ?? 0,
+      work: (this.tip?.work ?? 0n).toString(),
+      tipId: this.tip ? toHex(this.tip.id) : '',
+      score: this.score,
+      connectedAt: this.connectedAt,
+      latencyMs: this.latencyMs,
     };
-  }
-
-  markKnown(id: Uint8Array | string): void {
-    this.known.add(typeof id === 'string' ? id : toHex(id));
-  }
-  knows(id: Uint8Array | string): boolean {
-    return this.known.has(typeof id === 'string' ? id : toHex(id));
   }
 }
