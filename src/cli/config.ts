@@ -7,6 +7,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { parseAddress, isCodedError } from '../core/index.js';
 import type { LogLevel } from '../log/index.js';
+import type { NodeOptions } from '../node/index.js';
 import { CliError } from './errors.js';
 
 export type Source = 'flag' | 'env' | 'config' | 'default';
@@ -29,21 +30,11 @@ export interface NodeFlags {
   config?: string;
 }
 
-export interface NodeConfig {
-  dataDir: string;
-  /** Undefined: the package's genesis.json (the node resolves it next to its compiled files). */
-  genesisPath?: string;
-  host: string;
-  port: number;
-  apiHost: string;
-  apiPort: number;
-  bootstrap: string[];
-  mine: boolean;
-  minerAddress?: string;
+/** What `kadchain node` resolved: the node's own options plus the CLI's wallet and provenance. */
+export interface NodeConfig extends Pick<NodeOptions, 'dataDir' | 'genesisPath' | 'host' | 'port' | 'apiHost' | 'apiPort' | 'bootstrap' | 'mine' | 'minerAddress' | 'threads'> {
   /** Wallet that receives mining rewards when no --miner-address is given. */
   minerWallet: string;
   walletDir: string;
-  threads?: number;
   logLevel: LogLevel;
   configPath?: string;
   sources: Record<string, Source>;

@@ -19,6 +19,7 @@ import { LevelBanStore, LevelTablePersistence } from './persistence.js';
 
 export interface NodeOptions {
   dataDir: string;
+  /** Undefined: the package's genesis.json (resolved next to the compiled files). */
   genesisPath?: string;
   host: string;
   port: number;

@@ -287,7 +287,9 @@ test('explorer shows "node unreachable, retrying" when the node goes away', asyn
     await page.until('banner', () => page.el('banner').hidden === false);
     // The banner's text is static markup (the fake DOM does not parse HTML).
     assert.match(EXPLORER_HTML, /<div id="banner"[^>]*>node unreachable, retrying<\/div>/);
-    assert.equal(page.el('conn-state').textContent, 'reconnecting…');
+    // A failed fetch can raise the banner before the socket's close event arrives.
+    await page.until('socket marked down', () => page.el('conn-state').textContent === 'reconnecting…');
+    assert.equal(page.el('banner').hidden, false);
   } finally {
     page.close();
     await x.close();
