@@ -16,26 +16,26 @@ export const TRANSFER_BYTES = 1 + 1 + 32 + 32 + ADDRESS_BYTES + 8 + 8 + 8 + 64;
 export const MAX_TX_BYTES = 16 * 1024;
 
 export interface TransferTx {
-  kind: 'transfer';
+  readonly kind: 'transfer';
   /** Genesis block id: a signature is valid on one chain only. */
-  chainId: Uint8Array;
-  from: Uint8Array; // 32-byte Ed25519 public key
-  to: Uint8Array; // 20-byte address
-  amount: bigint;
-  fee: bigint;
-  nonce: bigint;
-  signature: Uint8Array; // 64 bytes
+  readonly chainId: Uint8Array;
+  readonly from: Uint8Array; // 32-byte Ed25519 public key
+  readonly to: Uint8Array; // 20-byte address
+  readonly amount: bigint;
+  readonly fee: bigint;
+  readonly nonce: bigint;
+  readonly signature: Uint8Array; // 64 bytes
 }
 
 export interface CoinbaseTx {
-  kind: 'coinbase';
+  readonly kind: 'coinbase';
   /** The block height: makes every coinbase id unique (BIP34's lesson). */
-  height: number;
-  to: Uint8Array;
-  amount: bigint;
+  readonly height: number;
+  readonly to: Uint8Array;
+  readonly amount: bigint;
   /** Rolled by the miner when the header nonce space is exhausted. */
-  extraNonce: bigint;
-  extraData: Uint8Array;
+  readonly extraNonce: bigint;
+  readonly extraData: Uint8Array;
 }
 
 export type Tx = TransferTx | CoinbaseTx;
@@ -93,8 +93,17 @@ export function decodeTx(bytes: Uint8Array): Tx {
   return tx;
 }
 
+// Txs are immutable once built (readonly fields), so an id is computed once per object: block
+// rules, the merkle root, the tx index and the mempool all ask for it.
+const idCache = new WeakMap<Tx, Uint8Array>();
+
 export function txId(tx: Tx): Uint8Array {
-  return sha256d(encodeTx(tx));
+  let id = idCache.get(tx);
+  if (!id) {
+    id = sha256d(encodeTx(tx));
+    idCache.set(tx, id);
+  }
+  return id;
 }
 
 export function txIdHex(tx: Tx): string {
