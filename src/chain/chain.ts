@@ -3,17 +3,18 @@
 // status and a reason, and the network edge decides what that costs the sender.
 import { EventEmitter } from 'node:events';
 import {
-  blockId, encodeBlock, decodeBlock, txId, txSigningBytes, targetToBigInt, workForTarget, parseAddress, RuleError, isCodedError,
+  blockId, encodeBlock, decodeBlock, txId, txIdHex, txSigningBytes, targetToBigInt, workForTarget, parseAddress, RuleError, isCodedError,
   type Block, type Genesis, type Tx, type TransferTx, type BlockHeader,
 } from '../core/index.js';
-import { toHex, fromHex, bytesEqual } from '../crypto/index.js';
+import { toHex, fromHex, bytesEqual, verifySignature } from '../crypto/index.js';
 import { ChainStore, BlockStatus, type IndexRecord, type AccountRecord, type UndoEntry } from '../store/index.js';
 import { silentLogger, type Logger } from '../log/index.js';
 import { checkHeader, type ParentContext } from './header-rules.js';
 import { checkBlockBody, applyBlockToState, touchedAddresses } from './block-rules.js';
-import { checkProofOfWork, retargetWindow, retargetTarget, medianTimePast, MEDIAN_TIME_SPAN } from './pow.js';
+import { checkProofOfWork, hasValidWork, retargetWindow, retargetTarget, medianTimePast, MEDIAN_TIME_SPAN } from './pow.js';
 import { OrphanPool, DEFAULT_ORPHAN_LIMITS, type OrphanLimits } from './orphans.js';
-import { SignatureVerifier } from './sig-verifier.js';
+import { SignatureVerifier, type PendingVerification, type SignatureItem } from './sig-verifier.js';
+import { VerifiedSignatures } from './verified-signatures.js';
 import type { Account } from './tx-rules.js';
 
 export type SubmitStatus = 'connected' | 'side' | 'orphan' | 'duplicate' | 'invalid';
@@ -99,6 +100,10 @@ export class Chain extends EventEmitter<ChainEvents> {
   private queue: Promise<unknown> = Promise.resolve();
   private tipEntry!: IndexEntry;
   private readonly verifier: SignatureVerifier | undefined;
+  /** Transfers already verified here or by the mempool: a block of relayed txs skips them. */
+  readonly signatures = new VerifiedSignatures();
+  /** Signature checks started by `preverify`, by block id (a few blocks ahead at most). */
+  private readonly preverified = new Map<string, { unchecked: TransferTx[]; pending: PendingVerification }>();
 
   private constructor(readonly store: ChainStore, opts: ChainOptions) {
     super();
@@ -233,6 +238,22 @@ export class Chain extends EventEmitter<ChainEvents> {
 
   // ---- submit ----
 
+  /**
+   * Starts verifying a block's signatures on the worker threads before it is submitted, so a
+   * syncing node checks block n+1's signatures while it applies block n. Only blocks with valid
+   * work are taken, and only a few at a time; submitBlock picks the result up. True if it started.
+   */
+  preverify(block: Block): boolean {
+    if (!this.verifier) return false;
+    const idBytes = blockId(block);
+    const id = toHex(idBytes);
+    if (this.preverified.has(id) || !hasValidWork(idBytes, targetToBigInt(block.header.target))) return false;
+    const unchecked = block.txs.filter((t): t is TransferTx => t.kind === 'transfer' && !this.signatures.has(t));
+    this.preverified.set(id, { unchecked, pending: this.verifier.begin(unchecked.map(signatureItem)) });
+    if (this.preverified.size > MAX_PREVERIFIED) this.preverified.delete(this.preverified.keys().next().value!);
+    return true;
+  }
+
   submitBlock(block: Block): Promise<SubmitResult> {
     return this.exclusive(async () => {
       const first = await this.processBlock(block);
@@ -291,11 +312,27 @@ export class Chain extends EventEmitter<ChainEvents> {
     try {
       checkHeader(block.header, await this.parentContext(parent), this.params, this.now(), idBytes);
       bytes = encodeBlock(block);
-      // Signatures (the costly part) on all cores first; a failure is reported after the cheaper
-      // body rules, so the reason does not depend on the thread count.
-      const transfers = block.txs.filter((t): t is TransferTx => t.kind === 'transfer');
-      const bad = this.verifier ? await this.verifier.firstInvalid(transfers.map((t) => ({ msg: txSigningBytes(t), sig: t.signature, pub: t.from }))) : -1;
-      checkBlockBody(block, this.params, this.genesis.id, bytes.length, this.verifier !== undefined && bad < 0);
+      // Signatures (the costly part) are spread over all cores; the reported reason never depends
+      // on the thread count.
+      const pre = this.preverified.get(id);
+      this.preverified.delete(id);
+      const unchecked = pre?.unchecked ?? block.txs.filter((t): t is TransferTx => t.kind === 'transfer' && !this.signatures.has(t));
+      const pending = pre?.pending ?? this.beginVerify(unchecked);
+      // The body rules run while the workers verify; a bad signature re-runs them with every
+      // signature inline so the reported reason is the one a single thread would give.
+      let bodyError: unknown;
+      try {
+        checkBlockBody(block, this.params, this.genesis.id, bytes.length, true);
+      } catch (e) {
+        bodyError = e;
+      }
+      const bad = await pending.finish();
+      if (bad >= 0) {
+        checkBlockBody(block, this.params, this.genesis.id, bytes.length, false);
+        throw new RuleError('bad-signature', `transaction ${txIdHex(unchecked[bad]!)} signature does not verify`);
+      }
+      if (bodyError) throw bodyError;
+      for (const t of unchecked) this.signatures.add(t);
     } catch (e) {
       return invalid(e);
     }
@@ -315,6 +352,11 @@ export class Chain extends EventEmitter<ChainEvents> {
     const err = await this.reorganize(entry, { block, bytes });
     if (err) return invalid(err);
     return { status: 'connected', id, height };
+  }
+
+  private beginVerify(txs: TransferTx[]): PendingVerification {
+    const items = txs.map(signatureItem);
+    return this.verifier?.begin(items) ?? { finish: async () => items.findIndex((x) => !verifySignature(x.msg, x.sig, x.pub)) };
   }
 
   private async loadBlock(id: Uint8Array): Promise<Block> {
@@ -521,4 +563,11 @@ export class Chain extends EventEmitter<ChainEvents> {
   orphanMissingRoot(idHex: string): string | undefined {
     return this.orphans.missingRoot(idHex);
   }
+}
+
+/** How many blocks `preverify` may run ahead of submitBlock. */
+const MAX_PREVERIFIED = 4;
+
+function signatureItem(t: TransferTx): SignatureItem {
+  return { msg: txSigningBytes(t), sig: t.signature, pub: t.from };
 }

@@ -3,6 +3,7 @@ export { checkProofOfWork, hasValidWork, blockReward, retargetWindow, retargetTa
 export { checkHeader, type ParentContext } from './header-rules.js';
 export { checkTransferStateless, checkTransferAgainstAccount, EMPTY_ACCOUNT, type Account } from './tx-rules.js';
 export { checkBlockBody, touchedAddresses, applyBlockToState, type BlockStateChange } from './block-rules.js';
+export { VerifiedSignatures } from './verified-signatures.js';
 export { OrphanPool, DEFAULT_ORPHAN_LIMITS, type OrphanLimits } from './orphans.js';
 export {
   Chain, MAX_BLOCKS_PER_REQUEST, type ChainOptions, type SubmitResult, type SubmitStatus, type IndexEntry, type TipInfo, type ConnectedBlockEvent,

@@ -1,9 +1,10 @@
-// Parallel Ed25519 verification for big blocks: the main thread verifies one share while worker
-// threads verify the rest. Signature checks dominate block validation, so sync scales with cores.
+// Parallel Ed25519 verification for big blocks: worker threads and the main thread claim
+// signatures from one shared counter, so the split balances itself whatever else each thread is
+// doing. Signature checks dominate block validation, so sync scales with cores.
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { verifySignature } from '../crypto/index.js';
-import type { VerifyJob } from './sig-verify-worker.js';
+import { workOn, DONE, VALID, INVALID, type VerifyJob } from './sig-verify-worker.js';
 
 export interface SignatureItem {
   msg: Uint8Array;
@@ -16,8 +17,6 @@ const MIN_PARALLEL = 32;
 
 export class SignatureVerifier {
   private workers: Worker[] = [];
-  private nextId = 1;
-  private readonly pending = new Map<number, (ok: Uint8Array) => void>();
 
   constructor(private readonly threads = Math.max(0, availableParallelism() - 1)) {}
 
@@ -26,18 +25,9 @@ export class SignatureVerifier {
     for (let i = 0; i < this.threads; i++) {
       const w = new Worker(new URL('./sig-verify-worker.js', import.meta.url));
       w.unref(); // never keeps the process alive on its own
-      w.on('message', (m: { id: number; ok: Uint8Array }) => {
-        const done = this.pending.get(m.id);
-        this.pending.delete(m.id);
-        done?.(m.ok);
-      });
-      w.on('error', () => {
-        // A dead worker fails its jobs closed: callers fall back to inline verification.
-        for (const [id, done] of this.pending) {
-          this.pending.delete(id);
-          done(new Uint8Array(0));
-        }
-      });
+      // A dead worker stops claiming; whatever it claimed and left unfinished the main thread redoes.
+      w.on('error', () => this.drop(w));
+      w.on('exit', () => this.drop(w));
       this.workers.push(w);
     }
   }
@@ -49,37 +39,56 @@ export class SignatureVerifier {
   }
 
   /** Index of the first signature that fails, or -1 when all verify. */
-  async firstInvalid(items: SignatureItem[]): Promise<number> {
-    if (items.length < MIN_PARALLEL || this.workers.length === 0) return inline(items, 0, items.length);
-    const shares = this.workers.length + 1;
-    const per = Math.ceil(items.length / shares);
-    const jobs = this.workers.map((w, i) => {
-      const from = (i + 1) * per;
-      const slice = items.slice(from, from + per);
-      const id = this.nextId++;
-      const job: VerifyJob = { id, msgs: slice.map((x) => x.msg), sigs: slice.map((x) => x.sig), pubs: slice.map((x) => x.pub) };
-      return new Promise<{ from: number; ok: Uint8Array; n: number }>((resolve) => {
-        this.pending.set(id, (ok) => resolve({ from, ok, n: slice.length }));
-        w.postMessage(job);
-      });
-    });
-    const mine = inline(items, 0, Math.min(per, items.length));
-    const results = await Promise.all(jobs);
-    if (mine >= 0) return mine;
-    for (const r of results) {
-      if (r.ok.length !== r.n) {
-        const again = inline(items, r.from, r.from + r.n);
-        if (again >= 0) return again;
-        continue;
-      }
-      const bad = r.ok.indexOf(0);
-      if (bad >= 0) return r.from + bad;
-    }
-    return -1;
+  firstInvalid(items: SignatureItem[]): Promise<number> {
+    return this.begin(items).finish();
+  }
+
+  /**
+   * Posts the items to the workers now; `finish()` has this thread claim whatever is left. A
+   * caller can run other checks in between, or begin the next block while this one is applied.
+   */
+  begin(items: SignatureItem[]): PendingVerification {
+    if (items.length < MIN_PARALLEL || this.workers.length === 0) return { finish: async () => inline(items) };
+    const job: VerifyJob = {
+      msgs: items.map((x) => x.msg),
+      sigs: items.map((x) => x.sig),
+      pubs: items.map((x) => x.pub),
+      control: new SharedArrayBuffer(8),
+      results: new SharedArrayBuffer(items.length),
+    };
+    const workers = this.workers;
+    for (const w of workers) w.postMessage(job);
+    return {
+      finish: async () => {
+        workOn(job);
+        const control = new Int32Array(job.control);
+        const results = new Uint8Array(job.results);
+        // Wait out items a worker claimed and is still verifying (one signature each, well under a
+        // millisecond); if a worker died meanwhile, verify its unfinished items here.
+        for (let done = Atomics.load(control, DONE); done < items.length; done = Atomics.load(control, DONE)) {
+          if (workers.some((w) => !this.workers.includes(w))) break;
+          Atomics.wait(control, DONE, done, 20);
+        }
+        for (let i = 0; i < items.length; i++) {
+          if (results[i] === 0) results[i] = verifySignature(items[i]!.msg, items[i]!.sig, items[i]!.pub) ? VALID : INVALID;
+          if (results[i] === INVALID) return i;
+        }
+        return -1;
+      },
+    };
+  }
+
+  private drop(w: Worker): void {
+    this.workers = this.workers.filter((x) => x !== w);
   }
 }
 
-function inline(items: SignatureItem[], from: number, to: number): number {
-  for (let i = from; i < to; i++) if (!verifySignature(items[i]!.msg, items[i]!.sig, items[i]!.pub)) return i;
+export interface PendingVerification {
+  /** Index of the first signature that fails, or -1 when all verify. */
+  finish(): Promise<number>;
+}
+
+function inline(items: SignatureItem[]): number {
+  for (let i = 0; i < items.length; i++) if (!verifySignature(items[i]!.msg, items[i]!.sig, items[i]!.pub)) return i;
   return -1;
 }

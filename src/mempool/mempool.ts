@@ -144,6 +144,8 @@ export class Mempool extends EventEmitter<MempoolEvents> {
       this.insert(entry);
       this.makeRoom(entry);
       if (!this.byId.has(id)) throw new MempoolError('mempool-full', 'mempool is full and this fee rate is too low to evict anything');
+      // Verified once: the block that confirms it will not check this signature again.
+      this.chain.signatures.add(tx);
       this.log.debug('tx admitted', { id, sender: entry.sender, nonce: tx.nonce.toString() });
       this.emit('added', entry);
       return replaced ? { accepted: true, id, replaced: replaced.id } : { accepted: true, id };
@@ -159,8 +161,8 @@ export class Mempool extends EventEmitter<MempoolEvents> {
     if (this.byId.has(id)) throw new MempoolError('already-known', 'transaction already in the mempool');
     // Policy size ceiling.
     if (encodeTx(tx).length > MAX_TX_BYTES) throw new MempoolError('tx-too-large', `expected at most ${MAX_TX_BYTES} bytes`);
-    // Consensus checks that need no state (chain id, amount, signature).
-    checkTransferStateless(tx, this.chain.genesis.id);
+    // Consensus checks that need no state (chain id, amount, signature unless verified before).
+    checkTransferStateless(tx, this.chain.genesis.id, this.chain.signatures.has(tx));
     const sender = addressKey(txSender(tx));
     const acct = await this.chain.getAccount(txSender(tx));
     // Replayed or already-used nonce.

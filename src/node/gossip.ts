@@ -2,7 +2,7 @@
 // chain sync by locator in pipelined batches, orphan-parent fetches, and the translation of chain
 // and mempool refusals into peer penalties (the chain itself never learns about peers).
 import { EventEmitter } from 'node:events';
-import { decodeBlock, decodeTx, encodeTx, txIdHex, blockIdHex, HEADER_BYTES, type Block } from '../core/index.js';
+import { blockId, decodeBlock, decodeTx, encodeTx, txIdHex, blockIdHex, HEADER_BYTES, type Block } from '../core/index.js';
 import { toHex, fromHex, sha256d } from '../crypto/index.js';
 import type { Chain, ConnectedBlockEvent } from '../chain/index.js';
 import type { Mempool, MempoolEntry } from '../mempool/index.js';
@@ -150,8 +150,13 @@ export class Gossip extends EventEmitter<GossipEvents> {
     // Pipelining: a full batch means more follow; ask for them before validating this one.
     const last = blocks.length ? decodeLastId(blocks) : undefined;
     if (peer === this.syncPeer && blocks.length === MAX_BLOCKS_PER_MSG && last) void this.requestBlocks(peer, last);
-    for (const bytes of blocks) {
-      const ok = await this.acceptBlock(peer, bytes, true);
+    let next = decodeOrUndefined(blocks[0]);
+    for (let i = 0; i < blocks.length; i++) {
+      const block = next;
+      next = decodeOrUndefined(blocks[i + 1]);
+      // The next block's signatures are checked on worker threads while this one is applied.
+      if (next) this.chain.preverify(next);
+      const ok = await this.acceptBlock(peer, blocks[i]!, true, block);
       if (!ok) return;
     }
     if (peer === this.syncPeer) {
@@ -183,11 +188,9 @@ export class Gossip extends EventEmitter<GossipEvents> {
   // ---- blocks and txs ----
 
   /** Decodes and submits a block body; returns false when the peer was punished. */
-  private async acceptBlock(peer: Peer, bytes: Uint8Array, requested: boolean): Promise<boolean> {
-    let block: Block;
-    try {
-      block = decodeBlock(bytes);
-    } catch {
+  private async acceptBlock(peer: Peer, bytes: Uint8Array, requested: boolean, decoded?: Block): Promise<boolean> {
+    const block = decoded ?? decodeOrUndefined(bytes);
+    if (!block) {
       this.net.misbehave(peer, PENALTY.malformed, 'malformed-block');
       return false;
     }
@@ -327,12 +330,18 @@ export class Gossip extends EventEmitter<GossipEvents> {
   }
 }
 
-function decodeLastId(blocks: Uint8Array[]): Uint8Array | undefined {
+function decodeOrUndefined(bytes: Uint8Array | undefined): Block | undefined {
+  if (!bytes) return undefined;
   try {
-    return fromHex(blockIdHex(decodeBlock(blocks[blocks.length - 1]!)));
+    return decodeBlock(bytes);
   } catch {
     return undefined;
   }
+}
+
+function decodeLastId(blocks: Uint8Array[]): Uint8Array | undefined {
+  const last = decodeOrUndefined(blocks[blocks.length - 1]);
+  return last ? blockId(last) : undefined;
 }
 
 

@@ -238,3 +238,35 @@ test('bad-signature deep in a big block is caught by the parallel verifier', asy
     await close();
   }
 });
+
+test('the reason for a big invalid block is the same with and without the parallel verifier', async () => {
+  const serialDir = tempDir();
+  const serial = await Chain.open({ dataDir: serialDir.path, genesis: g, parallelVerify: false });
+  const { chain: parallel, close } = await openTestChain(g);
+  try {
+    const base = (): TransferTx[] => Array.from({ length: 60 }, (_, i) => transfer('alice', testAddress('bob'), 1n, BigInt(i), g.id));
+    const badSig = (txs: TransferTx[], i: number): void => { txs[i] = { ...txs[i]!, signature: txs[(i + 1) % txs.length]!.signature }; };
+    const zeroAmount = (txs: TransferTx[], i: number): void => { txs[i] = transfer('alice', testAddress('bob'), 0n, BigInt(i), g.id); };
+    const cases: Array<{ name: string; build: (txs: TransferTx[]) => void; reason: string }> = [
+      // A bad signature early (this thread's share) before a body fault later: the signature is reported.
+      { name: 'sig then amount', build: (t) => { badSig(t, 3); zeroAmount(t, 50); }, reason: 'bad-signature' },
+      // A body fault early, a bad signature later (a worker's share): the body fault is reported.
+      { name: 'amount then sig', build: (t) => { zeroAmount(t, 10); badSig(t, 55); }, reason: 'bad-amount' },
+      { name: 'sig only, late', build: (t) => badSig(t, 59), reason: 'bad-signature' },
+    ];
+    for (const c of cases) {
+      const txs = base();
+      c.build(txs);
+      const block = await childOf(parallel, await tipEntry(parallel), txs);
+      const a = await parallel.submitBlock(block);
+      const b = await serial.submitBlock(block);
+      assert.equal(a.status, 'invalid', c.name);
+      assert.equal(a.reason, c.reason, c.name);
+      assert.equal(b.reason, a.reason, c.name);
+    }
+  } finally {
+    await close();
+    await serial.close();
+    serialDir.cleanup();
+  }
+});

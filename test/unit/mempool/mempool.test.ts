@@ -142,3 +142,22 @@ test('expiry: entries older than the lifetime leave', async () => {
     assert.equal(pool.size, 0);
   } finally { await c.close(); }
 });
+
+test('a block of txs the mempool admitted connects without verifying their signatures again', async () => {
+  const s = await setup();
+  try {
+    const txs = ['alice', 'bob', 'dave'].flatMap((from) => Array.from({ length: 12 }, (_, i) => t(from, BigInt(i))));
+    for (const tx of txs) assert.equal((await s.pool.add(tx)).accepted, true);
+    const refused = { ...t('carol', 0n), amount: 11n }; // bad signature: never remembered as verified
+    assert.equal((await s.pool.add(refused)).accepted, false);
+    assert.equal(s.chain.signatures.has(refused), false);
+    const before = s.chain.signatures.hits;
+    const r = await s.chain.submitBlock(await childOf(s.chain, await tipEntry(s.chain), txs));
+    assert.equal(r.status, 'connected');
+    assert.equal(s.chain.signatures.hits - before, 36);
+    // Fresh transfers in a block are verified, then remembered.
+    const fresh = Array.from({ length: 3 }, (_, i) => t('carol', BigInt(i)));
+    assert.equal((await s.chain.submitBlock(await childOf(s.chain, await tipEntry(s.chain), fresh))).status, 'connected');
+    assert.ok(fresh.every((tx) => s.chain.signatures.has(tx)));
+  } finally { await s.done(); }
+});

@@ -1,0 +1,66 @@
+// SignatureVerifier (workers and the main thread share one claim counter) and Chain.preverify.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SignatureVerifier } from '../../../src/chain/sig-verifier.js';
+import { txSigningBytes, type TransferTx } from '../../../src/core/index.js';
+import { testGenesis, transfer, testAddress } from '../../helpers/fixtures.js';
+import { openTestChain, childOf, tipEntry } from '../../helpers/chain-helpers.js';
+
+const g = testGenesis();
+const txs = (n: number): TransferTx[] => Array.from({ length: n }, (_, i) => transfer('alice', testAddress('bob'), 1n, BigInt(i), g.id));
+const items = (list: TransferTx[]) => list.map((t) => ({ msg: txSigningBytes(t), sig: t.signature, pub: t.from }));
+
+test('SignatureVerifier: the first invalid index, whichever thread verified it, with 1 and 2 workers', async () => {
+  const list = items(txs(150));
+  const broken = (at: number[]) => list.map((x, i) => (at.includes(i) ? { ...x, sig: list[(i + 1) % list.length]!.sig } : x));
+  for (const threads of [1, 2]) {
+    const v = new SignatureVerifier(threads);
+    v.start();
+    try {
+      assert.equal(await v.firstInvalid(list), -1);
+      assert.equal(await v.firstInvalid(broken([149])), 149);
+      assert.equal(await v.firstInvalid(broken([140, 7, 90])), 7);
+      // Two jobs in flight at once: each gets its own answer.
+      const a = v.begin(broken([100]));
+      const b = v.begin(broken([3]));
+      assert.deepEqual([await b.finish(), await a.finish()], [3, 100]);
+    } finally {
+      await v.stop();
+    }
+  }
+});
+
+test('SignatureVerifier: workers gone mid-job leave the main thread to finish it correctly', async () => {
+  const v = new SignatureVerifier(1);
+  v.start();
+  const list = items(txs(120));
+  list[110] = { ...list[110]!, sig: list[0]!.sig };
+  const pending = v.begin(list);
+  await v.stop();
+  assert.equal(await pending.finish(), 110);
+  assert.equal(await v.firstInvalid(list), 110); // no workers at all: inline
+});
+
+test('Chain.preverify: the result is picked up by submitBlock; a bad signature still gives bad-signature; bad work is ignored', async () => {
+  const { chain, close } = await openTestChain(g);
+  try {
+    const good = await childOf(chain, await tipEntry(chain), txs(60));
+    assert.equal(chain.preverify(good), true);
+    assert.equal(chain.preverify(good), false); // already under way
+    assert.equal((await chain.submitBlock(good)).status, 'connected');
+
+    const signed = Array.from({ length: 60 }, (_, i) => transfer('alice', testAddress('bob'), 1n, BigInt(60 + i), g.id));
+    signed[50] = { ...signed[50]!, signature: signed[49]!.signature };
+    const bad = await childOf(chain, await tipEntry(chain), signed);
+    chain.preverify(bad);
+    const r = await chain.submitBlock(bad);
+    assert.equal(r.status, 'invalid');
+    assert.equal(r.reason, 'bad-signature');
+
+    // A header whose id cannot meet its target: no signature work is spent on it.
+    const noWork = { ...good, header: { ...good.header, target: new Uint8Array(32) } };
+    assert.equal(chain.preverify(noWork), false);
+  } finally {
+    await close();
+  }
+});
