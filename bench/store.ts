@@ -8,7 +8,7 @@ import { tempDir, extend } from '../test/helpers/chain-helpers.js';
 
 async function reopenMs(dataDir: string, genesis: ReturnType<typeof testGenesis>): Promise<number> {
   const runs: number[] = [];
-  for (let i = 0; i < 9; i++) {
+  for (let i = 0; i < 25; i++) {
     const t0 = performance.now();
     const c = await Chain.open({ dataDir, genesis });
     await c.getBlock(c.tip.height); // first read after open

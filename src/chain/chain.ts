@@ -114,7 +114,6 @@ export class Chain extends EventEmitter<ChainEvents> {
     this.orphans = new OrphanPool(opts.orphanLimits ?? DEFAULT_ORPHAN_LIMITS);
     this.cacheSize = opts.indexCacheSize ?? 8192;
     this.verifier = opts.parallelVerify === false ? undefined : new SignatureVerifier();
-    this.verifier?.start();
   }
 
   static async open(opts: ChainOptions): Promise<Chain> {

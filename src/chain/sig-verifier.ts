@@ -17,11 +17,14 @@ const MIN_PARALLEL = 32;
 
 export class SignatureVerifier {
   private workers: Worker[] = [];
+  private state: 'idle' | 'running' | 'stopped' = 'idle';
 
   constructor(private readonly threads = Math.max(0, availableParallelism() - 1)) {}
 
+  /** Spawns the workers; `begin` does it on the first big batch, so opening a chain costs no threads. */
   start(): void {
-    if (this.workers.length || this.threads === 0) return;
+    if (this.state !== 'idle') return;
+    this.state = 'running';
     for (let i = 0; i < this.threads; i++) {
       const w = new Worker(new URL('./sig-verify-worker.js', import.meta.url));
       w.unref(); // never keeps the process alive on its own
@@ -33,6 +36,7 @@ export class SignatureVerifier {
   }
 
   async stop(): Promise<void> {
+    this.state = 'stopped';
     const ws = this.workers;
     this.workers = [];
     await Promise.all(ws.map((w) => w.terminate()));
@@ -48,6 +52,7 @@ export class SignatureVerifier {
    * caller can run other checks in between, or begin the next block while this one is applied.
    */
   begin(items: SignatureItem[]): PendingVerification {
+    if (items.length >= MIN_PARALLEL) this.start();
     if (items.length < MIN_PARALLEL || this.workers.length === 0) return { finish: async () => inline(items) };
     const job: VerifyJob = {
       msgs: items.map((x) => x.msg),
