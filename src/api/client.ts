@@ -3,7 +3,7 @@
 // an answer with an error body becomes an ApiError carrying the server's stable reason.
 import type { TransferTxJson } from '../core/index.js';
 import type {
-  AccountJson, BlockJson, BlockSummaryJson, ErrorJson, MempoolEntryJson, PeersJson, StatusJson, SubmitTxJson, TxLookupJson,
+  AccountJson, BlockJson, BlockSummaryJson, ErrorJson, MempoolEntryJson, ChainTipJson, PeersJson, StatusJson, SubmitTxJson, TxLookupJson,
 } from './types.js';
 
 /** No HTTP answer at all: refused, reset, DNS failure, or timed out. */
@@ -110,6 +110,10 @@ export class ApiClient {
 
   peers(): Promise<PeersJson> {
     return this.request('GET', '/api/peers');
+  }
+
+  tips(limit?: number): Promise<ChainTipJson[]> {
+    return this.request('GET', '/api/tips' + (limit === undefined ? '' : `?limit=${limit}`));
   }
 
   mempool(): Promise<MempoolEntryJson[]> {

@@ -17,5 +17,5 @@ export { ApiClient, ApiError, NodeUnreachableError, type ApiClientOptions } from
 export { blockSummary, headerJson, txView, mempoolEntryJson, difficulty } from './views.js';
 export type {
   ErrorJson, StatusJson, HeaderJson, TxViewJson, BlockSummaryJson, BlockJson, TxLookupJson, AccountJson, TableEntryJson, ConnectedPeerJson,
-  PeersJson, MempoolEntryJson, SubmitTxJson, ApiEvent, ReorgEventJson, PeerEventJson,
+  PeersJson, MempoolEntryJson, SubmitTxJson, ApiEvent, ReorgEventJson, PeerEventJson, ChainTipJson,
 } from './types.js';

@@ -15,7 +15,7 @@ import { EventHub, DEFAULT_EVENT_LIMITS } from './events.js';
 import { blockSummary, difficulty, headerJson, mempoolEntryJson, txView } from './views.js';
 import { EXPLORER_CSS, EXPLORER_HTML, EXPLORER_JS, EXPLORER_ICON } from './explorer/index.js';
 import type {
-  AccountJson, BlockJson, BlockSummaryJson, PeerEventJson, PeersJson, ReorgEventJson, StatusJson, SubmitTxJson, TxLookupJson, TableEntryJson, ConnectedPeerJson,
+  AccountJson, BlockJson, ChainTipJson, BlockSummaryJson, PeerEventJson, PeersJson, ReorgEventJson, StatusJson, SubmitTxJson, TxLookupJson, TableEntryJson, ConnectedPeerJson,
 } from './types.js';
 
 /**
@@ -299,6 +299,10 @@ export class ApiServer {
         if (arg !== undefined) break;
         only('GET');
         return sendJson(res, 200, this.peers());
+      case 'tips':
+        if (arg !== undefined) break;
+        only('GET');
+        return sendJson(res, 200, await this.tips(url));
       case 'mempool':
         if (arg !== undefined) break;
         only('GET');
@@ -361,6 +365,13 @@ export class ApiServer {
 
   private safePeers(): { table: TableEntryJson[]; connected: ConnectedPeerJson[] } {
     return this.view.peers?.() ?? { table: [], connected: [] };
+  }
+
+  private async tips(url: URL): Promise<ChainTipJson[]> {
+    const limit = this.intParam(url, 'limit', 1, 500, 50)!;
+    return (await this.chain.tips(limit)).map((t) => ({
+      id: t.id, height: t.height, work: t.work.toString(), time: t.timestamp, forkHeight: t.forkHeight, branchLength: t.branchLength, status: t.status,
+    }));
   }
 
   private peers(): PeersJson {

@@ -136,6 +136,18 @@ export type ApiEvent =
   | ({ type: 'reorg' } & { data: ReorgEventJson } & ReorgEventJson)
   | ({ type: 'peer' } & { data: PeerEventJson } & PeerEventJson);
 
+/** GET /api/tips: the active tip and the end of every side branch, most work first. */
+export interface ChainTipJson {
+  id: string;
+  height: number;
+  /** Cumulative work, decimal. */
+  work: string;
+  time: number;
+  forkHeight: number;
+  branchLength: number;
+  status: 'active' | 'fork' | 'invalid';
+}
+
 export interface ReorgEventJson {
   forkHeight: number;
   disconnected: string[];

@@ -35,6 +35,23 @@ export interface IndexEntry extends IndexRecord {
   idHex: string;
 }
 
+/** A chain tip (Bitcoin Core's getchaintips): the active tip, and the end of every side branch. */
+export interface ChainTip {
+  id: string;
+  height: number;
+  work: bigint;
+  timestamp: number;
+  /** Height of the main-chain block the branch grows from (the tip's own height when active). */
+  forkHeight: number;
+  /** Blocks from the fork point to the tip; 0 for the active tip. */
+  branchLength: number;
+  /**
+   * active: the connected tip. fork: a side branch with checked bodies (its state rules are checked
+   * only if it ever has the most work). invalid: the branch contains a block that broke a rule.
+   */
+  status: 'active' | 'fork' | 'invalid';
+}
+
 export interface TipInfo {
   id: Uint8Array;
   idHex: string;
@@ -102,6 +119,7 @@ export class Chain extends EventEmitter<ChainEvents> {
   private readonly verifier: SignatureVerifier | undefined;
   /** Transfers already verified here or by the mempool: a block of relayed txs skips them. */
   readonly signatures = new VerifiedSignatures();
+  private tipsCache: ChainTip[] | undefined;
   /** Signature checks started by `preverify`, by block id (a few blocks ahead at most). */
   private readonly preverified = new Map<string, { unchecked: TransferTx[]; pending: PendingVerification }>();
 
@@ -253,8 +271,42 @@ export class Chain extends EventEmitter<ChainEvents> {
     return true;
   }
 
+  /**
+   * Every chain tip, the active one first and then by work, at most `limit`. Scans the block index as Core does (cached
+   * until the next submitted block), then walks each branch back to the main chain.
+   */
+  tips(limit = 50): Promise<ChainTip[]> {
+    return this.exclusive(async () => {
+      if (!this.tipsCache) {
+        const parents = new Set<string>();
+        const all = new Map<string, IndexRecord>();
+        for await (const [id, rec] of this.store.indexRecords()) {
+          all.set(toHex(id), rec);
+          parents.add(toHex(rec.parent));
+        }
+        const ends = [...all].filter(([id]) => !parents.has(id) || id === this.tipEntry.idHex);
+        const tips: ChainTip[] = [];
+        for (const [id, rec] of ends) {
+          let status: ChainTip['status'] = id === this.tipEntry.idHex ? 'active' : 'fork';
+          let cur: { id: Uint8Array; height: number; rec: IndexRecord } = { id: fromHex(id, 32), height: rec.height, rec };
+          while (!(await this.isMain(cur))) {
+            if (cur.rec.status === BlockStatus.Invalid) status = 'invalid';
+            const parent = all.get(toHex(cur.rec.parent));
+            if (!parent) break; // cannot happen: every stored block's parent is stored
+            cur = { id: cur.rec.parent, height: parent.height, rec: parent };
+          }
+          tips.push({ id, height: rec.height, work: rec.work, timestamp: rec.timestamp, forkHeight: cur.height, branchLength: rec.height - cur.height, status });
+        }
+        const rank = (t: ChainTip): number => (t.status === 'active' ? 0 : 1);
+        this.tipsCache = tips.sort((a, b) => rank(a) - rank(b) || (a.work === b.work ? b.height - a.height : a.work > b.work ? -1 : 1));
+      }
+      return this.tipsCache.slice(0, limit);
+    });
+  }
+
   submitBlock(block: Block): Promise<SubmitResult> {
     return this.exclusive(async () => {
+      this.tipsCache = undefined;
       const first = await this.processBlock(block);
       // Children that were waiting for this block (and their children) now have a parent.
       if (first.status === 'connected' || first.status === 'side') {

@@ -6,6 +6,6 @@ export { checkBlockBody, touchedAddresses, applyBlockToState, type BlockStateCha
 export { VerifiedSignatures } from './verified-signatures.js';
 export { OrphanPool, DEFAULT_ORPHAN_LIMITS, type OrphanLimits } from './orphans.js';
 export {
-  Chain, MAX_BLOCKS_PER_REQUEST, type ChainOptions, type SubmitResult, type SubmitStatus, type IndexEntry, type TipInfo, type ConnectedBlockEvent,
+  Chain, MAX_BLOCKS_PER_REQUEST, type ChainOptions, type SubmitResult, type SubmitStatus, type IndexEntry, type TipInfo, type ChainTip, type ConnectedBlockEvent,
   type ReorgEvent, type ChainEvents, type NextBlockContext,
 } from './chain.js';

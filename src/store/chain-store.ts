@@ -184,6 +184,11 @@ export class ChainStore {
     for await (const [k, v] of this.sub('accounts').iterator()) yield [k, decodeAccount(v)];
   }
 
+  /** Iterate every block index record, main chain and side branches (streams). */
+  async *indexRecords(): AsyncGenerator<[Bytes, IndexRecord]> {
+    for await (const [k, v] of this.sub('index').iterator()) yield [k, decodeIndexRecord(v)];
+  }
+
   /** Raw entries of an opaque sublevel (peers, bans). */
   async *entries(name: 'peers' | 'bans'): AsyncGenerator<[Bytes, Bytes]> {
     for await (const [k, v] of this.sub(name).iterator()) yield [k, v];

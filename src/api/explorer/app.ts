@@ -544,6 +544,40 @@ export const EXPLORER_JS = String.raw`/* kadchain explorer */
     renderReorgs();
   }
 
+  // ---------- chain tips from the node (GET /api/tips) ----------
+  function loadTips() {
+    return api('/api/tips?limit=20').then(function (tips) {
+      renderTips(tips);
+      // Draw recent side branches too, not only the ones this tab saw happen.
+      var tipH = state.status ? state.status.height : 0;
+      var walks = tips.filter(function (t) { return t.status !== 'active' && t.branchLength <= 20 && t.height > tipH - 200; })
+        .map(function (t) { return walkBranch(t.id, t.branchLength); });
+      return Promise.all(walks).then(function () {
+        saveForkLog();
+        if (state.routeName === 'forks') renderForks();
+      });
+    }, function (e) {
+      append(clear($('tips')), el('tr', null, el('td', { colspan: 5, 'class': 'error', role: 'alert' }, e.message)));
+    });
+  }
+
+  function walkBranch(id, n) {
+    if (n <= 0) return Promise.resolve();
+    return fetchSeen(id, false).then(function () {
+      var b = state.seen[id];
+      if (b) return walkBranch(b.prevHash, n - 1);
+    });
+  }
+
+  function renderTips(tips) {
+    var body = clear($('tips'));
+    tips.forEach(function (t) {
+      append(body, el('tr', { 'data-testid': 'tip-row', 'data-status': t.status }, [
+        td(t.status), td(String(t.height), 'num'), td(String(t.forkHeight), 'num'), td(String(t.branchLength), 'num'), td(blockLink(t.id))
+      ]));
+    });
+  }
+
   function renderReorgs() {
     var body = clear($('reorgs'));
     if (!state.reorgs.length) { append(body, el('tr', null, el('td', { colspan: 4, 'class': 'muted' }, 'No reorganisations seen since this tab opened.'))); return; }
@@ -589,7 +623,7 @@ export const EXPLORER_JS = String.raw`/* kadchain explorer */
         saveForkLog();
         soon('status', refreshStatus, 250);
         if (state.routeName === 'mempool') soon('mempool', showMempool, 250);
-        if (state.routeName === 'forks') soon('forks', renderForks, 200);
+        if (state.routeName === 'forks') { soon('forks', renderForks, 200); soon('tips', loadTips, 500); }
         // Confirmations, balances and pending status change with every block.
         if (state.routeName === 'block' || state.routeName === 'tx' || state.routeName === 'account') soon('page', refreshRoute, 300);
         break;
@@ -605,6 +639,7 @@ export const EXPLORER_JS = String.raw`/* kadchain explorer */
           saveForkLog();
           if (state.routeName === 'forks') renderForks();
         });
+        if (state.routeName === 'forks') soon('tips', loadTips, 500);
         soon('recent', loadRecent, 150);
         break;
       }
@@ -669,7 +704,7 @@ export const EXPLORER_JS = String.raw`/* kadchain explorer */
     else if (n === 'account') showAccount(a);
     else if (n === 'mempool') showMempool();
     else if (n === 'peers') showPeers();
-    else if (n === 'forks') renderForks();
+    else if (n === 'forks') { renderForks(); loadTips(); }
   }
 
   function onRoute(focus) {

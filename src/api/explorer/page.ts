@@ -102,10 +102,18 @@ export const EXPLORER_HTML = `<!doctype html>
   </section>
   <section id="forks" data-testid="forks" data-view="forks" hidden aria-labelledby="h-forks">
     <h1 id="h-forks" tabindex="-1">Forks and reorganisations</h1>
-    <p class="muted">Blocks this page has seen, by height: the main chain on the top lane, side branches below. Kept in this browser tab only.</p>
+    <p class="muted">Blocks by height: the main chain on the top lane, side branches below (recent branches from the node, and whatever this tab saw happen).</p>
     <div id="fork-tree" data-testid="fork-tree" class="chart"></div>
     <h2 id="h-branches">Side branches</h2>
     <ul id="branches" data-testid="branches"></ul>
+    <h2 id="h-tips">Chain tips</h2>
+    <p class="muted">Every branch end the node has stored, the active tip first (from <code>/api/tips</code>).</p>
+    <div class="table-wrap">
+      <table class="grid" aria-labelledby="h-tips">
+        <thead><tr><th scope="col">Status</th><th scope="col" class="num">Height</th><th scope="col" class="num">Fork height</th><th scope="col" class="num">Branch length</th><th scope="col">Tip</th></tr></thead>
+        <tbody id="tips" data-testid="tips"></tbody>
+      </table>
+    </div>
     <h2 id="h-reorgs">Reorganisations</h2>
     <div class="table-wrap">
       <table class="grid" aria-labelledby="h-reorgs">

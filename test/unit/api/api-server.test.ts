@@ -4,11 +4,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { encodeAddress, txToJson, txIdHex, type TransferTxJson } from '../../../src/core/index.js';
+import { blockIdHex, encodeAddress, txToJson, txIdHex, type TransferTxJson } from '../../../src/core/index.js';
 import { toHex } from '../../../src/crypto/index.js';
-import type { AccountJson, BlockJson, BlockSummaryJson, MempoolEntryJson, PeersJson, StatusJson, TxLookupJson } from '../../../src/api/index.js';
+import type { AccountJson, BlockJson, BlockSummaryJson, ChainTipJson, MempoolEntryJson, PeersJson, StatusJson, TxLookupJson } from '../../../src/api/index.js';
 import { transfer, testAddress } from '../../helpers/fixtures.js';
-import { extend } from '../../helpers/chain-helpers.js';
+import { extend, childOf, tipEntry } from '../../helpers/chain-helpers.js';
 import { startApi, FAKE_PEERS, type ApiHarness } from './api-harness.js';
 
 let h: ApiHarness;
@@ -197,6 +197,21 @@ test('GET /api/peers lists the routing table, connected peers and bucket fill', 
   assert.equal(body.buckets.length, 256);
   assert.equal(body.buckets[0], 1);
   assert.equal(body.buckets[3], 1);
+});
+
+test('GET /api/tips lists the active tip first, then side branches; limit is checked', async () => {
+  const tip = await tipEntry(h.chain);
+  const side = await childOf(h.chain, (await h.chain.entry(tip.parent))!, [], 99n);
+  assert.equal((await h.chain.submitBlock(side)).status, 'side');
+  const { status, body } = await get<ChainTipJson[]>('/api/tips');
+  assert.equal(status, 200);
+  assert.deepEqual(body[0], { id: tip.idHex, height: tip.height, work: tip.work.toString(), time: tip.timestamp, forkHeight: tip.height, branchLength: 0, status: 'active' });
+  assert.deepEqual(body.find((t) => t.id === blockIdHex(side)), {
+    id: blockIdHex(side), height: tip.height, work: tip.work.toString(), time: side.header.timestamp, forkHeight: tip.height - 1, branchLength: 1, status: 'fork',
+  });
+  assert.equal((await get<ChainTipJson[]>('/api/tips?limit=1')).body.length, 1);
+  const bad = await get<{ reason: string }>('/api/tips?limit=0');
+  assert.deepEqual([bad.status, bad.body.reason], [400, 'bad-query']);
 });
 
 test('bad transaction bodies get a 4xx with a named reason and the server lives on', async () => {

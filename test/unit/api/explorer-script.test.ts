@@ -253,6 +253,21 @@ test('explorer renders the overview, every page, live blocks and a reorg', async
       page.el('fork-tree').find('data-testid', 'fork-node').some((n) => n.getAttribute('data-id') === oldTip && n.getAttribute('data-main') === 'false'),
     );
     assert.ok(page.el('branches').find('data-testid', 'branch').length >= 1);
+    await page.until('chain tips from the node', () => {
+      const rows = page.el('tips').find('data-testid', 'tip-row');
+      return rows.length === 2 && rows[0]!.getAttribute('data-status') === 'active' && rows[1]!.getAttribute('data-status') === 'fork' && rows[1]!.textContent.includes(oldTip.slice(0, 8));
+    });
+    // A tab opened after the reorg still draws the side branch: it comes from /api/tips.
+    const late = openPage(h.url);
+    try {
+      late.go('#/forks');
+      await late.until('late tab draws the branch from the node', () =>
+        late.el('fork-tree').find('data-testid', 'fork-node').some((n) => n.getAttribute('data-id') === oldTip && n.getAttribute('data-main') === 'false'),
+      );
+      assert.equal(late.el('reorgs').find('data-testid', 'reorg-row').length, 0); // it saw no reorg itself
+    } finally {
+      late.close();
+    }
 
     // The search box: height, block id, tx id, address, nonsense.
     page.search(' 2 ');

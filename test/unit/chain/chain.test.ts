@@ -270,3 +270,40 @@ test('the reason for a big invalid block is the same with and without the parall
     serialDir.cleanup();
   }
 });
+
+test('tips: the active tip, a side branch and an invalid branch, with fork heights and lengths', async () => {
+  const { chain, close } = await openTestChain(g);
+  const entryOf = async (b: Block) => (await chain.entry(Buffer.from(blockIdHex(b), 'hex')))!;
+  try {
+    assert.deepEqual((await chain.tips()).map((t) => [t.status, t.height, t.branchLength]), [['active', 0, 0]]);
+    await extend(chain, 3);
+    // A branch from height 1 whose second block overspends: stored while it has less work, found
+    // invalid when a third block makes it the heaviest.
+    const s1 = await childOf(chain, (await chain.entry((await chain.getBlock(1))!.entry.id))!, [], 5n);
+    assert.equal((await chain.submitBlock(s1)).status, 'side');
+    const s2 = await childOf(chain, await entryOf(s1), [transfer('bob', testAddress('alice'), 5n, 0n, g.id)], 5n);
+    assert.equal((await chain.submitBlock(s2)).status, 'side');
+    const s3 = await childOf(chain, await entryOf(s2), [], 5n);
+    assert.equal((await chain.submitBlock(s3)).reason, 'bad-prev'); // s2 broke a state rule
+    assert.equal(chain.tip.height, 3);
+    await extend(chain, 1);
+    const side = await childOf(chain, (await chain.entry((await chain.getBlock(3))!.entry.id))!, [], 7n);
+    assert.equal((await chain.submitBlock(side)).status, 'side');
+
+    const tips = await chain.tips();
+    const view = tips.map((t) => ({ id: t.id, status: t.status, height: t.height, forkHeight: t.forkHeight, branchLength: t.branchLength }));
+    assert.deepEqual(view, [
+      { id: chain.tip.idHex, status: 'active', height: 4, forkHeight: 4, branchLength: 0 },
+      { id: blockIdHex(side), status: 'fork', height: 4, forkHeight: 3, branchLength: 1 },
+      { id: blockIdHex(s2), status: 'invalid', height: 3, forkHeight: 1, branchLength: 2 },
+    ]);
+    assert.equal((await chain.tips(1)).length, 1);
+    // A reorg onto the side branch swaps the roles (the cached list is dropped on every submit).
+    const next = await childOf(chain, await entryOf(side), [], 7n);
+    assert.equal((await chain.submitBlock(next)).status, 'connected');
+    const after = (await chain.tips()).map((t) => [t.status, t.height, t.forkHeight, t.branchLength]);
+    assert.deepEqual(after, [['active', 5, 5, 0], ['fork', 4, 3, 1], ['invalid', 3, 1, 2]]);
+  } finally {
+    await close();
+  }
+});
