@@ -121,7 +121,7 @@ export class Chain extends EventEmitter<ChainEvents> {
   readonly signatures = new VerifiedSignatures();
   private tipsCache: ChainTip[] | undefined;
   /** Signature checks started by `preverify`, by block id (a few blocks ahead at most). */
-  private readonly preverified = new Map<string, { unchecked: TransferTx[]; pending: PendingVerification }>();
+  private readonly preverified = new Map<string, { block: Block; unchecked: TransferTx[]; pending: PendingVerification }>();
 
   private constructor(readonly store: ChainStore, opts: ChainOptions) {
     super();
@@ -266,14 +266,15 @@ export class Chain extends EventEmitter<ChainEvents> {
     const id = toHex(idBytes);
     if (this.preverified.has(id) || !hasValidWork(idBytes, targetToBigInt(block.header.target))) return false;
     const unchecked = block.txs.filter((t): t is TransferTx => t.kind === 'transfer' && !this.signatures.has(t));
-    this.preverified.set(id, { unchecked, pending: this.verifier.begin(unchecked.map(signatureItem)) });
+    this.preverified.set(id, { block, unchecked, pending: this.verifier.begin(unchecked.map(signatureItem)) });
     if (this.preverified.size > MAX_PREVERIFIED) this.preverified.delete(this.preverified.keys().next().value!);
     return true;
   }
 
   /**
-   * Every chain tip, the active one first and then by work, at most `limit`. Scans the block index as Core does (cached
-   * until the next submitted block), then walks each branch back to the main chain.
+   * Every chain tip, the active one first and then by work, at most `limit`. Scans the block
+   * index as Core does (cached until the next submitted block), then walks each branch back to
+   * the main chain.
    */
   tips(limit = 50): Promise<ChainTip[]> {
     return this.exclusive(async () => {
@@ -365,8 +366,10 @@ export class Chain extends EventEmitter<ChainEvents> {
       bytes = encodeBlock(block);
       // Signatures (the costly part) are spread over all cores; the reported reason never depends
       // on the thread count.
-      const pre = this.preverified.get(id);
+      // Only for this very object: another body under the same header must be checked on its own.
+      const found = this.preverified.get(id);
       this.preverified.delete(id);
+      const pre = found?.block === block ? found : undefined;
       const unchecked = pre?.unchecked ?? block.txs.filter((t): t is TransferTx => t.kind === 'transfer' && !this.signatures.has(t));
       const pending = pre?.pending ?? this.beginVerify(unchecked);
       // The body rules run while the workers verify; a bad signature re-runs them with every
