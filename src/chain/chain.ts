@@ -6,7 +6,7 @@ import {
   blockId, encodeBlock, decodeBlock, txId, txIdHex, txSigningBytes, targetToBigInt, workForTarget, parseAddress, RuleError, isCodedError,
   type Block, type Genesis, type Tx, type TransferTx, type BlockHeader,
 } from '../core/index.js';
-import { toHex, fromHex, bytesEqual, verifySignature } from '../crypto/index.js';
+import { toHex, fromHex, bytesEqual } from '../crypto/index.js';
 import { ChainStore, BlockStatus, type IndexRecord, type AccountRecord, type UndoEntry } from '../store/index.js';
 import { silentLogger, type Logger } from '../log/index.js';
 import { checkHeader, type ParentContext } from './header-rules.js';
@@ -116,7 +116,7 @@ export class Chain extends EventEmitter<ChainEvents> {
   private readonly rejected = new Map<string, string>();
   private queue: Promise<unknown> = Promise.resolve();
   private tipEntry!: IndexEntry;
-  private readonly verifier: SignatureVerifier | undefined;
+  private readonly verifier: SignatureVerifier;
   /** Transfers already verified here or by the mempool: a block of relayed txs skips them. */
   readonly signatures = new VerifiedSignatures();
   private tipsCache: ChainTip[] | undefined;
@@ -131,7 +131,8 @@ export class Chain extends EventEmitter<ChainEvents> {
     this.now = opts.now ?? Date.now;
     this.orphans = new OrphanPool(opts.orphanLimits ?? DEFAULT_ORPHAN_LIMITS);
     this.cacheSize = opts.indexCacheSize ?? 8192;
-    this.verifier = opts.parallelVerify === false ? undefined : new SignatureVerifier();
+    // No worker threads when parallelVerify is off: every signature is checked inline.
+    this.verifier = new SignatureVerifier(opts.parallelVerify === false ? 0 : undefined);
   }
 
   static async open(opts: ChainOptions): Promise<Chain> {
@@ -155,7 +156,7 @@ export class Chain extends EventEmitter<ChainEvents> {
       if (!tip) throw new Error(`data dir ${opts.dataDir}: tip ${toHex(tipId)} has no index entry`);
       chain.tipEntry = tip;
     } catch (e) {
-      await chain.verifier?.stop();
+      await chain.verifier.stop();
       await store.close();
       throw e;
     }
@@ -165,7 +166,7 @@ export class Chain extends EventEmitter<ChainEvents> {
 
   async close(): Promise<void> {
     await this.queue.catch(() => {});
-    await this.verifier?.stop();
+    await this.verifier.stop();
     await this.store.close();
   }
 
@@ -261,7 +262,7 @@ export class Chain extends EventEmitter<ChainEvents> {
    * work are taken, and only a few at a time; submitBlock picks the result up. True if it started.
    */
   preverify(block: Block): boolean {
-    if (!this.verifier) return false;
+    if (!this.verifier.parallel) return false;
     const idBytes = blockId(block);
     const id = toHex(idBytes);
     if (this.preverified.has(id) || !hasValidWork(idBytes, targetToBigInt(block.header.target))) return false;
@@ -371,7 +372,7 @@ export class Chain extends EventEmitter<ChainEvents> {
       this.preverified.delete(id);
       const pre = found?.block === block ? found : undefined;
       const unchecked = pre?.unchecked ?? block.txs.filter((t): t is TransferTx => t.kind === 'transfer' && !this.signatures.has(t));
-      const pending = pre?.pending ?? this.beginVerify(unchecked);
+      const pending = pre?.pending ?? this.verifier.begin(unchecked.map(signatureItem));
       // The body rules run while the workers verify; a bad signature re-runs them with every
       // signature inline so the reported reason is the one a single thread would give.
       let bodyError: unknown;
@@ -408,10 +409,6 @@ export class Chain extends EventEmitter<ChainEvents> {
     return { status: 'connected', id, height };
   }
 
-  private beginVerify(txs: TransferTx[]): PendingVerification {
-    const items = txs.map(signatureItem);
-    return this.verifier?.begin(items) ?? { finish: async () => items.findIndex((x) => !verifySignature(x.msg, x.sig, x.pub)) };
-  }
 
   private async loadBlock(id: Uint8Array): Promise<Block> {
     const b = await this.store.getBlockBytes(id);

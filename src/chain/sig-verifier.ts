@@ -21,6 +21,11 @@ export class SignatureVerifier {
 
   constructor(private readonly threads = Math.max(0, availableParallelism() - 1)) {}
 
+  /** False when configured with no worker threads (everything is verified inline). */
+  get parallel(): boolean {
+    return this.threads > 0;
+  }
+
   /** Spawns the workers; `begin` does it on the first big batch, so opening a chain costs no threads. */
   start(): void {
     if (this.state !== 'idle') return;
