@@ -6,7 +6,7 @@ import { addressFromPublicKey, blockId, type Block, type TransferTx } from '../s
 import { generateKeyPair, signMessage, verifySignature } from '../src/crypto/index.js';
 import { testKey, transfer, testAddress, buildBlock } from '../test/helpers/fixtures.js';
 import { tempDir, childOf, tipEntry } from '../test/helpers/chain-helpers.js';
-import { testNet, waitUntil } from '../test/helpers/node-helpers.js';
+import { testNet, waitUntil, startMesh } from '../test/helpers/node-helpers.js';
 
 function rawVerifyRate(): number {
   const k = generateKeyPair();
@@ -65,10 +65,7 @@ async function syncFigures(): Promise<Record<string, number>> {
 async function gossipFigures(): Promise<Record<string, number>> {
   const net = testNet();
   try {
-    const seed = await net.start();
-    const nodes = [seed];
-    for (let i = 0; i < 11; i++) nodes.push(await net.start({ bootstrap: [seed] }));
-    await waitUntil('mesh', () => nodes.every((n) => n.net.peers().length >= 2), 120_000, 100);
+    const nodes = await startMesh(net, 12, 120_000);
     const before = nodes.map((n) => n.gossip.stats.bodiesReceived);
     const BLOCKS = 10;
     for (let i = 0; i < BLOCKS; i++) {

@@ -9,7 +9,7 @@ import { generateKeyPair, toHex } from '../../src/crypto/index.js';
 import type { RunningNode } from '../../src/node/index.js';
 import { transfer, testAddress, buildBlock } from '../helpers/fixtures.js';
 import { extend, childOf, tipEntry, tempDir } from '../helpers/chain-helpers.js';
-import { testNet, waitUntil } from '../helpers/node-helpers.js';
+import { testNet, waitUntil, startMesh } from '../helpers/node-helpers.js';
 
 async function mineOn(node: RunningNode, txs = [] as ReturnType<typeof transfer>[], tag = 0n): Promise<Block> {
   const b = await childOf(node.chain, await tipEntry(node.chain), txs, tag);
@@ -40,11 +40,8 @@ test('sync: a fresh node syncs 2,000 blocks from one peer', { timeout: 180_000 }
 test('12 nodes found through Kademlia only: a block reaches all, each body received once; a tx reaches every mempool', { timeout: 180_000 }, async () => {
   const net = testNet();
   try {
-    const seed = await net.start();
-    const nodes = [seed];
-    for (let i = 0; i < 11; i++) nodes.push(await net.start({ bootstrap: [seed] }));
-    // Everyone connected to the gossip mesh (at least 2 peers each, one component).
-    await waitUntil('mesh', () => nodes.every((n) => n.net.peers().length >= 2), 90_000, 100);
+    // Everyone connected to the gossip mesh (at least 2 peers each), found from one seed.
+    const nodes = await startMesh(net, 12, 90_000);
     const before = nodes.map((n) => n.gossip.stats.bodiesReceived);
     const miner = nodes[5]!;
     const block = await mineOn(miner);

@@ -60,3 +60,15 @@ export async function waitUntil(what: string, cond: () => boolean | Promise<bool
     await new Promise((r) => setTimeout(r, every));
   }
 }
+
+/**
+ * Starts `count` nodes that know only the first one (the seed) and waits until every node has at
+ * least two gossip peers: the mesh is built by Kademlia discovery alone.
+ */
+export async function startMesh(net: TestNet, count: number, timeoutMs: number): Promise<RunningNode[]> {
+  const seed = await net.start();
+  const nodes = [seed];
+  for (let i = 1; i < count; i++) nodes.push(await net.start({ bootstrap: [seed] }));
+  await waitUntil('mesh', () => nodes.every((n) => n.net.peers().length >= 2), timeoutMs, 100);
+  return nodes;
+}
