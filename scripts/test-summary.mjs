@@ -1,7 +1,7 @@
 // Collects the events of node's test runner into the closing summary of `npm test`: counts, wall
 // time, the slowest tests (a slow test is visible before it becomes a hang) and what is running now
 // (named when the whole-run bound is hit).
-import { relative } from 'node:path';
+import { relative, resolve } from 'node:path';
 
 const FAILURE_NAMES = {
   testTimeoutFailure: 'timed out',
@@ -79,6 +79,9 @@ const key = (d) => `${d.file ?? ''}\0${d.nesting}\0${d.name}`;
 
 /** "file › test" (or the file alone for a file-level result), relative to the working dir. */
 function where(d) {
-  const file = d.file ? relative(process.cwd(), d.file) : '?';
-  return d.name === file || d.file?.endsWith(d.name) ? file : `${file} › ${d.name}`;
+  if (!d.file) return d.name;
+  const file = relative(process.cwd(), d.file);
+  // node names a file's own result after its path (relative or absolute).
+  const isFile = d.nesting === 0 && resolve(d.name) === resolve(d.file);
+  return isFile ? file : `${file} › ${d.name}`;
 }

@@ -22,7 +22,7 @@ export interface AfterHook {
 export type Closeable = { close(): unknown } | { stop(): unknown };
 
 /** How long one close may take in an `after` hook before it is reported and the rest go on. */
-export const CLOSE_TIMEOUT_MS = 15_000;
+const CLOSE_TIMEOUT_MS = 15_000;
 
 // ---- process-wide backstop ----------------------------------------------------------------------
 
@@ -129,7 +129,7 @@ export function tempDir(label = 'kadchain-test-', t?: AfterHook): TempDir {
 const exited = (child: ChildProcess): boolean => child.exitCode !== null || child.signalCode !== null;
 
 /** SIGKILLs `child` unless it has exited, and waits (bounded) until it has. */
-export async function killChild(child: ChildProcess, waitMs = 10_000): Promise<void> {
+async function killChild(child: ChildProcess, waitMs = 10_000): Promise<void> {
   if (exited(child)) return;
   const gone = once(child, 'exit');
   child.kill('SIGKILL');
