@@ -2,7 +2,6 @@
 // check the store invariants after every reopen.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { Chain } from '../../src/chain/index.js';
@@ -10,6 +9,7 @@ import { addressFromPublicKey } from '../../src/core/index.js';
 import { BlockStatus } from '../../src/store/index.js';
 import { testGenesis, testKey, prng } from '../helpers/fixtures.js';
 import { tempDir, checkInvariants } from '../helpers/chain-helpers.js';
+import { spawnTracked } from '../helpers/cleanup.js';
 
 const g = testGenesis({ alloc: [{ address: addressFromPublicKey(testKey('alice').publicKey), amount: 1_000_000_000n }] });
 const worker = fileURLToPath(new URL('../helpers/crash-worker.js', import.meta.url));
@@ -22,7 +22,7 @@ test(`crash: ${KILLS} SIGKILLs at random moments leave a consistent store`, { ti
   let grew = 0;
   try {
     for (let i = 0; i < KILLS; i++) {
-      const child = spawn(process.execPath, [worker, dir.path, String(i + 1)], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawnTracked(worker, [dir.path, String(i + 1)]);
       const exited = once(child, 'exit');
       await new Promise<void>((resolve, reject) => {
         const t = setTimeout(() => reject(new Error('worker did not start')), 30_000);

@@ -1,10 +1,13 @@
 // Child process for the crash test: connects blocks and forces reorgs in an endless loop until it
-// is killed with SIGKILL. argv: dataDir seed.
+// is killed with SIGKILL, or its parent goes away (stdin closes). argv: dataDir seed.
 import { Chain } from '../../src/chain/index.js';
 import { testGenesis, transfer, testAddress, prng } from './fixtures.js';
 import { childOf, tipEntry } from './chain-helpers.js';
 import { addressFromPublicKey, type TransferTx } from '../../src/core/index.js';
 import { testKey } from './fixtures.js';
+import { exitWithParent } from './cleanup.js';
+
+exitWithParent();
 
 const g = testGenesis({ alloc: [{ address: addressFromPublicKey(testKey('alice').publicKey), amount: 1_000_000_000n }] });
 const chain = await Chain.open({ dataDir: process.argv[2]!, genesis: g });
