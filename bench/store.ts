@@ -1,16 +1,15 @@
 // Store figures: blocks connected per second (100 signed txs each), reopen time at 1k and 20k
 // blocks (flat: start-up reads the tip, never replays), RSS after 20k blocks.
 import { performance } from 'node:perf_hooks';
-import { Chain } from '../src/chain/index.js';
 import { addressFromPublicKey, type Block, type TransferTx } from '../src/core/index.js';
 import { testGenesis, testKey, transfer, testAddress, buildBlock } from '../test/helpers/fixtures.js';
-import { tempDir, extend } from '../test/helpers/chain-helpers.js';
+import { tempDir, extend, openChainAt } from '../test/helpers/chain-helpers.js';
 
 async function reopenMs(dataDir: string, genesis: ReturnType<typeof testGenesis>): Promise<number> {
   const runs: number[] = [];
   for (let i = 0; i < 25; i++) {
     const t0 = performance.now();
-    const c = await Chain.open({ dataDir, genesis });
+    const c = await openChainAt(dataDir, genesis);
     await c.getBlock(c.tip.height); // first read after open
     runs.push(performance.now() - t0);
     await c.close();
@@ -24,7 +23,7 @@ export async function benchStore(): Promise<Record<string, number>> {
   // Blocks of 100 txs from one funded sender.
   const g = testGenesis({ alloc: [{ address: addressFromPublicKey(testKey('alice').publicKey), amount: 10n ** 15n }] });
   const d1 = tempDir('kadchain-bench-');
-  const c1 = await Chain.open({ dataDir: d1.path, genesis: g });
+  const c1 = await openChainAt(d1.path, g);
   const N = 150;
   const blocks: Block[] = [];
   let parent = { id: g.id, height: 0, timestamp: g.params.timestamp };
@@ -48,11 +47,11 @@ export async function benchStore(): Promise<Record<string, number>> {
   // Reopen at 1k and 20k blocks on one growing data dir.
   const g2 = testGenesis();
   const d2 = tempDir('kadchain-bench-');
-  let c2 = await Chain.open({ dataDir: d2.path, genesis: g2 });
+  let c2 = await openChainAt(d2.path, g2);
   await extend(c2, 1000);
   await c2.close();
   const reopenMs1k = await reopenMs(d2.path, g2);
-  c2 = await Chain.open({ dataDir: d2.path, genesis: g2 });
+  c2 = await openChainAt(d2.path, g2);
   await extend(c2, 19_000);
   global.gc?.();
   const rssMiB20k = process.memoryUsage().rss / (1024 * 1024);

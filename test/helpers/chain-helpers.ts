@@ -2,7 +2,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Chain, blockReward, type IndexEntry } from '../../src/chain/index.js';
+import { Chain, blockReward, type IndexEntry, type ChainOptions } from '../../src/chain/index.js';
+import { ChainStore } from '../../src/store/index.js';
 import { addressKey, txSender, type Block, type Genesis, type TransferTx } from '../../src/core/index.js';
 import { toHex } from '../../src/crypto/index.js';
 import { buildBlock, testGenesis } from './fixtures.js';
@@ -12,8 +13,19 @@ export function tempDir(label = 'kadchain-test-'): { path: string; cleanup: () =
   return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
 }
 
-export async function openTestChain(genesis: Genesis = testGenesis(), dir = tempDir()): Promise<{ chain: Chain; dir: ReturnType<typeof tempDir>; close: () => Promise<void> }> {
-  const chain = await Chain.open({ dataDir: dir.path, genesis });
+/** Opens a store on `dataDir` and a Chain on it that closes the store with itself. */
+export async function openChainAt(dataDir: string, genesis: Genesis, opts: ChainOptions = {}): Promise<Chain> {
+  const store = await ChainStore.open({ dataDir, genesisId: genesis.id });
+  try {
+    return await Chain.open(store, genesis, { ...opts, ownsStore: true });
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+}
+
+export async function openTestChain(genesis: Genesis = testGenesis(), dir = tempDir(), opts: ChainOptions = {}): Promise<{ chain: Chain; dir: ReturnType<typeof tempDir>; close: () => Promise<void> }> {
+  const chain = await openChainAt(dir.path, genesis, opts);
   return { chain, dir, close: async () => { await chain.close(); dir.cleanup(); } };
 }
 

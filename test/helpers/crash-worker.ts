@@ -1,13 +1,12 @@
 // Child process for the crash test: connects blocks and forces reorgs in an endless loop until it
 // is killed with SIGKILL. argv: dataDir seed.
-import { Chain } from '../../src/chain/index.js';
 import { testGenesis, transfer, testAddress, prng } from './fixtures.js';
-import { childOf, tipEntry } from './chain-helpers.js';
+import { childOf, tipEntry, openChainAt } from './chain-helpers.js';
 import { addressFromPublicKey, type TransferTx } from '../../src/core/index.js';
 import { testKey } from './fixtures.js';
 
 const g = testGenesis({ alloc: [{ address: addressFromPublicKey(testKey('alice').publicKey), amount: 1_000_000_000n }] });
-const chain = await Chain.open({ dataDir: process.argv[2]!, genesis: g });
+const chain = await openChainAt(process.argv[2]!, g);
 const rnd = prng(Number(process.argv[3] ?? 1));
 process.stdout.write('ready\n');
 let tag = BigInt(Math.floor(rnd() * 1e9));
