@@ -70,3 +70,30 @@ test('merkle second preimage: a body forged from inner nodes cannot get the hone
 });
 
 
+
+test('time warp: alternating timestamps cannot drive difficulty down', async () => {
+  // Retarget every 8 blocks; blocks really arrive on schedule (1 s apart), but the attacker stamps
+  // every block at median-time-past + 1 except the last of each window, stamped at the real time.
+  const N = 8;
+  const powLimit = (1n << 255n) - 1n;
+  const initialTarget = powLimit >> 8n;
+  const g = testGenesis({ retargetInterval: N, targetBlockTimeMs: 1000, maxAdjustment: 4, powLimit, initialTarget });
+  let clock = g.params.timestamp;
+  const { chain, close } = await openTestChain(g, undefined, { now: () => clock });
+  try {
+    for (let h = 1; h <= 6 * N; h++) {
+      clock += 1000;
+      const ctx = await chain.nextBlockContext();
+      const timestamp = h % N === N - 1 ? clock : ctx.minTimestamp;
+      const parent = await tipEntry(chain);
+      const b = buildBlock({ parent, target: ctx.target, params: g.params, timestamp, extraNonce: BigInt(h) });
+      const r = await chain.submitBlock(b);
+      assert.equal(r.status, 'connected', `height ${h}: ${r.reason ?? ''}`);
+    }
+    const target = (await chain.nextBlockContext()).target;
+    // Honest spans keep the target; the first window (from height 1) may ease it by at most 8/6.
+    assert.ok(target <= (initialTarget * 3n) / 2n, `target eased ${Number((target * 1000n) / initialTarget) / 1000}x by timestamps alone`);
+  } finally {
+    await close();
+  }
+});
