@@ -54,7 +54,7 @@ export class Chain extends EventEmitter<ChainEvents> {
   /** Header failures: refused again without rework (bounded). */
   private readonly rejected = new Map<string, string>();
   private queue: Promise<unknown> = Promise.resolve();
-  tipEntry!: IndexEntry;
+  private tip_!: IndexEntry;
   private tipsCache: ChainTip[] | undefined;
   private closed = false;
 
@@ -90,7 +90,7 @@ export class Chain extends EventEmitter<ChainEvents> {
       const tipId = await store.getTipId();
       const tip = await chain.index.entry(tipId);
       if (!tip) throw new Error(`data dir ${store.dataDir}: tip ${toHex(tipId)} has no index entry`);
-      chain.tipEntry = tip;
+      chain.setTip(tip);
       await chain.reorgs.resume();
     } catch (e) {
       await chain.close();
@@ -116,9 +116,14 @@ export class Chain extends EventEmitter<ChainEvents> {
     return { id: t.id, idHex: t.idHex, height: t.height, work: t.work, timestamp: t.timestamp, target: targetToBigInt(t.target) };
   }
 
-  /** The reorg executor moves the tip through this. */
+  /** The connected tip's index entry. */
+  get tipEntry(): IndexEntry {
+    return this.tip_;
+  }
+
+  /** The reorg executor moves the tip through this, one step at a time. */
   setTip(e: IndexEntry): void {
-    this.tipEntry = e;
+    this.tip_ = e;
   }
 
   get orphanCount(): number {

@@ -1,5 +1,5 @@
-// Child process for the crash test: connects blocks and forces reorgs in an endless loop until it
-// is killed with SIGKILL. argv: dataDir seed.
+// Child process for the crash test: connects blocks and forces reorgs (some deep) in an endless
+// loop until it is killed with SIGKILL. argv: dataDir seed.
 import { testGenesis, transfer, testAddress, prng } from './fixtures.js';
 import { childOf, tipEntry, openChainAt } from './chain-helpers.js';
 import { addressFromPublicKey, type TransferTx } from '../../src/core/index.js';
@@ -20,8 +20,9 @@ for (;;) {
     if (bob.balance > 100n) txs.push(transfer('bob', testAddress('alice'), 50n, bob.nonce, g.id, 1n));
     await chain.submitBlock(await childOf(chain, await tipEntry(chain), txs, tag++));
   } else {
-    // A branch k+1 long from k below the tip: a reorg of depth k.
-    const k = 1 + Math.floor(rnd() * Math.min(5, chain.tip.height - 1));
+    // A branch k+1 long from k below the tip: a reorg of depth k, now and then a deep one so a
+    // kill lands inside the step-wise disconnect/connect loop.
+    const k = 1 + Math.floor(rnd() * Math.min(rnd() < 0.2 ? 40 : 5, chain.tip.height - 1));
     let parent = (await chain.getBlock(chain.tip.height - k))!.entry;
     tag++;
     for (let i = 0; i <= k; i++) {
