@@ -67,7 +67,9 @@ export class Chain extends EventEmitter<ChainEvents> {
     this.held = new HeldBlocks({ ...DEFAULT_HELD_LIMITS, ...opts.heldLimits });
     this.index = new BlockIndex(store, genesis.params, () => this.tipEntry.height, opts.indexCacheSize);
     this.validator = new BlockValidator(genesis.params, genesis.id, opts.parallelVerify !== false);
-    this.reorgs = new ReorgExecutor(store, this.index, genesis.params, this.log, this, this);
+    // The executor moves the tip one step at a time; nobody else may.
+    const tips = { tip: (): IndexEntry => this.tip_, setTip: (e: IndexEntry): void => void (this.tip_ = e) };
+    this.reorgs = new ReorgExecutor(store, this.index, genesis.params, this.log, tips, this);
   }
 
   /**
@@ -90,7 +92,7 @@ export class Chain extends EventEmitter<ChainEvents> {
       const tipId = await store.getTipId();
       const tip = await chain.index.entry(tipId);
       if (!tip) throw new Error(`data dir ${store.dataDir}: tip ${toHex(tipId)} has no index entry`);
-      chain.setTip(tip);
+      chain.tip_ = tip;
       await chain.reorgs.resume();
     } catch (e) {
       await chain.close();
@@ -119,11 +121,6 @@ export class Chain extends EventEmitter<ChainEvents> {
   /** The connected tip's index entry. */
   get tipEntry(): IndexEntry {
     return this.tip_;
-  }
-
-  /** The reorg executor moves the tip through this, one step at a time. */
-  setTip(e: IndexEntry): void {
-    this.tip_ = e;
   }
 
   get orphanCount(): number {

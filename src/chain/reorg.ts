@@ -15,8 +15,9 @@ import type { ChainEvents, IndexEntry } from './events.js';
 /** Transfers a reorg hands back to the mempool at most (the oldest are kept: nonces stay in order). */
 export const MAX_REORG_RETURNED_TXS = 5000;
 
+/** The chain's tip, which only the executor moves. */
 export interface TipHolder {
-  readonly tipEntry: IndexEntry;
+  tip(): IndexEntry;
   setTip(e: IndexEntry): void;
 }
 
@@ -44,7 +45,7 @@ export class ReorgExecutor {
    * old tip stays. Returns the rule error when `target` itself (or an ancestor) is invalid.
    */
   async reorganize(target: IndexEntry, fresh?: { block: Block; bytes: Uint8Array }): Promise<RuleError | undefined> {
-    const oldTip = this.tips.tipEntry;
+    const oldTip = this.tips.tip();
     // The common case, a child of the tip: one batch, nothing written if it fails.
     if (fresh && bytesEqual(target.parent, oldTip.id)) {
       const err = await this.connect(target, fresh.block, { fresh: fresh.bytes });
@@ -65,7 +66,7 @@ export class ReorgExecutor {
     if (fresh) this.index.remember(target);
 
     const steps: StepLog = { disconnected: [], connected: [], returned: [], returnedCount: 0 };
-    while (this.tips.tipEntry.height > path.fork.height) await this.disconnectTip(steps);
+    while (this.tips.tip().height > path.fork.height) await this.disconnectTip(steps);
     let failure: { at: IndexEntry; error: RuleError } | undefined;
     for await (const e of branchForward(this.index, path)) {
       const block = fresh && e.idHex === target.idHex ? fresh.block : await this.loadBlock(e.id);
@@ -80,7 +81,7 @@ export class ReorgExecutor {
     await this.announce(path.fork.height, steps);
     if (!failure) return undefined;
     // Back to the old tip if the valid prefix has less work (its blocks were valid before).
-    if (beats(oldTip, this.tips.tipEntry)) await this.reorganize(oldTip);
+    if (beats(oldTip, this.tips.tip())) await this.reorganize(oldTip);
     else await this.store.batch().clearReorgTarget().write();
     const bad = failure.at;
     return bad.idHex === target.idHex ? failure.error : new RuleError('bad-prev', `ancestor ${bad.idHex} is invalid: ${failure.error.reason}`);
@@ -91,8 +92,8 @@ export class ReorgExecutor {
     const id = await this.store.getReorgTarget();
     if (!id) return;
     const target = await this.index.entry(id);
-    if (target && target.status !== BlockStatus.Invalid && beats(target, this.tips.tipEntry)) {
-      this.log.warn('resuming an interrupted reorg', { target: target.idHex, height: target.height, tip: this.tips.tipEntry.idHex });
+    if (target && target.status !== BlockStatus.Invalid && beats(target, this.tips.tip())) {
+      this.log.warn('resuming an interrupted reorg', { target: target.idHex, height: target.height, tip: this.tips.tip().idHex });
       await this.reorganize(target);
     } else {
       await this.store.batch().clearReorgTarget().write();
@@ -107,7 +108,7 @@ export class ReorgExecutor {
 
   /** One step back: restores the prior accounts from the tip's undo record, in one batch. */
   private async disconnectTip(steps: StepLog): Promise<void> {
-    const tip = this.tips.tipEntry;
+    const tip = this.tips.tip();
     const block = await this.loadBlock(tip.id);
     const undo = await this.store.getUndo(tip.id);
     if (!undo) throw new Error(`undo data missing for ${tip.idHex}`);
@@ -164,7 +165,7 @@ export class ReorgExecutor {
       if (cur.height <= bad.height) break;
     }
     // If the prefix is worse than the old tip, the way back is the reorg now in progress.
-    mark.setReorgTarget(beats(oldTip, this.tips.tipEntry) ? oldTip.id : this.tips.tipEntry.id);
+    mark.setReorgTarget(beats(oldTip, this.tips.tip()) ? oldTip.id : this.tips.tip().id);
     await mark.write();
   }
 
@@ -175,7 +176,7 @@ export class ReorgExecutor {
       for (let i = steps.returned.length - 1; i >= 0; i--) {
         for (const tx of steps.returned[i]!) if (!(await this.store.getTxLocation(txId(tx)))) removedTxs.push(tx);
       }
-      this.log.info('reorganized', { forkHeight, disconnected: steps.disconnected.length, connected: steps.connected.length, tip: this.tips.tipEntry.idHex });
+      this.log.info('reorganized', { forkHeight, disconnected: steps.disconnected.length, connected: steps.connected.length, tip: this.tips.tip().idHex });
       this.events.emit('reorg', { forkHeight, disconnected: steps.disconnected, connected: steps.connected, removedTxs });
       if (removedTxs.length) this.events.emit('tx-removed', removedTxs);
     }
