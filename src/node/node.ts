@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { genesisFromJson, parseAddress, encodeAddress, KadchainError, type Genesis } from '../core/index.js';
 import { Chain } from '../chain/index.js';
+import { ChainStore } from '../store/index.js';
 import { Mempool } from '../mempool/index.js';
 import { Miner } from '../miner/index.js';
 import { KadNode } from '../kad/index.js';
@@ -83,8 +84,9 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   const minerAddress = opts.minerAddress ? parseAddress(opts.minerAddress) : undefined;
   if (opts.mine && !minerAddress) throw new KadchainError('no-miner-address', 'mining needs --miner-address (the CLI creates a wallet when none is given)');
   const { key, created } = loadOrCreateNodeKey(opts.dataDir);
-  const chain = await Chain.open({ dataDir: join(opts.dataDir, 'chain'), genesis, logger: log });
-  const cleanups: (() => Promise<void>)[] = [async () => chain.close()];
+  const store = await ChainStore.open({ dataDir: join(opts.dataDir, 'chain'), genesisId: genesis.id });
+  const chain = await Chain.open(store, genesis, { logger: log }).catch(async (e: unknown) => { await store.close(); throw e; });
+  const cleanups: (() => Promise<void>)[] = [async () => store.close(), async () => chain.close()];
   const stopAll = async (): Promise<void> => {
     for (const c of cleanups.reverse()) await c().catch((e) => log.warn('stop step failed', { err: String(e) }));
     cleanups.length = 0;
