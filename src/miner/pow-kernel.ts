@@ -36,7 +36,7 @@ const WASM_CALL_NONCES = 1 << 20;
 /** The JS loop checks for stale work between chunks of this many nonces. */
 const JS_CHUNK = 8192;
 
-class JsKernel implements PowKernel {
+export class JsKernel implements PowKernel {
   readonly kind = 'js' as const;
   private readonly hasher = new HeaderHasher();
 
@@ -65,10 +65,11 @@ interface KernelExports {
   search(start: number, count: number): number;
 }
 
-class WasmKernel implements PowKernel {
+export class WasmKernel implements PowKernel {
   private readonly exports: KernelExports;
   private readonly words: Int32Array;
-  private readonly lanes: number;
+  /** Nonces hashed side by side (one per i32x4 lane, or 1 for the scalar kernel). */
+  readonly lanes: number;
   /** Full-precision check of candidates (the kernel compares only the top word). */
   private readonly hasher = new HeaderHasher();
   private progress: SearchProgress = always;
@@ -95,6 +96,13 @@ class WasmKernel implements PowKernel {
     this.words.set(h.tail, L.tail / 4);
     this.words.set(h.target, L.target / 4);
     this.exports.prepare();
+  }
+
+  /** The kernel's own answer for the `lanes` nonces from `start`: bit k set when lane k's top id word <= the target's. */
+  topWordMask(start: number): number {
+    this.progress = always;
+    const status = this.exports.search(start >>> 0, this.lanes);
+    return status === KERNEL_STATUS.candidate ? this.words[KERNEL_LAYOUT.outMask / 4]! : 0;
   }
 
   search(start: number, count: number, progress: SearchProgress = always): number {

@@ -3,8 +3,8 @@
 // re-verifies every found nonce with the reference hash, and measures the hash rate.
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
-import { HEADER_BYTES, NONCE_OFFSET, headerId, decodeHeader } from '../core/index.js';
-import { bytesToBigInt } from '../crypto/index.js';
+import { HEADER_BYTES, NONCE_OFFSET } from '../core/index.js';
+import { bytesToBigInt, sha256d } from '../crypto/index.js';
 import { silentLogger, type Logger } from '../log/index.js';
 import { resolveKernel, type KernelKind, type MinerImpl } from './pow-kernel.js';
 import type { PowJob, PowWorkerInit, PowWorkerReply } from './pow-worker.js';
@@ -30,6 +30,17 @@ export interface PowSearcherOptions {
   /** Default 'wasm': the SIMD kernel, else scalar WASM, else the JS loop. */
   impl?: MinerImpl;
   logger?: Logger;
+}
+
+/**
+ * Trust but verify: a nonce from a kernel becomes a result only when the reference hash
+ * (@noble/hashes, double SHA-256 of the header bytes) agrees that the header meets the target.
+ */
+export function verifyFound(header: Uint8Array, nonce: number, target: bigint): Extract<SearchResult, { status: 'found' }> | undefined {
+  const withNonce = Uint8Array.from(header);
+  new DataView(withNonce.buffer).setUint32(NONCE_OFFSET, nonce);
+  const id = sha256d(withNonce); // the block id of the header bytes as they will be published
+  return bytesToBigInt(id) <= target ? { status: 'found', nonce, header: withNonce, id } : undefined;
 }
 
 export class PowSearcher {
@@ -140,11 +151,8 @@ export class PowSearcher {
     const c = this.current;
     if (!c || m.gen !== c.gen) return;
     if ('found' in m) {
-      const header = Uint8Array.from(c.header);
-      new DataView(header.buffer).setUint32(NONCE_OFFSET, m.found);
-      const id = headerId(decodeHeader(header));
-      // Trust but verify: the reference hash must agree with the hot loop before we publish.
-      if (bytesToBigInt(id) > c.target) {
+      const found = verifyFound(c.header, m.found, c.target);
+      if (!found) {
         this.log.error('kernel nonce failed the reference hash check', { kernel: this.kernel, nonce: m.found });
         if (--c.pending === 0) {
           this.current = undefined;
@@ -154,7 +162,7 @@ export class PowSearcher {
       }
       Atomics.add(this.gen, 0, 1); // stop the other workers
       this.current = undefined;
-      c.resolve({ status: 'found', nonce: m.found, header, id });
+      c.resolve(found);
       return;
     }
     if (--c.pending === 0) {

@@ -110,7 +110,8 @@ class KernelGenerator {
     return { imm: 0, tpl: [], vars: [name] };
   }
 
-  add(...vs: Val[]): Val {
+  add(...terms: Val[]): Val {
+    const vs = terms.map((v) => v.mat ?? v); // a sum already computed is one term, not its parts
     return { imm: u32(vs.reduce((s, v) => s + v.imm, 0)), tpl: vs.flatMap((v) => v.tpl), vars: vs.flatMap((v) => v.vars) };
   }
 
