@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { sha256d } from '../crypto/index.js';
 import { HEADER_BYTES } from '../core/index.js';
 import { HeaderHasher } from './sha256-midstate.js';
-import { KERNEL_LAYOUT, KERNEL_STATUS } from './wasm/pow-kernel-wat.js';
+import { KERNEL_LAYOUT, KERNEL_STATUS, kernelLanes } from './wasm/pow-kernel-wat.js';
 
 /** What `--miner-impl` chooses: WASM (SIMD, else scalar, else JS) or the JS loop. */
 export type MinerImpl = 'wasm' | 'js';
@@ -68,7 +68,7 @@ interface KernelExports {
 export class WasmKernel implements PowKernel {
   private readonly exports: KernelExports;
   private readonly words: Int32Array;
-  /** Nonces hashed side by side (one per i32x4 lane, or 1 for the scalar kernel). */
+  /** Nonces hashed side by side (one per i32x4 lane, two groups; or 1 for the scalar kernel). */
   readonly lanes: number;
   /** Full-precision check of candidates (the kernel compares only the top word). */
   private readonly hasher = new HeaderHasher();
@@ -84,7 +84,7 @@ export class WasmKernel implements PowKernel {
     this.exports = new WebAssembly.Instance(module, { env: { poll } }).exports as unknown as KernelExports;
     // Memory is one fixed page: this view never detaches.
     this.words = new Int32Array(this.exports.memory.buffer, 0, KERNEL_LAYOUT.slots / 4);
-    this.lanes = kind === 'wasm-simd' ? 4 : 1;
+    this.lanes = kernelLanes(kind === 'wasm-simd');
   }
 
   setJob(header: Uint8Array, target: Uint8Array): void {
@@ -160,14 +160,15 @@ export function loadKernelModule(kind: 'wasm-simd' | 'wasm-scalar'): WebAssembly
 function selfTest(k: PowKernel): void {
   const header = Uint8Array.from({ length: HEADER_BYTES }, (_, i) => (i * 37 + 11) & 0xff);
   const base = 0xfffffffe; // the group wraps around 2^32
-  const ids = [0, 1, 2, 3].map((lane) => {
+  const lanes = [0, 1, 2, 3, 4, 5, 6, 7];
+  const ids = lanes.map((lane) => {
     new DataView(header.buffer).setUint32(HEADER_BYTES - 4, (base + lane) >>> 0);
     return sha256d(header);
   });
-  for (let lane = 0; lane < 4; lane++) {
+  for (const lane of lanes) {
     k.setJob(header, ids[lane]!); // the target is exactly this lane's id
     const first = ids.findIndex((id) => compareBytes(id, ids[lane]!) <= 0);
-    if (k.search(base, 4) !== ((base + first) >>> 0)) throw new Error(`${k.kind} kernel failed its self-test at lane ${lane}`);
+    if (k.search(base, lanes.length) !== ((base + first) >>> 0)) throw new Error(`${k.kind} kernel failed its self-test at lane ${lane}`);
   }
 }
 
