@@ -7,6 +7,7 @@ import type { Chain, SubmitResult } from '../chain/index.js';
 import type { Mempool } from '../mempool/index.js';
 import { silentLogger, type Logger } from '../log/index.js';
 import { PowSearcher } from './pow-search.js';
+import type { MinerImpl } from './pow-kernel.js';
 import { buildTemplate } from './template.js';
 
 export interface MinedEvent {
@@ -25,6 +26,8 @@ export interface MinerOptions {
   mempool?: Mempool;
   minerAddress: Uint8Array;
   threads?: number;
+  /** Hot-loop implementation (default 'wasm', falling back to JS when it cannot load). */
+  impl?: MinerImpl;
   logger?: Logger;
   /** Coalescing delay for mempool-driven template refreshes. */
   refreshDelayMs?: number;
@@ -45,7 +48,7 @@ export class Miner extends EventEmitter<MinerEvents> {
 
   constructor(private readonly opts: MinerOptions) {
     super();
-    this.searcher = new PowSearcher({ threads: opts.threads });
+    this.searcher = new PowSearcher({ threads: opts.threads, impl: opts.impl, logger: opts.logger });
     this.log = (opts.logger ?? silentLogger).child({ module: 'miner' });
   }
 
@@ -68,7 +71,7 @@ export class Miner extends EventEmitter<MinerEvents> {
     this.searcher.start();
     this.opts.chain.on('block', this.onTip);
     this.opts.mempool?.on('added', this.onMempool);
-    this.log.info('miner started', { threads: this.searcher.threads, address: encodeAddress(this.opts.minerAddress) });
+    this.log.info('miner started', { threads: this.searcher.threads, kernel: this.searcher.kernel, address: encodeAddress(this.opts.minerAddress) });
     this.loopDone = this.loop();
   }
 

@@ -9,7 +9,7 @@ import { genesisFromJson, parseAddress, encodeAddress, KadchainError, type Genes
 import { Chain } from '../chain/index.js';
 import { ChainStore } from '../store/index.js';
 import { Mempool } from '../mempool/index.js';
-import { Miner } from '../miner/index.js';
+import { Miner, type MinerImpl } from '../miner/index.js';
 import { KadNode } from '../kad/index.js';
 import { P2PNetwork, type P2PLimits } from '../p2p/index.js';
 import { ApiServer, type PeerEventJson } from '../api/index.js';
@@ -31,6 +31,8 @@ export interface NodeOptions {
   mine: boolean;
   minerAddress?: string;
   threads?: number;
+  /** Mining hot loop (default wasm). */
+  minerImpl?: MinerImpl;
   logLevel: string;
   logger?: Logger;
   /** Tests shorten timers (keep-alive, dial interval, refresh). */
@@ -129,7 +131,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
 
     let miner: Miner | undefined;
     if (opts.mine && minerAddress) {
-      miner = new Miner({ chain, mempool, minerAddress, threads: opts.threads, logger: log });
+      miner = new Miner({ chain, mempool, minerAddress, threads: opts.threads, impl: opts.minerImpl, logger: log });
       miner.start();
       cleanups.push(() => miner!.stop());
     }

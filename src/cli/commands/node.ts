@@ -58,6 +58,7 @@ export async function nodeCommand(flags: NodeFlags): Promise<number> {
       mine: cfg.mine,
       minerAddress,
       threads: cfg.threads,
+      minerImpl: cfg.minerImpl,
       logLevel: cfg.logLevel,
       logger: log,
     });
