@@ -13,14 +13,15 @@ export interface EventHubLimits {
   /** Bytes queued for one client before it is considered a slow reader and dropped. */
   maxBufferedBytes: number;
   pingIntervalMs: number;
+  /** A slow consumer that does not complete the close handshake is cut off after this long. */
+  closeGraceMs: number;
 }
 
-export const DEFAULT_EVENT_LIMITS: EventHubLimits = { maxClients: 64, maxBufferedBytes: 1 << 20, pingIntervalMs: 30_000 };
+export const DEFAULT_EVENT_LIMITS: EventHubLimits = { maxClients: 64, maxBufferedBytes: 1 << 20, pingIntervalMs: 30_000, closeGraceMs: 5000 };
 
 /** Close code for a client dropped because its send queue passed `maxBufferedBytes` (policy violation). */
 export const EVENT_CLOSE_SLOW_CONSUMER = 1008;
-/** A dropped client that does not complete the close handshake is cut off after this long. */
-const CLOSE_GRACE_MS = 2000;
+
 
 export class EventHub {
   private readonly wss: WebSocketServer;
@@ -88,7 +89,7 @@ export class EventHub {
       // and cut the connection if the close handshake does not finish soon.
       this.log.debug('dropping slow event client', { buffered: ws.bufferedAmount });
       ws.close(EVENT_CLOSE_SLOW_CONSUMER, 'slow-consumer');
-      setTimeout(() => ws.terminate(), CLOSE_GRACE_MS).unref();
+      setTimeout(() => ws.terminate(), this.limits.closeGraceMs).unref();
       return;
     }
     ws.send(text);

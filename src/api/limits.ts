@@ -36,6 +36,8 @@ export interface ApiLimits {
   maxEventClients: number;
   /** Bytes queued for one event client before it is dropped as a slow consumer (close 1008 `slow-consumer`). */
   maxEventBufferedBytes: number;
+  /** A slow consumer that does not complete the close handshake is cut off after this long. */
+  eventCloseGraceMs: number;
   /** Ping interval for event clients; one that misses a pong is dropped. */
   eventPingIntervalMs: number;
   /** Most blocks one /api/blocks call returns: more is 400 `bad-query`. */
@@ -62,6 +64,7 @@ export const DEFAULT_API_LIMITS: ApiLimits = {
   loopbackExempt: true,
   maxEventClients: 64,
   maxEventBufferedBytes: 1 << 20,
+  eventCloseGraceMs: 5000,
   eventPingIntervalMs: 30_000,
   maxBlocksPerPage: 100,
   responseCacheBytes: 32 << 20,

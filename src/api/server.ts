@@ -145,7 +145,7 @@ export class ApiServer {
     });
     const hub = new EventHub(
       this.log,
-      { maxClients: this.limits.maxEventClients, maxBufferedBytes: this.limits.maxEventBufferedBytes, pingIntervalMs: this.limits.eventPingIntervalMs },
+      { maxClients: this.limits.maxEventClients, maxBufferedBytes: this.limits.maxEventBufferedBytes, pingIntervalMs: this.limits.eventPingIntervalMs, closeGraceMs: this.limits.eventCloseGraceMs },
       () => {
         const s = this.status();
         return { ...s, type: 'hello', data: s };
