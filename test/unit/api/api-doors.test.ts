@@ -136,6 +136,27 @@ test('unreadable 413: a 5 MiB POST is read as 413 body-too-large by Node fetch 2
     assert.equal(r.status, 413, `streamed try ${i}`);
     assert.equal(((await r.json()) as ErrorJson).reason, 'body-too-large');
   }
+  // A client still sending (a slow uplink: 5 MiB paced over ~1 s) that reads only once it is done:
+  // closing with its body unread would reset the connection, and the reset throws away the answer
+  // waiting in the client's receive buffer. The server drains instead, then closes cleanly.
+  const port = Number(new URL(h.url).port);
+  const s = connect(port, '127.0.0.1');
+  s.on('error', () => {});
+  s.pause();
+  const closed = new Promise<void>((r) => s.once('close', () => r()));
+  await new Promise<void>((r) => s.once('connect', () => r()));
+  s.write(`POST /api/txs HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nContent-Length: ${5 * 1024 * 1024}\r\n\r\n`);
+  const chunk = Buffer.alloc(64 * 1024, 0x20);
+  for (let sent = 0; sent < 5 * 1024 * 1024 && !s.destroyed; sent += chunk.length) {
+    s.write(chunk);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  let text = '';
+  s.on('data', (c: Buffer) => (text += c.toString('latin1')));
+  s.resume();
+  await closed;
+  assert.match(text, /^HTTP\/1\.1 413 /, 'the slow sender read its 413');
+  assert.match(text, /"reason":"body-too-large"/);
   // Any early refusal of a request with a body is readable the same way.
   const wrongType = await fetch(h.url + '/api/txs', { method: 'POST', body: big, headers: { 'content-type': 'text/plain' } });
   assert.equal(wrongType.status, 415);
