@@ -8,15 +8,17 @@ import { encodeTx, type TransferTx } from '../../../src/core/index.js';
 import { openTestChain, childOf, tipEntry, extend } from '../../helpers/chain-helpers.js';
 import { testGenesis, testAddress, transfer } from '../../helpers/fixtures.js';
 
-const SENDERS = 200;
-const PER_SENDER = 12;
+// argv: block bytes, mempool senders, txs per sender (defaults: the bench's full-size case).
+const BLOCK_BYTES = Number(process.argv[2] ?? 1 << 20);
+const SENDERS = Number(process.argv[3] ?? 200);
+const PER_SENDER = Number(process.argv[4] ?? 12);
 const genesisAlloc = [
   { address: testAddress('alice'), amount: 1_000_000n * 100_000_000n },
   ...Array.from({ length: SENDERS }, (_, i) => ({ address: testAddress(`flood-${i}`), amount: 1000n * 100_000_000n })),
 ];
-const genesis = testGenesis({ alloc: genesisAlloc, maxBlockBytes: 1 << 20 });
+const genesis = testGenesis({ alloc: genesisAlloc, maxBlockBytes: BLOCK_BYTES });
 const { chain, close } = await openTestChain(genesis);
-await extend(chain, 120);
+await extend(chain, 101); // a full page of blocks
 
 // The fullest block: alice's transfers up to the block size limit.
 const txs: TransferTx[] = [];
