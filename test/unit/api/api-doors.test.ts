@@ -284,3 +284,29 @@ test('mempool refusals pass through as {error, reason}', async () => {
   assert.equal(typeof cheap.body.error, 'string');
   await h.mine();
 });
+
+test('pipelined requests within the per-connection queue are all answered, in order; a deeper pipeline is cut off', async () => {
+  const port = Number(new URL(h.url).port);
+  const pipeline = (count: number): Promise<string> =>
+    new Promise((resolve) => {
+      const s = connect(port, '127.0.0.1');
+      s.on('error', () => {});
+      let text = '';
+      s.on('data', (c: Buffer) => {
+        text += c.toString('latin1');
+        if (text.split('HTTP/1.1 ').length - 1 === count) s.end();
+      });
+      s.once('close', () => resolve(text));
+      let req = '';
+      for (let i = 0; i < count; i++) req += `GET ${i % 2 ? '/api/blocks/0' : '/api/status'} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`;
+      s.write(req);
+    });
+  const answers = (await pipeline(60)).split('HTTP/1.1 ').slice(1);
+  assert.equal(answers.length, 60);
+  answers.forEach((a, i) => {
+    assert.match(a, /^200 /, `answer ${i}`);
+    assert.match(a, i % 2 ? /"height":0/ : /"network":/, `answer ${i} is for request ${i}`);
+  });
+  const deep = (await pipeline(1000)).split('HTTP/1.1 ').length - 1;
+  assert.ok(deep < 1000, `a 1,000-deep pipeline got ${deep} answers: it should have been cut off`);
+});
