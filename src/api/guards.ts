@@ -150,6 +150,8 @@ export class ClientLimiter {
  * One connection's requests: at most `maxInFlight` are being answered at once, a request counting
  * until its answer has been flushed to the socket ('finish'), so a client that pipelines without
  * reading has no more answers produced than it reads. Later requests wait, up to `maxQueued`.
+ * Reading stops by itself meanwhile: node:http pauses a socket whose pending output is above its
+ * high-water mark, and with the gate that output is at most the answers in flight.
  */
 export class ConnectionGate {
   private inFlight = 0;
