@@ -86,7 +86,7 @@ const json = (value: unknown, status?: number): RouteResult => ({ json: value, s
 
 /** Maps a long list in slices, yielding to the event loop between them, so building one large
  * answer (thousands of txs) never holds up the small ones (/api/status) for long. */
-async function mapInSlices<T, U>(items: readonly T[], fn: (item: T) => U, slice = 64): Promise<U[]> {
+async function mapInSlices<T, U>(items: readonly T[], fn: (item: T) => U, slice = 16): Promise<U[]> {
   const out: U[] = [];
   for (let i = 0; i < items.length; i += slice) {
     if (i > 0) await new Promise<void>((r) => setImmediate(r));
