@@ -1,6 +1,8 @@
 // The /api/events WebSocket hub: pushes block, tx, reorg and peer events as JSON text frames.
 // Clients only listen, so inbound frames are capped tiny and ignored; a client that cannot keep
-// up (large send buffer) or stops answering pings is dropped instead of growing our memory.
+// up (its send queue above a bound) is closed with 1008 "slow-consumer", and one that stops
+// answering pings is dropped, instead of growing our memory. Host and Origin are checked by the
+// server before the upgrade reaches the hub.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, WebSocket } from 'ws';
@@ -11,9 +13,15 @@ export interface EventHubLimits {
   /** Bytes queued for one client before it is considered a slow reader and dropped. */
   maxBufferedBytes: number;
   pingIntervalMs: number;
+  /** A slow consumer that does not complete the close handshake is cut off after this long. */
+  closeGraceMs: number;
 }
 
-export const DEFAULT_EVENT_LIMITS: EventHubLimits = { maxClients: 64, maxBufferedBytes: 1 << 20, pingIntervalMs: 30_000 };
+export const DEFAULT_EVENT_LIMITS: EventHubLimits = { maxClients: 64, maxBufferedBytes: 1 << 20, pingIntervalMs: 30_000, closeGraceMs: 5000 };
+
+/** Close code for a client dropped because its send queue passed `maxBufferedBytes` (policy violation). */
+export const EVENT_CLOSE_SLOW_CONSUMER = 1008;
+
 
 export class EventHub {
   private readonly wss: WebSocketServer;
@@ -52,7 +60,9 @@ export class EventHub {
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     if (this.wss.clients.size >= this.limits.maxClients) {
-      socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Type: application/json\r\n\r\n{"error":"too many event clients","reason":"too-many-clients"}');
+      const body = '{"error":"too many event clients","reason":"too-many-clients"}';
+      socket.once('finish', () => socket.destroy());
+      socket.end(`HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
       return;
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => this.wss.emit('connection', ws, req));
@@ -75,8 +85,11 @@ export class EventHub {
   private sendTo(ws: WebSocket, text: string): void {
     if (ws.readyState !== WebSocket.OPEN) return;
     if (ws.bufferedAmount > this.limits.maxBufferedBytes) {
+      // The queue is bounded: stop sending, say why (a slow reader may still get the close frame),
+      // and cut the connection if the close handshake does not finish soon.
       this.log.debug('dropping slow event client', { buffered: ws.bufferedAmount });
-      ws.terminate();
+      ws.close(EVENT_CLOSE_SLOW_CONSUMER, 'slow-consumer');
+      setTimeout(() => ws.terminate(), this.limits.closeGraceMs).unref();
       return;
     }
     ws.send(text);

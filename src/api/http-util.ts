@@ -1,5 +1,6 @@
 // Small HTTP helpers for the API server: a coded error that becomes `{error, reason}`, JSON
-// replies, and a bounded body reader that refuses an oversized request without buffering it.
+// replies, a bounded body reader that refuses an oversized request without buffering it, and the
+// early refusal that still lets the client read its answer.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** An error that maps to an HTTP status and a stable reason code. */
@@ -15,17 +16,23 @@ export class HttpError extends Error {
   }
 }
 
+const jsonHeaders = (length: number, headers: Record<string, string>): Record<string, string | number> => ({
+  'content-type': 'application/json; charset=utf-8',
+  'content-length': length,
+  'cache-control': 'no-store',
+  'x-content-type-options': 'nosniff',
+  ...headers,
+});
+
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  sendEncoded(res, status, Buffer.from(JSON.stringify(body)), headers);
+}
+
+/** Sends JSON that is already encoded; the Buffer is written as is (shared answers are not copied). */
+export function sendEncoded(res: ServerResponse, status: number, body: Buffer, headers: Record<string, string> = {}): void {
   if (res.headersSent || res.destroyed) return;
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
-    'cache-control': 'no-store',
-    'x-content-type-options': 'nosniff',
-    ...headers,
-  });
-  res.end(text);
+  res.writeHead(status, jsonHeaders(body.length, headers));
+  res.end(body);
 }
 
 export function sendError(res: ServerResponse, status: number, reason: string, message: string, headers: Record<string, string> = {}): void {
@@ -84,4 +91,61 @@ export function parseJson(body: Buffer): unknown {
   } catch (e) {
     throw new HttpError(400, 'malformed-json', `request body is not valid JSON: ${(e as Error).message}`);
   }
+}
+
+/** True when the request declares a JSON body (`application/json`, any parameters, any case). */
+export function isJsonContentType(header: string | undefined): boolean {
+  return header !== undefined && header.split(';')[0]!.trim().toLowerCase() === 'application/json';
+}
+
+/**
+ * Answers a request whose body has not been read (413, 415, 403, ...) so that the client can read
+ * the answer: the complete answer goes out with `Connection: close`, then the rest of the body is
+ * read and thrown away, and only then is the connection closed. Closing with unread data would
+ * reset the connection under a client that is still sending (Node's fetch then reports "fetch
+ * failed" instead of the answer). The draining is bounded: a body declared or found larger than
+ * `maxBytes`, or one still arriving after `timeoutMs`, gets the answer and an immediate close.
+ */
+export function refuseAndDrain(
+  req: IncomingMessage,
+  res: ServerResponse,
+  bound: { maxBytes: number; timeoutMs: number },
+  status: number,
+  reason: string,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
+  if (res.headersSent || res.destroyed) return void req.socket.destroy();
+  const body = Buffer.from(JSON.stringify({ error: message, reason }));
+  res.writeHead(status, jsonHeaders(body.length, { ...headers, connection: 'close' }));
+  const declared = Number(req.headers['content-length']);
+  if (req.complete || declared > bound.maxBytes) {
+    res.end(body);
+    return;
+  }
+  // The answer is complete on the wire (Content-Length); end() waits, because Node closes the
+  // socket as soon as a `Connection: close` answer finishes.
+  res.write(body);
+  const socket = req.socket;
+  let drained = 0;
+  const done = (close: boolean): void => {
+    clearTimeout(timer);
+    req.off('data', onData);
+    req.off('end', onEnd);
+    req.off('error', onError);
+    if (close) socket.destroy();
+    else res.end();
+  };
+  const onData = (c: Buffer): void => {
+    drained += c.length;
+    if (drained > bound.maxBytes) done(true);
+  };
+  const onEnd = (): void => done(false);
+  const onError = (): void => done(true);
+  const timer = setTimeout(() => done(true), bound.timeoutMs);
+  timer.unref();
+  req.on('data', onData);
+  req.on('end', onEnd);
+  req.on('error', onError);
+  req.resume();
 }

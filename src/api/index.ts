@@ -1,6 +1,6 @@
 // api/: the HTTP JSON API, the /api/events WebSocket, the explorer page at "/", and a typed client.
 //
-// Wiring (done by node/): `new ApiServer({ chain, mempool, host, port, logger, view })`, then
+// Wiring (done by node/): `new ApiServer({ chain, mempool, host, port, allowHosts, logger, view })`, then
 // `await api.start()` / `await api.stop()` (both idempotent; stop closes every socket, event
 // clients included). `view: NodeView` is all the API knows of the rest of the node:
 //
@@ -12,7 +12,9 @@
 //   events       -> EventEmitter emitting 'peer' with PeerEventJson
 //
 // Every member is optional (defaults: no peers, not mining, not syncing, mempool.add).
-export { ApiServer, DEFAULT_API_LIMITS, type ApiServerOptions, type ApiLimits, type NodeView } from './server.js';
+export { ApiServer, type ApiServerOptions, type NodeView } from './server.js';
+export { DEFAULT_API_LIMITS, type ApiLimits } from './limits.js';
+export { EVENT_CLOSE_SLOW_CONSUMER } from './events.js';
 export { ApiClient, ApiError, NodeUnreachableError, type ApiClientOptions } from './client.js';
 export { blockSummary, headerJson, txView, mempoolEntryJson, difficulty } from './views.js';
 export type {

@@ -1,63 +1,25 @@
-// The HTTP API server: JSON routes over the chain and mempool, the /api/events WebSocket, and the
-// explorer page at "/". Plain node:http with hard limits (body, header count, header timeout) so
-// a hostile or broken client costs a 4xx, never the node. Everything it knows about the rest of the
-// node comes through the small NodeView interface (index.ts), which the composition root supplies.
+// The HTTP API server: lifecycle, the order of checks every request passes (cheapest first:
+// header count, Host, per-IP caps, Origin, then the route), the /api/events upgrade and the explorer
+// page at "/". Plain node:http with every limit in `ApiLimits` (limits.ts), so a hostile or broken
+// client costs a 4xx, never the node. Routes and handlers live in routes.ts; the checks in guards.ts.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { parseAddress, transferFromJson, isCodedError, type TransferTx } from '../core/index.js';
-import { toHex, fromHex } from '../crypto/index.js';
+import { isCodedError } from '../core/index.js';
 import type { Chain, ConnectedBlockEvent, ReorgEvent } from '../chain/index.js';
-import type { AdmitResult, Mempool, MempoolEntry } from '../mempool/index.js';
+import type { Mempool, MempoolEntry } from '../mempool/index.js';
 import { silentLogger, type Logger } from '../log/index.js';
-import { HttpError, parseJson, readBody, sendError, sendJson } from './http-util.js';
-import { EventHub, DEFAULT_EVENT_LIMITS } from './events.js';
-import { blockSummary, difficulty, headerJson, mempoolEntryJson, txView } from './views.js';
+import { HttpError, refuseAndDrain, sendEncoded, sendError, sendJson } from './http-util.js';
+import { EventHub } from './events.js';
+import { blockSummary, txView } from './views.js';
 import { EXPLORER_CSS, EXPLORER_HTML, EXPLORER_JS, EXPLORER_ICON } from './explorer/index.js';
-import type {
-  AccountJson, BlockJson, ChainTipJson, BlockSummaryJson, PeerEventJson, PeersJson, ReorgEventJson, StatusJson, SubmitTxJson, TxLookupJson, TableEntryJson, ConnectedPeerJson,
-} from './types.js';
+import { DEFAULT_API_LIMITS, type ApiLimits } from './limits.js';
+import { ClientLimiter, ConnectionGate, HostPolicy, isLoopbackAddress } from './guards.js';
+import { ResponseCache } from './response-cache.js';
+import { ApiHandlers, Router, type NodeView } from './routes.js';
+import type { PeerEventJson, ReorgEventJson, StatusJson } from './types.js';
 
-/**
- * What the API needs from the running node beyond the chain and the mempool. Every member is
- * optional so a partial node (or a test) can serve the API; the defaults are noted per member.
- */
-export interface NodeView {
-  /** Kademlia routing table and connected WebSocket peers (default: both empty). */
-  peers?(): { table: TableEntryJson[]; connected: ConnectedPeerJson[] };
-  /** Entries per bucket by shared-prefix length (default: counted from `peers().table`). */
-  bucketFill?(): number[];
-  /** Miner state (default: disabled, 0 H/s). */
-  mining?(): { enabled: boolean; hashrate: number; address?: string };
-  /** True while catching up with a peer that has more work (default: false). */
-  syncing?(): boolean;
-  /** Admit and relay a transaction (default: `mempool.add`, no relay). */
-  submitTx?(tx: TransferTx): Promise<AdmitResult>;
-  /** Source of `peer` events for /api/events (an EventEmitter fits). */
-  events?: {
-    on(event: 'peer', listener: (e: PeerEventJson) => void): unknown;
-    off(event: 'peer', listener: (e: PeerEventJson) => void): unknown;
-  };
-}
-
-export interface ApiLimits {
-  maxBodyBytes: number;
-  maxHeaders: number;
-  headersTimeoutMs: number;
-  requestTimeoutMs: number;
-  maxEventClients: number;
-  /** Most blocks one /api/blocks call returns. */
-  maxBlocksPerPage: number;
-}
-
-export const DEFAULT_API_LIMITS: ApiLimits = {
-  maxBodyBytes: 1 << 20,
-  maxHeaders: 64,
-  headersTimeoutMs: 10_000,
-  requestTimeoutMs: 30_000,
-  maxEventClients: 64,
-  maxBlocksPerPage: 100,
-};
+export type { NodeView } from './routes.js';
 
 export interface ApiServerOptions {
   chain: Chain;
@@ -66,15 +28,22 @@ export interface ApiServerOptions {
   host?: string;
   /** Default 8420; 0 picks a free port (see `port` after start). */
   port?: number;
+  /** Host names answered besides loopback and the bound address (`--api-allow-host`); "*" allows any. */
+  allowHosts?: string[];
   logger?: Logger;
   view?: NodeView;
   limits?: Partial<ApiLimits>;
 }
 
-const HEX64 = /^[0-9a-fA-F]{64}$/;
-const TX_FIELDS = new Set(['kind', 'chainId', 'from', 'to', 'amount', 'fee', 'nonce', 'signature']);
-/** Fields the API itself adds to a tx; tolerated on POST so a fetched tx can be re-broadcast. */
-const TX_ECHO_FIELDS = new Set(['id', 'size', 'sender']);
+const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found', 408: 'Request Timeout', 431: 'Request Header Fields Too Large', 503: 'Service Unavailable' };
+
+/** A whole JSON answer written straight to a socket (before HTTP parsing or instead of an upgrade). */
+export function rawRefusal(socket: Duplex, status: number, reason: string, message: string): void {
+  if (!socket.writable) return void socket.destroy();
+  const body = JSON.stringify({ error: message, reason });
+  socket.once('finish', () => socket.destroy());
+  socket.end(`HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
 
 export class ApiServer {
   private readonly chain: Chain;
@@ -84,12 +53,21 @@ export class ApiServer {
   private readonly limits: ApiLimits;
   private readonly host: string;
   private readonly requestedPort: number;
+  private readonly policy: HostPolicy;
+  private readonly limiter: ClientLimiter;
+  private readonly cache: ResponseCache;
+  private readonly handlers: ApiHandlers;
+  private readonly router: Router;
   private server: Server | undefined;
   private hub: EventHub | undefined;
   private boundPort = 0;
   private starting: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
   private readonly sockets = new Set<Socket>();
+  private readonly gates = new WeakMap<Socket, ConnectionGate>();
+  /** Connections of an IP over its share: each request on them is refused with 429. */
+  private readonly overShare = new WeakSet<Socket>();
+  private mempoolVersion = 0;
 
   private readonly onBlock = (e: ConnectedBlockEvent): void => {
     if (this.hub?.active) this.hub.broadcast('block', blockSummary(e.block, true, e.id));
@@ -99,7 +77,11 @@ export class ApiServer {
     this.hub?.broadcast('reorg', data);
   };
   private readonly onTxAdded = (e: MempoolEntry): void => {
+    this.mempoolVersion++;
     if (this.hub?.active) this.hub.broadcast('tx', txView(e.tx, e.id));
+  };
+  private readonly onTxRemoved = (): void => {
+    this.mempoolVersion++;
   };
   private readonly onPeer = (e: PeerEventJson): void => {
     this.hub?.broadcast('peer', e);
@@ -113,6 +95,11 @@ export class ApiServer {
     this.limits = { ...DEFAULT_API_LIMITS, ...opts.limits };
     this.host = opts.host ?? '127.0.0.1';
     this.requestedPort = opts.port ?? 8420;
+    this.policy = new HostPolicy(this.host, opts.allowHosts);
+    this.limiter = new ClientLimiter(this.limits);
+    this.cache = new ResponseCache(this.limits.responseCacheBytes);
+    this.handlers = new ApiHandlers(this.chain, this.mempool, this.view, this.limits, this.cache, () => this.mempoolVersion);
+    this.router = new Router(this.handlers.routes());
   }
 
   /** The bound port (useful with port 0); 0 before start. */
@@ -121,7 +108,7 @@ export class ApiServer {
   }
 
   get url(): string {
-    const h = this.host.includes(':') ? `[${this.host}]` : this.host === '0.0.0.0' ? '127.0.0.1' : this.host;
+    const h = this.host.includes(':') ? (this.host === '::' ? '[::1]' : `[${this.host}]`) : this.host === '0.0.0.0' ? '127.0.0.1' : this.host;
     return `http://${h}:${this.boundPort}`;
   }
 
@@ -143,26 +130,27 @@ export class ApiServer {
     });
     // Node silently truncates at maxHeadersCount (and may then refuse the request for a lost Host
     // header with a bare 400). So parse well past our limit (the 16 KiB header size bounds the
-    // cost) and refuse more than maxHeaders with a proper 431 in handle().
+    // cost) and refuse more than maxHeaders with a proper 431 in guard().
     server.maxHeadersCount = Math.max(1000, this.limits.maxHeaders * 4);
-    server.on('request', (req, res) => void this.handle(req, res));
+    server.maxConnections = this.limits.maxConnections;
+    // Inactivity timeout per socket: a client that stops reading stops our writes, and is closed.
+    server.timeout = this.limits.idleTimeoutMs;
+    server.on('request', (req, res) => this.onRequest(req, res));
     server.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
-    server.on('connection', (s: Socket) => {
-      this.sockets.add(s);
-      s.once('close', () => this.sockets.delete(s));
-    });
+    server.on('connection', (s: Socket) => this.onConnection(s));
     server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
       // Malformed request lines, oversized headers, header timeouts: answer if we still can.
-      if (!socket.writable) return socket.destroy();
-      const code = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-      const reason = code === 431 ? 'headers-too-large' : code === 408 ? 'timeout' : 'bad-request';
-      const body = JSON.stringify({ error: err.message, reason });
-      socket.end(`HTTP/1.1 ${code} ${code === 431 ? 'Request Header Fields Too Large' : code === 408 ? 'Request Timeout' : 'Bad Request'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+      rawRefusal(socket, status, status === 431 ? 'headers-too-large' : status === 408 ? 'timeout' : 'bad-request', err.message);
     });
-    const hub = new EventHub(this.log, { ...DEFAULT_EVENT_LIMITS, maxClients: this.limits.maxEventClients }, () => {
-      const s = this.status();
-      return { ...s, type: 'hello', data: s };
-    });
+    const hub = new EventHub(
+      this.log,
+      { maxClients: this.limits.maxEventClients, maxBufferedBytes: this.limits.maxEventBufferedBytes, pingIntervalMs: this.limits.eventPingIntervalMs, closeGraceMs: this.limits.eventCloseGraceMs },
+      () => {
+        const s = this.status();
+        return { ...s, type: 'hello', data: s };
+      },
+    );
     await new Promise<void>((resolve, reject) => {
       const onError = (e: Error): void => reject(e);
       server.once('error', onError);
@@ -180,8 +168,12 @@ export class ApiServer {
     this.chain.on('block', this.onBlock);
     this.chain.on('reorg', this.onReorg);
     this.mempool.on('added', this.onTxAdded);
+    this.mempool.on('removed', this.onTxRemoved);
     this.view.events?.on('peer', this.onPeer);
     this.log.info('api listening', { url: this.url });
+    if (!isLoopbackAddress(this.host) && this.host !== 'localhost') {
+      this.log.warn('the API is bound to a non-loopback address and has no authentication: anyone who can reach it can read the node and submit transactions', { host: this.host });
+    }
   }
 
   /** Stops listening and closes every socket, event clients included. Safe to call twice. */
@@ -198,6 +190,7 @@ export class ApiServer {
     this.chain.off('block', this.onBlock);
     this.chain.off('reorg', this.onReorg);
     this.mempool.off('added', this.onTxAdded);
+    this.mempool.off('removed', this.onTxRemoved);
     this.view.events?.off('peer', this.onPeer);
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     await hub.close();
@@ -206,25 +199,56 @@ export class ApiServer {
     await closed;
     this.server = undefined;
     this.hub = undefined;
+    this.cache.clear();
     this.log.info('api stopped');
+  }
+
+  status(): StatusJson {
+    return this.handlers.status();
+  }
+
+  // ---- connections ----
+
+  private exempt(ip: string | undefined): boolean {
+    return this.limits.loopbackExempt && isLoopbackAddress(ip);
+  }
+
+  private onConnection(s: Socket): void {
+    this.sockets.add(s);
+    this.gates.set(s, new ConnectionGate(this.limits.maxInFlightPerConnection, this.limits.maxQueuedPerConnection));
+    const ip = s.remoteAddress;
+    const counted = ip !== undefined && !this.exempt(ip);
+    if (counted && !this.limiter.openConnection(ip)) this.overShare.add(s);
+    s.once('close', () => {
+      this.sockets.delete(s);
+      this.gates.get(s)?.close();
+      if (counted) this.limiter.closeConnection(ip);
+    });
+  }
+
+  private onRequest(req: IncomingMessage, res: ServerResponse): void {
+    const gate = this.gates.get(req.socket);
+    if (!gate) return void this.handle(req, res);
+    if (!gate.admit(res, () => void this.handle(req, res))) {
+      // More pipelined than the queue holds and not reading: nothing more will be answered here.
+      this.log.debug('closing a connection that pipelines without reading', { remote: req.socket.remoteAddress });
+      req.socket.destroy();
+    }
   }
 
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const path = (req.url ?? '').split('?')[0];
-    if (path !== '/api/events' || !this.hub || this.stopping) {
-      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Type: application/json\r\n\r\n{"error":"no WebSocket endpoint here","reason":"not-found"}');
-      return;
-    }
+    if (!this.policy.hostAllowed(req.headers.host)) return rawRefusal(socket, 403, 'forbidden-host', 'this Host is not served (DNS rebinding protection); see --api-allow-host');
+    if (!this.policy.originAllowed(req.headers.origin, req.headers.host)) return rawRefusal(socket, 403, 'forbidden-origin', 'cross-origin WebSocket refused');
+    if (path !== '/api/events' || !this.hub || this.stopping) return rawRefusal(socket, 404, 'not-found', 'no WebSocket endpoint here');
     this.hub.handleUpgrade(req, socket, head);
   }
 
-  // ---- routing ----
+  // ---- requests ----
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
-      if (req.rawHeaders.length / 2 > this.limits.maxHeaders) {
-        throw new HttpError(431, 'too-many-headers', `expected at most ${this.limits.maxHeaders} headers`);
-      }
+      this.guard(req);
       const url = new URL(req.url ?? '/', 'http://localhost');
       await this.route(req, res, url);
     } catch (e) {
@@ -232,26 +256,41 @@ export class ApiServer {
     }
   }
 
-  private fail(req: IncomingMessage, res: ServerResponse, e: unknown): void {
-    if (e instanceof HttpError) {
-      if (e.status === 413) return this.refuseBody(req, res, e);
-      return sendError(res, e.status, e.reason, e.message, e.headers);
+  /** The checks every request passes before its route, cheapest first. */
+  private guard(req: IncomingMessage): void {
+    if (req.rawHeaders.length / 2 > this.limits.maxHeaders) {
+      throw new HttpError(431, 'too-many-headers', `expected at most ${this.limits.maxHeaders} headers`);
     }
-    if (isCodedError(e)) return sendError(res, 400, e.reason, e.message);
-    this.log.error('api request failed', { method: req.method, url: req.url, err: e instanceof Error ? e.stack ?? e.message : String(e) });
-    sendError(res, 500, 'internal', 'internal error');
+    if (!this.policy.hostAllowed(req.headers.host)) {
+      throw new HttpError(403, 'forbidden-host', `Host ${JSON.stringify((req.headers.host ?? '').slice(0, 80))} is not served (DNS rebinding protection); the operator can allow a name with --api-allow-host`);
+    }
+    const ip = req.socket.remoteAddress;
+    if (ip !== undefined && !this.exempt(ip)) {
+      if (this.overShare.has(req.socket)) {
+        throw new HttpError(429, 'too-many-connections', `at most ${this.limits.maxConnectionsPerIp} connections per address`, { 'retry-after': '1', connection: 'close' });
+      }
+      const wait = this.limiter.takeRequest(ip);
+      if (wait > 0) throw new HttpError(429, 'rate-limited', `more than ${this.limits.requestsPerSecondPerIp} requests per second`, { 'retry-after': String(wait) });
+    }
+    // Reads are harmless cross-origin (the browser withholds the answer); writes are not.
+    if (req.method !== 'GET' && req.method !== 'HEAD' && !this.policy.originAllowed(req.headers.origin, req.headers.host)) {
+      throw new HttpError(403, 'forbidden-origin', `cross-origin ${req.method} refused`);
+    }
   }
 
-  /**
-   * 413 and close, without reading the rest of the body: the socket is paused (TCP backpressure
-   * stops the sender) and destroyed shortly after the answer is out. The short delay lets a client
-   * that is still sending read the 413 before the reset that closing with unread data causes.
-   */
-  private refuseBody(req: IncomingMessage, res: ServerResponse, e: HttpError): void {
-    req.pause();
-    const socket = req.socket;
-    res.once('finish', () => setTimeout(() => socket.destroy(), 250).unref());
-    sendError(res, 413, e.reason, e.message, { connection: 'close' });
+  private fail(req: IncomingMessage, res: ServerResponse, e: unknown): void {
+    let status = 500;
+    let reason = 'internal';
+    let message = 'internal error';
+    let headers: Record<string, string> = {};
+    if (e instanceof HttpError) ({ status, reason, message, headers } = e);
+    else if (isCodedError(e)) {
+      status = 400;
+      ({ reason, message } = e);
+    } else this.log.error('api request failed', { method: req.method, url: req.url, err: e instanceof Error ? e.stack ?? e.message : String(e) });
+    // A refusal before the body was read must still be readable by a client that is sending it.
+    if (!req.complete) return refuseAndDrain(req, res, { maxBytes: this.limits.drainMaxBytes, timeoutMs: this.limits.drainTimeoutMs }, status, reason, message, headers);
+    sendError(res, status, reason, message, headers);
   }
 
   private async route(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
@@ -264,55 +303,14 @@ export class ApiServer {
         throw new HttpError(400, 'bad-request', 'malformed percent-encoding in path');
       }
     });
-    const isGet = method === 'GET' || method === 'HEAD';
-    const only = (allowed: string): void => {
-      const ok = allowed.split(',').includes(method) || (allowed.includes('GET') && method === 'HEAD');
-      if (!ok) throw new HttpError(405, 'method-not-allowed', `${method} is not allowed on ${path}`, { allow: allowed.includes('GET') ? allowed + ',HEAD' : allowed });
-    };
-
     if (parts[0] !== 'api') {
-      only('GET');
+      if (method !== 'GET' && method !== 'HEAD') throw new HttpError(405, 'method-not-allowed', `${method} is not allowed on ${path}`, { allow: 'GET,HEAD' });
       return this.serveExplorer(res, path);
     }
-    const [, section, arg, extra] = parts;
-    if (extra !== undefined) throw new HttpError(404, 'not-found', `no route ${path}`);
-    switch (section) {
-      case 'status':
-        if (arg !== undefined) break;
-        only('GET');
-        return sendJson(res, 200, this.status());
-      case 'blocks':
-        only('GET');
-        return sendJson(res, 200, arg === undefined ? await this.blocks(url) : await this.block(arg));
-      case 'txs':
-        if (arg === undefined) {
-          only('POST');
-          return this.submit(req, res);
-        }
-        only('GET');
-        return sendJson(res, 200, await this.tx(arg));
-      case 'accounts':
-        if (arg === undefined) break;
-        only('GET');
-        return sendJson(res, 200, await this.account(arg));
-      case 'peers':
-        if (arg !== undefined) break;
-        only('GET');
-        return sendJson(res, 200, this.peers());
-      case 'tips':
-        if (arg !== undefined) break;
-        only('GET');
-        return sendJson(res, 200, await this.tips(url));
-      case 'mempool':
-        if (arg !== undefined) break;
-        only('GET');
-        return sendJson(res, 200, this.mempool.entries().map(mempoolEntryJson));
-      case 'events':
-        if (arg !== undefined) break;
-        if (!isGet) only('GET');
-        throw new HttpError(426, 'upgrade-required', '/api/events is a WebSocket endpoint', { upgrade: 'websocket' });
-    }
-    throw new HttpError(404, 'not-found', `no route ${path}`);
+    const { route, params } = this.router.match(method, parts, path);
+    const result = await route.handle({ req, url, params });
+    if ('encoded' in result) sendEncoded(res, result.status ?? 200, result.encoded);
+    else sendJson(res, result.status ?? 200, result.json);
   }
 
   private serveExplorer(res: ServerResponse, path: string): void {
@@ -332,132 +330,9 @@ export class ApiServer {
       'cache-control': 'no-cache',
       'x-content-type-options': 'nosniff',
       'referrer-policy': 'no-referrer',
-      // Everything is served from here; the page needs nothing from any other origin.
-      'content-security-policy': "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; style-src 'self'; script-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+      // Everything is served from here, the event WebSocket included ('self' covers ws: to this host).
+      'content-security-policy': "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
     });
     res.end(f[0]);
-  }
-
-  // ---- handlers ----
-
-  status(): StatusJson {
-    const tip = this.chain.tip;
-    const p = this.safePeers();
-    const mining = this.view.mining?.() ?? { enabled: false, hashrate: 0 };
-    return {
-      network: this.chain.params.network,
-      genesis: this.chain.genesis.idHex,
-      height: tip.height,
-      tip: tip.idHex,
-      tipTime: tip.timestamp,
-      work: tip.work.toString(),
-      target: tip.target.toString(16).padStart(64, '0'),
-      difficulty: difficulty(this.chain.params.powLimit, tip.target),
-      targetBlockTimeMs: this.chain.params.targetBlockTimeMs,
-      peers: { table: p.table.length, connected: p.connected.length },
-      mempool: this.mempool.size,
-      mempoolBytes: this.mempool.totalBytes,
-      orphans: this.chain.orphanCount,
-      mining: mining.address ? { enabled: mining.enabled, hashrate: mining.hashrate, address: mining.address } : { enabled: mining.enabled, hashrate: mining.hashrate },
-      syncing: this.view.syncing?.() ?? false,
-    };
-  }
-
-  private safePeers(): { table: TableEntryJson[]; connected: ConnectedPeerJson[] } {
-    return this.view.peers?.() ?? { table: [], connected: [] };
-  }
-
-  private async tips(url: URL): Promise<ChainTipJson[]> {
-    const limit = this.intParam(url, 'limit', 1, 500, 50)!;
-    return (await this.chain.tips(limit)).map((t) => ({
-      id: t.id, height: t.height, work: t.work.toString(), time: t.timestamp, forkHeight: t.forkHeight, branchLength: t.branchLength, status: t.status,
-    }));
-  }
-
-  private peers(): PeersJson {
-    const p = this.safePeers();
-    let buckets = this.view.bucketFill?.();
-    if (!buckets) {
-      buckets = new Array<number>(256).fill(0);
-      for (const e of p.table) if (e.bucket >= 0 && e.bucket < 256) buckets[e.bucket]!++;
-    }
-    return { table: p.table, connected: p.connected, buckets };
-  }
-
-  private intParam(url: URL, name: string, min: number, max: number, fallback: number | undefined): number | undefined {
-    const raw = url.searchParams.get(name);
-    if (raw === null || raw === '') return fallback;
-    if (!/^[0-9]{1,10}$/.test(raw) || Number(raw) < min || Number(raw) > max) {
-      throw new HttpError(400, 'bad-query', `query parameter "${name}": expected an integer from ${min} to ${max}, got ${JSON.stringify(raw.slice(0, 40))}`);
-    }
-    return Number(raw);
-  }
-
-  /** Main-chain summaries: from H upwards when `from` is given, else newest first from the tip. */
-  private async blocks(url: URL): Promise<BlockSummaryJson[]> {
-    const limit = this.intParam(url, 'limit', 1, this.limits.maxBlocksPerPage, 20)!;
-    const from = this.intParam(url, 'from', 0, 0xffffffff, undefined);
-    const tipHeight = this.chain.tip.height;
-    const heights: number[] = [];
-    if (from === undefined) for (let h = tipHeight; h >= 0 && heights.length < limit; h--) heights.push(h);
-    else for (let h = from; h <= tipHeight && heights.length < limit; h++) heights.push(h);
-    const out: BlockSummaryJson[] = [];
-    for (const h of heights) {
-      const got = await this.chain.getBlock(h);
-      // A reorg may shorten the chain while we read; return what is still there.
-      if (got) out.push(blockSummary(got.block, got.main, got.entry.idHex, got.entry.size));
-    }
-    return out;
-  }
-
-  private async block(ref: string): Promise<BlockJson> {
-    let key: number | string;
-    if (/^[0-9]{1,10}$/.test(ref) && Number(ref) <= 0xffffffff) key = Number(ref);
-    else if (HEX64.test(ref)) key = ref.toLowerCase();
-    else throw new HttpError(400, 'bad-id', `expected a block height or a 64-hex-digit block id, got ${JSON.stringify(ref.slice(0, 80))}`);
-    const got = await this.chain.getBlock(key);
-    if (!got) throw new HttpError(404, 'not-found', `no block ${ref}`);
-    const { block, entry, main, confirmations } = got;
-    const next = main && entry.height < this.chain.tip.height ? await this.chain.store.getMainId(entry.height + 1) : undefined;
-    return {
-      ...blockSummary(block, main, entry.idHex, entry.size),
-      header: headerJson(block.header),
-      txs: block.txs.map((t) => txView(t)),
-      confirmations,
-      work: entry.work.toString(),
-      next: next ? toHex(next) : null,
-    };
-  }
-
-  private async tx(ref: string): Promise<TxLookupJson> {
-    if (!HEX64.test(ref)) throw new HttpError(400, 'bad-id', `expected a 64-hex-digit transaction id, got ${JSON.stringify(ref.slice(0, 80))}`);
-    const id = ref.toLowerCase();
-    const pending = this.mempool.get(id);
-    if (pending) return { id, tx: txView(pending.tx, id), status: 'pending', block: null, height: null, index: null, confirmations: 0 };
-    const got = await this.chain.getTx(fromHex(id, 32));
-    if (!got) throw new HttpError(404, 'not-found', `no transaction ${id} in the mempool or on the main chain`);
-    return { id, tx: txView(got.tx, id), status: 'confirmed', block: got.blockId, height: got.height, index: got.index, confirmations: got.confirmations };
-  }
-
-  private async account(text: string): Promise<AccountJson> {
-    const address = parseAddress(text); // DecodeError 'bad-address' -> 400
-    const [acct, pendingNonce] = await Promise.all([this.chain.getAccount(address), this.mempool.pendingNonce(address)]);
-    return { address: text, balance: acct.balance.toString(), nonce: acct.nonce.toString(), pendingNonce: pendingNonce.toString() };
-  }
-
-  private async submit(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const json = parseJson(await readBody(req, this.limits.maxBodyBytes));
-    if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new HttpError(400, 'malformed', 'expected a JSON object (a signed transfer)');
-    for (const k of Object.keys(json)) {
-      if (!TX_FIELDS.has(k) && !TX_ECHO_FIELDS.has(k)) throw new HttpError(400, 'malformed', `unknown transaction field ${JSON.stringify(k.slice(0, 40))}`);
-    }
-    const tx = transferFromJson(json); // DecodeError (malformed, bad-address, bad-amount-format, bad-kind) -> 400
-    const result = await (this.view.submitTx ? this.view.submitTx(tx) : this.mempool.add(tx));
-    if (!result.accepted) {
-      sendJson(res, 400, { error: result.message, reason: result.reason, id: result.id });
-      return;
-    }
-    const body: SubmitTxJson = result.replaced ? { id: result.id, replaced: result.replaced } : { id: result.id };
-    sendJson(res, 202, body);
   }
 }

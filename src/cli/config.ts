@@ -21,6 +21,7 @@ export interface NodeFlags {
   port?: string;
   apiHost?: string;
   apiPort?: string;
+  apiAllowHost?: string[];
   bootstrap?: string[];
   mine?: boolean;
   minerAddress?: string;
@@ -33,7 +34,7 @@ export interface NodeFlags {
 }
 
 /** What `kadchain node` resolved: the node's own options plus the CLI's wallet and provenance. */
-export interface NodeConfig extends Pick<NodeOptions, 'dataDir' | 'genesisPath' | 'host' | 'port' | 'apiHost' | 'apiPort' | 'bootstrap' | 'mine' | 'minerAddress' | 'threads' | 'minerImpl'> {
+export interface NodeConfig extends Pick<NodeOptions, 'dataDir' | 'genesisPath' | 'host' | 'port' | 'apiHost' | 'apiPort' | 'apiAllowHosts' | 'bootstrap' | 'mine' | 'minerAddress' | 'threads' | 'minerImpl'> {
   /** Wallet that receives mining rewards when no --miner-address is given. */
   minerWallet: string;
   walletDir: string;
@@ -55,6 +56,7 @@ export const ENV = {
   port: 'KADCHAIN_PORT',
   apiHost: 'KADCHAIN_API_HOST',
   apiPort: 'KADCHAIN_API_PORT',
+  apiAllowHost: 'KADCHAIN_API_ALLOW_HOST',
   bootstrap: 'KADCHAIN_BOOTSTRAP',
   mine: 'KADCHAIN_MINE',
   minerAddress: 'KADCHAIN_MINER_ADDRESS',
@@ -75,6 +77,7 @@ const ConfigFileSchema = z
     port: z.number().int(),
     apiHost: z.string().min(1),
     apiPort: z.number().int(),
+    apiAllowHost: z.union([z.array(z.string()), z.string()]),
     bootstrap: z.union([z.array(z.string()), z.string()]),
     mine: z.boolean(),
     minerAddress: z.string(),
@@ -195,6 +198,8 @@ export function resolveNodeConfig(flags: NodeFlags, env: NodeJS.ProcessEnv = pro
   const port = pick('port', '--port');
   const apiHost = pick('apiHost', '--api-host');
   const apiPort = pick('apiPort', '--api-port');
+  const allow = pick('apiAllowHost', '--api-allow-host');
+  const apiAllowHosts = allow ? splitList(Array.isArray(allow.value) ? allow.value : [String(allow.value)]) : [];
   const boot = pick('bootstrap', '--bootstrap');
   const bootstrap = boot ? splitList(Array.isArray(boot.value) ? boot.value : [String(boot.value)]).map((b) => checkHostPort(b, boot.where)) : [];
   const mine = pick('mine', '--mine');
@@ -223,6 +228,7 @@ export function resolveNodeConfig(flags: NodeFlags, env: NodeJS.ProcessEnv = pro
     port: port ? intIn(port.value as string | number, 0, 65535, port.where) : DEFAULTS.port,
     apiHost: apiHost ? String(apiHost.value) : DEFAULTS.apiHost,
     apiPort: apiPort ? intIn(apiPort.value as string | number, 0, 65535, apiPort.where) : DEFAULTS.apiPort,
+    apiAllowHosts,
     bootstrap,
     mine: mine ? (typeof mine.value === 'boolean' ? mine.value : parseBool(String(mine.value), mine.where)) : false,
     minerAddress: ma ? String(ma.value) : undefined,

@@ -137,12 +137,12 @@ export class Mempool extends EventEmitter<MempoolEvents> {
   private async admit(tx: TransferTx): Promise<AdmitResult> {
     const id = toHex(txId(tx));
     try {
-      const replaced = await this.check(tx, id);
+      const { replaced, nextNonce } = await this.check(tx, id);
       const size = txSize(tx);
       if (replaced) this.remove(replaced, 'replaced');
       const entry: MempoolEntry = { tx, id, sender: addressKey(txSender(tx)), size, feeRate: feeRateOf(tx.fee, size), addedAt: this.now() };
       this.insert(entry);
-      this.makeRoom(entry);
+      this.makeRoom(entry, nextNonce);
       if (!this.byId.has(id)) throw new MempoolError('mempool-full', 'mempool is full and this fee rate is too low to evict anything');
       // Verified once: the block that confirms it will not check this signature again.
       this.chain.signatures.add(tx);
@@ -155,8 +155,8 @@ export class Mempool extends EventEmitter<MempoolEvents> {
     }
   }
 
-  /** Every admission rule; returns the entry this tx replaces, if any. */
-  private async check(tx: TransferTx, id: string): Promise<MempoolEntry | undefined> {
+  /** Every admission rule; returns the entry this tx replaces, if any, and the sender's chain nonce. */
+  private async check(tx: TransferTx, id: string): Promise<{ replaced: MempoolEntry | undefined; nextNonce: bigint }> {
     // Seen already.
     if (this.byId.has(id)) throw new MempoolError('already-known', 'transaction already in the mempool');
     // Policy size ceiling.
@@ -182,7 +182,7 @@ export class Mempool extends EventEmitter<MempoolEvents> {
     let spend = tx.amount + tx.fee;
     for (const [n, e] of mine ?? []) if (n < tx.nonce) spend += e.tx.amount + e.tx.fee;
     if (acct.balance < spend) throw new RuleError('insufficient-funds', `balance ${acct.balance} cannot cover ${spend} with pending transactions`);
-    return existing;
+    return { replaced: existing, nextNonce: acct.nonce };
   }
 
   private insert(e: MempoolEntry): void {
@@ -203,10 +203,21 @@ export class Mempool extends EventEmitter<MempoolEvents> {
   }
 
   /** Over a limit: drop the lowest fee rate (possibly the newcomer itself). */
-  private makeRoom(newcomer: MempoolEntry): void {
-    while (this.byId.size > this.limits.maxCount || this.bytes > this.limits.maxBytes) {
+  private makeRoom(newcomer: MempoolEntry, nextNonce: bigint): void {
+    const full = (): boolean => this.byId.size > this.limits.maxCount || this.bytes > this.limits.maxBytes;
+    // A gapped tx (its predecessor neither confirmed nor pending) cannot be mined yet: it never
+    // takes the place of one that can.
+    if (full() && newcomer.tx.nonce > nextNonce && !this.bySender.get(newcomer.sender)?.has(newcomer.tx.nonce - 1n)) {
+      this.remove(newcomer, 'evicted');
+      return;
+    }
+    while (full()) {
       let worst: MempoolEntry | undefined;
       for (const e of this.byId.values()) {
+        // Only a sender's last tx may go: evicting one with a successor would strand the rest of
+        // the sender's queue behind a gap, and a flood with rising fees would leave a pool that
+        // fills no block.
+        if (this.bySender.get(e.sender)?.has(e.tx.nonce + 1n)) continue;
         // Among equal rates evict the newest, and within a sender the highest nonce (no new gaps).
         if (!worst || e.feeRate < worst.feeRate || (e.feeRate === worst.feeRate && (e.addedAt > worst.addedAt || (e.sender === worst.sender && e.tx.nonce > worst.tx.nonce)))) worst = e;
       }

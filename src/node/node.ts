@@ -26,6 +26,8 @@ export interface NodeOptions {
   port: number;
   apiHost: string;
   apiPort: number;
+  /** Host names the API answers besides loopback and its bound address (`--api-allow-host`). */
+  apiAllowHosts?: string[];
   /** "host:port" strings. */
   bootstrap: string[];
   mine: boolean;
@@ -137,7 +139,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     }
 
     const api = new ApiServer({
-      chain, mempool, host: opts.apiHost, port: opts.apiPort, logger: log,
+      chain, mempool, host: opts.apiHost, port: opts.apiPort, allowHosts: opts.apiAllowHosts, logger: log,
       view: {
         peers: () => ({ table: kad.tableEntries(), connected: net.peerInfos() }),
         bucketFill: () => kad.bucketFill(),

@@ -54,6 +54,7 @@ export async function nodeCommand(flags: NodeFlags): Promise<number> {
       port: cfg.port,
       apiHost: cfg.apiHost,
       apiPort: cfg.apiPort,
+      apiAllowHosts: cfg.apiAllowHosts,
       bootstrap: cfg.bootstrap,
       mine: cfg.mine,
       minerAddress,

@@ -46,7 +46,7 @@ test('an admitted transaction arrives as a tx event', async () => {
   const c = await EventClient.connect(h.url);
   try {
     const tx = transfer('alice', testAddress('carol'), 77n, 0n, h.chain.genesis.id);
-    const r = await fetch(h.url + '/api/txs', { method: 'POST', body: JSON.stringify(txToJson(tx)) });
+    const r = await fetch(h.url + '/api/txs', { method: 'POST', body: JSON.stringify(txToJson(tx)), headers: { 'content-type': 'application/json' } });
     assert.equal(r.status, 202);
     const ev = await c.next((m) => m.type === 'tx');
     assert.equal(ev.id, txIdHex(tx));

@@ -4,7 +4,7 @@
 import { EventEmitter } from 'node:events';
 import { createServer } from 'node:net';
 import { WebSocket } from 'ws';
-import { Mempool } from '../../../src/mempool/index.js';
+import { Mempool, type MempoolLimits } from '../../../src/mempool/index.js';
 import { ApiServer, type NodeView, type ApiLimits, type PeerEventJson } from '../../../src/api/index.js';
 import type { Chain } from '../../../src/chain/index.js';
 import type { Block, Genesis, TransferTx } from '../../../src/core/index.js';
@@ -30,9 +30,11 @@ export const FAKE_PEERS = {
   connected: [{ id: 'aa'.repeat(32), host: '127.0.0.1', port: 30421, direction: 'outbound' as const, height: 2, work: '32', score: 0, connectedAt: 1_700_000_000_000 }],
 };
 
-export async function startApi(opts: { genesis?: Genesis; view?: NodeView; limits?: Partial<ApiLimits> } = {}): Promise<ApiHarness> {
+export async function startApi(
+  opts: { genesis?: Genesis; view?: NodeView; limits?: Partial<ApiLimits>; allowHosts?: string[]; mempoolLimits?: Partial<MempoolLimits> } = {},
+): Promise<ApiHarness> {
   const { chain, close: closeChain } = await openTestChain(opts.genesis ?? testGenesis());
-  const mempool = new Mempool(chain);
+  const mempool = new Mempool(chain, { limits: opts.mempoolLimits });
   mempool.start();
   const peerEvents = new EventEmitter<{ peer: [PeerEventJson] }>();
   const view: NodeView = opts.view ?? {
@@ -42,7 +44,7 @@ export async function startApi(opts: { genesis?: Genesis; view?: NodeView; limit
     submitTx: (tx) => mempool.add(tx),
     events: peerEvents,
   };
-  const api = new ApiServer({ chain, mempool, host: '127.0.0.1', port: 0, view, limits: opts.limits });
+  const api = new ApiServer({ chain, mempool, host: '127.0.0.1', port: 0, view, limits: opts.limits, allowHosts: opts.allowHosts });
   await api.start();
   return {
     chain,
@@ -82,8 +84,8 @@ export class EventClient {
     this.closed = new Promise((resolve) => ws.on('close', (code) => resolve(code)));
   }
 
-  static async connect(url: string): Promise<EventClient> {
-    const ws = new WebSocket(url.replace(/^http/, 'ws') + '/api/events', { perMessageDeflate: false });
+  static async connect(url: string, headers: Record<string, string> = {}): Promise<EventClient> {
+    const ws = new WebSocket(url.replace(/^http/, 'ws') + '/api/events', { perMessageDeflate: false, headers });
     const c = new EventClient(ws);
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());

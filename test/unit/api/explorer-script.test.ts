@@ -216,14 +216,14 @@ test('explorer renders the overview, every page, live blocks and a reorg', async
 
     // A pending transaction: tx page, account page, mempool page.
     const tx = transfer('alice', testAddress('bob'), 42n, 0n, h.chain.genesis.id);
-    assert.equal((await fetch(h.url + '/api/txs', { method: 'POST', body: JSON.stringify(txToJson(tx)) })).status, 202);
+    assert.equal((await fetch(h.url + '/api/txs', { method: 'POST', body: JSON.stringify(txToJson(tx)), headers: { 'content-type': 'application/json' } })).status, 202);
     page.go('#/tx/' + txIdHex(tx));
     await page.until('tx page', () => page.el('tx-detail').textContent.includes('pending'));
     // The tx page follows the chain: pending, then confirmed after a block, without a reload.
     await h.mine([tx]);
     await page.until('tx confirmed live', () => page.el('tx-detail').textContent.includes('confirmed'));
     const tx2 = transfer('alice', testAddress('bob'), 43n, 1n, h.chain.genesis.id);
-    assert.equal((await fetch(h.url + '/api/txs', { method: 'POST', body: JSON.stringify(txToJson(tx2)) })).status, 202);
+    assert.equal((await fetch(h.url + '/api/txs', { method: 'POST', body: JSON.stringify(txToJson(tx2)), headers: { 'content-type': 'application/json' } })).status, 202);
     page.go('#/account/' + encodeAddress(testAddress('alice')));
     await page.until('account page', () => page.el('account-detail').textContent.includes('Pending transactions') && page.el('account-detail').find('data-testid', 'tx-row').length === 1);
     page.go('#/mempool');
