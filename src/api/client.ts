@@ -40,6 +40,8 @@ export interface ApiClientOptions {
 }
 
 export const DEFAULT_MAX_REPLY_BYTES = 16 * 1024 * 1024;
+/** Failure codes of a connection that died under us (not a refusal or a timeout). */
+const STALE_SOCKET = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
 /** Server-supplied error text is clipped to this many characters. */
 const MAX_ERROR_CHARS = 500;
 
@@ -92,6 +94,18 @@ export class ApiClient {
   }
 
   private async request<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+    try {
+      return await this.requestOnce<T>(method, path, body);
+    } catch (e) {
+      // A kept-alive connection the server closed while we were busy (e.g. deriving a wallet key)
+      // fails the next request at once: retry once on a new connection. Every call here is
+      // idempotent (reads, and a signed tx whose id is its content).
+      if (!(e instanceof NodeUnreachableError) || !STALE_SOCKET.has(e.detail)) throw e;
+      return this.requestOnce<T>(method, path, body);
+    }
+  }
+
+  private async requestOnce<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
     let res: Response;
     try {
       res = await fetch(this.baseUrl + path, {

@@ -50,7 +50,8 @@ after(async () => {
 async function sendTo(route: FakeRoute, args: string[] = [], wallet = 'alice'): Promise<CliResult & { posts: unknown[] }> {
   const node = await startFakeNode(route);
   try {
-    const r = await runCli(['send', '--to', bob, '--amount', '1', '--wallet', wallet, '--wallet-dir', wallets, '--node', node.url, ...args], cliEnv(home, { KADCHAIN_PASSWORD: 'pw' }));
+    // Generous bound: many of these run at once on a shared 2-core machine.
+    const r = await runCli(['send', '--to', bob, '--amount', '1', '--wallet', wallet, '--wallet-dir', wallets, '--node', node.url, ...args], cliEnv(home, { KADCHAIN_PASSWORD: 'pw' }), 120_000);
     return { ...r, posts: node.posts };
   } finally {
     await node.close();
@@ -160,7 +161,8 @@ test('send refuses a redirect and an oversized reply from the node', async () =>
   const [redirect, redirectPost, huge] = await Promise.all([
     sendTo((req) => (req.url === '/api/status' ? { status: 302, headers: { location: `${fake.url}/api/status` }, raw: '' } : undefined)),
     sendTo((req) => (req.method === 'POST' ? { status: 307, headers: { location: `${fake.url}/api/txs` }, raw: '' } : honestRoutes({ network: net.name, genesis: net.genesis, address: aliceAddr })(req))),
-    sendTo((req) => (req.url === '/api/status' ? { raw: JSON.stringify({ network: net.name, genesis: net.genesis, pad: 'x'.repeat(17 << 20) }) } : undefined)),
+    // A declared length over the cap is refused before reading (the streamed case: api-client-limits).
+    sendTo((req) => (req.url === '/api/status' ? { headers: { 'content-length': String(17 << 20) }, raw: '{"network":' } : undefined)),
   ]);
   refused(redirect, /redirect.*not following it/);
   refused(huge, /exceeds \d+ bytes/);
@@ -183,4 +185,33 @@ test('send from a wallet without a recorded network: refused unless --genesis or
   assert.equal(named.posts.length, 1);
   assert.equal(toHex(transferFromJson(named.posts[0]).chainId), net.genesis);
   refused(wrongFile, /network mismatch/);
+});
+
+test('status and peers strip terminal escape codes from node text (tables and --json)', async () => {
+  const evil = 'net\u001b]0;owned\u0007\u001b[2J\u009b31m\u202e';
+  const node = await startFakeNode((req) => {
+    if (req.url === '/api/status') {
+      return {
+        body: {
+          network: evil, genesis: net.genesis, height: 1, tip: 'ab'.repeat(32), tipTime: 0, work: '1', target: 'ff'.repeat(32), difficulty: 1, targetBlockTimeMs: 1000,
+          peers: { table: 0, connected: 0 }, mempool: 0, mempoolBytes: 0, orphans: 0, mining: { enabled: true, hashrate: 1, address: `kc1\u001b[5m` }, syncing: false,
+        },
+      };
+    }
+    if (req.url === '/api/peers') return { body: { table: [{ id: 'aa'.repeat(32), host: `1.2.3.4\u001b[2J`, port: 1, bucket: 0, lastSeen: 0 }], connected: [] } };
+    return undefined;
+  });
+  try {
+    const results = await Promise.all([['status'], ['status', '--json'], ['peers']].map((a) => runCli([...a, '--node', node.url], cliEnv(home), 120_000)));
+    for (const r of results) {
+      assert.equal(r.code, 0, r.stderr);
+      // eslint-disable-next-line no-control-regex
+      assert.doesNotMatch(r.stdout, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/, 'no control or bidi characters');
+    }
+    assert.match(results[0]!.stdout, /^network\s+net\]0;owned\[2J31m$/m);
+    assert.equal((JSON.parse(results[1]!.stdout) as { network: string }).network, evil, '--json keeps the value, escaped');
+    assert.match(results[2]!.stdout, /1\.2\.3\.4\[2J:1/);
+  } finally {
+    await node.close();
+  }
 });
