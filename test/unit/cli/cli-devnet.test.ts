@@ -78,7 +78,7 @@ test('devnet passes the mining password through stdin only: no KADCHAIN_PASSWORD
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   try {
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`devnet did not come up:\n${out}`)), 40_000);
+      const timer = setTimeout(() => reject(new Error(`devnet did not come up:\n${out}`)), 90_000);
       const poll = setInterval(() => {
         if (/devnet of 1 node/.test(out)) {
           clearTimeout(timer);

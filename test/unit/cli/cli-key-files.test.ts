@@ -139,7 +139,7 @@ function underUmask(args: string[], env: NodeJS.ProcessEnv, until: () => boolean
   child.stdout!.on('data', (c: Buffer) => (out += c));
   child.stderr!.on('data', (c: Buffer) => (out += c));
   return new Promise((resolve, reject) => {
-    const deadline = Date.now() + 20_000;
+    const deadline = Date.now() + 90_000;
     const poll = setInterval(() => {
       if (until()) {
         clearInterval(poll);
