@@ -54,7 +54,7 @@ function startChild(dir: string, names: string[]): Child {
     }
   });
   child.stderr!.setEncoding('utf8').on('data', (c: string) => (err += c));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
