@@ -31,6 +31,9 @@ export interface NodeFlags {
   minerImpl?: string;
   logLevel?: string;
   config?: string;
+  /** CLI-only (not in config files or the environment): how a new mining wallet gets its password. */
+  passwordFile?: string;
+  allowEmptyPassword?: boolean;
 }
 
 /** What `kadchain node` resolved: the node's own options plus the CLI's wallet and provenance. */

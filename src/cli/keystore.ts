@@ -1,29 +1,40 @@
-// Wallet files: one JSON file per wallet, `<wallet dir>/<name>.json`, mode 0600. The Ed25519 seed
-// is encrypted with AES-256-GCM under a key from scrypt(password, salt) (@noble/hashes); the
-// address, public key and KDF parameters are in the clear (so `list`/`show` and the miner need no
+// Wallet files: one JSON file per wallet, `<wallet dir>/<name>.json`, mode 0600, in a 0700
+// directory. The Ed25519 seed is encrypted with AES-256-GCM under a key from scrypt(password, salt)
+// (@noble/hashes); the address, public key, KDF parameters and (version 2) the network the wallet
+// was made for are in the clear (so `list`/`show`, the miner and send's network check need no
 // password) but bound to the ciphertext as GCM additional data, so editing any of them makes
-// decryption fail instead of pairing a key with the wrong address.
+// decryption fail instead of pairing a key with the wrong address or network.
 //
-// Depends only on core, crypto and node built-ins, so it can move below the CLI if the node ever
-// has to create wallets itself.
+// Files are created durably and exclusively (node/key-file.ts): a crash mid-create leaves no
+// wallet or the whole wallet, and two creates of one name never replace each other.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { scrypt } from '@noble/hashes/scrypt.js';
 import { z } from 'zod';
 import { addressFromPublicKey, encodeAddress } from '../core/index.js';
 import { bytesEqual, fromHex, generateKeyPair, keyPairFromSecret, toHex, type KeyPair } from '../crypto/index.js';
+import { KeyFileError, createFileExclusive, ensurePrivateDir } from '../node/key-file.js';
 import { CliError } from './errors.js';
 
-export const WALLET_VERSION = 1;
+/** Version 2 records the network; version 1 files (no network) still load. */
+export const WALLET_VERSION = 2;
 /** scrypt cost: ~0.6 s per unlock in pure JS here; raises a guessing attacker's cost likewise. */
 export const DEFAULT_SCRYPT = { N: 1 << 17, r: 8, p: 1 };
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const hex = (bytes: number) => z.string().regex(new RegExp(`^[0-9a-f]{${bytes * 2}}$`), `expected ${bytes} bytes of lowercase hex`);
 
+/** The chain a wallet was made for: its genesis block id (the chain id every tx signs) and name. */
+export interface WalletNetwork {
+  name: string;
+  genesis: string;
+}
+
+const NetworkSchema = z.object({ name: z.string().min(1).max(64), genesis: hex(32) }).strict();
+
 const WalletFileSchema = z
   .object({
-    version: z.literal(WALLET_VERSION),
+    version: z.union([z.literal(1), z.literal(2)]),
     name: z.string().regex(NAME_RE),
     address: z.string().min(1).max(90),
     publicKey: hex(32),
@@ -40,8 +51,10 @@ const WalletFileSchema = z
     cipher: z.object({ name: z.literal('aes-256-gcm'), iv: hex(12), tag: hex(16) }),
     ciphertext: hex(32),
     createdAt: z.string(),
+    network: NetworkSchema.optional(),
   })
-  .strict();
+  .strict()
+  .refine((w) => (w.version === 2) === (w.network !== undefined), { message: 'a version 2 wallet records its network; version 1 does not', path: ['network'] });
 
 export type WalletFile = z.infer<typeof WalletFileSchema>;
 
@@ -51,6 +64,8 @@ export interface WalletInfo {
   publicKey: string;
   protected: boolean;
   createdAt: string;
+  /** Absent in wallets made before wallets recorded their network (version 1). */
+  network?: WalletNetwork;
   path: string;
 }
 
@@ -63,19 +78,35 @@ export function walletPath(dir: string, name: string): string {
   return join(dir, `${checkWalletName(name)}.json`);
 }
 
-function aad(w: Pick<WalletFile, 'version' | 'name' | 'address' | 'publicKey' | 'kdf'>): Buffer {
+function aad(w: Pick<WalletFile, 'version' | 'name' | 'address' | 'publicKey' | 'kdf' | 'network'>): Buffer {
   const k = w.kdf;
-  return Buffer.from(`kadchain-wallet-v${w.version}|${w.address}|${w.publicKey}|scrypt:${k.N}:${k.r}:${k.p}:${k.salt}`, 'utf8');
+  const net = w.network ? `|network:${w.network.genesis}:${w.network.name}` : '';
+  return Buffer.from(`kadchain-wallet-v${w.version}|${w.address}|${w.publicKey}|scrypt:${k.N}:${k.r}:${k.p}:${k.salt}${net}`, 'utf8');
 }
 
 function deriveKey(password: string, kdf: WalletFile['kdf']): Uint8Array {
   return scrypt(password.normalize('NFKC'), fromHex(kdf.salt, 16), { N: kdf.N, r: kdf.r, p: kdf.p, dkLen: 32 });
 }
 
+export interface EncryptOptions {
+  scrypt?: { N: number; r: number; p: number };
+  /** Omitted only to write a version 1 file (tests of old wallets). */
+  network?: WalletNetwork;
+  createdAt?: Date;
+}
+
 /** Encrypts a key pair into the wallet file form (no I/O). */
-export function encryptWallet(name: string, key: KeyPair, password: string, scryptParams = DEFAULT_SCRYPT, createdAt = new Date()): WalletFile {
-  const kdf = { name: 'scrypt' as const, ...scryptParams, salt: toHex(randomBytes(16)) };
-  const base = { version: WALLET_VERSION as typeof WALLET_VERSION, name: checkWalletName(name), address: encodeAddress(addressFromPublicKey(key.publicKey)), publicKey: toHex(key.publicKey), kdf };
+export function encryptWallet(name: string, key: KeyPair, password: string, opts: EncryptOptions = {}): WalletFile {
+  const kdf = { name: 'scrypt' as const, ...(opts.scrypt ?? DEFAULT_SCRYPT), salt: toHex(randomBytes(16)) };
+  const network = opts.network ? NetworkSchema.parse(opts.network) : undefined;
+  const base = {
+    version: (network ? 2 : 1) as 1 | 2,
+    name: checkWalletName(name),
+    address: encodeAddress(addressFromPublicKey(key.publicKey)),
+    publicKey: toHex(key.publicKey),
+    kdf,
+    ...(network ? { network } : {}),
+  };
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', deriveKey(password, kdf), iv);
   cipher.setAAD(aad(base));
@@ -85,7 +116,7 @@ export function encryptWallet(name: string, key: KeyPair, password: string, scry
     protected: password !== '',
     cipher: { name: 'aes-256-gcm', iv: toHex(iv), tag: toHex(cipher.getAuthTag()) },
     ciphertext: toHex(ct),
-    createdAt: createdAt.toISOString(),
+    createdAt: (opts.createdAt ?? new Date()).toISOString(),
   };
 }
 
@@ -124,7 +155,7 @@ export function parseWalletFile(text: string, path: string): WalletFile {
 }
 
 function info(w: WalletFile, path: string): WalletInfo {
-  return { name: w.name, address: w.address, publicKey: w.publicKey, protected: w.protected, createdAt: w.createdAt, path };
+  return { name: w.name, address: w.address, publicKey: w.publicKey, protected: w.protected, createdAt: w.createdAt, ...(w.network ? { network: w.network } : {}), path };
 }
 
 /** The wallets of one directory. */
@@ -132,7 +163,13 @@ export class Keystore {
   constructor(readonly dir: string) {}
 
   exists(name: string): boolean {
-    return existsSync(walletPath(this.dir, name));
+    try {
+      statSync(walletPath(this.dir, name));
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw new CliError(`cannot read ${walletPath(this.dir, name)}: ${(e as Error).message}`);
+    }
   }
 
   read(name: string): WalletFile {
@@ -155,22 +192,17 @@ export class Keystore {
     return decryptWallet(this.read(name), password);
   }
 
-  /** Creates a new random key; refuses to overwrite an existing wallet. */
-  create(name: string, password: string, scryptParams = DEFAULT_SCRYPT): WalletInfo {
+  /** Creates a new random key, durably; never overwrites a wallet (not even one made concurrently). */
+  create(name: string, password: string, opts: Omit<EncryptOptions, 'createdAt'> = {}): WalletInfo {
     const path = walletPath(this.dir, name);
-    if (existsSync(path)) throw new CliError(`a wallet named "${name}" already exists at ${path}`);
-    const file = encryptWallet(name, generateKeyPair(), password, scryptParams);
-    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    const tmp = `${path}.${process.pid}.tmp`;
+    if (this.exists(name)) throw new CliError(`a wallet named "${name}" already exists at ${path}`);
+    const file = encryptWallet(name, generateKeyPair(), password, opts);
     try {
-      // 0600 from the first byte ("wx": never through an existing file), then an atomic rename.
-      writeFileSync(tmp, JSON.stringify(file, null, 2) + '\n', { mode: 0o600, flag: 'wx' });
-      chmodSync(tmp, 0o600);
-      if (existsSync(path)) throw new CliError(`a wallet named "${name}" already exists at ${path}`);
-      renameSync(tmp, path);
+      ensurePrivateDir(this.dir);
+      createFileExclusive(path, JSON.stringify(file, null, 2) + '\n');
     } catch (e) {
-      rmSync(tmp, { force: true });
-      throw e;
+      if (e instanceof KeyFileError && e.reason === 'exists') throw new CliError(`a wallet named "${name}" already exists at ${path}`);
+      throw new CliError(`cannot write ${path}: ${(e as Error).message}`);
     }
     return info(file, path);
   }

@@ -7,6 +7,8 @@ import { isCodedError } from '../core/index.js';
 import { ApiError, NodeUnreachableError } from '../api/client.js';
 import { CliError } from './errors.js';
 import { DEFAULTS, ENV, resolveNodeUrl } from './config.js';
+import { clean } from './format.js';
+import { takePasswordFromEnv } from './prompt.js';
 
 function packageVersion(): string {
   try {
@@ -65,15 +67,20 @@ export function buildProgram(state: RunState = { exitCode: 0 }): Command {
     .option('--miner-impl <impl>', `mining hot loop: wasm (SIMD, falls back to JS if it cannot load) or js (env ${ENV.minerImpl}; default wasm)`)
     .option('--log-level <level>', `trace, debug, info, warn, error or silent (env ${ENV.logLevel}; default ${DEFAULTS.logLevel})`)
     .option('--config <file>', `JSON config file with the same settings in camelCase (env ${ENV.config}); flags > env > file`)
-    .addHelpText('after', '\nStops cleanly on Ctrl-C (SIGINT) or SIGTERM. Wallet passwords: KADCHAIN_PASSWORD or a prompt.')
+    .option('--password-file <file>', 'password for a new mining wallet: first line of FILE ("-": standard input)')
+    .option('--allow-empty-password', 'let an unattended first start create the mining wallet without a password')
+    .addHelpText('after', '\nStops cleanly on Ctrl-C (SIGINT) or SIGTERM. A new mining wallet needs a password: --password-file,\nKADCHAIN_PASSWORD or a prompt; or --allow-empty-password, or --miner-address.')
     .action(async (opts) => setExit(await (await import('./commands/node.js')).nodeCommand(opts)));
 
   const wallet = program.command('wallet').description('manage encrypted wallets (scrypt + AES-256-GCM, files mode 0600)');
   walletDirOptions(
     wallet
       .command('create')
-      .description('create a wallet with a new random key; password from KADCHAIN_PASSWORD or a prompt')
+      .description('create a wallet with a new random key for one network; password from --password-file, KADCHAIN_PASSWORD or a prompt')
       .option('--name <name>', 'wallet name', 'default')
+      .option('--genesis <file>', `network the wallet is for, by its genesis file (env ${ENV.genesis}; default genesis.json of this package)`)
+      .option('--network <name>', 'network the wallet is for, by name (a network built into this package)')
+      .option('--password-file <file>', 'read the password from the first line of FILE ("-": standard input)')
       .option('--json', 'machine-readable output'),
   ).action(async (opts) => (await import('./commands/wallet.js')).walletCreateCommand(opts));
   walletDirOptions(wallet.command('list').description('list wallets and their addresses').option('--json', 'machine-readable output')).action(async (opts) =>
@@ -86,11 +93,16 @@ export function buildProgram(state: RunState = { exitCode: 0 }): Command {
   walletDirOptions(
     program
       .command('send')
-      .description('sign a transfer with a wallet and submit it to a node')
+      .description("sign a transfer with a wallet and submit it to a node (checked against the wallet's network; confirmed on a terminal)")
       .requiredOption('--to <addr>', 'recipient address (kc1...)')
       .requiredOption('--amount <coins>', 'amount in coins, e.g. 1.5')
       .option('--fee <coins>', 'fee in coins', '0.0001')
+      .option('--max-fee <coins>', 'refuse a fee above this', '0.1')
+      .option('--yes', 'do not ask for confirmation; allow a fee above the amount')
       .option('--wallet <name>', 'wallet to pay from', 'default')
+      .option('--genesis <file>', `sign for the network of this genesis file (env ${ENV.genesis}; default: the wallet's network)`)
+      .option('--network <name>', "sign for this built-in network (default: the wallet's network)")
+      .option('--password-file <file>', 'read the wallet password from the first line of FILE ("-": standard input)')
       .addOption(nodeUrlOption())
       .option('--wait', 'wait until the transaction is in a block')
       .option('--timeout <seconds>', 'with --wait: give up after this long', '600')
@@ -123,10 +135,12 @@ export function buildProgram(state: RunState = { exitCode: 0 }): Command {
     .option('--base-port <port>', 'P2P port of node 0 (node i uses base + i)', String(DEFAULTS.port))
     .option('--api-base-port <port>', 'API port of node 0 (node i uses base + i)', String(DEFAULTS.apiPort))
     .option('--dir <dir>', 'devnet directory, one data dir per node (default ~/.kadchain/devnet)')
-    .option('--fresh', 'delete the devnet directory first (a new chain)')
+    .option('--fresh', "delete the devnet's node data first (a new chain); only in a directory the devnet made")
     .option('--genesis <file>', 'genesis file for every node (default genesis.json of this package)')
     .option('--threads <n>', 'mining threads per mining node', '1')
     .option('--log-level <level>', "nodes' log level (logs go to <dir>/node<N>/node.log)", 'info')
+    .option('--password-file <file>', "password for the mining nodes' new wallets: first line of FILE")
+    .option('--allow-empty-password', 'create the mining wallets without a password, without asking')
     .action(async (opts) => setExit(await (await import('./commands/devnet.js')).devnetCommand(opts)));
 
   // Subcommands report usage errors like the program does.
@@ -136,6 +150,7 @@ export function buildProgram(state: RunState = { exitCode: 0 }): Command {
 
 /** Runs the CLI; resolves to the process exit code. */
 export async function run(argv: string[]): Promise<number> {
+  takePasswordFromEnv();
   const state: RunState = { exitCode: 0 };
   const program = buildProgram(state);
   try {
@@ -151,24 +166,26 @@ export function report(e: unknown): number {
     // Help and version are successful exits; usage errors were already printed by commander.
     return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? 0 : e.exitCode || 1;
   }
+  // Messages may carry a node's text (its error bodies): one line, no control characters.
+  const say = (line: string): void => void process.stderr.write(`error: ${clean(line)}\n`);
   if (e instanceof NodeUnreachableError) {
-    process.stderr.write(`error: ${e.message} (${e.detail})\n`);
+    say(`${e.message} (${e.detail})`);
     return 1;
   }
   if (e instanceof ApiError) {
-    process.stderr.write(`error: ${e.message}${e.reason && !e.message.includes(e.reason) ? ` [${e.reason}]` : ''}\n`);
+    say(`${e.message}${e.reason && !e.message.includes(e.reason) ? ` [${e.reason}]` : ''}`);
     return 1;
   }
   if (e instanceof CliError) {
-    process.stderr.write(`error: ${e.message}\n`);
+    say(e.message);
     return e.exitCode;
   }
   if (isCodedError(e)) {
-    process.stderr.write(`error: ${e.message}\n`);
+    say(e.message);
     return 1;
   }
   const err = e as Error;
-  process.stderr.write(`error: ${err?.message ?? String(e)}\n`);
+  say(err?.message ?? String(e));
   if (process.env.KADCHAIN_DEBUG) process.stderr.write(`${err?.stack ?? ''}\n`);
   return 1;
 }

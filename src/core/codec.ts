@@ -1,6 +1,26 @@
 // Byte writer/reader for the one canonical encoding: fixed field order, big-endian fixed-width
 // integers, length-prefixed variable bytes. The reader never reads past its end: it throws DecodeError.
-import { DecodeError } from './errors.js';
+// The writer never wraps: a value outside its field's width throws EncodeError before any byte is
+// written (DataView would silently take 2^64 as 0 and -1 as 2^64-1, so one signature would cover two
+// different transactions).
+import { DecodeError, EncodeError } from './errors.js';
+
+export const U64_MAX = (1n << 64n) - 1n;
+
+const show = (v: unknown): string => (typeof v === 'bigint' ? `${v}n` : typeof v === 'number' ? String(v) : typeof v);
+
+/** An integer number in [0, max] (max <= 2^32-1), or EncodeError naming the field. */
+export function checkUint(v: number, max: number, what: string): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > max) throw new EncodeError('out-of-range', `${what}: expected an integer from 0 to ${max}, got ${show(v)}`);
+  return v;
+}
+
+/** A bigint in [min, 2^64-1], or EncodeError naming the field. */
+export function checkU64(v: bigint, what: string, min = 0n): bigint {
+  if (typeof v !== 'bigint') throw new EncodeError('bad-type', `${what}: expected a bigint, got ${show(v)}`);
+  if (v < min || v > U64_MAX) throw new EncodeError('out-of-range', `${what}: expected an integer from ${min} to 2^64-1, got ${v}`);
+  return v;
+}
 
 export class ByteWriter {
   private buf: Uint8Array;
@@ -23,24 +43,28 @@ export class ByteWriter {
   }
 
   u8(v: number): this {
+    checkUint(v, 0xff, 'u8');
     this.ensure(1);
     this.view.setUint8(this.pos, v);
     this.pos += 1;
     return this;
   }
   u16(v: number): this {
+    checkUint(v, 0xffff, 'u16');
     this.ensure(2);
     this.view.setUint16(this.pos, v);
     this.pos += 2;
     return this;
   }
   u32(v: number): this {
+    checkUint(v, 0xffffffff, 'u32');
     this.ensure(4);
     this.view.setUint32(this.pos, v);
     this.pos += 4;
     return this;
   }
   u64(v: bigint): this {
+    checkU64(v, 'u64');
     this.ensure(8);
     this.view.setBigUint64(this.pos, v);
     this.pos += 8;
@@ -48,7 +72,8 @@ export class ByteWriter {
   }
   /** Fixed-width bytes: the length is part of the schema, so none is written. */
   fixed(bytes: Uint8Array, len: number): this {
-    if (bytes.length !== len) throw new RangeError(`expected ${len} bytes, got ${bytes.length}`);
+    if (!(bytes instanceof Uint8Array)) throw new EncodeError('bad-type', `expected ${len} bytes, got ${show(bytes)}`);
+    if (bytes.length !== len) throw new EncodeError('bad-length', `expected ${len} bytes, got ${bytes.length}`);
     this.ensure(len);
     this.buf.set(bytes, this.pos);
     this.pos += len;

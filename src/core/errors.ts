@@ -1,5 +1,6 @@
-// One coded error class per tier: DecodeError (format, from the codec) and RuleError (consensus
-// and policy rules). Each carries a stable `reason` string that the API returns and tests name.
+// One coded error class per tier: DecodeError (format, from the codec), EncodeError (values the
+// codec refuses to write) and RuleError (consensus and policy rules). Each carries a stable
+// `reason` string that the API returns and tests name.
 
 /** Format failures found while decoding bytes or parsing user/file input. */
 export type DecodeReason =
@@ -36,7 +37,10 @@ export type RuleReason =
   | 'block-too-large'
   | 'tx-too-large';
 
-export type Reason = DecodeReason | RuleReason;
+/** Values that cannot be encoded: a field outside its fixed width, a wrong length, a key that is not the sender's. */
+export type EncodeReason = 'out-of-range' | 'bad-length' | 'bad-type' | 'key-mismatch';
+
+export type Reason = DecodeReason | RuleReason | EncodeReason;
 
 export class KadchainError<R extends string = string> extends Error {
   constructor(
@@ -52,6 +56,9 @@ export class KadchainError<R extends string = string> extends Error {
 export class DecodeError extends KadchainError<DecodeReason> {}
 
 export class RuleError extends KadchainError<RuleReason> {}
+
+/** Thrown by writers and signers before any byte is produced: a value that would wrap or truncate. */
+export class EncodeError extends KadchainError<EncodeReason> {}
 
 export function isCodedError(e: unknown): e is KadchainError {
   return e instanceof KadchainError;

@@ -1,6 +1,6 @@
 // core/: canonical codec and types: tx, header, block, address, amount, genesis. No I/O.
-export { KadchainError, DecodeError, RuleError, isCodedError, type DecodeReason, type RuleReason, type Reason } from './errors.js';
-export { ByteReader, ByteWriter } from './codec.js';
+export { KadchainError, DecodeError, EncodeError, RuleError, isCodedError, type DecodeReason, type EncodeReason, type RuleReason, type Reason } from './errors.js';
+export { ByteReader, ByteWriter, U64_MAX, checkUint, checkU64 } from './codec.js';
 export { UNITS_PER_COIN, MAX_AMOUNT, parseCoins, formatCoins, parseUnits } from './amount.js';
 export { ADDRESS_BYTES, ADDRESS_HRP, addressFromPublicKey, encodeAddress, parseAddress, addressKey } from './address.js';
 export {

@@ -1,8 +1,8 @@
 // Transactions (account model): the canonical binary form, ids, signing bytes, and the JSON form
 // used by the API. Two kinds share one envelope: a signed transfer, and the block's coinbase.
-import { sha256d, signMessage, toHex, fromHex } from '../crypto/index.js';
-import { ByteReader, ByteWriter } from './codec.js';
-import { DecodeError } from './errors.js';
+import { sha256d, signMessage, toHex, fromHex, publicKeyFromSecret, bytesEqual } from '../crypto/index.js';
+import { ByteReader, ByteWriter, checkU64 } from './codec.js';
+import { DecodeError, EncodeError } from './errors.js';
 import { ADDRESS_BYTES, addressFromPublicKey, encodeAddress, parseAddress } from './address.js';
 import { parseUnits } from './amount.js';
 
@@ -119,9 +119,31 @@ export function txSender(tx: TransferTx): Uint8Array {
   return addressFromPublicKey(tx.from);
 }
 
+function checkBytes(v: unknown, len: number, what: string): Uint8Array {
+  if (!(v instanceof Uint8Array)) throw new EncodeError('bad-type', `${what}: expected ${len} bytes, got ${typeof v}`);
+  if (v.length !== len) throw new EncodeError('bad-length', `${what}: expected ${len} bytes, got ${v.length}`);
+  return v;
+}
+
+/**
+ * Signs a transfer after checking every field, so that nothing the caller got from a node or a
+ * user can wrap, truncate or pair the signature with another key: lengths, u64 ranges and that
+ * `from` is the public key of `secretKey`. (amount > 0 is a consensus rule, left to chain's checks
+ * so that tests can still sign a transfer that the rules must refuse.)
+ */
 export function signTransfer(fields: Omit<TransferTx, 'signature' | 'kind'>, secretKey: Uint8Array): TransferTx {
-  const signature = signMessage(txSigningBytes(fields), secretKey);
-  return { kind: 'transfer', ...fields, signature };
+  const tx = {
+    chainId: checkBytes(fields.chainId, 32, 'tx.chainId'),
+    from: checkBytes(fields.from, 32, 'tx.from'),
+    to: checkBytes(fields.to, ADDRESS_BYTES, 'tx.to'),
+    amount: checkU64(fields.amount, 'tx.amount'),
+    fee: checkU64(fields.fee, 'tx.fee'),
+    nonce: checkU64(fields.nonce, 'tx.nonce'),
+  };
+  checkBytes(secretKey, 32, 'secret key');
+  if (!bytesEqual(publicKeyFromSecret(secretKey), tx.from)) throw new EncodeError('key-mismatch', 'tx.from: not the public key of the signing key');
+  const signature = signMessage(txSigningBytes(tx), secretKey);
+  return { kind: 'transfer', ...tx, signature };
 }
 
 // ---- JSON form (API and files only; never hashed) ----

@@ -29,10 +29,11 @@ test('cli: 3 nodes, one mines, send moves coins, balances everywhere; SIGKILL ca
   ];
   const procs: ReturnType<typeof spawnNode>[] = [];
   try {
-    const created = await kadchain(['wallet', 'create', '--name', 'miner', '--json'], env);
+    // Wallets record the network they are for; send then refuses any node on another network.
+    const created = await kadchain(['wallet', 'create', '--name', 'miner', '--genesis', genesisFile, '--json'], env);
     assert.equal(created.code, 0, created.stderr);
     const minerAddr = (JSON.parse(created.stdout) as { address: string }).address;
-    const bob = JSON.parse((await kadchain(['wallet', 'create', '--name', 'bob', '--json'], env)).stdout) as { address: string };
+    const bob = JSON.parse((await kadchain(['wallet', 'create', '--name', 'bob', '--genesis', genesisFile, '--json'], env)).stdout) as { address: string };
 
     procs[0] = spawnNode(nodeArgs(0, ['--mine', '--miner-address', minerAddr, '--threads', '1']), env);
     await waitUntil('node 0 api', async () => !!(await getJson(`${url(0)}/api/status`)), 30_000, 100);

@@ -1,13 +1,19 @@
 // `kadchain devnet`: a local network on 127.0.0.1. Spawns N `kadchain node` child processes, the
 // first as the seed and the rest bootstrapping from it, each with its own data dir, P2P port and
 // API port; miners on the first M. Logs go to a file per node; Ctrl-C stops them all.
+// The wallet password for new mining wallets reaches only the mining nodes that need it, through
+// their standard input (`--password-file -`), never through the environment.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ApiClient } from '../../api/client.js';
 import type { StatusJson } from '../../api/types.js';
-import { defaultDataDir, expandPath } from '../config.js';
+import { ensurePrivateDir } from '../../node/key-file.js';
+import { DEFAULTS, defaultDataDir, expandPath } from '../config.js';
+import { prepareDevnetDir, resetDevnetDir } from '../devnet-dir.js';
+import { Keystore } from '../keystore.js';
+import { passwordAvailable, readPassword } from '../prompt.js';
 import { CliError } from '../errors.js';
 import { table } from '../format.js';
 
@@ -21,6 +27,8 @@ export interface DevnetOptions {
   threads: string;
   logLevel: string;
   fresh?: boolean;
+  passwordFile?: string;
+  allowEmptyPassword?: boolean;
 }
 
 interface DevNode {
@@ -60,9 +68,19 @@ export async function devnetCommand(o: DevnetOptions): Promise<number> {
   const threads = int(o.threads, 1, 256, '--threads');
   if (apiBase <= basePort + count - 1 && basePort <= apiBase + count - 1) throw new CliError('--base-port and --api-base-port ranges overlap');
   const dir = o.dir ? expandPath(o.dir, process.cwd()) : join(defaultDataDir(), 'devnet');
-  if (o.fresh) rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
+  if (o.fresh) resetDevnetDir(dir);
+  prepareDevnetDir(dir);
   const genesis = o.genesis ? expandPath(o.genesis, process.cwd()) : undefined;
+
+  // One password for the mining nodes that still need a wallet; none asked if they all have one.
+  const needWallet = Array.from({ length: miners }, (_, i) => i).filter((i) => !new Keystore(join(dir, `node${i}`, 'wallets')).exists(DEFAULTS.minerWallet));
+  let password = '';
+  if (needWallet.length && !o.allowEmptyPassword && passwordAvailable({ passwordFile: o.passwordFile })) {
+    password = await readPassword('Password for the mining wallets (empty: none): ', { confirm: true, passwordFile: o.passwordFile });
+  }
+  if (needWallet.length && password === '') {
+    process.stderr.write(`note: the devnet's mining wallets are NOT protected by a password (give one with --password-file or KADCHAIN_PASSWORD)\n`);
+  }
 
   const nodes: DevNode[] = [];
   let shuttingDown = false;
@@ -77,19 +95,25 @@ export async function devnetCommand(o: DevnetOptions): Promise<number> {
 
   for (let i = 0; i < count; i++) {
     const dataDir = join(dir, `node${i}`);
-    mkdirSync(dataDir, { recursive: true });
+    ensurePrivateDir(dataDir);
     const args = [MAIN, 'node', '--data-dir', dataDir, '--host', '127.0.0.1', '--port', String(basePort + i), '--api-host', '127.0.0.1', '--api-port', String(apiBase + i), '--log-level', o.logLevel];
     if (genesis) args.push('--genesis', genesis);
     if (i > 0) args.push('--bootstrap', `127.0.0.1:${basePort}`);
     if (i < miners) args.push('--mine', '--threads', String(threads));
+    const sendPassword = needWallet.includes(i) && password !== '';
+    if (needWallet.includes(i)) args.push(...(sendPassword ? ['--password-file', '-'] : ['--allow-empty-password']));
     const log = join(dataDir, 'node.log');
     const fd = openSync(log, 'a');
     // The child's settings come from these flags only: a KADCHAIN_* variable meant for this
-    // command must not leak into every node (the wallet password does pass through).
+    // command must not leak into every node.
     const env: NodeJS.ProcessEnv = {};
-    for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('KADCHAIN_') || k === 'KADCHAIN_PASSWORD') env[k] = v;
-    const child = spawn(process.execPath, args, { stdio: ['ignore', fd, fd], env });
+    for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('KADCHAIN_')) env[k] = v;
+    const child = spawn(process.execPath, args, { stdio: [sendPassword ? 'pipe' : 'ignore', fd, fd], env });
     closeSync(fd);
+    if (sendPassword) {
+      child.stdin!.on('error', () => undefined); // a child that died early is reported by 'exit'
+      child.stdin!.end(password + '\n');
+    }
     const n: DevNode = { index: i, dataDir, port: basePort + i, apiPort: apiBase + i, mining: i < miners, child, log, exited: false };
     child.on('exit', (code, signal) => {
       n.exited = true;

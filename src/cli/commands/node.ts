@@ -4,7 +4,8 @@
 import { createLogger, type Logger } from '../../log/index.js';
 import { resolveNodeConfig, type NodeConfig, type NodeFlags } from '../config.js';
 import { Keystore } from '../keystore.js';
-import { PASSWORD_ENV, readPassword } from '../prompt.js';
+import { PASSWORD_ENV, passwordAvailable, readPassword } from '../prompt.js';
+import { networkFromGenesisFile, packageGenesisPath } from '../network.js';
 import { CliError } from '../errors.js';
 
 /** Time allowed for a clean stop; the process exits 0 by then even if a service hangs. */
@@ -12,25 +13,34 @@ export const STOP_GRACE_MS = 4500;
 
 /**
  * The reward address: --miner-address, else the miner wallet's address (no password needed),
- * else a new miner wallet. Its password comes from KADCHAIN_PASSWORD or a terminal prompt; an
- * unattended first start with neither gets a wallet with an empty password and a warning.
+ * else a new miner wallet for the node's network. Its password comes from --password-file,
+ * KADCHAIN_PASSWORD or a terminal prompt; an empty one only with --allow-empty-password, so an
+ * unattended first start never makes an unprotected wallet by accident.
  */
-export async function ensureMinerAddress(cfg: NodeConfig, log: Logger): Promise<string | undefined> {
+export async function ensureMinerAddress(cfg: NodeConfig, log: Logger, opts: { passwordFile?: string; allowEmptyPassword?: boolean } = {}): Promise<string | undefined> {
   if (!cfg.mine) return cfg.minerAddress;
   if (cfg.minerAddress) return cfg.minerAddress;
   const store = new Keystore(cfg.walletDir);
   if (store.exists(cfg.minerWallet)) {
     const w = store.show(cfg.minerWallet);
-    log.info('mining to wallet', { wallet: w.name, address: w.address, file: w.path });
+    log.info('mining to wallet', { wallet: w.name, address: w.address, file: w.path, protected: w.protected });
+    if (!w.protected) log.warn(`mining wallet "${w.name}" is NOT protected by a password`, { file: w.path });
     return w.address;
   }
+  const network = networkFromGenesisFile(cfg.genesisPath ?? packageGenesisPath());
   let password = '';
-  if (process.env[PASSWORD_ENV] !== undefined || process.stdin.isTTY) {
-    password = await readPassword(`Password for the new mining wallet "${cfg.minerWallet}": `, { confirm: true });
+  if (passwordAvailable({ passwordFile: opts.passwordFile })) {
+    password = await readPassword(`Password for the new mining wallet "${cfg.minerWallet}": `, { confirm: true, passwordFile: opts.passwordFile });
   }
-  const w = store.create(cfg.minerWallet, password);
-  log.info('created mining wallet', { wallet: w.name, address: w.address, file: w.path });
-  if (!w.protected) log.warn(`mining wallet "${w.name}" has an empty password: set ${PASSWORD_ENV} before the first start to choose one`, { file: w.path });
+  if (password === '' && !opts.allowEmptyPassword) {
+    throw new CliError(
+      `mining needs a reward address: the new mining wallet "${cfg.minerWallet}" needs a password (--password-file FILE, ${PASSWORD_ENV}, or run in a terminal), ` +
+        'or pass --allow-empty-password to create it unprotected, or --miner-address ADDR',
+    );
+  }
+  const w = store.create(cfg.minerWallet, password, { network });
+  log.info('created mining wallet', { wallet: w.name, address: w.address, file: w.path, network: network.name });
+  if (!w.protected) log.warn(`mining wallet "${w.name}" is NOT protected by a password (--allow-empty-password)`, { file: w.path });
   return w.address;
 }
 
@@ -44,7 +54,7 @@ export async function nodeCommand(flags: NodeFlags): Promise<number> {
   } catch (e) {
     throw new CliError(`cannot start the node: ${(e as Error).message}`);
   }
-  const minerAddress = await ensureMinerAddress(cfg, log);
+  const minerAddress = await ensureMinerAddress(cfg, log, { passwordFile: flags.passwordFile, allowEmptyPassword: flags.allowEmptyPassword });
   let running: Awaited<ReturnType<typeof startNode>>;
   try {
     running = await startNode({

@@ -1,22 +1,31 @@
-// `kadchain send`: build a transfer, sign it with a wallet key, submit it, optionally wait for a
-// block. The nonce is the node's pendingNonce (so several sends in a row chain up) and the chain id
-// is the node's genesis id, so a signature is only valid on the chain the node follows.
+// `kadchain send`: build a transfer, check it against what the wallet knows, show it, sign it with
+// the wallet key, submit it, optionally wait for a block. The node at --node is not trusted: its
+// network must be the wallet's (or the one named with --genesis/--network), its nonce must be a
+// sane u64 at or after the confirmed one (send-checks.ts), and fees are capped (--max-fee). On a
+// terminal the transfer is shown and confirmed before the password is asked; --yes skips that.
 import { parseAddress, parseCoins, signTransfer, txToJson, isCodedError, type TransferTxJson } from '../../core/index.js';
 import { fromHex } from '../../crypto/index.js';
 import { ApiClient, ApiError } from '../../api/client.js';
 import { Keystore } from '../keystore.js';
-import { readPassword } from '../prompt.js';
+import { confirm, readPassword } from '../prompt.js';
 import { resolveWalletDir } from '../config.js';
+import { namedNetwork } from '../network.js';
+import { checkFee, checkNetwork, checkNonce, nodeNetwork, DEFAULT_MAX_FEE } from '../send-checks.js';
 import { CliError } from '../errors.js';
-import { coins, json } from '../format.js';
+import { clean, coins, json, keyValues } from '../format.js';
 
 export interface SendOptions {
   to: string;
   amount: string;
   fee: string;
+  maxFee?: string;
+  yes?: boolean;
   wallet: string;
   walletDir?: string;
   dataDir?: string;
+  genesis?: string;
+  network?: string;
+  passwordFile?: string;
   node: string;
   wait?: boolean;
   timeout: string;
@@ -37,30 +46,52 @@ export async function sendCommand(o: SendOptions): Promise<void> {
   const to = coded('--to', () => parseAddress(o.to.trim()));
   const amount = coded('--amount', () => parseCoins(o.amount));
   const fee = coded('--fee', () => parseCoins(o.fee));
+  const maxFee = coded('--max-fee', () => parseCoins(o.maxFee ?? DEFAULT_MAX_FEE));
   if (amount === 0n) throw new CliError('--amount: expected more than 0');
+  checkFee({ amount, fee, maxFee, yes: !!o.yes });
   const timeoutS = Number(o.timeout);
   if (!Number.isFinite(timeoutS) || timeoutS <= 0) throw new CliError(`--timeout: expected a number of seconds, got ${JSON.stringify(o.timeout)}`);
 
-  // Fail on a missing wallet or an unreachable node before asking for a password.
+  // Fail on a missing wallet, an unknown network or an unreachable node before asking for a password.
   const store = new Keystore(resolveWalletDir(o));
   const wallet = store.read(o.wallet);
+  const named = namedNetwork(o);
   const client = new ApiClient(o.node);
-  const status = await client.status();
-  const account = await client.account(wallet.address);
+  const network = checkNetwork({ wallet: wallet.name, recorded: wallet.network, named, node: nodeNetwork(await client.status(), client.baseUrl), url: client.baseUrl, yes: !!o.yes });
+  const nonce = checkNonce(await client.account(wallet.address), wallet.address, client.baseUrl);
 
-  const password = wallet.protected ? await readPassword(`Password for wallet "${wallet.name}": `) : '';
+  const summary = keyValues([
+    ['network', `${network.name} (genesis ${network.genesis})`],
+    ['from', `${wallet.address} (wallet "${wallet.name}")`],
+    ['to', o.to.trim()],
+    ['amount', `${coins(amount)} coins`],
+    ['fee', `${coins(fee)} coins`],
+    ['nonce', nonce.toString()],
+    ['node', client.baseUrl],
+  ]);
+  process.stderr.write(summary + '\n');
+  if (!wallet.protected) process.stderr.write(`warning: wallet "${wallet.name}" is NOT protected by a password\n`);
+  if (!o.yes && process.stdin.isTTY && !(await confirm('Sign and send this transfer? [y/N] '))) throw new CliError('cancelled: nothing was signed', 1);
+
+  const password = wallet.protected ? await readPassword(`Password for wallet "${wallet.name}": `, { passwordFile: o.passwordFile }) : '';
   const key = store.unlock(o.wallet, password);
-  const tx = signTransfer({ chainId: fromHex(status.genesis, 32), from: key.publicKey, to, amount, fee, nonce: BigInt(account.pendingNonce) }, key.secretKey);
-  key.secretKey.fill(0);
-  const body = txToJson(tx) as TransferTxJson;
+  let body: TransferTxJson;
+  try {
+    body = txToJson(signTransfer({ chainId: fromHex(network.genesis, 32), from: key.publicKey, to, amount, fee, nonce }, key.secretKey)) as TransferTxJson;
+  } catch (e) {
+    throw new CliError(`cannot sign: ${isCodedError(e) ? e.message : String(e)}`);
+  } finally {
+    key.secretKey.fill(0);
+  }
   const { id } = await client.submitTx(body);
+  if (typeof id !== 'string' || !/^[0-9a-f]{64}$/.test(id)) throw new CliError('the node accepted the transaction but answered with a malformed id');
   if (o.json && !o.wait) {
     process.stdout.write(json({ id, tx: body }) + '\n');
     return;
   }
   if (!o.json) process.stdout.write(id + '\n');
   if (!o.wait) {
-    process.stderr.write(`sent ${coins(amount)} coins to ${o.to.trim()} (fee ${coins(fee)}, nonce ${account.pendingNonce}); waiting in the mempool\n`);
+    process.stderr.write(`sent ${coins(amount)} coins to ${o.to.trim()} (fee ${coins(fee)}, nonce ${nonce}); waiting in the mempool\n`);
     return;
   }
 
@@ -73,7 +104,7 @@ export async function sendCommand(o: SendOptions): Promise<void> {
       missing = 0;
       if (r.status === 'confirmed') {
         if (o.json) process.stdout.write(json({ id, tx: body, status: r.status, block: r.block, height: r.height, confirmations: r.confirmations }) + '\n');
-        else process.stderr.write(`confirmed in block ${r.block} at height ${r.height}\n`);
+        else process.stderr.write(`confirmed in block ${clean(String(r.block))} at height ${clean(String(r.height))}\n`);
         return;
       }
     } catch (e) {

@@ -14,18 +14,18 @@ after(() => rmSync(home, { recursive: true, force: true }));
 
 const COMMANDS: [string[], RegExp][] = [
   [[], /Usage: kadchain \[options\] \[command\]/],
-  [['node'], /--data-dir.*--genesis.*--host.*--port.*--api-port.*--bootstrap.*--mine.*--miner-address.*--threads.*--log-level.*--config/s],
+  [['node'], /--data-dir.*--genesis.*--host.*--port.*--api-port.*--bootstrap.*--mine.*--miner-address.*--threads.*--log-level.*--config.*--password-file.*--allow-empty-password/s],
   [['wallet'], /create.*list.*show/s],
-  [['wallet', 'create'], /--name/],
+  [['wallet', 'create'], /--name.*--genesis.*--network.*--password-file/s],
   [['wallet', 'list'], /--wallet-dir/],
   [['wallet', 'show'], /--name/],
-  [['send'], /--to.*--amount.*--fee.*--wallet.*--node.*--wait/s],
+  [['send'], /--to.*--amount.*--fee.*--max-fee.*--yes.*--wallet.*--genesis.*--network.*--password-file.*--node.*--wait/s],
   [['status'], /--node.*--json/s],
   [['block'], /<id\|height>/],
   [['tx'], /<id>/],
   [['balance'], /<addr>/],
   [['peers'], /--node.*--json/s],
-  [['devnet'], /--nodes.*--mine.*--base-port/s],
+  [['devnet'], /--nodes.*--mine.*--base-port.*--fresh.*--password-file.*--allow-empty-password/s],
 ];
 
 test('--help works for every command', async () => {

@@ -26,7 +26,8 @@ before(async () => {
   wallets = join(home, 'wallets');
   mkdirSync(wallets, { mode: 0o700 });
   // Alice holds the test genesis allocation; her wallet uses a cheap KDF to keep the test fast.
-  const file = encryptWallet('alice', testKey('alice'), 'pw', { N: 1024, r: 8, p: 1 });
+  const network = { name: h.chain.genesis.params.network, genesis: h.chain.genesis.idHex };
+  const file = encryptWallet('alice', testKey('alice'), 'pw', { scrypt: { N: 1024, r: 8, p: 1 }, network });
   writeFileSync(join(wallets, 'alice.json'), JSON.stringify(file), { mode: 0o600 });
 });
 after(async () => {

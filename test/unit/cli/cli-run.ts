@@ -23,8 +23,8 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
   return spawn(process.execPath, [MAIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-/** Runs to completion (killed after timeoutMs, which the result then shows as a signal). */
-export function runCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 20_000): Promise<CliResult> {
+/** Runs to completion (killed after timeoutMs, which the result then shows as a signal). The bound is generous: up to 8 engineers share 2 cores, and a dozen CLI processes may start at once. */
+export function runCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 90_000): Promise<CliResult> {
   const child = startCli(args, env);
   let stdout = '';
   let stderr = '';

@@ -11,7 +11,7 @@ import { runCli, cliEnv } from './cli-run.js';
 
 let home: string;
 let dir: string;
-const FAST = { N: 1024, r: 8, p: 1 };
+const FAST = { scrypt: { N: 1024, r: 8, p: 1 } };
 before(() => {
   home = mkdtempSync(join(tmpdir(), 'kadchain-cli-wallet-'));
   dir = join(home, 'wallets');
