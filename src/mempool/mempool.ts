@@ -1,46 +1,29 @@
-// The pending-transaction pool: admission under the chain's rules against tip state plus the
-// sender's pending txs, bounded by count, bytes and per-sender depth, ordered by fee rate, with
-// replace-by-fee, eviction, expiry, and re-validation after every new tip and reorg.
+// The pending-transaction pool: admission under the chain's rules (cheapest checks first, the
+// signature last), a ready pool of mineable transactions (bounded, evicted by sender tail), a
+// separate small queue for gapped nonces, replacement priced by fee bump, incremental relay fee
+// and per-sender / per-source budgets, expiry with dependants, a retry set for reorged-out
+// transactions waiting for funds, and template selection by package fee rate. Account state is
+// cached for the senders it holds and refreshed from each block's touched addresses, so selection
+// does no I/O.
 import { EventEmitter } from 'node:events';
-import { txId, txSender, txSize, addressKey, encodeTx, RuleError, KadchainError, isCodedError, MAX_TX_BYTES, type TransferTx } from '../core/index.js';
-import { toHex } from '../crypto/index.js';
-import { checkTransferStateless, type Account, type Chain, type ConnectedBlockEvent, type ReorgEvent } from '../chain/index.js';
+import { txId, txSender, encodeTx, RuleError, isCodedError, MAX_TX_BYTES, type TransferTx } from '../core/index.js';
+import { toHex, fromHex } from '../crypto/index.js';
+import { checkTransferStateless, touchedAddresses, type Account, type Chain, type ConnectedBlockEvent, type ReorgEvent } from '../chain/index.js';
 import { silentLogger, type Logger } from '../log/index.js';
+import { TokenBuckets } from './budget.js';
+import { makeEntry, type MempoolEntry } from './entry.js';
+import { GappedQueue } from './gapped-queue.js';
+import { DEFAULT_MEMPOOL_LIMITS, MempoolError, checkMinRelayFee, checkReplacement, type MempoolLimits } from './policy.js';
+import { ReadyPool } from './ready-pool.js';
+import { RetrySet } from './retry-set.js';
+import { selectPackages } from './selection.js';
 
-export type MempoolReason =
-  | 'already-known'
-  | 'nonce-too-far'
-  | 'rbf-fee-too-low'
-  | 'mempool-full'
-  | 'tx-too-large';
-
-export class MempoolError extends KadchainError<MempoolReason> {}
-
-export interface MempoolLimits {
-  maxCount: number;
-  maxBytes: number;
-  /** Pending txs per sender, and how far past the next nonce a tx may be. */
-  perSender: number;
-  lifetimeMs: number;
-  /** Replacement must pay at least this many percent more fee. */
-  rbfBumpPercent: number;
-}
-
-export const DEFAULT_MEMPOOL_LIMITS: MempoolLimits = { maxCount: 5000, maxBytes: 32 * 1024 * 1024, perSender: 16, lifetimeMs: 3 * 60 * 60 * 1000, rbfBumpPercent: 10 };
-
-export interface MempoolEntry {
-  tx: TransferTx;
-  id: string;
-  sender: string;
-  size: number;
-  /** Fee per 1000 bytes, in units. */
-  feeRate: bigint;
-  addedAt: number;
-}
-
-export type AdmitResult = { accepted: true; id: string; replaced?: string } | { accepted: false; id: string; reason: string; message: string };
+export type AdmitResult =
+  | { accepted: true; id: string; replaced?: string; /** Held apart until the nonce gap closes. */ gapped?: true }
+  | { accepted: false; id: string; reason: string; message: string };
 
 export interface MempoolEvents {
+  /** A transaction became ready (mineable next): relay it, maybe refresh the template. */
   added: [MempoolEntry];
   removed: [MempoolEntry, string];
 }
@@ -51,14 +34,19 @@ export interface MempoolOptions {
   now?: () => number;
 }
 
-const feeRateOf = (fee: bigint, size: number): bigint => (fee * 1000n) / BigInt(size);
+type Slot =
+  | { kind: 'ready'; index: number; existing?: MempoolEntry }
+  | { kind: 'gapped'; existing?: MempoolEntry };
 
 export class Mempool extends EventEmitter<MempoolEvents> {
-  private readonly byId = new Map<string, MempoolEntry>();
-  /** sender address hex -> nonce -> entry */
-  private readonly bySender = new Map<string, Map<bigint, MempoolEntry>>();
-  private bytes = 0;
-  private readonly limits: MempoolLimits;
+  readonly limits: Readonly<MempoolLimits>;
+  private readonly ready = new ReadyPool();
+  private readonly gapped: GappedQueue;
+  private readonly retry: RetrySet;
+  /** Account state at the tip for every sender with ready or gapped entries. */
+  private readonly accounts = new Map<string, Account>();
+  private readonly senderBudget: TokenBuckets;
+  private readonly sourceBudget: TokenBuckets;
   private readonly log: Logger;
   private readonly now: () => number;
   private queue: Promise<unknown> = Promise.resolve();
@@ -72,6 +60,10 @@ export class Mempool extends EventEmitter<MempoolEvents> {
     this.limits = { ...DEFAULT_MEMPOOL_LIMITS, ...opts.limits };
     this.log = (opts.logger ?? silentLogger).child({ module: 'mempool' });
     this.now = opts.now ?? Date.now;
+    this.gapped = new GappedQueue(this.limits.gappedMaxCount, this.limits.gappedPerSender);
+    this.retry = new RetrySet(this.limits.retryMaxCount, this.limits.retryBlocks);
+    this.senderBudget = new TokenBuckets(this.limits.senderReplacementBurst, this.limits.senderReplacementEveryMs);
+    this.sourceBudget = new TokenBuckets(this.limits.sourceReplacementBurst, this.limits.sourceReplacementEveryMs, 1000);
   }
 
   /** Follow the chain: confirmed txs leave, disconnected ones come back when still valid. */
@@ -81,7 +73,8 @@ export class Mempool extends EventEmitter<MempoolEvents> {
     this.chain.on('block', this.onBlock);
     this.chain.on('reorg', this.onReorg);
     // Expiry must happen even when no blocks arrive.
-    this.expiryTimer = setInterval(() => void this.exclusive(() => this.revalidate()), Math.min(60_000, this.limits.lifetimeMs)).unref();
+    const every = Math.min(60_000, this.limits.lifetimeMs, this.limits.gappedLifetimeMs);
+    this.expiryTimer = setInterval(() => void this.exclusive(async () => this.expire()), every).unref();
   }
 
   stop(): void {
@@ -92,36 +85,55 @@ export class Mempool extends EventEmitter<MempoolEvents> {
     clearInterval(this.expiryTimer);
   }
 
-  /** Resolves once every queued admission and re-validation has run. */
+  /** Resolves once every queued admission and chain update has run (including ones queued meanwhile). */
   async idle(): Promise<void> {
-    await this.queue;
+    let seen: Promise<unknown>;
+    do {
+      seen = this.queue;
+      await seen;
+    } while (seen !== this.queue);
   }
 
+  /** Ready transactions (the pool proper). */
   get size(): number {
-    return this.byId.size;
+    return this.ready.size;
   }
+  /** Encoded bytes of the ready transactions. */
   get totalBytes(): number {
-    return this.bytes;
+    return this.ready.totalBytes;
   }
+  /** Gapped transactions held apart. */
+  get gappedSize(): number {
+    return this.gapped.size;
+  }
+  /** Reorged-out transactions waiting for funds. */
+  get waitingSize(): number {
+    return this.retry.size;
+  }
+  /** Known here in any form (ready, gapped or waiting): no need to fetch it again. */
   has(id: string): boolean {
-    return this.byId.has(id);
+    return this.ready.has(id) || this.gapped.has(id) || this.retry.has(id);
   }
+  /** A ready or gapped entry. */
   get(id: string): MempoolEntry | undefined {
-    return this.byId.get(id);
+    return this.ready.get(id) ?? this.gapped.get(id);
+  }
+  isReady(id: string): boolean {
+    return this.ready.has(id);
   }
 
-  /** Entries by fee rate, highest first. */
+  /** Ready entries by fee rate, highest first. */
   entries(): MempoolEntry[] {
-    return [...this.byId.values()].sort((a, b) => (b.feeRate > a.feeRate ? 1 : b.feeRate < a.feeRate ? -1 : a.addedAt - b.addedAt));
+    return [...this.ready.values()].sort((a, b) => (b.feeRate > a.feeRate ? 1 : b.feeRate < a.feeRate ? -1 : a.addedAt - b.addedAt));
   }
 
-  /** Next nonce for a new tx from this address: chain nonce plus its contiguous pending txs. */
+  /** Next nonce for a new tx from this address: chain nonce plus its ready txs (always contiguous). */
   async pendingNonce(address: Uint8Array): Promise<bigint> {
-    const acct = await this.chain.getAccount(address);
-    const mine = this.bySender.get(addressKey(address));
-    let n = acct.nonce;
-    while (mine?.has(n)) n++;
-    return n;
+    return this.exclusive(async () => {
+      const sender = toHex(address);
+      const acct = this.accounts.get(sender) ?? (await this.chain.getAccount(address));
+      return acct.nonce + BigInt(this.ready.queue(sender).length);
+    });
   }
 
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
@@ -130,171 +142,260 @@ export class Mempool extends EventEmitter<MempoolEvents> {
     return run;
   }
 
-  add(tx: TransferTx): Promise<AdmitResult> {
-    return this.exclusive(() => this.admit(tx));
+  /**
+   * Admits a transaction. `source` is an opaque tag for where it came from (e.g. a peer id): each
+   * source has its own replacement budget.
+   */
+  add(tx: TransferTx, source?: string): Promise<AdmitResult> {
+    return this.exclusive(() => this.admit(tx, source));
   }
 
-  private async admit(tx: TransferTx): Promise<AdmitResult> {
+  private async admit(tx: TransferTx, source?: string): Promise<AdmitResult> {
     const id = toHex(txId(tx));
     try {
-      const replaced = await this.check(tx, id);
-      const size = txSize(tx);
-      if (replaced) this.remove(replaced, 'replaced');
-      const entry: MempoolEntry = { tx, id, sender: addressKey(txSender(tx)), size, feeRate: feeRateOf(tx.fee, size), addedAt: this.now() };
-      this.insert(entry);
-      this.makeRoom(entry);
-      if (!this.byId.has(id)) throw new MempoolError('mempool-full', 'mempool is full and this fee rate is too low to evict anything');
-      // Verified once: the block that confirms it will not check this signature again.
-      this.chain.signatures.add(tx);
-      this.log.debug('tx admitted', { id, sender: entry.sender, nonce: tx.nonce.toString() });
-      this.emit('added', entry);
-      return replaced ? { accepted: true, id, replaced: replaced.id } : { accepted: true, id };
+      return await this.admitOrThrow(tx, id, source);
     } catch (e) {
       if (!isCodedError(e)) throw e;
       return { accepted: false, id, reason: e.reason, message: e.message };
     }
   }
 
-  /** Every admission rule; returns the entry this tx replaces, if any. */
-  private async check(tx: TransferTx, id: string): Promise<MempoolEntry | undefined> {
-    // Seen already.
-    if (this.byId.has(id)) throw new MempoolError('already-known', 'transaction already in the mempool');
-    // Policy size ceiling.
-    if (encodeTx(tx).length > MAX_TX_BYTES) throw new MempoolError('tx-too-large', `expected at most ${MAX_TX_BYTES} bytes`);
-    // Consensus checks that need no state (chain id, amount, signature unless verified before).
-    checkTransferStateless(tx, this.chain.genesis.id, this.chain.signatures.has(tx));
-    const sender = addressKey(txSender(tx));
-    const acct = await this.chain.getAccount(txSender(tx));
-    // Replayed or already-used nonce.
+  private async account(sender: string, address: Uint8Array): Promise<Account> {
+    return this.accounts.get(sender) ?? (await this.chain.getAccount(address));
+  }
+
+  /** Every admission rule, cheapest first and the signature last; then the pool changes. */
+  private async admitOrThrow(tx: TransferTx, id: string, source: string | undefined): Promise<AdmitResult> {
+    const L = this.limits;
+    if (this.ready.has(id) || this.gapped.has(id)) throw new MempoolError('already-known', 'transaction already in the mempool');
+    const size = encodeTx(tx).length;
+    if (size > MAX_TX_BYTES) throw new MempoolError('tx-too-large', `expected at most ${MAX_TX_BYTES} bytes`);
+    // Chain id and amount (no signature yet).
+    checkTransferStateless(tx, this.chain.genesis.id, true);
+    checkMinRelayFee(tx, size, L);
+    const address = txSender(tx);
+    const entry = makeEntry(tx, id, this.now());
+    const sender = entry.sender;
+    const acct = await this.account(sender, address);
     if (tx.nonce < acct.nonce) throw new RuleError('bad-nonce', `nonce ${tx.nonce} already used (next is ${acct.nonce})`, { expected: acct.nonce.toString(), got: tx.nonce.toString() });
-    // Gaps are held, but only so far ahead: this window also bounds pending txs per sender.
-    if (tx.nonce >= acct.nonce + BigInt(this.limits.perSender)) {
-      throw new MempoolError('nonce-too-far', `nonce ${tx.nonce} is more than ${this.limits.perSender} ahead of the next nonce ${acct.nonce}`);
+    if (tx.nonce >= acct.nonce + BigInt(L.perSender)) throw new MempoolError('nonce-too-far', `nonce ${tx.nonce} is ${L.perSender} or more ahead of the next nonce ${acct.nonce}`);
+
+    const queue = this.ready.queue(sender);
+    const nextPending = acct.nonce + BigInt(queue.length);
+    const slot: Slot = tx.nonce <= nextPending
+      ? { kind: 'ready', index: Number(tx.nonce - acct.nonce), existing: queue[Number(tx.nonce - acct.nonce)] }
+      : { kind: 'gapped', existing: this.gapped.at(sender, tx.nonce) };
+
+    // Replacement: a fee bump that also pays for its own relay, within both budgets.
+    const now = this.now();
+    if (slot.existing) {
+      checkReplacement(tx, slot.existing.tx.fee, size, L);
+      if (!this.senderBudget.allows(sender, now) || (source !== undefined && !this.sourceBudget.allows(source, now))) {
+        throw new MempoolError('replacement-rate-limited', 'too many replacements from this sender or source; try again later');
+      }
+      entry.addedAt = slot.existing.addedAt;
     }
-    const mine = this.bySender.get(sender);
-    const existing = mine?.get(tx.nonce);
-    // Replace-by-fee: same sender and nonce, and a clearly higher fee.
-    if (existing) {
-      const min = existing.tx.fee + (existing.tx.fee * BigInt(this.limits.rbfBumpPercent) + 99n) / 100n;
-      if (tx.fee < min || tx.fee === existing.tx.fee) throw new MempoolError('rbf-fee-too-low', `replacement fee must be at least ${min} (10% above ${existing.tx.fee})`);
-    }
-    // The balance covers this tx after every lower-nonce pending tx of the sender.
+
+    // Funds: after every lower-nonce ready tx of the sender (a gapped tx at least on its own).
     let spend = tx.amount + tx.fee;
-    for (const [n, e] of mine ?? []) if (n < tx.nonce) spend += e.tx.amount + e.tx.fee;
-    if (acct.balance < spend) throw new RuleError('insufficient-funds', `balance ${acct.balance} cannot cover ${spend} with pending transactions`);
-    return existing;
+    if (slot.kind === 'ready') for (let i = 0; i < slot.index; i++) spend += queue[i]!.tx.amount + queue[i]!.tx.fee;
+    if (acct.balance < spend) throw new RuleError('insufficient-funds', `balance ${acct.balance} cannot cover ${spend} with pending transactions`, { address: sender });
+
+    // A full pool: a new ready tx must outbid the worst tail of another sender.
+    if (slot.kind === 'ready' && !slot.existing && this.ready.size >= L.maxCount) {
+      const worst = this.ready.worstTail(sender);
+      if (!worst || worst.feeRate >= entry.feeRate) throw new MempoolError('mempool-full', 'mempool is full and this fee rate is too low to evict anything');
+    }
+
+    // The expensive check last.
+    checkTransferStateless(tx, this.chain.genesis.id, this.chain.signatures.has(tx));
+    // Verified once: the block that confirms it will not check this signature again.
+    this.chain.signatures.add(tx);
+    this.accounts.set(sender, acct);
+    this.retry.delete(id);
+    if (slot.existing) {
+      this.senderBudget.spend(sender, now);
+      if (source !== undefined) this.sourceBudget.spend(source, now);
+    }
+
+    if (slot.kind === 'gapped') {
+      const { replaced, evicted } = this.gapped.add(entry);
+      if (replaced) this.emit('removed', replaced, 'replaced');
+      for (const e of evicted) this.dropped(e, 'evicted');
+      this.log.debug('tx held (nonce gap)', { id, sender, nonce: tx.nonce.toString() });
+      return replaced ? { accepted: true, id, replaced: replaced.id, gapped: true } : { accepted: true, id, gapped: true };
+    }
+    if (slot.existing) {
+      const old = this.ready.replaceAt(slot.index, entry);
+      this.emit('removed', old, 'replaced');
+      this.emit('added', entry);
+      // A bigger spend may leave later nonces unaffordable: they go (nothing stays unminable).
+      this.dropUnaffordable(sender, acct);
+      this.log.debug('tx replaced', { id, replaced: old.id, sender, nonce: tx.nonce.toString() });
+      return { accepted: true, id, replaced: old.id };
+    }
+    this.appendReady(entry);
+    this.promote(sender, acct);
+    this.log.debug('tx admitted', { id, sender, nonce: tx.nonce.toString() });
+    return { accepted: true, id };
   }
 
-  private insert(e: MempoolEntry): void {
-    this.byId.set(e.id, e);
-    let m = this.bySender.get(e.sender);
-    if (!m) this.bySender.set(e.sender, (m = new Map()));
-    m.set(e.tx.nonce, e);
-    this.bytes += e.size;
+  /** Appends a checked entry, making room by evicting other senders' tails. */
+  private appendReady(entry: MempoolEntry): boolean {
+    while (this.ready.size >= this.limits.maxCount) {
+      const worst = this.ready.worstTail(entry.sender);
+      if (!worst || worst.feeRate >= entry.feeRate) return false;
+      for (const e of this.ready.truncate(worst.sender, this.ready.queue(worst.sender).length - 1)) this.dropped(e, 'evicted');
+      this.forgetIfEmpty(worst.sender);
+    }
+    this.ready.append(entry);
+    this.emit('added', entry);
+    return true;
   }
 
-  private remove(e: MempoolEntry, why: string): void {
-    if (!this.byId.delete(e.id)) return;
-    const m = this.bySender.get(e.sender);
-    m?.delete(e.tx.nonce);
-    if (m && m.size === 0) this.bySender.delete(e.sender);
-    this.bytes -= e.size;
+  /** Gapped entries whose gap has closed move into the ready pool (already verified). */
+  private promote(sender: string, acct: Account): void {
+    for (;;) {
+      const q = this.ready.queue(sender);
+      const next = acct.nonce + BigInt(q.length);
+      const e = this.gapped.take(sender, next);
+      if (!e) break;
+      let spend = e.tx.amount + e.tx.fee;
+      for (const x of q) spend += x.tx.amount + x.tx.fee;
+      if (acct.balance < spend) {
+        this.dropped(e, 'insufficient-funds');
+        break;
+      }
+      if (!this.appendReady(e)) {
+        this.dropped(e, 'mempool-full');
+        break;
+      }
+    }
+    this.forgetIfEmpty(sender);
+  }
+
+  /** Drops the first ready entry the balance cannot cover, and every later one. */
+  private dropUnaffordable(sender: string, acct: Account): void {
+    const q = this.ready.queue(sender);
+    let spend = 0n;
+    for (let i = 0; i < q.length; i++) {
+      spend += q[i]!.tx.amount + q[i]!.tx.fee;
+      if (acct.balance < spend) {
+        for (const e of this.ready.truncate(sender, i)) this.dropped(e, 'insufficient-funds');
+        break;
+      }
+    }
+  }
+
+  private dropped(e: MempoolEntry, why: string): void {
     this.emit('removed', e, why);
   }
 
-  /** Over a limit: drop the lowest fee rate (possibly the newcomer itself). */
-  private makeRoom(newcomer: MempoolEntry): void {
-    while (this.byId.size > this.limits.maxCount || this.bytes > this.limits.maxBytes) {
-      let worst: MempoolEntry | undefined;
-      for (const e of this.byId.values()) {
-        // Among equal rates evict the newest, and within a sender the highest nonce (no new gaps).
-        if (!worst || e.feeRate < worst.feeRate || (e.feeRate === worst.feeRate && (e.addedAt > worst.addedAt || (e.sender === worst.sender && e.tx.nonce > worst.tx.nonce)))) worst = e;
+  private forgetIfEmpty(sender: string): void {
+    if (!this.ready.queue(sender).length && !this.gapped.hasSender(sender)) this.accounts.delete(sender);
+  }
+
+  /**
+   * Re-derives a sender's entries from its account at the tip: confirmed or conflicting nonces go,
+   * the ready queue restarts at the account's nonce (anything not contiguous waits as gapped),
+   * unaffordable entries go with their dependants, and closed gaps are promoted.
+   */
+  private resyncSender(sender: string, acct: Account, confirmed: Set<string>): void {
+    const q = [...this.ready.queue(sender)];
+    this.ready.truncate(sender, 0);
+    this.accounts.set(sender, acct);
+    let expect = acct.nonce;
+    for (const e of q) {
+      if (e.tx.nonce < acct.nonce) this.dropped(e, confirmed.has(e.id) ? 'confirmed' : 'confirmed-or-stale');
+      else if (e.tx.nonce === expect) {
+        this.ready.append(e);
+        expect++;
+      } else if (e.tx.nonce >= acct.nonce + BigInt(this.limits.perSender)) {
+        this.dropped(e, 'nonce-too-far');
+      } else {
+        // A reorg moved the account back: wait as gapped until the returned txs refill the gap.
+        try {
+          for (const x of this.gapped.add(e).evicted) this.dropped(x, 'evicted');
+        } catch {
+          this.dropped(e, 'gapped-full');
+        }
       }
-      if (!worst) return;
-      if (worst !== newcomer && worst.feeRate === newcomer.feeRate) worst = newcomer;
-      this.remove(worst, 'evicted');
     }
+    for (const e of this.gapped.ofSender(sender)) {
+      if (e.tx.nonce < acct.nonce) {
+        this.gapped.delete(e);
+        this.dropped(e, confirmed.has(e.id) ? 'confirmed' : 'confirmed-or-stale');
+      }
+    }
+    this.dropUnaffordable(sender, acct);
+    this.promote(sender, acct);
   }
 
   /** Re-checks the pool now (tests and the expiry timer). */
   revalidateNow(): Promise<void> {
-    return this.exclusive(() => this.revalidate());
+    return this.exclusive(async () => this.expire());
   }
 
-  /** Drop expired entries and everything no longer valid against the current tip. */
-  private async revalidate(): Promise<void> {
+  /** Expired ready entries leave with their dependants; gapped entries expire on their own clock. */
+  private expire(): void {
     const now = this.now();
-    for (const m of [...this.bySender.values()]) {
-      const any = m.values().next().value;
-      if (!any) continue;
-      const acct: Account = await this.chain.getAccount(txSender(any.tx));
-      let spend = 0n;
-      for (const n of [...m.keys()].sort((a, b) => (a < b ? -1 : 1))) {
-        const e = m.get(n)!;
-        spend += e.tx.amount + e.tx.fee;
-        if (n < acct.nonce) this.remove(e, 'confirmed-or-stale');
-        else if (n >= acct.nonce + BigInt(this.limits.perSender)) this.remove(e, 'nonce-too-far');
-        else if (acct.balance < spend) this.remove(e, 'insufficient-funds');
-        else if (now - e.addedAt > this.limits.lifetimeMs) this.remove(e, 'expired');
-      }
+    for (const sender of this.ready.senders()) {
+      const q = this.ready.queue(sender);
+      const i = q.findIndex((e) => now - e.addedAt > this.limits.lifetimeMs);
+      if (i >= 0) for (const e of this.ready.truncate(sender, i)) this.dropped(e, 'expired');
+      this.forgetIfEmpty(sender);
+    }
+    for (const e of this.gapped.expired(now, this.limits.gappedLifetimeMs)) {
+      this.gapped.delete(e);
+      this.dropped(e, 'expired');
+      this.forgetIfEmpty(e.sender);
     }
   }
 
   private async afterBlock(e: ConnectedBlockEvent): Promise<void> {
-    for (const tx of e.block.txs) {
-      const got = this.byId.get(toHex(txId(tx)));
-      if (got) this.remove(got, 'confirmed');
+    const confirmed = new Set<string>();
+    for (const tx of e.block.txs) confirmed.add(toHex(txId(tx)));
+    // Only the block's touched accounts changed; the rest of the cache stays valid.
+    for (const sender of touchedAddresses(e.block)) {
+      if (!this.accounts.has(sender)) continue;
+      this.resyncSender(sender, await this.chain.getAccount(fromHex(sender)), confirmed);
     }
-    await this.revalidate();
+    for (const id of confirmed) this.retry.delete(id);
+    // Reorged-out transactions waiting for funds: try again on the new state.
+    for (const w of this.retry.afterBlock()) {
+      const r = await this.admit(w.tx);
+      if (r.accepted || r.reason !== 'insufficient-funds') this.retry.delete(w.id);
+    }
+    this.expire();
   }
 
   private async afterReorg(e: ReorgEvent): Promise<void> {
-    // Disconnected transfers come back when still valid on the new tip; the block events that
-    // follow the reorg remove whatever the new branch confirmed.
+    // Many accounts may have moved back: re-read every sender we hold.
+    const senders = new Set([...this.accounts.keys()]);
+    this.accounts.clear();
+    const none = new Set<string>();
+    for (const sender of senders) this.resyncSender(sender, await this.chain.getAccount(fromHex(sender)), none);
+    // Disconnected transfers come back when still valid on the new tip; those that lack only funds
+    // (paid by a transfer that is pending again) wait for the next blocks.
     for (const tx of e.removedTxs) {
       const r = await this.admit(tx);
-      if (!r.accepted) this.log.debug('disconnected tx not re-admitted', { id: r.id, reason: r.reason });
+      if (r.accepted) continue;
+      if (r.reason === 'insufficient-funds') this.retry.add(r.id, tx);
+      else this.log.debug('disconnected tx not re-admitted', { id: r.id, reason: r.reason });
     }
   }
 
   /**
-   * Transactions for a block template: highest fee rate first, each sender's in nonce order from
-   * its next nonce, within `maxBytes`.
+   * Transactions for a block template on the tip this pool has caught up with: best package fee
+   * rate first, each sender's in nonce order from its next nonce, within `maxBytes`. No I/O.
    */
   async selectForBlock(maxBytes: number): Promise<TransferTx[]> {
     await this.idle();
-    const heads: { sender: string; queue: MempoolEntry[] }[] = [];
-    for (const [sender, m] of this.bySender) {
-      const any = m.values().next().value;
-      if (!any) continue;
-      const acct = await this.chain.getAccount(txSender(any.tx));
-      const queue: MempoolEntry[] = [];
-      let balance = acct.balance;
-      for (let n = acct.nonce; m.has(n); n++) {
-        const e = m.get(n)!;
-        if (balance < e.tx.amount + e.tx.fee) break;
-        balance -= e.tx.amount + e.tx.fee;
-        queue.push(e);
-      }
-      if (queue.length) heads.push({ sender, queue });
-    }
-    const out: TransferTx[] = [];
-    let used = 0;
-    for (;;) {
-      let best = -1;
-      for (let i = 0; i < heads.length; i++) {
-        const h = heads[i]!.queue[0];
-        if (h && (best < 0 || h.feeRate > heads[best]!.queue[0]!.feeRate)) best = i;
-      }
-      if (best < 0) break;
-      const e = heads[best]!.queue.shift()!;
-      if (used + e.size + 2 > maxBytes) {
-        heads[best]!.queue.length = 0; // later nonces of this sender cannot skip this one
-        continue;
-      }
-      used += e.size + 2;
-      out.push(e.tx);
-    }
-    return out;
+    return this.selectNow(maxBytes);
+  }
+
+  /** Synchronous selection over the ready pool as it stands. */
+  selectNow(maxBytes: number): TransferTx[] {
+    return selectPackages(this.ready.queues(), maxBytes, this.limits.minRelayFeeRate).map((e) => e.tx);
   }
 }

@@ -1,5 +1,6 @@
-// miner/: block templates and the worker-thread proof-of-work search.
+// miner/: block templates, the template refresh policy and the worker-thread proof-of-work search.
 export { buildTemplate, type BlockTemplate, type TemplateOptions } from './template.js';
+export { isMaterialGain, type TemplateReason } from './refresh-policy.js';
 export { HeaderHasher, compress, sha256dHeader, wordsToBytes } from './sha256-midstate.js';
 export { PowSearcher, defaultThreads, type SearchResult, type SearchRange } from './pow-search.js';
-export { Miner, type MinerOptions, type MinedEvent, type MinerEvents } from './miner.js';
+export { Miner, type MinerOptions, type MinedEvent, type MinerEvents, type MinerStats, type TemplateEvent } from './miner.js';
