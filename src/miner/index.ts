@@ -1,5 +1,6 @@
 // miner/: block templates, the template refresh policy and the worker-thread proof-of-work search.
-export { buildTemplate, type BlockTemplate, type TemplateOptions } from './template.js';
+export { buildTemplate, templateRoom, type BlockTemplate, type TemplateOptions } from './template.js';
+export { IncrementalMerkle } from './merkle-cache.js';
 export { isMaterialGain, type TemplateReason } from './refresh-policy.js';
 export { HeaderHasher, compress, sha256dHeader, wordsToBytes } from './sha256-midstate.js';
 export { PowSearcher, defaultThreads, type SearchResult, type SearchRange } from './pow-search.js';

@@ -9,7 +9,8 @@ import type { Chain, SubmitResult } from '../chain/index.js';
 import type { Mempool } from '../mempool/index.js';
 import { silentLogger, type Logger } from '../log/index.js';
 import { PowSearcher } from './pow-search.js';
-import { buildTemplate, type BlockTemplate } from './template.js';
+import { buildTemplate, templateRoom, type BlockTemplate } from './template.js';
+import { IncrementalMerkle } from './merkle-cache.js';
 import { isMaterialGain, type TemplateReason } from './refresh-policy.js';
 
 export interface MinedEvent {
@@ -70,6 +71,7 @@ export class Miner extends EventEmitter<MinerEvents> {
   /** A fresher template the refresh check built; the loop searches it next. */
   private next: { tpl: BlockTemplate; reason: TemplateReason } | undefined;
   private blocksMined = 0;
+  private readonly merkle = new IncrementalMerkle();
   private readonly onTip = (): void => this.switchNow();
   private readonly onMempool = (): void => this.scheduleCheck();
 
@@ -151,6 +153,12 @@ export class Miner extends EventEmitter<MinerEvents> {
     this.checking = true;
     try {
       this.stats.refreshChecks++;
+      // Selection alone prices the fresher pool; the full template only when it is worth it.
+      const pool = this.opts.mempool;
+      if (!pool) return;
+      await pool.idle();
+      const fees = pool.selectNow(templateRoom(this.opts.chain)).reduce((s, t) => s + t.fee, 0n);
+      if (!isMaterialGain(cur.tpl.fees, fees, this.opts.minFeeGainPercent ?? 1)) return;
       const tpl = await this.build();
       if (!this.running || this.current !== cur || tpl.parentHex !== cur.tpl.parentHex) return;
       if (!isMaterialGain(cur.tpl.fees, tpl.fees, this.opts.minFeeGainPercent ?? 1)) return;
@@ -170,6 +178,7 @@ export class Miner extends EventEmitter<MinerEvents> {
       extraNonce: this.extraNonce,
       now: Date.now(),
       extraData: this.opts.extraData,
+      merkle: this.merkle,
     });
   }
 
