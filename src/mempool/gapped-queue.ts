@@ -40,15 +40,14 @@ export class GappedQueue {
    */
   add(e: MempoolEntry): { replaced?: MempoolEntry; evicted: MempoolEntry[] } {
     const evicted: MempoolEntry[] = [];
-    const mine = this.bySender.get(e.sender);
-    const replaced = mine?.get(e.tx.nonce);
+    const replaced = this.at(e.sender, e.tx.nonce);
     if (replaced) this.delete(replaced);
-    else if (mine && mine.size >= this.perSender) {
-      let highest: MempoolEntry | undefined;
-      for (const x of mine.values()) if (!highest || x.tx.nonce > highest.tx.nonce) highest = x;
-      if (!highest || highest.tx.nonce < e.tx.nonce) throw new MempoolError('gapped-full', `sender already has ${this.perSender} transactions waiting for a missing nonce`);
-      this.delete(highest);
-      evicted.push(highest);
+    else {
+      const displaced = this.checkRoom(e);
+      if (displaced) {
+        this.delete(displaced);
+        evicted.push(displaced);
+      }
     }
     while (this.byId.size >= this.maxCount) {
       const oldest = this.oldest();
@@ -61,6 +60,19 @@ export class GappedQueue {
     m.set(e.tx.nonce, e);
     this.byId.set(e.id, e);
     return replaced ? { replaced, evicted } : { evicted };
+  }
+
+  /**
+   * Throws `gapped-full` when the sender is at its cap and `e` is not nearer than its highest
+   * nonce; otherwise returns the entry `e` would displace, if any. Changes nothing.
+   */
+  checkRoom(e: MempoolEntry): MempoolEntry | undefined {
+    const mine = this.bySender.get(e.sender);
+    if (!mine || mine.has(e.tx.nonce) || mine.size < this.perSender) return undefined;
+    let highest: MempoolEntry | undefined;
+    for (const x of mine.values()) if (!highest || x.tx.nonce > highest.tx.nonce) highest = x;
+    if (!highest || highest.tx.nonce < e.tx.nonce) throw new MempoolError('gapped-full', `sender already has ${this.perSender} transactions waiting for a missing nonce`);
+    return highest;
   }
 
   delete(e: MempoolEntry): boolean {

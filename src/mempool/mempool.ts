@@ -201,6 +201,7 @@ export class Mempool extends EventEmitter<MempoolEvents> {
     if (slot.kind === 'ready') for (let i = 0; i < slot.index; i++) spend += queue[i]!.tx.amount + queue[i]!.tx.fee;
     if (acct.balance < spend) throw new RuleError('insufficient-funds', `balance ${acct.balance} cannot cover ${spend} with pending transactions`, { address: sender });
 
+    if (slot.kind === 'gapped') this.gapped.checkRoom(entry);
     // A full pool: a new ready tx must outbid the worst tail of another sender.
     if (slot.kind === 'ready' && !slot.existing && this.ready.size >= L.maxCount) {
       const worst = this.ready.worstTail(sender);
@@ -221,7 +222,10 @@ export class Mempool extends EventEmitter<MempoolEvents> {
     if (slot.kind === 'gapped') {
       const { replaced, evicted } = this.gapped.add(entry);
       if (replaced) this.emit('removed', replaced, 'replaced');
-      for (const e of evicted) this.dropped(e, 'evicted');
+      for (const e of evicted) {
+        this.dropped(e, 'evicted');
+        this.forgetIfEmpty(e.sender);
+      }
       this.log.debug('tx held (nonce gap)', { id, sender, nonce: tx.nonce.toString() });
       return replaced ? { accepted: true, id, replaced: replaced.id, gapped: true } : { accepted: true, id, gapped: true };
     }
@@ -350,6 +354,8 @@ export class Mempool extends EventEmitter<MempoolEvents> {
       this.dropped(e, 'expired');
       this.forgetIfEmpty(e.sender);
     }
+    // The account cache holds only senders with entries (a sweep, in case a path missed one).
+    for (const sender of [...this.accounts.keys()]) this.forgetIfEmpty(sender);
   }
 
   private async afterBlock(e: ConnectedBlockEvent): Promise<void> {

@@ -2,7 +2,7 @@
 // (The attacks of issue 17 have their own file, attacks.test.ts.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Mempool } from '../../../src/mempool/index.js';
+import { Mempool, TX_REFUSALS_MAY_BECOME_VALID, TX_REFUSALS_JUNK } from '../../../src/mempool/index.js';
 import { txIdHex, blockIdHex, addressFromPublicKey, type TransferTx } from '../../../src/core/index.js';
 import { testGenesis, transfer, testAddress, testKey } from '../../helpers/fixtures.js';
 import { openTestChain, childOf, tipEntry, extend } from '../../helpers/chain-helpers.js';
@@ -163,4 +163,11 @@ test('a block of txs the mempool admitted connects without verifying their signa
     assert.equal((await s.chain.submitBlock(await childOf(s.chain, await tipEntry(s.chain), fresh))).status, 'connected');
     assert.ok(fresh.every((tx) => s.chain.signatures.has(tx)));
   } finally { await s.done(); }
+});
+
+test('refusal classes for the network edge: what may become valid is never remembered, junk is told apart from invalid', () => {
+  for (const r of ['insufficient-funds', 'nonce-too-far', 'mempool-full', 'gapped-full', 'replacement-rate-limited']) assert.ok(TX_REFUSALS_MAY_BECOME_VALID.has(r), r);
+  for (const r of ['bad-signature', 'bad-chain-id', 'fee-too-low', 'already-known']) assert.equal(TX_REFUSALS_MAY_BECOME_VALID.has(r), false, r);
+  for (const r of ['rbf-fee-too-low', 'nonce-too-far', 'bad-nonce', 'fee-too-low']) assert.ok(TX_REFUSALS_JUNK.has(r), r);
+  assert.equal(TX_REFUSALS_JUNK.has('bad-signature'), false);
 });
