@@ -52,8 +52,9 @@ export class Mempool extends EventEmitter<MempoolEvents> {
   private queue: Promise<unknown> = Promise.resolve();
   private started = false;
   private expiryTimer: NodeJS.Timeout | undefined;
-  private readonly onBlock = (e: ConnectedBlockEvent): void => void this.exclusive(() => this.afterBlock(e));
-  private readonly onReorg = (e: ReorgEvent): void => void this.exclusive(() => this.afterReorg(e));
+  // Failures are logged by `exclusive`; an event handler must never become an unhandled rejection.
+  private readonly onBlock = (e: ConnectedBlockEvent): void => void this.exclusive(() => this.afterBlock(e)).catch(() => {});
+  private readonly onReorg = (e: ReorgEvent): void => void this.exclusive(() => this.afterReorg(e)).catch(() => {});
 
   constructor(private readonly chain: Chain, opts: MempoolOptions = {}) {
     super();
@@ -74,7 +75,7 @@ export class Mempool extends EventEmitter<MempoolEvents> {
     this.chain.on('reorg', this.onReorg);
     // Expiry must happen even when no blocks arrive.
     const every = Math.min(60_000, this.limits.lifetimeMs, this.limits.gappedLifetimeMs);
-    this.expiryTimer = setInterval(() => void this.exclusive(async () => this.expire()), every).unref();
+    this.expiryTimer = setInterval(() => void this.exclusive(async () => this.expire()).catch(() => {}), every).unref();
   }
 
   stop(): void {

@@ -149,7 +149,8 @@ export class Miner extends EventEmitter<MinerEvents> {
   /** Builds a fresher template beside the running search and switches only for a material gain. */
   private async checkRefresh(): Promise<void> {
     const cur = this.current;
-    if (!this.running || !cur || this.checking) return;
+    if (!this.running || !cur) return;
+    if (this.checking) return this.scheduleCheck(); // look again after the running look
     this.checking = true;
     try {
       this.stats.refreshChecks++;
