@@ -1,10 +1,9 @@
-// The pending-transaction pool: admission under the chain's rules (cheapest checks first, the
-// signature last), a ready pool of mineable transactions (bounded, evicted by sender tail), a
-// separate small queue for gapped nonces, replacement priced by fee bump, incremental relay fee
-// and per-sender / per-source budgets, expiry with dependants, a retry set for reorged-out
-// transactions waiting for funds, and template selection by package fee rate. Account state is
-// cached for the senders it holds and refreshed from each block's touched addresses, so selection
-// does no I/O.
+// The mempool service: admission under the chain's rules (cheapest checks first, the signature
+// last; replacements priced by fee bump, incremental relay fee and per-sender / per-source budgets),
+// one queue for admissions and chain updates, following the chain (each block re-reads only the
+// accounts it touched; a reorg re-reads all and returns disconnected transfers, those short only of
+// funds into a retry set), expiry, and template selection by package fee rate without I/O. The
+// state it changes and its consistency rules live in pool-state.ts.
 import { EventEmitter } from 'node:events';
 import { txId, txSender, encodeTx, RuleError, isCodedError, MAX_TX_BYTES, type TransferTx } from '../core/index.js';
 import { toHex, fromHex } from '../crypto/index.js';
@@ -12,9 +11,10 @@ import { checkTransferStateless, touchedAddresses, type Account, type Chain, typ
 import { silentLogger, type Logger } from '../log/index.js';
 import { TokenBuckets } from './budget.js';
 import { makeEntry, type MempoolEntry } from './entry.js';
-import { GappedQueue } from './gapped-queue.js';
+import type { GappedQueue } from './gapped-queue.js';
+import { PoolState } from './pool-state.js';
 import { DEFAULT_MEMPOOL_LIMITS, MempoolError, checkMinRelayFee, checkReplacement, type MempoolLimits } from './policy.js';
-import { ReadyPool } from './ready-pool.js';
+import type { ReadyPool } from './ready-pool.js';
 import { RetrySet } from './retry-set.js';
 import { selectPackages } from './selection.js';
 
@@ -40,11 +40,11 @@ type Slot =
 
 export class Mempool extends EventEmitter<MempoolEvents> {
   readonly limits: Readonly<MempoolLimits>;
-  private readonly ready = new ReadyPool();
+  private readonly state: PoolState;
+  private readonly ready: ReadyPool;
   private readonly gapped: GappedQueue;
+  private readonly accounts: Map<string, Account>;
   private readonly retry: RetrySet;
-  /** Account state at the tip for every sender with ready or gapped entries. */
-  private readonly accounts = new Map<string, Account>();
   private readonly senderBudget: TokenBuckets;
   private readonly sourceBudget: TokenBuckets;
   private readonly log: Logger;
@@ -61,7 +61,8 @@ export class Mempool extends EventEmitter<MempoolEvents> {
     this.limits = { ...DEFAULT_MEMPOOL_LIMITS, ...opts.limits };
     this.log = (opts.logger ?? silentLogger).child({ module: 'mempool' });
     this.now = opts.now ?? Date.now;
-    this.gapped = new GappedQueue(this.limits.gappedMaxCount, this.limits.gappedPerSender);
+    this.state = new PoolState(this.limits, { added: (e) => this.emit('added', e), removed: (e, why) => this.emit('removed', e, why) });
+    ({ ready: this.ready, gapped: this.gapped, accounts: this.accounts } = this.state);
     this.retry = new RetrySet(this.limits.retryMaxCount, this.limits.retryBlocks);
     this.senderBudget = new TokenBuckets(this.limits.senderReplacementBurst, this.limits.senderReplacementEveryMs);
     this.sourceBudget = new TokenBuckets(this.limits.sourceReplacementBurst, this.limits.sourceReplacementEveryMs, 1000);
@@ -75,7 +76,7 @@ export class Mempool extends EventEmitter<MempoolEvents> {
     this.chain.on('reorg', this.onReorg);
     // Expiry must happen even when no blocks arrive.
     const every = Math.min(60_000, this.limits.lifetimeMs, this.limits.gappedLifetimeMs);
-    this.expiryTimer = setInterval(() => void this.exclusive(async () => this.expire()).catch(() => {}), every).unref();
+    this.expiryTimer = setInterval(() => void this.exclusive(async () => this.state.expire(this.now())).catch(() => {}), every).unref();
   }
 
   stop(): void {
@@ -224,8 +225,8 @@ export class Mempool extends EventEmitter<MempoolEvents> {
       const { replaced, evicted } = this.gapped.add(entry);
       if (replaced) this.emit('removed', replaced, 'replaced');
       for (const e of evicted) {
-        this.dropped(e, 'evicted');
-        this.forgetIfEmpty(e.sender);
+        this.state.dropped(e, 'evicted');
+        this.state.forgetIfEmpty(e.sender);
       }
       this.log.debug('tx held (nonce gap)', { id, sender, nonce: tx.nonce.toString() });
       return replaced ? { accepted: true, id, replaced: replaced.id, gapped: true } : { accepted: true, id, gapped: true };
@@ -235,128 +236,19 @@ export class Mempool extends EventEmitter<MempoolEvents> {
       this.emit('removed', old, 'replaced');
       this.emit('added', entry);
       // A bigger spend may leave later nonces unaffordable: they go (nothing stays unminable).
-      this.dropUnaffordable(sender, acct);
+      this.state.dropUnaffordable(sender, acct);
       this.log.debug('tx replaced', { id, replaced: old.id, sender, nonce: tx.nonce.toString() });
       return { accepted: true, id, replaced: old.id };
     }
-    this.appendReady(entry);
-    this.promote(sender, acct);
+    this.state.appendReady(entry);
+    this.state.promote(sender, acct);
     this.log.debug('tx admitted', { id, sender, nonce: tx.nonce.toString() });
     return { accepted: true, id };
   }
 
-  /** Appends a checked entry, making room by evicting other senders' tails. */
-  private appendReady(entry: MempoolEntry): boolean {
-    while (this.ready.size >= this.limits.maxCount) {
-      const worst = this.ready.worstTail(entry.sender);
-      if (!worst || worst.feeRate >= entry.feeRate) return false;
-      for (const e of this.ready.truncate(worst.sender, this.ready.queue(worst.sender).length - 1)) this.dropped(e, 'evicted');
-      this.forgetIfEmpty(worst.sender);
-    }
-    this.ready.append(entry);
-    this.emit('added', entry);
-    return true;
-  }
-
-  /** Gapped entries whose gap has closed move into the ready pool (already verified). */
-  private promote(sender: string, acct: Account): void {
-    for (;;) {
-      const q = this.ready.queue(sender);
-      const next = acct.nonce + BigInt(q.length);
-      const e = this.gapped.take(sender, next);
-      if (!e) break;
-      let spend = e.tx.amount + e.tx.fee;
-      for (const x of q) spend += x.tx.amount + x.tx.fee;
-      if (acct.balance < spend) {
-        this.dropped(e, 'insufficient-funds');
-        break;
-      }
-      if (!this.appendReady(e)) {
-        this.dropped(e, 'mempool-full');
-        break;
-      }
-    }
-    this.forgetIfEmpty(sender);
-  }
-
-  /** Drops the first ready entry the balance cannot cover, and every later one. */
-  private dropUnaffordable(sender: string, acct: Account): void {
-    const q = this.ready.queue(sender);
-    let spend = 0n;
-    for (let i = 0; i < q.length; i++) {
-      spend += q[i]!.tx.amount + q[i]!.tx.fee;
-      if (acct.balance < spend) {
-        for (const e of this.ready.truncate(sender, i)) this.dropped(e, 'insufficient-funds');
-        break;
-      }
-    }
-  }
-
-  private dropped(e: MempoolEntry, why: string): void {
-    this.emit('removed', e, why);
-  }
-
-  private forgetIfEmpty(sender: string): void {
-    if (!this.ready.queue(sender).length && !this.gapped.hasSender(sender)) this.accounts.delete(sender);
-  }
-
-  /**
-   * Re-derives a sender's entries from its account at the tip: confirmed or conflicting nonces go,
-   * the ready queue restarts at the account's nonce (anything not contiguous waits as gapped),
-   * unaffordable entries go with their dependants, and closed gaps are promoted.
-   */
-  private resyncSender(sender: string, acct: Account, confirmed: Set<string>): void {
-    const q = [...this.ready.queue(sender)];
-    this.ready.truncate(sender, 0);
-    this.accounts.set(sender, acct);
-    let expect = acct.nonce;
-    for (const e of q) {
-      if (e.tx.nonce < acct.nonce) this.dropped(e, confirmed.has(e.id) ? 'confirmed' : 'confirmed-or-stale');
-      else if (e.tx.nonce === expect) {
-        this.ready.append(e);
-        expect++;
-      } else if (e.tx.nonce >= acct.nonce + BigInt(this.limits.perSender)) {
-        this.dropped(e, 'nonce-too-far');
-      } else {
-        // A reorg moved the account back: wait as gapped until the returned txs refill the gap.
-        try {
-          for (const x of this.gapped.add(e).evicted) this.dropped(x, 'evicted');
-        } catch {
-          this.dropped(e, 'gapped-full');
-        }
-      }
-    }
-    for (const e of this.gapped.ofSender(sender)) {
-      if (e.tx.nonce < acct.nonce) {
-        this.gapped.delete(e);
-        this.dropped(e, confirmed.has(e.id) ? 'confirmed' : 'confirmed-or-stale');
-      }
-    }
-    this.dropUnaffordable(sender, acct);
-    this.promote(sender, acct);
-  }
-
   /** Re-checks the pool now (tests and the expiry timer). */
   revalidateNow(): Promise<void> {
-    return this.exclusive(async () => this.expire());
-  }
-
-  /** Expired ready entries leave with their dependants; gapped entries expire on their own clock. */
-  private expire(): void {
-    const now = this.now();
-    for (const sender of this.ready.senders()) {
-      const q = this.ready.queue(sender);
-      const i = q.findIndex((e) => now - e.addedAt > this.limits.lifetimeMs);
-      if (i >= 0) for (const e of this.ready.truncate(sender, i)) this.dropped(e, 'expired');
-      this.forgetIfEmpty(sender);
-    }
-    for (const e of this.gapped.expired(now, this.limits.gappedLifetimeMs)) {
-      this.gapped.delete(e);
-      this.dropped(e, 'expired');
-      this.forgetIfEmpty(e.sender);
-    }
-    // The account cache holds only senders with entries (a sweep, in case a path missed one).
-    for (const sender of [...this.accounts.keys()]) this.forgetIfEmpty(sender);
+    return this.exclusive(async () => this.state.expire(this.now()));
   }
 
   private async afterBlock(e: ConnectedBlockEvent): Promise<void> {
@@ -365,7 +257,7 @@ export class Mempool extends EventEmitter<MempoolEvents> {
     // Only the block's touched accounts changed; the rest of the cache stays valid.
     for (const sender of touchedAddresses(e.block)) {
       if (!this.accounts.has(sender)) continue;
-      this.resyncSender(sender, await this.chain.getAccount(fromHex(sender)), confirmed);
+      this.state.resyncSender(sender, await this.chain.getAccount(fromHex(sender)), confirmed);
     }
     for (const id of confirmed) this.retry.delete(id);
     // Reorged-out transactions waiting for funds: try again on the new state.
@@ -373,7 +265,7 @@ export class Mempool extends EventEmitter<MempoolEvents> {
       const r = await this.admit(w.tx);
       if (r.accepted || r.reason !== 'insufficient-funds') this.retry.delete(w.id);
     }
-    this.expire();
+    this.state.expire(this.now());
   }
 
   private async afterReorg(e: ReorgEvent): Promise<void> {
@@ -381,7 +273,7 @@ export class Mempool extends EventEmitter<MempoolEvents> {
     const senders = new Set([...this.accounts.keys()]);
     this.accounts.clear();
     const none = new Set<string>();
-    for (const sender of senders) this.resyncSender(sender, await this.chain.getAccount(fromHex(sender)), none);
+    for (const sender of senders) this.state.resyncSender(sender, await this.chain.getAccount(fromHex(sender)), none);
     // Disconnected transfers come back when still valid on the new tip; those that lack only funds
     // (paid by a transfer that is pending again) wait for the next blocks.
     for (const tx of e.removedTxs) {
