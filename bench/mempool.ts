@@ -64,7 +64,7 @@ export async function benchMempool(): Promise<Record<string, number>> {
   await sleep(500); // warm-up
   // Idle and churn windows alternate, so drift in the machine's load falls on both alike. The
   // replacements are signed beforehand: signing is the spammer's cost, not the node's.
-  const WINDOWS = 4;
+  const WINDOWS = 8;
   const every = 1000 / REPLACEMENTS_PER_SEC;
   const perWindow = Math.ceil(MEASURE_MS / WINDOWS / every) + 2;
   const replacements: TransferTx[] = [];
