@@ -1,16 +1,16 @@
 // Store figures: blocks connected per second (100 signed txs each), reopen time at 1k and 20k
-// blocks (flat: start-up reads the tip, never replays), RSS after 20k blocks.
+// blocks (flat: start-up reads the tip, never replays), RSS after 20k blocks, and the RSS growth
+// of a 2,000-block reorg against the bytes of the two branches (bounded: one block per step).
 import { performance } from 'node:perf_hooks';
-import { Chain } from '../src/chain/index.js';
-import { addressFromPublicKey, type Block, type TransferTx } from '../src/core/index.js';
+import { addressFromPublicKey, blockId, encodeBlock, type Block, type TransferTx } from '../src/core/index.js';
 import { testGenesis, testKey, transfer, testAddress, buildBlock } from '../test/helpers/fixtures.js';
-import { tempDir, extend } from '../test/helpers/chain-helpers.js';
+import { tempDir, extend, openChainAt } from '../test/helpers/chain-helpers.js';
 
 async function reopenMs(dataDir: string, genesis: ReturnType<typeof testGenesis>): Promise<number> {
   const runs: number[] = [];
   for (let i = 0; i < 25; i++) {
     const t0 = performance.now();
-    const c = await Chain.open({ dataDir, genesis });
+    const c = await openChainAt(dataDir, genesis);
     await c.getBlock(c.tip.height); // first read after open
     runs.push(performance.now() - t0);
     await c.close();
@@ -24,7 +24,7 @@ export async function benchStore(): Promise<Record<string, number>> {
   // Blocks of 100 txs from one funded sender.
   const g = testGenesis({ alloc: [{ address: addressFromPublicKey(testKey('alice').publicKey), amount: 10n ** 15n }] });
   const d1 = tempDir('kadchain-bench-');
-  const c1 = await Chain.open({ dataDir: d1.path, genesis: g });
+  const c1 = await openChainAt(d1.path, g);
   const N = 150;
   const blocks: Block[] = [];
   let parent = { id: g.id, height: 0, timestamp: g.params.timestamp };
@@ -48,18 +48,20 @@ export async function benchStore(): Promise<Record<string, number>> {
   // Reopen at 1k and 20k blocks on one growing data dir.
   const g2 = testGenesis();
   const d2 = tempDir('kadchain-bench-');
-  let c2 = await Chain.open({ dataDir: d2.path, genesis: g2 });
+  let c2 = await openChainAt(d2.path, g2);
   await extend(c2, 1000);
   await c2.close();
   const reopenMs1k = await reopenMs(d2.path, g2);
-  c2 = await Chain.open({ dataDir: d2.path, genesis: g2 });
+  c2 = await openChainAt(d2.path, g2);
   await extend(c2, 19_000);
   global.gc?.();
   const rssMiB20k = process.memoryUsage().rss / (1024 * 1024);
   await c2.close();
   const reopenMs20k = await reopenMs(d2.path, g2);
   d2.cleanup();
+  const reorg = await reorgMemory();
   return {
+    ...reorg,
     'store.blocksPerSec': round(blocksPerSec),
     'store.txsPerSec': round(blocksPerSec * 100),
     'store.reopenMs1k': round(reopenMs1k),
@@ -67,6 +69,63 @@ export async function benchStore(): Promise<Record<string, number>> {
     'store.reopenRatio': round(reopenMs20k / reopenMs1k),
     'store.rssMiB20k': round(rssMiB20k),
   };
+}
+
+/** Two 2,000-block branches of 10 transfers a block; RSS sampled while the second takes over. */
+async function reorgMemory(): Promise<Record<string, number>> {
+  const DEPTH = 2000;
+  const TXS = 10;
+  const g = testGenesis({ alloc: ['alice', 'dave'].map((n) => ({ address: addressFromPublicKey(testKey(n).publicKey), amount: 10n ** 15n })) });
+  const build = (from: string, n: number, tag: bigint): Block[] => {
+    const out: Block[] = [];
+    let parent = { id: g.id, height: 0, timestamp: g.params.timestamp };
+    let nonce = 0n;
+    for (let i = 0; i < n; i++) {
+      const txs: TransferTx[] = [];
+      for (let j = 0; j < TXS; j++) txs.push(transfer(from, testAddress('bob' + (j % 10)), 1000n, nonce++, g.id, 1n));
+      const b = buildBlock({ parent, target: g.params.initialTarget, params: g.params, txs, extraNonce: tag });
+      out.push(b);
+      parent = { id: blockId(b), height: b.header.height, timestamp: b.header.timestamp };
+    }
+    return out;
+  };
+  const dir = tempDir('kadchain-bench-');
+  const chain = await openChainAt(dir.path, g);
+  try {
+    let branchBytes = 0;
+    for (const b of build('alice', DEPTH, 1n)) {
+      branchBytes += encodeBlock(b).length;
+      await chain.submitBlock(b);
+    }
+    const side = build('dave', DEPTH + 1, 2n);
+    for (const b of side.slice(0, DEPTH)) {
+      branchBytes += encodeBlock(b).length;
+      await chain.submitBlock(b);
+    }
+    const last = side[DEPTH]!;
+    side.length = 0; // the bench must not hold the branch it measures
+    global.gc?.();
+    const base = process.memoryUsage().rss;
+    let peak = base;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
+    const t0 = performance.now();
+    const r = await chain.submitBlock(last);
+    const ms = performance.now() - t0;
+    clearInterval(sampler);
+    peak = Math.max(peak, process.memoryUsage().rss);
+    if (r.status !== 'connected' || chain.tip.height !== DEPTH + 1) throw new Error(`bench reorg did not happen: ${r.status} ${r.reason ?? ''}`);
+    const mib = (peak - base) / (1024 * 1024);
+    const branchMiB = branchBytes / (1024 * 1024);
+    return {
+      'store.reorgMiB2k': round(mib),
+      'store.reorgBranchMiB2k': round(branchMiB),
+      'store.reorgMemRatio': round(mib / branchMiB),
+      'store.reorgMs2k': round(ms),
+    };
+  } finally {
+    await chain.close();
+    dir.cleanup();
+  }
 }
 
 function round(x: number): number {

@@ -1,11 +1,10 @@
 // Sync and gossip figures from real nodes on 127.0.0.1: a fresh node syncing blocks of 200 signed
 // txs (against the raw Ed25519 verify rate measured in the same run), and block bodies received
 // per node per block in a 12-node network found through Kademlia.
-import { Chain } from '../src/chain/index.js';
 import { addressFromPublicKey, blockId, type Block, type TransferTx } from '../src/core/index.js';
 import { generateKeyPair, signMessage, verifySignature } from '../src/crypto/index.js';
 import { testKey, transfer, testAddress, buildBlock } from '../test/helpers/fixtures.js';
-import { tempDir, childOf, tipEntry } from '../test/helpers/chain-helpers.js';
+import { tempDir, childOf, tipEntry, openChainAt } from '../test/helpers/chain-helpers.js';
 import { testNet, waitUntil, startMesh } from '../test/helpers/node-helpers.js';
 
 function rawVerifyRate(): number {
@@ -28,7 +27,7 @@ async function syncFigures(): Promise<Record<string, number>> {
   try {
     const dirA = tempDir('kadchain-bench-');
     net.dirs.push(dirA);
-    const pre = await Chain.open({ dataDir: `${dirA.path}/chain`, genesis: net.genesis });
+    const pre = await openChainAt(`${dirA.path}/chain`, net.genesis);
     let parent = { id: net.genesis.id, height: 0, timestamp: net.genesis.params.timestamp };
     let nonce = 0n;
     for (let b = 0; b < BLOCKS; b++) {

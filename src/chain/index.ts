@@ -5,7 +5,10 @@ export { checkTransferStateless, checkTransferAgainstAccount, EMPTY_ACCOUNT, typ
 export { checkBlockBody, touchedAddresses, applyBlockToState, type BlockStateChange } from './block-rules.js';
 export { VerifiedSignatures } from './verified-signatures.js';
 export { OrphanPool, DEFAULT_ORPHAN_LIMITS, type OrphanLimits } from './orphans.js';
-export {
-  Chain, MAX_BLOCKS_PER_REQUEST, type ChainOptions, type SubmitResult, type SubmitStatus, type IndexEntry, type TipInfo, type ChainTip, type ConnectedBlockEvent,
-  type ReorgEvent, type ChainEvents, type NextBlockContext,
-} from './chain.js';
+export { HeldBlocks, DEFAULT_HELD_LIMITS, type HeldLimits } from './held-blocks.js';
+export { isHeaderFailure } from './validator.js';
+export { MAX_REORG_RETURNED_TXS } from './reorg.js';
+export { Chain, MAX_BLOCKS_PER_REQUEST, type ChainOptions } from './chain.js';
+export type {
+  SubmitResult, SubmitStatus, SubmitOptions, IndexEntry, TipInfo, ChainTip, ConnectedBlockEvent, ReorgEvent, ChainEvents, NextBlockContext,
+} from './events.js';

@@ -20,13 +20,16 @@ export function blockReward(height: number, params: Pick<ChainParams, 'blockRewa
 
 /**
  * Which ancestor the retarget at `height` measures from, or null when `height` keeps its parent's
- * target. The window starts at height 1 at the earliest: the genesis timestamp is fixed in a file
+ * target. The span runs from the last block of the previous window, so consecutive windows share
+ * their boundary block and every interval is counted once: the time-warp attack (a low timestamp
+ * first in each window, a high one last) gains nothing, as the spans telescope to real elapsed
+ * time. The window starts at height 1 at the earliest: the genesis timestamp is fixed in a file
  * long before the chain is mined, so measuring from it would make the first retarget meaningless.
  */
 export function retargetWindow(height: number, params: Pick<ChainParams, 'retargetInterval'>): { firstHeight: number; lastHeight: number } | null {
   if (height <= 1 || height % params.retargetInterval !== 0) return null;
   const lastHeight = height - 1;
-  const firstHeight = Math.max(1, height - params.retargetInterval);
+  const firstHeight = Math.max(1, height - params.retargetInterval - 1);
   if (lastHeight <= firstHeight) return null;
   return { firstHeight, lastHeight };
 }

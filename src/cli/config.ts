@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { parseAddress, isCodedError } from '../core/index.js';
 import type { LogLevel } from '../log/index.js';
 import type { NodeOptions } from '../node/index.js';
+import type { MinerImpl } from '../miner/index.js';
 import { CliError } from './errors.js';
 
 export type Source = 'flag' | 'env' | 'config' | 'default';
@@ -26,12 +27,13 @@ export interface NodeFlags {
   minerWallet?: string;
   walletDir?: string;
   threads?: string;
+  minerImpl?: string;
   logLevel?: string;
   config?: string;
 }
 
 /** What `kadchain node` resolved: the node's own options plus the CLI's wallet and provenance. */
-export interface NodeConfig extends Pick<NodeOptions, 'dataDir' | 'genesisPath' | 'host' | 'port' | 'apiHost' | 'apiPort' | 'bootstrap' | 'mine' | 'minerAddress' | 'threads'> {
+export interface NodeConfig extends Pick<NodeOptions, 'dataDir' | 'genesisPath' | 'host' | 'port' | 'apiHost' | 'apiPort' | 'bootstrap' | 'mine' | 'minerAddress' | 'threads' | 'minerImpl'> {
   /** Wallet that receives mining rewards when no --miner-address is given. */
   minerWallet: string;
   walletDir: string;
@@ -41,6 +43,8 @@ export interface NodeConfig extends Pick<NodeOptions, 'dataDir' | 'genesisPath' 
 }
 
 export const DEFAULTS = { host: '127.0.0.1', port: 30420, apiHost: '127.0.0.1', apiPort: 8420, logLevel: 'info' as LogLevel, minerWallet: 'miner', nodeUrl: 'http://127.0.0.1:8420' };
+/** `--miner-impl` choices (type-checked against the miner's; a value import would load the miner). */
+const MINER_IMPLS: readonly MinerImpl[] = ['wasm', 'js'];
 export const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
 /** Environment variable for each setting. */
@@ -57,6 +61,7 @@ export const ENV = {
   minerWallet: 'KADCHAIN_MINER_WALLET',
   walletDir: 'KADCHAIN_WALLET_DIR',
   threads: 'KADCHAIN_THREADS',
+  minerImpl: 'KADCHAIN_MINER_IMPL',
   logLevel: 'KADCHAIN_LOG_LEVEL',
   config: 'KADCHAIN_CONFIG',
   node: 'KADCHAIN_NODE',
@@ -76,6 +81,7 @@ const ConfigFileSchema = z
     minerWallet: z.string(),
     walletDir: z.string().min(1),
     threads: z.number().int(),
+    minerImpl: z.string(),
     logLevel: z.string(),
   })
   .partial()
@@ -203,6 +209,9 @@ export function resolveNodeConfig(flags: NodeFlags, env: NodeJS.ProcessEnv = pro
   const mw = pick('minerWallet', '--miner-wallet');
   const wd = pick('walletDir', '--wallet-dir');
   const threads = pick('threads', '--threads');
+  const mi = pick('minerImpl', '--miner-impl');
+  const minerImpl = mi ? String(mi.value).trim().toLowerCase() : undefined;
+  if (mi && !MINER_IMPLS.includes(minerImpl as MinerImpl)) throw new CliError(`${mi.where}: expected one of ${MINER_IMPLS.join(', ')}, got ${JSON.stringify(mi.value)}`);
   const ll = pick('logLevel', '--log-level');
   const logLevel = ll ? String(ll.value).toLowerCase() : DEFAULTS.logLevel;
   if (!LOG_LEVELS.includes(logLevel as LogLevel)) throw new CliError(`${ll!.where}: expected one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(ll!.value)}`);
@@ -220,6 +229,7 @@ export function resolveNodeConfig(flags: NodeFlags, env: NodeJS.ProcessEnv = pro
     minerWallet: mw ? String(mw.value) : DEFAULTS.minerWallet,
     walletDir: wd ? pathOf(wd) : join(dataDir, 'wallets'),
     threads: threads ? intIn(threads.value as string | number, 1, 256, threads.where) : undefined,
+    minerImpl: minerImpl as MinerImpl | undefined,
     logLevel: logLevel as LogLevel,
     configPath,
     sources,

@@ -1,9 +1,12 @@
-// Blocks: header + length-prefixed txs in one canonical encoding, and the merkle root over tx ids.
-import { sha256d, toHex } from '../crypto/index.js';
+// Blocks: header + length-prefixed txs in one canonical encoding, and the block's merkle root (merkle.ts).
+import { toHex } from '../crypto/index.js';
 import { ByteReader, ByteWriter } from './codec.js';
 import { DecodeError } from './errors.js';
 import { HEADER_BYTES, encodeHeader, headerId, readHeader, type BlockHeader } from './header.js';
 import { MAX_TX_BYTES, decodeTx, encodeTx, txId, type Tx } from './tx.js';
+import { merkleRoot } from './merkle.js';
+
+export { merkleRoot };
 
 /** Absolute decoder ceiling, above any genesis' maxBlockBytes; consensus size is checked in chain/. */
 export const MAX_BLOCK_BYTES_HARD = 8 * 1024 * 1024;
@@ -41,32 +44,6 @@ export function blockId(b: Block): Uint8Array {
 
 export function blockIdHex(b: Block): string {
   return toHex(headerId(b.header));
-}
-
-const NODE_TAG = new Uint8Array([1]);
-
-/**
- * Merkle root over tx ids. An odd node is carried up unchanged rather than paired with itself, and
- * inner nodes are tagged, so two different tx lists never share a root (Bitcoin's CVE-2012-2459).
- */
-export function merkleRoot(ids: Uint8Array[]): Uint8Array {
-  if (ids.length === 0) return new Uint8Array(32);
-  let level = ids;
-  while (level.length > 1) {
-    const next: Uint8Array[] = [];
-    for (let i = 0; i < level.length; i += 2) {
-      if (i + 1 === level.length) next.push(level[i]!);
-      else {
-        const buf = new Uint8Array(65);
-        buf.set(NODE_TAG, 0);
-        buf.set(level[i]!, 1);
-        buf.set(level[i + 1]!, 33);
-        next.push(sha256d(buf));
-      }
-    }
-    level = next;
-  }
-  return level[0]!;
 }
 
 export function blockMerkleRoot(txs: Tx[]): Uint8Array {

@@ -8,7 +8,8 @@ import { DecodeError } from './errors.js';
 import { ADDRESS_BYTES, encodeAddress, parseAddress } from './address.js';
 import { MAX_AMOUNT } from './amount.js';
 import { HEADER_VERSION, bigIntToTarget, headerId } from './header.js';
-import { blockMerkleRoot, type Block, MAX_BLOCK_BYTES_HARD } from './block.js';
+import { blockMerkleRoot, type Block } from './block.js';
+import { MAX_RELAYABLE_BLOCK_BYTES, WIRE_BLOCK_FRAMING, WIRE_MAX_PAYLOAD } from './wire.js';
 import type { CoinbaseTx } from './tx.js';
 
 const hex256 = z.string().regex(/^(0x)?[0-9a-fA-F]{64}$/, 'expected 64 hex characters (a 256-bit number)');
@@ -22,12 +23,19 @@ export const GenesisFileSchema = z
     initialTarget: hex256,
     powLimit: hex256,
     targetBlockTimeMs: posInt(86_400_000),
-    retargetInterval: posInt(1_000_000),
+    // A one-block window measures no interval: such a network never retargets.
+    retargetInterval: z.number().int('expected an integer').min(2, 'expected at least 2 (a 1-block window never retargets)').max(1_000_000, 'expected at most 1000000'),
     maxAdjustment: z.number().int().min(2, 'expected at least 2').max(16, 'expected at most 16'),
     blockReward: units,
     halvingInterval: posInt(0xffffffff),
-    maxBlockBytes: z.number().int().min(1024, 'expected at least 1024').max(MAX_BLOCK_BYTES_HARD, `expected at most ${MAX_BLOCK_BYTES_HARD}`),
-    maxFutureDriftMs: z.number().int().nonnegative().max(86_400_000),
+    // A block the rules allow must fit one WebSocket message, or it could never be relayed.
+    maxBlockBytes: z
+      .number()
+      .int('expected an integer')
+      .min(1024, 'expected at least 1024')
+      .max(MAX_RELAYABLE_BLOCK_BYTES, `expected at most ${MAX_RELAYABLE_BLOCK_BYTES} (maxBlockBytes + ${WIRE_BLOCK_FRAMING} bytes of framing must fit the ${WIRE_MAX_PAYLOAD}-byte WebSocket maxPayload)`),
+    // Below a second, ordinary clock skew between honest nodes would hold every fresh block.
+    maxFutureDriftMs: z.number().int('expected an integer').min(1000, 'expected at least 1000').max(86_400_000, 'expected at most 86400000'),
     alloc: z.record(z.string(), units).default({}),
     extraData: z.string().max(64).default(''),
   })
@@ -76,8 +84,9 @@ export function parseGenesis(json: unknown, source = 'genesis.json'): ChainParam
   const g = res.data;
   const initialTarget = BigInt('0x' + g.initialTarget.replace(/^0x/, ''));
   const powLimit = BigInt('0x' + g.powLimit.replace(/^0x/, ''));
+  if (powLimit === 0n) throw new DecodeError('bad-genesis', `${source}: field "powLimit": expected a non-zero target`, { source, field: 'powLimit' });
   if (initialTarget === 0n) throw new DecodeError('bad-genesis', `${source}: field "initialTarget": expected a non-zero target`, { source, field: 'initialTarget' });
-  if (initialTarget > powLimit) throw new DecodeError('bad-genesis', `${source}: field "initialTarget": expected <= powLimit`, { source, field: 'initialTarget' });
+  if (initialTarget > powLimit) throw new DecodeError('bad-genesis', `${source}: field "initialTarget": expected at most powLimit (${g.powLimit})`, { source, field: 'initialTarget' });
   const alloc: AllocEntry[] = [];
   let total = 0n;
   for (const [addr, amount] of Object.entries(g.alloc)) {
@@ -91,6 +100,12 @@ export function parseGenesis(json: unknown, source = 'genesis.json'): ChainParam
     alloc.push({ address, amount: BigInt(amount) });
   }
   if (total > MAX_AMOUNT) throw new DecodeError('bad-genesis', `${source}: field "alloc": total exceeds 2^64-1 units`, { source, field: 'alloc' });
+  // Every coin that can ever exist (alloc + the geometric sum of rewards) must fit a balance.
+  const blockReward = BigInt(g.blockReward);
+  const maxSupply = total + 2n * blockReward * BigInt(g.halvingInterval);
+  if (maxSupply > MAX_AMOUNT) {
+    throw new DecodeError('bad-genesis', `${source}: field "blockReward": alloc + 2 x blockReward x halvingInterval must be at most 2^64-1 units, got ${maxSupply}`, { source, field: 'blockReward' });
+  }
   alloc.sort((a, b) => (toHex(a.address) < toHex(b.address) ? -1 : 1));
   return {
     network: g.network,

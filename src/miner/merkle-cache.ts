@@ -3,20 +3,14 @@
 // only changes the leftmost path. The tree of the previous template is kept and only nodes with a
 // changed descendant are hashed again: log2(n) hashes for a new coinbase instead of n.
 //
-// The leaf and inner-node hashing must equal core's merkleRoot exactly; `compatible` checks that
-// once, and a mismatch (core's rules changed) falls back to core's merkleRoot, never a wrong root.
-import { merkleRoot } from '../core/index.js';
+// Leaves and inner nodes are hashed by core's own merkleLeaf / merkleNode; only the tree walk is
+// ours. `compatible` checks once that the walk (odd node carried up) still equals core's merkleRoot;
+// a mismatch falls back to core's merkleRoot, never a wrong root.
+import { merkleRoot, merkleLeaf, merkleNode } from '../core/index.js';
 import { sha256d, bytesEqual } from '../crypto/index.js';
 
-const leafHash = (id: Uint8Array): Uint8Array => id;
-
-function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
-  const buf = new Uint8Array(65);
-  buf[0] = 1; // inner-node tag
-  buf.set(left, 1);
-  buf.set(right, 33);
-  return sha256d(buf);
-}
+const leafHash = merkleLeaf;
+const nodeHash = merkleNode;
 
 let compatibleWithCore: boolean | undefined;
 
@@ -39,7 +33,7 @@ export class IncrementalMerkle {
 
   root(ids: Uint8Array[]): Uint8Array {
     if (!IncrementalMerkle.compatible) {
-      this.lastHashes = ids.length;
+      this.lastHashes = 2 * ids.length;
       return merkleRoot(ids);
     }
     return this.rootUnchecked(ids);
@@ -61,6 +55,7 @@ export class IncrementalMerkle {
       if (same) leaves[i] = oldLeaves[i]!;
       else {
         leaves[i] = leafHash(ids[i]!);
+        this.lastHashes++;
         dirty[i] = 1;
       }
     }

@@ -9,6 +9,7 @@ import type { Chain, SubmitResult } from '../chain/index.js';
 import type { Mempool } from '../mempool/index.js';
 import { silentLogger, type Logger } from '../log/index.js';
 import { PowSearcher } from './pow-search.js';
+import type { MinerImpl } from './pow-kernel.js';
 import { buildTemplate, templateRoom, type BlockTemplate } from './template.js';
 import { IncrementalMerkle } from './merkle-cache.js';
 import { isMaterialGain, type TemplateReason } from './refresh-policy.js';
@@ -38,6 +39,8 @@ export interface MinerOptions {
   mempool?: Mempool;
   minerAddress: Uint8Array;
   threads?: number;
+  /** Hot-loop implementation (default 'wasm', falling back to JS when it cannot load). */
+  impl?: MinerImpl;
   logger?: Logger;
   /** Coalescing delay before a mempool change is looked at (default 50 ms). */
   refreshDelayMs?: number;
@@ -77,7 +80,7 @@ export class Miner extends EventEmitter<MinerEvents> {
 
   constructor(private readonly opts: MinerOptions) {
     super();
-    this.searcher = new PowSearcher({ threads: opts.threads });
+    this.searcher = new PowSearcher({ threads: opts.threads, impl: opts.impl, logger: opts.logger });
     this.log = (opts.logger ?? silentLogger).child({ module: 'miner' });
   }
 
@@ -104,7 +107,7 @@ export class Miner extends EventEmitter<MinerEvents> {
     this.searcher.start();
     this.opts.chain.on('block', this.onTip);
     this.opts.mempool?.on('added', this.onMempool);
-    this.log.info('miner started', { threads: this.searcher.threads, address: encodeAddress(this.opts.minerAddress) });
+    this.log.info('miner started', { threads: this.searcher.threads, kernel: this.searcher.kernel, address: encodeAddress(this.opts.minerAddress) });
     this.loopDone = this.loop();
   }
 

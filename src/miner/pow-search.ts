@@ -1,10 +1,13 @@
-// Proof-of-work search across worker threads: splits the 32-bit nonce space of a header between
-// workers, replaces stale work when a new header arrives, and measures the hash rate.
+// Proof-of-work search across worker threads: picks the kernel (pow-kernel.ts), splits the 32-bit
+// nonce space of a header between workers, replaces stale work when a new header arrives,
+// re-verifies every found nonce with the reference hash, and measures the hash rate.
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
-import { HEADER_BYTES, NONCE_OFFSET, headerId, decodeHeader } from '../core/index.js';
-import { bytesToBigInt } from '../crypto/index.js';
-import type { PowJob, PowWorkerReply } from './pow-worker.js';
+import { HEADER_BYTES, NONCE_OFFSET } from '../core/index.js';
+import { bytesToBigInt, sha256d } from '../crypto/index.js';
+import { silentLogger, type Logger } from '../log/index.js';
+import { resolveKernel, type KernelKind, type MinerImpl } from './pow-kernel.js';
+import type { PowJob, PowWorkerInit, PowWorkerReply } from './pow-worker.js';
 
 export type SearchResult =
   | { status: 'found'; nonce: number; header: Uint8Array; id: Uint8Array }
@@ -22,8 +25,30 @@ export function defaultThreads(): number {
   return Math.max(1, availableParallelism() - 1);
 }
 
+export interface PowSearcherOptions {
+  threads?: number;
+  /** Default 'wasm': the SIMD kernel, else scalar WASM, else the JS loop. */
+  impl?: MinerImpl;
+  logger?: Logger;
+}
+
+/**
+ * Trust but verify: a nonce from a kernel becomes a result only when the reference hash
+ * (@noble/hashes, double SHA-256 of the header bytes) agrees that the header meets the target.
+ */
+export function verifyFound(header: Uint8Array, nonce: number, target: bigint): Extract<SearchResult, { status: 'found' }> | undefined {
+  const withNonce = Uint8Array.from(header);
+  new DataView(withNonce.buffer).setUint32(NONCE_OFFSET, nonce);
+  const id = sha256d(withNonce); // the block id of the header bytes as they will be published
+  return bytesToBigInt(id) <= target ? { status: 'found', nonce, header: withNonce, id } : undefined;
+}
+
 export class PowSearcher {
   readonly threads: number;
+  /** The kernel the workers run. */
+  readonly kernel: KernelKind;
+  private readonly module: WebAssembly.Module | undefined;
+  private readonly log: Logger;
   private workers: Worker[] = [];
   private readonly control = new SharedArrayBuffer(4);
   private readonly gen = new Int32Array(this.control);
@@ -33,8 +58,13 @@ export class PowSearcher {
   private samples: { t: number; total: bigint }[] = [];
   private sampler: NodeJS.Timeout | undefined;
 
-  constructor(opts: { threads?: number } = {}) {
+  constructor(opts: PowSearcherOptions = {}) {
     this.threads = Math.max(1, opts.threads ?? defaultThreads());
+    this.log = (opts.logger ?? silentLogger).child({ module: 'pow' });
+    const resolved = resolveKernel(opts.impl ?? 'wasm');
+    this.kernel = resolved.kind;
+    this.module = resolved.module;
+    if (resolved.fallback) this.log.warn('faster mining kernel unavailable', { kernel: resolved.kind, why: resolved.fallback });
     this.counterBuf = new SharedArrayBuffer(8 * this.threads);
     this.counters = new BigInt64Array(this.counterBuf);
   }
@@ -46,7 +76,8 @@ export class PowSearcher {
   start(): void {
     if (this.workers.length) return;
     for (let slot = 0; slot < this.threads; slot++) {
-      const w = new Worker(new URL('./pow-worker.js', import.meta.url), { workerData: { control: this.control, counters: this.counterBuf, slot } });
+      const init: PowWorkerInit = { control: this.control, counters: this.counterBuf, slot, kernel: this.kernel, module: this.module };
+      const w = new Worker(new URL('./pow-worker.js', import.meta.url), { workerData: init });
       w.on('message', (m: PowWorkerReply) => this.onReply(m));
       w.on('error', () => this.abortCurrent());
       this.workers.push(w);
@@ -120,14 +151,18 @@ export class PowSearcher {
     const c = this.current;
     if (!c || m.gen !== c.gen) return;
     if ('found' in m) {
-      const header = Uint8Array.from(c.header);
-      new DataView(header.buffer).setUint32(NONCE_OFFSET, m.found);
-      const id = headerId(decodeHeader(header));
-      // Trust but verify: the reference hash must agree with the hot loop before we publish.
-      if (bytesToBigInt(id) > c.target) return;
+      const found = verifyFound(c.header, m.found, c.target);
+      if (!found) {
+        this.log.error('kernel nonce failed the reference hash check', { kernel: this.kernel, nonce: m.found });
+        if (--c.pending === 0) {
+          this.current = undefined;
+          c.resolve({ status: 'exhausted' });
+        }
+        return;
+      }
       Atomics.add(this.gen, 0, 1); // stop the other workers
       this.current = undefined;
-      c.resolve({ status: 'found', nonce: m.found, header, id });
+      c.resolve(found);
       return;
     }
     if (--c.pending === 0) {

@@ -1,7 +1,8 @@
-// Worker thread: searches a nonce range of one header in chunks. Between chunks it checks the
-// shared job generation, so a new template replaces stale work within one chunk (~10 ms).
+// Worker thread: searches a nonce range of one header with its kernel (WASM SIMD, WASM scalar or
+// JS). The kernel reports progress every few thousand nonces; the worker counts the hashes and
+// answers whether the job is still current, so a new template replaces stale work within ~10 ms.
 import { parentPort, workerData } from 'node:worker_threads';
-import { HeaderHasher } from './sha256-midstate.js';
+import { createKernel, SEARCH_STOPPED, type KernelKind } from './pow-kernel.js';
 
 export interface PowJob {
   gen: number;
@@ -13,32 +14,27 @@ export interface PowJob {
 
 export type PowWorkerReply = { gen: number; found: number } | { gen: number; exhausted: true };
 
-interface WorkerInit {
+export interface PowWorkerInit {
   control: SharedArrayBuffer; // Int32Array[0] = current generation
   counters: SharedArrayBuffer; // BigInt64Array[slot] = hashes done by this worker
   slot: number;
+  kernel: KernelKind;
+  module?: WebAssembly.Module;
 }
 
-const CHUNK = 8192;
-const init = workerData as WorkerInit;
+const init = workerData as PowWorkerInit;
 const control = new Int32Array(init.control);
 const counters = new BigInt64Array(init.counters);
-const hasher = new HeaderHasher();
+const kernel = createKernel(init.kernel, init.module);
 
 function run(job: PowJob): void {
-  hasher.setHeader(job.header);
-  hasher.setTarget(job.target);
-  for (let n = job.start; n < job.end; n += CHUNK) {
-    if (Atomics.load(control, 0) !== job.gen) return; // stale: a newer job is queued
-    const count = Math.min(CHUNK, job.end - n);
-    const found = hasher.search(n, count);
-    Atomics.add(counters, init.slot, BigInt(found < 0 ? count : found - n + 1));
-    if (found >= 0) {
-      parentPort!.postMessage({ gen: job.gen, found } satisfies PowWorkerReply);
-      return;
-    }
-  }
-  parentPort!.postMessage({ gen: job.gen, exhausted: true } satisfies PowWorkerReply);
+  kernel.setJob(job.header, job.target);
+  const found = kernel.search(job.start, job.end - job.start, (hashes) => {
+    Atomics.add(counters, init.slot, BigInt(hashes));
+    return Atomics.load(control, 0) === job.gen;
+  });
+  if (found === SEARCH_STOPPED) return; // stale: a newer job is queued
+  parentPort!.postMessage((found >= 0 ? { gen: job.gen, found } : { gen: job.gen, exhausted: true }) satisfies PowWorkerReply);
 }
 
 parentPort!.on('message', (job: PowJob) => {

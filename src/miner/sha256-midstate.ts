@@ -4,7 +4,8 @@
 // preallocated Int32Array and all arithmetic stays in 32-bit integers.
 import { HEADER_BYTES } from '../core/index.js';
 
-const K = new Int32Array([
+/** SHA-256 round constants and initial state (FIPS 180-4). */
+export const K = new Int32Array([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3,
   0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
   0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13,
@@ -12,7 +13,7 @@ const K = new Int32Array([
   0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208,
   0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
 ]);
-const IV = new Int32Array([0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]);
+export const IV = new Int32Array([0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]);
 
 /** Compresses the 16 words in w[0..15] into `state` (in place). `w` must have room for 64 words. */
 export function compress(state: Int32Array, w: Int32Array): void {
@@ -86,20 +87,22 @@ export class HeaderHasher {
     return out;
   }
 
-  /** Searches nonces [start, start + count) and returns the first whose id <= target, or -1. */
-  search(start: number, count: number): number {
+  /** True when the double SHA-256 with this nonce is <= the target (unsigned big-endian compare). */
+  meetsTarget(nonce: number): boolean {
     const t = this.target;
-    const h = this.s2;
+    const h = this.hashNonce(nonce >>> 0, this.s2);
+    for (let i = 0; i < 8; i++) {
+      const hv = h[i]! >>> 0;
+      const tv = t[i]! >>> 0;
+      if (hv !== tv) return hv < tv;
+    }
+    return true; // equal is valid work
+  }
+
+  /** Searches nonces [start, start + count) (mod 2^32) and returns the first whose id <= target, or -1. */
+  search(start: number, count: number): number {
     for (let n = start, end = start + count; n < end; n++) {
-      this.hashNonce(n >>> 0, h);
-      // Compare as unsigned big-endian 256-bit integers, most significant word first.
-      for (let i = 0; i < 8; i++) {
-        const hv = h[i]! >>> 0;
-        const tv = t[i]! >>> 0;
-        if (hv < tv) return n >>> 0;
-        if (hv > tv) break;
-        if (i === 7) return n >>> 0; // equal is valid work
-      }
+      if (this.meetsTarget(n >>> 0)) return n >>> 0;
     }
     return -1;
   }

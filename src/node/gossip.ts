@@ -202,7 +202,7 @@ export class Gossip extends EventEmitter<GossipEvents> {
     peer.markKnown(id);
     this.sources.set(id, peer);
     if (this.sources.size > 10_000) this.sources.delete(this.sources.keys().next().value!);
-    const r = await this.chain.submitBlock(block);
+    const r = await this.chain.submitBlock(block, { source: peer.id });
     if (r.status === 'duplicate') this.stats.duplicateBodies++;
     if (r.status === 'orphan') {
       // Fetch the missing ancestors from whoever sent the orphan.

@@ -7,8 +7,9 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { genesisFromJson, parseAddress, encodeAddress, KadchainError, type Genesis } from '../core/index.js';
 import { Chain } from '../chain/index.js';
+import { ChainStore } from '../store/index.js';
 import { Mempool, type MempoolLimits } from '../mempool/index.js';
-import { Miner } from '../miner/index.js';
+import { Miner, type MinerImpl } from '../miner/index.js';
 import { KadNode } from '../kad/index.js';
 import { P2PNetwork, type P2PLimits } from '../p2p/index.js';
 import { ApiServer, type PeerEventJson } from '../api/index.js';
@@ -30,6 +31,8 @@ export interface NodeOptions {
   mine: boolean;
   minerAddress?: string;
   threads?: number;
+  /** Mining hot loop (default wasm). */
+  minerImpl?: MinerImpl;
   logLevel: string;
   logger?: Logger;
   /** Tests shorten timers (keep-alive, dial interval, refresh). */
@@ -85,8 +88,9 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   const minerAddress = opts.minerAddress ? parseAddress(opts.minerAddress) : undefined;
   if (opts.mine && !minerAddress) throw new KadchainError('no-miner-address', 'mining needs --miner-address (the CLI creates a wallet when none is given)');
   const { key, created } = loadOrCreateNodeKey(opts.dataDir);
-  const chain = await Chain.open({ dataDir: join(opts.dataDir, 'chain'), genesis, logger: log });
-  const cleanups: (() => Promise<void>)[] = [async () => chain.close()];
+  const store = await ChainStore.open({ dataDir: join(opts.dataDir, 'chain'), genesisId: genesis.id });
+  const chain = await Chain.open(store, genesis, { logger: log }).catch(async (e: unknown) => { await store.close(); throw e; });
+  const cleanups: (() => Promise<void>)[] = [async () => store.close(), async () => chain.close()];
   const stopAll = async (): Promise<void> => {
     for (const c of cleanups.reverse()) await c().catch((e) => log.warn('stop step failed', { err: String(e) }));
     cleanups.length = 0;
@@ -129,7 +133,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
 
     let miner: Miner | undefined;
     if (opts.mine && minerAddress) {
-      miner = new Miner({ chain, mempool, minerAddress, threads: opts.threads, logger: log });
+      miner = new Miner({ chain, mempool, minerAddress, threads: opts.threads, impl: opts.minerImpl, logger: log });
       miner.start();
       cleanups.push(() => miner!.stop());
     }

@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { Level } from 'level';
 import { KadchainError } from '../core/index.js';
 import { toHex, bytesEqual } from '../crypto/index.js';
-import { META_GENESIS, META_SCHEMA, META_TIP, SCHEMA_VERSION, heightKey, type SublevelName } from './layout.js';
+import { META_GENESIS, META_REORG, META_SCHEMA, META_TIP, SCHEMA_VERSION, heightKey, type SublevelName } from './layout.js';
 import {
   decodeAccount, decodeIndexRecord, decodeTxLocation, decodeUndo, encodeAccount, encodeIndexRecord, encodeTxLocation, encodeUndo,
   type AccountRecord, type IndexRecord, type TxLocation, type UndoEntry,
@@ -59,8 +59,18 @@ export class WriteBatch {
   putTx(txId: Bytes, loc: TxLocation): this {
     return this.put('txs', txId, encodeTxLocation(loc));
   }
+  delUndo(id: Bytes): this {
+    return this.del('undo', id);
+  }
   setTip(id: Bytes): this {
     return this.put('meta', META_TIP, id);
+  }
+  /** Marks a multi-step reorg in progress: start-up resumes it after a crash. */
+  setReorgTarget(id: Bytes): this {
+    return this.put('meta', META_REORG, id);
+  }
+  clearReorgTarget(): this {
+    return this.del('meta', META_REORG);
   }
   async write(): Promise<void> {
     if (this.ops.length) await this.store.db.batch(this.ops as never);
@@ -70,14 +80,19 @@ export class WriteBatch {
 export interface OpenStoreOptions {
   dataDir: string;
   genesisId: Bytes;
-  /** Writes genesis records in the same batch as the meta keys when the dir is new. */
-  initialize: (batch: WriteBatch) => void;
+  /**
+   * Writes genesis records in the same batch as the meta keys when the dir is new. Without it a
+   * new dir stays empty until `initialize` is called (the chain does it with its genesis).
+   */
+  initialize?: (batch: WriteBatch) => void;
 }
 
 export class ChainStore {
   readonly db: Level<Bytes, Bytes>;
   private readonly subs = new Map<SublevelName, Sub>();
   private closed = false;
+  private genesisId: Bytes = new Uint8Array(32);
+  private initializedFlag = false;
 
   private constructor(readonly dataDir: string) {
     this.db = new Level<Bytes, Bytes>(dataDir, VIEW);
@@ -98,12 +113,11 @@ export class ChainStore {
     try {
       const meta = store.sub('meta');
       const schemaBytes = await meta.get(META_SCHEMA);
+      store.genesisId = opts.genesisId;
       if (!schemaBytes) {
-        const batch = store.batch();
-        batch.put('meta', META_SCHEMA, heightKey(SCHEMA_VERSION)).put('meta', META_GENESIS, opts.genesisId);
-        opts.initialize(batch);
-        await batch.write();
+        if (opts.initialize) await store.initialize(opts.initialize);
       } else {
+        store.initializedFlag = true;
         const schema = new DataView(schemaBytes.buffer, schemaBytes.byteOffset).getUint32(0);
         if (schema > SCHEMA_VERSION) {
           throw new StoreError('newer-schema', `data dir ${opts.dataDir} was written by a newer kadchain (schema ${schema}, this build reads ${SCHEMA_VERSION})`);
@@ -118,6 +132,21 @@ export class ChainStore {
       throw e;
     }
     return store;
+  }
+
+  /** True once the schema, genesis id and genesis records are written. */
+  get initialized(): boolean {
+    return this.initializedFlag;
+  }
+
+  /** First write to a new dir: schema, genesis id and `fill`'s records in one atomic batch. */
+  async initialize(fill: (batch: WriteBatch) => void): Promise<void> {
+    if (this.initializedFlag) return;
+    const batch = this.batch();
+    batch.put('meta', META_SCHEMA, heightKey(SCHEMA_VERSION)).put('meta', META_GENESIS, this.genesisId);
+    fill(batch);
+    await batch.write();
+    this.initializedFlag = true;
   }
 
   sub(name: SublevelName): Sub {
@@ -151,6 +180,9 @@ export class ChainStore {
     const t = await this.getMeta(META_TIP);
     if (!t) throw new StoreError('store-corrupt', `data dir ${this.dataDir}: no tip recorded`);
     return t;
+  }
+  async getReorgTarget(): Promise<Bytes | undefined> {
+    return this.getMeta(META_REORG);
   }
   async getBlockBytes(id: Bytes): Promise<Bytes | undefined> {
     return this.sub('blocks').get(id);

@@ -6,6 +6,7 @@
 //   meta      "schema"                 u32 schema version
 //   meta      "genesis"                genesis block id (32)
 //   meta      "tip"                    id of the connected tip (32)
+//   meta      "reorg"                  id a multi-step reorg is heading for (32); absent when none
 //   blocks    block id (32)            canonical block bytes
 //   index     block id (32)            IndexRecord: height, parent, timestamp, target, cumulative work, status
 //   main      height (u32 BE)          block id on the main chain
@@ -23,6 +24,7 @@ const enc = new TextEncoder();
 export const META_SCHEMA = enc.encode('schema');
 export const META_GENESIS = enc.encode('genesis');
 export const META_TIP = enc.encode('tip');
+export const META_REORG = enc.encode('reorg');
 
 export function heightKey(height: number): Uint8Array {
   const k = new Uint8Array(4);

@@ -2,14 +2,13 @@
 // check the store invariants after every reopen.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { Chain } from '../../src/chain/index.js';
 import { addressFromPublicKey } from '../../src/core/index.js';
 import { BlockStatus } from '../../src/store/index.js';
 import { testGenesis, testKey, prng } from '../helpers/fixtures.js';
-import { tempDir, checkInvariants } from '../helpers/chain-helpers.js';
+import { tempDir, checkInvariants, openChainAt } from '../helpers/chain-helpers.js';
+import { spawnTracked } from '../helpers/cleanup.js';
 
 const g = testGenesis({ alloc: [{ address: addressFromPublicKey(testKey('alice').publicKey), amount: 1_000_000_000n }] });
 const worker = fileURLToPath(new URL('../helpers/crash-worker.js', import.meta.url));
@@ -22,7 +21,7 @@ test(`crash: ${KILLS} SIGKILLs at random moments leave a consistent store`, { ti
   let grew = 0;
   try {
     for (let i = 0; i < KILLS; i++) {
-      const child = spawn(process.execPath, [worker, dir.path, String(i + 1)], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawnTracked(worker, [dir.path, String(i + 1)]);
       const exited = once(child, 'exit');
       await new Promise<void>((resolve, reject) => {
         const t = setTimeout(() => reject(new Error('worker did not start')), 30_000);
@@ -32,7 +31,7 @@ test(`crash: ${KILLS} SIGKILLs at random moments leave a consistent store`, { ti
       child.kill('SIGKILL');
       const [code, signal] = await exited;
       assert.equal(signal, 'SIGKILL', `worker exited on its own (code ${code})`);
-      const chain = await Chain.open({ dataDir: dir.path, genesis: g });
+      const chain = await openChainAt(dir.path, g);
       try {
         const rep = await checkInvariants(chain, g);
         // Tip = most-work block that is not known invalid.

@@ -2,13 +2,12 @@
 // partition and heal, bans that survive restarts, wrong genesis.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Chain } from '../../src/chain/index.js';
 import { P2PNetwork } from '../../src/p2p/index.js';
 import { encodeBlock, txIdHex, blockIdHex, type Block } from '../../src/core/index.js';
 import { generateKeyPair, toHex } from '../../src/crypto/index.js';
 import type { RunningNode } from '../../src/node/index.js';
 import { transfer, testAddress, buildBlock } from '../helpers/fixtures.js';
-import { extend, childOf, tipEntry, tempDir } from '../helpers/chain-helpers.js';
+import { extend, childOf, tipEntry, tempDir, openChainAt } from '../helpers/chain-helpers.js';
 import { testNet, waitUntil, startMesh } from '../helpers/node-helpers.js';
 
 async function mineOn(node: RunningNode, txs = [] as ReturnType<typeof transfer>[], tag = 0n): Promise<Block> {
@@ -23,7 +22,7 @@ test('sync: a fresh node syncs 2,000 blocks from one peer', { timeout: 180_000 }
   try {
     const dirA = tempDir('kadchain-node-');
     net.dirs.push(dirA);
-    const pre = await Chain.open({ dataDir: `${dirA.path}/chain`, genesis: net.genesis });
+    const pre = await openChainAt(`${dirA.path}/chain`, net.genesis);
     await extend(pre, 2000);
     const tip = pre.tip.idHex;
     await pre.close();

@@ -1,20 +1,41 @@
 // Helpers for tests that drive a real Chain on a real LevelDB in a temp dir.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Chain, blockReward, type IndexEntry } from '../../src/chain/index.js';
+import { Chain, blockReward, type IndexEntry, type ChainOptions } from '../../src/chain/index.js';
+import { ChainStore } from '../../src/store/index.js';
 import { addressKey, txSender, type Block, type Genesis, type TransferTx } from '../../src/core/index.js';
 import { toHex } from '../../src/crypto/index.js';
 import { buildBlock, testGenesis } from './fixtures.js';
+import { tempDir, defer, type AfterHook, type TempDir } from './cleanup.js';
 
-export function tempDir(label = 'kadchain-test-'): { path: string; cleanup: () => void } {
-  const path = mkdtempSync(join(tmpdir(), label));
-  return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
+export { tempDir, type TempDir } from './cleanup.js';
+
+/** Opens a store on `dataDir` and a Chain on it that closes the store with itself. */
+export async function openChainAt(dataDir: string, genesis: Genesis, opts: ChainOptions = {}): Promise<Chain> {
+  const store = await ChainStore.open({ dataDir, genesisId: genesis.id });
+  try {
+    return await Chain.open(store, genesis, { ...opts, ownsStore: true });
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
 }
 
-export async function openTestChain(genesis: Genesis = testGenesis(), dir = tempDir()): Promise<{ chain: Chain; dir: ReturnType<typeof tempDir>; close: () => Promise<void> }> {
-  const chain = await Chain.open({ dataDir: dir.path, genesis });
-  return { chain, dir, close: async () => { await chain.close(); dir.cleanup(); } };
+/**
+ * A Chain on a fresh temp dir. `close()` closes both (idempotent); with `t`, the after hook does it
+ * too, so a failing test leaves no open LevelDB or dir behind.
+ */
+export async function openTestChain(genesis: Genesis = testGenesis(), given?: TempDir, opts: ChainOptions = {}, t?: AfterHook): Promise<{ chain: Chain; dir: TempDir; close: () => Promise<void> }> {
+  const dir = given ?? tempDir();
+  let chain: Chain;
+  try {
+    chain = await openChainAt(dir.path, genesis, opts);
+  } catch (err) {
+    if (!given) dir.cleanup();
+    throw err;
+  }
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => (closing ??= chain.close().finally(() => dir.cleanup()));
+  if (t) defer(t, close);
+  return { chain, dir, close };
 }
 
 /** Builds (and mines) a child of `parent` that the chain will accept (constant-target test params). */

@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { createSocket } from 'node:dgram';
 import { fileURLToPath } from 'node:url';
+import { trackChild, type AfterHook } from './cleanup.js';
 
 export const BIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
@@ -13,9 +14,9 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `kadchain ...args` to completion (bounded). */
+/** Runs `kadchain ...args` to completion (bounded; killed if the test process goes first). */
 export async function kadchain(args: string[], env: Record<string, string> = {}, timeoutMs = 60_000): Promise<CliResult> {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = trackChild(spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d) => (stdout += d));
@@ -26,9 +27,9 @@ export async function kadchain(args: string[], env: Record<string, string> = {},
   return { code, stdout, stderr };
 }
 
-/** A long-running `kadchain node` process. */
-export function spawnNode(args: string[], env: Record<string, string> = {}): ChildProcess & { output: () => string } {
-  const child = spawn(process.execPath, [BIN, 'node', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** A long-running `kadchain node` process: SIGKILLed after `t` (if given) or at process exit if still up. */
+export function spawnNode(args: string[], env: Record<string, string> = {}, t?: AfterHook): ChildProcess & { output: () => string } {
+  const child = trackChild(spawn(process.execPath, [BIN, 'node', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }), t);
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));

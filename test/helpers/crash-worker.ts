@@ -1,13 +1,15 @@
-// Child process for the crash test: connects blocks and forces reorgs in an endless loop until it
-// is killed with SIGKILL. argv: dataDir seed.
-import { Chain } from '../../src/chain/index.js';
+// Child process for the crash test: connects blocks and forces reorgs (some deep) in an endless
+// loop until it is killed with SIGKILL, or its parent goes away (stdin closes). argv: dataDir seed.
 import { testGenesis, transfer, testAddress, prng } from './fixtures.js';
-import { childOf, tipEntry } from './chain-helpers.js';
+import { childOf, tipEntry, openChainAt } from './chain-helpers.js';
 import { addressFromPublicKey, type TransferTx } from '../../src/core/index.js';
 import { testKey } from './fixtures.js';
+import { exitWithParent } from './cleanup.js';
+
+exitWithParent();
 
 const g = testGenesis({ alloc: [{ address: addressFromPublicKey(testKey('alice').publicKey), amount: 1_000_000_000n }] });
-const chain = await Chain.open({ dataDir: process.argv[2]!, genesis: g });
+const chain = await openChainAt(process.argv[2]!, g);
 const rnd = prng(Number(process.argv[3] ?? 1));
 process.stdout.write('ready\n');
 let tag = BigInt(Math.floor(rnd() * 1e9));
@@ -21,8 +23,9 @@ for (;;) {
     if (bob.balance > 100n) txs.push(transfer('bob', testAddress('alice'), 50n, bob.nonce, g.id, 1n));
     await chain.submitBlock(await childOf(chain, await tipEntry(chain), txs, tag++));
   } else {
-    // A branch k+1 long from k below the tip: a reorg of depth k.
-    const k = 1 + Math.floor(rnd() * Math.min(5, chain.tip.height - 1));
+    // A branch k+1 long from k below the tip: a reorg of depth k, now and then a deep one so a
+    // kill lands inside the step-wise disconnect/connect loop.
+    const k = 1 + Math.floor(rnd() * Math.min(rnd() < 0.2 ? 40 : 5, chain.tip.height - 1));
     let parent = (await chain.getBlock(chain.tip.height - k))!.entry;
     tag++;
     for (let i = 0; i <= k; i++) {

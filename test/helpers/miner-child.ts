@@ -1,12 +1,11 @@
 // Child for the "no stray threads" test: starts a Miner on a temp chain, mines one block, stops,
 // and must then exit on its own (any live worker would keep the process running).
-import { Chain } from '../../src/chain/index.js';
 import { Miner } from '../../src/miner/index.js';
 import { testGenesis, testAddress } from './fixtures.js';
-import { tempDir } from './chain-helpers.js';
+import { tempDir, openChainAt } from './chain-helpers.js';
 
 const dir = tempDir();
-const chain = await Chain.open({ dataDir: dir.path, genesis: testGenesis() });
+const chain = await openChainAt(dir.path, testGenesis());
 const miner = new Miner({ chain, minerAddress: testAddress('miner'), threads: 2 });
 const mined = new Promise((r) => miner.once('mined', r));
 miner.start();

@@ -6,14 +6,15 @@ import { startNode, type RunningNode } from '../../src/node/index.js';
 import { paramsToJson, type ChainParams, type Genesis, buildGenesis } from '../../src/core/index.js';
 import { silentLogger } from '../../src/log/index.js';
 import { testParams } from './fixtures.js';
-import { tempDir } from './chain-helpers.js';
+import { tempDir, defer, type AfterHook, type TempDir } from './cleanup.js';
 
 export interface TestNet {
   genesis: Genesis;
   genesisFile: string;
   nodes: RunningNode[];
-  dirs: ReturnType<typeof tempDir>[];
-  start(opts?: { bootstrap?: RunningNode[]; mine?: boolean; minerAddress?: string; dir?: ReturnType<typeof tempDir> }): Promise<RunningNode>;
+  dirs: TempDir[];
+  start(opts?: { bootstrap?: RunningNode[]; mine?: boolean; minerAddress?: string; dir?: TempDir }): Promise<RunningNode>;
+  /** Stops every node (all of them, even if one fails) and removes the dirs; idempotent. */
   stopAll(): Promise<void>;
 }
 
@@ -24,7 +25,8 @@ export function writeGenesis(dir: string, over: Partial<ChainParams> = {}): { ge
   return { genesis: buildGenesis(params), file };
 }
 
-export function testNet(over: Partial<ChainParams> = {}): TestNet {
+/** A test network on 127.0.0.1; with `t`, its after hook stops every node even if the test fails. */
+export function testNet(over: Partial<ChainParams> = {}, t?: AfterHook): TestNet {
   const root = tempDir('kadchain-net-');
   const { genesis, file } = writeGenesis(root.path, over);
   const net: TestNet = {
@@ -44,11 +46,15 @@ export function testNet(over: Partial<ChainParams> = {}): TestNet {
       return node;
     },
     async stopAll() {
-      for (const n of net.nodes) await n.stop();
+      const nodes = net.nodes;
       net.nodes = [];
+      const errors: unknown[] = [];
+      for (const n of nodes) await n.stop().catch((err: unknown) => errors.push(err));
       for (const d of net.dirs) d.cleanup();
+      if (errors.length) throw errors[0];
     },
   };
+  if (t) defer(t, () => net.stopAll());
   return net;
 }
 

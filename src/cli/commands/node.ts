@@ -37,8 +37,14 @@ export async function ensureMinerAddress(cfg: NodeConfig, log: Logger): Promise<
 export async function nodeCommand(flags: NodeFlags): Promise<number> {
   const cfg = resolveNodeConfig(flags);
   const log = createLogger({ level: cfg.logLevel });
+  const { startNode, loadGenesis, defaultGenesisPath } = await import('../../node/index.js');
+  // A bad genesis is refused before anything is written (the mining wallet lives in the data dir).
+  try {
+    loadGenesis(cfg.genesisPath ?? defaultGenesisPath());
+  } catch (e) {
+    throw new CliError(`cannot start the node: ${(e as Error).message}`);
+  }
   const minerAddress = await ensureMinerAddress(cfg, log);
-  const { startNode } = await import('../../node/index.js');
   let running: Awaited<ReturnType<typeof startNode>>;
   try {
     running = await startNode({
@@ -52,6 +58,7 @@ export async function nodeCommand(flags: NodeFlags): Promise<number> {
       mine: cfg.mine,
       minerAddress,
       threads: cfg.threads,
+      minerImpl: cfg.minerImpl,
       logLevel: cfg.logLevel,
       logger: log,
     });

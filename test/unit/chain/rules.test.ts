@@ -147,11 +147,11 @@ test('median-time-past of 11', () => {
   assert.equal(medianTimePast([3, 1, 2]), 2);
 });
 
-test('retarget: window only at interval boundaries and never from genesis', () => {
+test('retarget: window only at interval boundaries, never from genesis, and includes the boundary interval', () => {
   const p = { retargetInterval: 10 };
   assert.equal(retargetWindow(9, p), null);
   assert.deepEqual(retargetWindow(10, p), { firstHeight: 1, lastHeight: 9 });
-  assert.deepEqual(retargetWindow(20, p), { firstHeight: 10, lastHeight: 19 });
+  assert.deepEqual(retargetWindow(20, p), { firstHeight: 9, lastHeight: 19 }, 'from the last block of the previous window');
   assert.equal(retargetWindow(21, p), null);
 });
 

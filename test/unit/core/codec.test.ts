@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { fcOptions } from '../../helpers/seed.js';
 import {
   encodeTx, decodeTx, encodeHeader, decodeHeader, encodeBlock, decodeBlock, DecodeError, HEADER_BYTES, MAX_COINBASE_EXTRA,
   type Tx, type BlockHeader, type Block,
@@ -27,17 +28,17 @@ const headerArb: fc.Arbitrary<BlockHeader> = fc.record({
 const blockArb: fc.Arbitrary<Block> = fc.record({ header: headerArb, txs: fc.array(txArb, { maxLength: 8 }) }).map((r) => ({ ...r }));
 
 test('codec: tx round-trips for random valid values', () => {
-  fc.assert(fc.property(txArb, (tx) => assert.deepEqual(decodeTx(encodeTx(tx)), tx)), { seed: 1, numRuns: 500 });
+  fc.assert(fc.property(txArb, (tx) => assert.deepEqual(decodeTx(encodeTx(tx)), tx)), fcOptions(1, 500));
 });
 test('codec: header round-trips and is exactly 116 bytes', () => {
   fc.assert(fc.property(headerArb, (h) => {
     const b = encodeHeader(h);
     assert.equal(b.length, HEADER_BYTES);
     assert.deepEqual(decodeHeader(b), h);
-  }), { seed: 2, numRuns: 500 });
+  }), fcOptions(2, 500));
 });
 test('codec: block round-trips for random valid values', () => {
-  fc.assert(fc.property(blockArb, (b) => assert.deepEqual(decodeBlock(encodeBlock(b)), b)), { seed: 3, numRuns: 200 });
+  fc.assert(fc.property(blockArb, (b) => assert.deepEqual(decodeBlock(encodeBlock(b)), b)), fcOptions(3, 200));
 });
 
 function onlyDecodeError(fn: () => unknown): void {
@@ -54,12 +55,12 @@ test('codec: random bytes to every decoder give only DecodeError', () => {
     onlyDecodeError(() => decodeTx(b));
     onlyDecodeError(() => decodeHeader(b));
     onlyDecodeError(() => decodeBlock(b));
-  }), { seed: 4, numRuns: 3000 });
+  }), fcOptions(4, 3000));
 });
 
 test('codec: mutated valid encodings give a valid value or only DecodeError', () => {
   const rnd = prng(5);
-  const samples = fc.sample(blockArb, { seed: 6, numRuns: 100 }).map(encodeBlock);
+  const samples = fc.sample(blockArb, fcOptions(6, 100)).map(encodeBlock);
   for (let i = 0; i < 5000; i++) {
     const src = samples[i % samples.length]!;
     const b = Uint8Array.from(src);
@@ -73,20 +74,20 @@ test('codec: mutated valid encodings give a valid value or only DecodeError', ()
 });
 
 test('codec: trailing-bytes is refused', () => {
-  const tx = fc.sample(txArb, { seed: 7, numRuns: 1 })[0]!;
+  const tx = fc.sample(txArb, fcOptions(7, 1))[0]!;
   const b = encodeTx(tx);
   assert.throws(() => decodeTx(Uint8Array.from([...b, 0])), (e: unknown) => e instanceof DecodeError && e.reason === 'trailing-bytes');
 });
 test('codec: unknown-version is refused', () => {
-  const b = encodeTx(fc.sample(txArb, { seed: 8, numRuns: 1 })[0]!);
+  const b = encodeTx(fc.sample(txArb, fcOptions(8, 1))[0]!);
   b[0] = 9;
   assert.throws(() => decodeTx(b), (e: unknown) => e instanceof DecodeError && e.reason === 'unknown-version');
-  const h = encodeHeader(fc.sample(headerArb, { seed: 9, numRuns: 1 })[0]!);
+  const h = encodeHeader(fc.sample(headerArb, fcOptions(9, 1))[0]!);
   h[3] = 2;
   assert.throws(() => decodeHeader(h), (e: unknown) => e instanceof DecodeError && e.reason === 'unknown-version');
 });
 test('codec: bad-kind, truncated and bad-length are refused', () => {
-  const b = encodeTx(fc.sample(transferArb, { seed: 10, numRuns: 1 })[0]!);
+  const b = encodeTx(fc.sample(transferArb, fcOptions(10, 1))[0]!);
   const k = Uint8Array.from(b);
   k[1] = 7;
   assert.throws(() => decodeTx(k), (e: unknown) => e instanceof DecodeError && e.reason === 'bad-kind');
@@ -98,7 +99,7 @@ test('codec: oversize coinbase extraData and absurd tx counts are refused', () =
   const bad = Uint8Array.from(cb);
   bad[bad.length - 12] = 0xff; // length prefix high byte
   assert.throws(() => decodeTx(bad), (e: unknown) => e instanceof DecodeError && (e.reason === 'oversize' || e.reason === 'truncated'));
-  const blk = encodeBlock({ header: fc.sample(headerArb, { seed: 11, numRuns: 1 })[0]!, txs: [] });
+  const blk = encodeBlock({ header: fc.sample(headerArb, fcOptions(11, 1))[0]!, txs: [] });
   blk.set([0xff, 0xff, 0xff, 0xff], HEADER_BYTES);
   assert.throws(() => decodeBlock(blk), (e: unknown) => e instanceof DecodeError && e.reason === 'bad-length');
 });

@@ -1,14 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { genesisFromJson, parseGenesis, paramsToJson, buildGenesis, DecodeError } from '../../../src/core/index.js';
+import { genesisFromJson, parseGenesis, paramsToJson, buildGenesis, DecodeError, MAX_RELAYABLE_BLOCK_BYTES, WIRE_MAX_PAYLOAD, WIRE_BLOCK_FRAMING } from '../../../src/core/index.js';
 import { testParams } from '../../helpers/fixtures.js';
 
 const file = JSON.parse(readFileSync(new URL('../../../../genesis.json', import.meta.url), 'utf8'));
 
 test('genesis: the repository genesis hash is stable (golden value)', () => {
   const g = genesisFromJson(file);
-  assert.equal(g.idHex, '3808e177188fa5bdf1df8e12f8a1441293dd4519a91d2af6457085cd42947b19');
+  assert.equal(g.idHex, 'c2b9ebe6f2d83c5f6f0ed7910dd3dd5db96637c271c6fe9ecdfb67db31b6feec');
   assert.equal(genesisFromJson(structuredClone(file)).idHex, g.idHex);
 });
 test('genesis: any parameter change changes the chain id', () => {
@@ -42,4 +42,30 @@ test('genesis: bad-genesis names the file and the field', () => {
 });
 test('genesis: initialTarget above powLimit is refused', () => {
   assert.throws(() => parseGenesis({ ...file, initialTarget: 'f'.repeat(64) }), /initialTarget/);
+});
+
+test('genesis sanity: every bound is refused with the field and the bound named', () => {
+  const cases: [Record<string, unknown>, string, RegExp][] = [
+    [{ ...file, retargetInterval: 1 }, 'retargetInterval', /at least 2/],
+    [{ ...file, maxBlockBytes: 4 * 1024 * 1024 }, 'maxBlockBytes', new RegExp(`at most ${MAX_RELAYABLE_BLOCK_BYTES}.*${WIRE_MAX_PAYLOAD}-byte WebSocket maxPayload`)],
+    [{ ...file, maxBlockBytes: 100 }, 'maxBlockBytes', /at least 1024/],
+    [{ ...file, initialTarget: 'f'.repeat(64) }, 'initialTarget', /at most powLimit/],
+    [{ ...file, powLimit: '0'.repeat(64), initialTarget: '0'.repeat(64) }, 'powLimit', /non-zero/],
+    [{ ...file, blockReward: '18446744073709551615' }, 'blockReward', /2\^64-1/],
+    [{ ...file, halvingInterval: 0 }, 'halvingInterval', /positive/],
+    [{ ...file, maxAdjustment: 1 }, 'maxAdjustment', /at least 2/],
+    [{ ...file, maxFutureDriftMs: 0 }, 'maxFutureDriftMs', /at least 1000/],
+    [{ ...file, targetBlockTimeMs: 0 }, 'targetBlockTimeMs', /positive/],
+    [{ ...file, alloc: { kc1qqqq: '1' } }, 'alloc.kc1qqqq', /./],
+  ];
+  for (const [json, field, bound] of cases) {
+    assert.throws(() => parseGenesis(json, 'bad.json'), (e: unknown) => {
+      assert.ok(e instanceof DecodeError, String(e));
+      assert.ok(e.message.startsWith(`bad.json: field "${field}"`), `${e.message} should name ${field}`);
+      assert.match(e.message, bound);
+      return true;
+    });
+  }
+  // The largest relayable block size is accepted: framing included, it fits one message.
+  assert.equal(parseGenesis({ ...file, maxBlockBytes: MAX_RELAYABLE_BLOCK_BYTES }).maxBlockBytes + WIRE_BLOCK_FRAMING, WIRE_MAX_PAYLOAD);
 });

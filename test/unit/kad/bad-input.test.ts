@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import fc from 'fast-check';
+import { fcOptions } from '../../helpers/seed.js';
 import { KadNode, encodePacket, decodePacket, type Packet } from '../../../src/kad/index.js';
 import { generateKeyPair, sha256, publicKeyFromSecret } from '../../../src/crypto/index.js';
 import { prng } from '../../helpers/fixtures.js';
@@ -29,8 +30,8 @@ test('packet codec round-trips every body; random bytes are dropped with a reaso
     assert.ok(typeof d !== 'string', String(d));
     assert.deepEqual(d.body, b);
     assert.equal(d.requestId, requestId);
-  }), { seed: 3, numRuns: 300 });
-  fc.assert(fc.property(fc.uint8Array({ maxLength: 1400 }), (b) => assert.equal(typeof decodePacket(b, 0), 'string')), { seed: 4, numRuns: 2000 });
+  }), fcOptions(3, 300));
+  fc.assert(fc.property(fc.uint8Array({ maxLength: 1400 }), (b) => assert.equal(typeof decodePacket(b, 0), 'string')), fcOptions(4, 2000));
 });
 
 test('10,000 random/mutated datagrams, forged, expired, oversized, unverified FIND_NODE: no reply, table unchanged', { timeout: 60_000 }, async () => {

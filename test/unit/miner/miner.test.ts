@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
+import { fcOptions } from '../../helpers/seed.js';
 import { sha256d, toHex, bytesToBigInt } from '../../../src/crypto/index.js';
 import { encodeHeader, decodeHeader, bigIntToTarget, headerId, type TransferTx } from '../../../src/core/index.js';
 import { HeaderHasher, sha256dHeader, PowSearcher, buildTemplate, Miner } from '../../../src/miner/index.js';
@@ -16,7 +17,7 @@ import { openTestChain } from '../../helpers/chain-helpers.js';
 test('midstate SHA-256 equals @noble/hashes double SHA-256 on random headers', () => {
   fc.assert(fc.property(fc.uint8Array({ minLength: 116, maxLength: 116 }), (h) => {
     assert.equal(toHex(sha256dHeader(h)), toHex(sha256d(h)));
-  }), { seed: 42, numRuns: 2000 });
+  }), fcOptions(42, 2000));
 });
 
 test('search returns a nonce whose id really is <= target', () => {

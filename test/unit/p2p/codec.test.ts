@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { fcOptions } from '../../helpers/seed.js';
 import { ByteWriter, DecodeError } from '../../../src/core/index.js';
 import {
   decodeMessage, encodeMessage, MESSAGE_KINDS, MAX_INV_ITEMS, MAX_LOCATOR, MAX_BLOCKS_PER_MSG, MAX_TX_BYTES, P2PError, PROTOCOL_VERSION,
@@ -55,7 +56,7 @@ test('codec: every message kind round-trips', () => {
         assert.deepEqual(back, m);
         assert.deepEqual(encodeMessage(back), bytes, 'canonical: re-encoding gives the same bytes');
       }),
-      { seed: 42, numRuns: 200 },
+      fcOptions(42, 200),
     );
   }
 });
@@ -134,7 +135,7 @@ test('codec: random bytes give only DecodeError', () => {
         assert.ok(e instanceof DecodeError, `unexpected ${String(e)}`);
       }
     }),
-    { seed: 7, numRuns: 5_000 },
+    fcOptions(7, 5_000),
   );
 });
 
@@ -159,6 +160,6 @@ test('codec: mutated valid frames give DecodeError or a message that re-encodes 
       }
       assert.deepEqual(encodeMessage(back), b, 'whatever decodes has exactly one encoding');
     }),
-    { seed: 11, numRuns: 3_000 },
+    fcOptions(11, 3_000),
   );
 });

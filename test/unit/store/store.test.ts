@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { Chain } from '../../../src/chain/index.js';
 import { ChainStore, StoreError, heightKey } from '../../../src/store/index.js';
 import { testGenesis } from '../../helpers/fixtures.js';
-import { tempDir, extend } from '../../helpers/chain-helpers.js';
+import { tempDir, extend, openChainAt } from '../../helpers/chain-helpers.js';
 
 const g = testGenesis();
 const isReason = (r: string) => (e: unknown) => e instanceof StoreError && e.reason === r;
@@ -18,7 +18,7 @@ test('data-dir-in-use: a second process on the same data dir gets a clear messag
   try {
     const [line] = (await Promise.race([once(child.stdout!, 'data'), new Promise((_, rej) => setTimeout(() => rej(new Error('child did not open')), 20_000))])) as [Buffer];
     assert.match(line.toString(), /^open 0/);
-    await assert.rejects(Chain.open({ dataDir: dir.path, genesis: g }), (e: unknown) => {
+    await assert.rejects(openChainAt(dir.path, g), (e: unknown) => {
       assert.ok(isReason('data-dir-in-use')(e));
       assert.match((e as Error).message, /data dir in use/);
       return true;
@@ -33,9 +33,9 @@ test('data-dir-in-use: a second process on the same data dir gets a clear messag
 test('wrong-genesis: a data dir of another chain is refused with a message', async () => {
   const dir = tempDir();
   try {
-    const c = await Chain.open({ dataDir: dir.path, genesis: g });
+    const c = await openChainAt(dir.path, g);
     await c.close();
-    await assert.rejects(Chain.open({ dataDir: dir.path, genesis: testGenesis({ network: 'other' }) }), (e: unknown) => isReason('wrong-genesis')(e) && /another chain/.test((e as Error).message));
+    await assert.rejects(openChainAt(dir.path, testGenesis({ network: 'other' })), (e: unknown) => isReason('wrong-genesis')(e) && /another chain/.test((e as Error).message));
   } finally {
     dir.cleanup();
   }
@@ -44,7 +44,7 @@ test('wrong-genesis: a data dir of another chain is refused with a message', asy
 test('newer-schema: a data dir written by a newer schema is refused', async () => {
   const dir = tempDir();
   try {
-    const c = await Chain.open({ dataDir: dir.path, genesis: g });
+    const c = await openChainAt(dir.path, g);
     await c.store.batch().put('meta', new TextEncoder().encode('schema'), heightKey(99)).write();
     await c.close();
     await assert.rejects(ChainStore.open({ dataDir: dir.path, genesisId: g.id, initialize: () => {} }), isReason('newer-schema'));
@@ -56,11 +56,11 @@ test('newer-schema: a data dir written by a newer schema is refused', async () =
 test('reopen reads the tip without replaying the chain', async () => {
   const dir = tempDir();
   try {
-    const c = await Chain.open({ dataDir: dir.path, genesis: g });
+    const c = await openChainAt(dir.path, g);
     await extend(c, 25);
     const tip = c.tip.idHex;
     await c.close();
-    const again = await Chain.open({ dataDir: dir.path, genesis: g });
+    const again = await openChainAt(dir.path, g);
     assert.equal(again.tip.idHex, tip);
     assert.equal(again.tip.height, 25);
     await again.close();

@@ -1,0 +1,87 @@
+// The block index as the chain sees it: index records by id through a bounded LRU, main-chain
+// membership, ancestors, and the parent context a child is checked against.
+import { targetToBigInt, type ChainParams } from '../core/index.js';
+import { toHex, bytesEqual } from '../crypto/index.js';
+import type { ChainStore } from '../store/index.js';
+import type { ParentContext } from './header-rules.js';
+import type { IndexEntry } from './events.js';
+import { retargetWindow, retargetTarget, medianTimePast, MEDIAN_TIME_SPAN } from './pow.js';
+
+export class BlockIndex {
+  private readonly cache = new Map<string, IndexEntry>();
+
+  constructor(
+    private readonly store: ChainStore,
+    private readonly params: ChainParams,
+    /** Height of the connected tip: nothing above it is on the main chain. */
+    private readonly tipHeight: () => number,
+    /** Entries kept in memory; memory stays flat however long the chain grows. */
+    private readonly cacheSize = 8192,
+  ) {}
+
+  async entry(id: Uint8Array): Promise<IndexEntry | undefined> {
+    const idHex = toHex(id);
+    const hit = this.cache.get(idHex);
+    if (hit) {
+      this.cache.delete(idHex);
+      this.cache.set(idHex, hit);
+      return hit;
+    }
+    const rec = await this.store.getIndex(id);
+    if (!rec) return undefined;
+    const e: IndexEntry = { ...rec, id, idHex };
+    this.remember(e);
+    return e;
+  }
+
+  /** Same as entry(), for ids that the index must hold (a missing one is a broken store). */
+  async require(id: Uint8Array, why: string): Promise<IndexEntry> {
+    const e = await this.entry(id);
+    if (!e) throw new Error(`index broken: ${toHex(id)} missing (${why})`);
+    return e;
+  }
+
+  remember(e: IndexEntry): void {
+    this.cache.delete(e.idHex);
+    this.cache.set(e.idHex, e);
+    if (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value!);
+  }
+
+  async isMain(e: { id: Uint8Array; height: number }): Promise<boolean> {
+    if (e.height > this.tipHeight()) return false;
+    const m = await this.store.getMainId(e.height);
+    return !!m && bytesEqual(m, e.id);
+  }
+
+  /** Ancestor of `e` at `height` (main chain shortcut once the branch meets it). */
+  async ancestor(e: IndexEntry, height: number): Promise<IndexEntry> {
+    let cur = e;
+    while (cur.height > height) {
+      if (await this.isMain(cur)) {
+        const id = await this.store.getMainId(height);
+        const a = id && (await this.entry(id));
+        if (a) return a;
+      }
+      cur = await this.require(cur.parent, `parent of ${cur.idHex}`);
+    }
+    return cur;
+  }
+
+  /** Everything a child of `parent` is checked against. */
+  async parentContext(parent: IndexEntry): Promise<ParentContext> {
+    const stamps: number[] = [];
+    let cur: IndexEntry | undefined = parent;
+    for (let i = 0; i < MEDIAN_TIME_SPAN && cur; i++) {
+      stamps.push(cur.timestamp);
+      cur = cur.height > 0 ? await this.entry(cur.parent) : undefined;
+    }
+    const parentTarget = targetToBigInt(parent.target);
+    const window = retargetWindow(parent.height + 1, this.params);
+    let expectedTarget = parentTarget;
+    if (window) {
+      const first = await this.ancestor(parent, window.firstHeight);
+      expectedTarget = retargetTarget(this.params, parentTarget, window, first.timestamp, parent.timestamp);
+    }
+    return { id: parent.id, height: parent.height, expectedTarget, medianTimePast: medianTimePast(stamps) };
+  }
+}

@@ -1,0 +1,52 @@
+// The merkle root over transaction ids. Leaves and inner nodes are hashed under distinct BIP-340
+// style tags, so no transaction encoding (nor any leaf) can stand in for an inner node: a body can
+// never be swapped for another with the same root (the CVE-2012-2459 / 64-byte-tx family).
+import { sha256 } from '../crypto/index.js';
+
+const enc = new TextEncoder();
+
+/** sha256(tag) twice: the 64-byte prefix of a tagged hash (one SHA-256 block, no tx can start so). */
+function tagPrefix(tag: string): Uint8Array {
+  const t = sha256(enc.encode(tag));
+  const p = new Uint8Array(64);
+  p.set(t, 0);
+  p.set(t, 32);
+  return p;
+}
+
+export const MERKLE_LEAF_TAG = 'kadchain/merkle-leaf';
+export const MERKLE_NODE_TAG = 'kadchain/merkle-node';
+const LEAF_PREFIX = tagPrefix(MERKLE_LEAF_TAG);
+const NODE_PREFIX = tagPrefix(MERKLE_NODE_TAG);
+
+/** Leaf hash of one tx id: sha256(sha256(leafTag) || sha256(leafTag) || txid). */
+export function merkleLeaf(txid: Uint8Array): Uint8Array {
+  const buf = new Uint8Array(96);
+  buf.set(LEAF_PREFIX, 0);
+  buf.set(txid, 64);
+  return sha256(buf);
+}
+
+/** Inner node: sha256(sha256(nodeTag) || sha256(nodeTag) || left || right). */
+export function merkleNode(left: Uint8Array, right: Uint8Array): Uint8Array {
+  const buf = new Uint8Array(128);
+  buf.set(NODE_PREFIX, 0);
+  buf.set(left, 64);
+  buf.set(right, 96);
+  return sha256(buf);
+}
+
+/**
+ * Merkle root over tx ids; all zeros for none. An odd node is carried up unchanged rather than
+ * paired with itself, so [a, b, c] and [a, b, c, c] differ (the duplicate-last-leaf ambiguity).
+ */
+export function merkleRoot(ids: Uint8Array[]): Uint8Array {
+  if (ids.length === 0) return new Uint8Array(32);
+  let level = ids.map(merkleLeaf);
+  while (level.length > 1) {
+    const next: Uint8Array[] = [];
+    for (let i = 0; i < level.length; i += 2) next.push(i + 1 === level.length ? level[i]! : merkleNode(level[i]!, level[i + 1]!));
+    level = next;
+  }
+  return level[0]!;
+}
