@@ -5,6 +5,7 @@ import { benchStore } from './store.js';
 import { benchKad } from './kad.js';
 import { benchSync } from './sync.js';
 import { benchApi } from './api.js';
+import { benchMempool } from './mempool.js';
 
 const only = process.argv[2];
 const sections: Record<string, () => Promise<Record<string, unknown>>> = {
@@ -13,6 +14,7 @@ const sections: Record<string, () => Promise<Record<string, unknown>>> = {
   kad: benchKad,
   sync: benchSync,
   api: benchApi,
+  mempool: benchMempool,
 };
 const out: Record<string, unknown> = {};
 for (const [name, run] of Object.entries(sections)) {

@@ -1,46 +1,29 @@
-// The pending-transaction pool: admission under the chain's rules against tip state plus the
-// sender's pending txs, bounded by count, bytes and per-sender depth, ordered by fee rate, with
-// replace-by-fee, eviction, expiry, and re-validation after every new tip and reorg.
+// The mempool service: admission under the chain's rules (cheapest checks first, the signature
+// last; replacements priced by fee bump, incremental relay fee and per-sender / per-source budgets),
+// one queue for admissions and chain updates, following the chain (each block re-reads only the
+// accounts it touched; a reorg re-reads all and returns disconnected transfers, those short only of
+// funds into a retry set), expiry, and template selection by package fee rate without I/O. The
+// state it changes and its consistency rules live in pool-state.ts.
 import { EventEmitter } from 'node:events';
-import { txId, txSender, txSize, addressKey, encodeTx, RuleError, KadchainError, isCodedError, MAX_TX_BYTES, type TransferTx } from '../core/index.js';
-import { toHex } from '../crypto/index.js';
-import { checkTransferStateless, type Account, type Chain, type ConnectedBlockEvent, type ReorgEvent } from '../chain/index.js';
+import { txId, txSender, encodeTx, RuleError, isCodedError, MAX_TX_BYTES, type TransferTx } from '../core/index.js';
+import { toHex, fromHex } from '../crypto/index.js';
+import { checkTransferStateless, touchedAddresses, type Account, type Chain, type ConnectedBlockEvent, type ReorgEvent } from '../chain/index.js';
 import { silentLogger, type Logger } from '../log/index.js';
+import { TokenBuckets } from './budget.js';
+import { makeEntry, type MempoolEntry } from './entry.js';
+import type { GappedQueue } from './gapped-queue.js';
+import { PoolState } from './pool-state.js';
+import { DEFAULT_MEMPOOL_LIMITS, MempoolError, checkMinRelayFee, checkReplacement, type MempoolLimits } from './policy.js';
+import type { ReadyPool } from './ready-pool.js';
+import { RetrySet } from './retry-set.js';
+import { selectPackages } from './selection.js';
 
-export type MempoolReason =
-  | 'already-known'
-  | 'nonce-too-far'
-  | 'rbf-fee-too-low'
-  | 'mempool-full'
-  | 'tx-too-large';
-
-export class MempoolError extends KadchainError<MempoolReason> {}
-
-export interface MempoolLimits {
-  maxCount: number;
-  maxBytes: number;
-  /** Pending txs per sender, and how far past the next nonce a tx may be. */
-  perSender: number;
-  lifetimeMs: number;
-  /** Replacement must pay at least this many percent more fee. */
-  rbfBumpPercent: number;
-}
-
-export const DEFAULT_MEMPOOL_LIMITS: MempoolLimits = { maxCount: 5000, maxBytes: 32 * 1024 * 1024, perSender: 16, lifetimeMs: 3 * 60 * 60 * 1000, rbfBumpPercent: 10 };
-
-export interface MempoolEntry {
-  tx: TransferTx;
-  id: string;
-  sender: string;
-  size: number;
-  /** Fee per 1000 bytes, in units. */
-  feeRate: bigint;
-  addedAt: number;
-}
-
-export type AdmitResult = { accepted: true; id: string; replaced?: string } | { accepted: false; id: string; reason: string; message: string };
+export type AdmitResult =
+  | { accepted: true; id: string; replaced?: string; /** Held apart until the nonce gap closes. */ gapped?: true }
+  | { accepted: false; id: string; reason: string; message: string };
 
 export interface MempoolEvents {
+  /** A transaction became ready (mineable next): relay it, maybe refresh the template. */
   added: [MempoolEntry];
   removed: [MempoolEntry, string];
 }
@@ -51,27 +34,38 @@ export interface MempoolOptions {
   now?: () => number;
 }
 
-const feeRateOf = (fee: bigint, size: number): bigint => (fee * 1000n) / BigInt(size);
+type Slot =
+  | { kind: 'ready'; index: number; existing?: MempoolEntry }
+  | { kind: 'gapped'; existing?: MempoolEntry };
 
 export class Mempool extends EventEmitter<MempoolEvents> {
-  private readonly byId = new Map<string, MempoolEntry>();
-  /** sender address hex -> nonce -> entry */
-  private readonly bySender = new Map<string, Map<bigint, MempoolEntry>>();
-  private bytes = 0;
-  private readonly limits: MempoolLimits;
+  readonly limits: Readonly<MempoolLimits>;
+  private readonly state: PoolState;
+  private readonly ready: ReadyPool;
+  private readonly gapped: GappedQueue;
+  private readonly accounts: Map<string, Account>;
+  private readonly retry: RetrySet;
+  private readonly senderBudget: TokenBuckets;
+  private readonly sourceBudget: TokenBuckets;
   private readonly log: Logger;
   private readonly now: () => number;
   private queue: Promise<unknown> = Promise.resolve();
   private started = false;
   private expiryTimer: NodeJS.Timeout | undefined;
-  private readonly onBlock = (e: ConnectedBlockEvent): void => void this.exclusive(() => this.afterBlock(e));
-  private readonly onReorg = (e: ReorgEvent): void => void this.exclusive(() => this.afterReorg(e));
+  // Failures are logged by `exclusive`; an event handler must never become an unhandled rejection.
+  private readonly onBlock = (e: ConnectedBlockEvent): void => void this.exclusive(() => this.afterBlock(e)).catch(() => {});
+  private readonly onReorg = (e: ReorgEvent): void => void this.exclusive(() => this.afterReorg(e)).catch(() => {});
 
   constructor(private readonly chain: Chain, opts: MempoolOptions = {}) {
     super();
     this.limits = { ...DEFAULT_MEMPOOL_LIMITS, ...opts.limits };
     this.log = (opts.logger ?? silentLogger).child({ module: 'mempool' });
     this.now = opts.now ?? Date.now;
+    this.state = new PoolState(this.limits, { added: (e) => this.emit('added', e), removed: (e, why) => this.emit('removed', e, why) });
+    ({ ready: this.ready, gapped: this.gapped, accounts: this.accounts } = this.state);
+    this.retry = new RetrySet(this.limits.retryMaxCount, this.limits.retryBlocks);
+    this.senderBudget = new TokenBuckets(this.limits.senderReplacementBurst, this.limits.senderReplacementEveryMs);
+    this.sourceBudget = new TokenBuckets(this.limits.sourceReplacementBurst, this.limits.sourceReplacementEveryMs, 1000);
   }
 
   /** Follow the chain: confirmed txs leave, disconnected ones come back when still valid. */
@@ -81,7 +75,8 @@ export class Mempool extends EventEmitter<MempoolEvents> {
     this.chain.on('block', this.onBlock);
     this.chain.on('reorg', this.onReorg);
     // Expiry must happen even when no blocks arrive.
-    this.expiryTimer = setInterval(() => void this.exclusive(() => this.revalidate()), Math.min(60_000, this.limits.lifetimeMs)).unref();
+    const every = Math.min(60_000, this.limits.lifetimeMs, this.limits.gappedLifetimeMs);
+    this.expiryTimer = setInterval(() => void this.exclusive(async () => this.state.expire(this.now())).catch(() => {}), every).unref();
   }
 
   stop(): void {
@@ -92,36 +87,55 @@ export class Mempool extends EventEmitter<MempoolEvents> {
     clearInterval(this.expiryTimer);
   }
 
-  /** Resolves once every queued admission and re-validation has run. */
+  /** Resolves once every queued admission and chain update has run (including ones queued meanwhile). */
   async idle(): Promise<void> {
-    await this.queue;
+    let seen: Promise<unknown>;
+    do {
+      seen = this.queue;
+      await seen;
+    } while (seen !== this.queue);
   }
 
+  /** Ready transactions (the pool proper). */
   get size(): number {
-    return this.byId.size;
+    return this.ready.size;
   }
+  /** Encoded bytes of the ready transactions. */
   get totalBytes(): number {
-    return this.bytes;
+    return this.ready.totalBytes;
   }
+  /** Gapped transactions held apart. */
+  get gappedSize(): number {
+    return this.gapped.size;
+  }
+  /** Reorged-out transactions waiting for funds. */
+  get waitingSize(): number {
+    return this.retry.size;
+  }
+  /** Known here in any form (ready, gapped or waiting): no need to fetch it again. */
   has(id: string): boolean {
-    return this.byId.has(id);
+    return this.ready.has(id) || this.gapped.has(id) || this.retry.has(id);
   }
+  /** A ready or gapped entry. */
   get(id: string): MempoolEntry | undefined {
-    return this.byId.get(id);
+    return this.ready.get(id) ?? this.gapped.get(id);
+  }
+  isReady(id: string): boolean {
+    return this.ready.has(id);
   }
 
-  /** Entries by fee rate, highest first. */
+  /** Ready entries by fee rate, highest first. */
   entries(): MempoolEntry[] {
-    return [...this.byId.values()].sort((a, b) => (b.feeRate > a.feeRate ? 1 : b.feeRate < a.feeRate ? -1 : a.addedAt - b.addedAt));
+    return [...this.ready.values()].sort((a, b) => (b.feeRate > a.feeRate ? 1 : b.feeRate < a.feeRate ? -1 : a.addedAt - b.addedAt));
   }
 
-  /** Next nonce for a new tx from this address: chain nonce plus its contiguous pending txs. */
+  /** Next nonce for a new tx from this address: chain nonce plus its ready txs (always contiguous). */
   async pendingNonce(address: Uint8Array): Promise<bigint> {
-    const acct = await this.chain.getAccount(address);
-    const mine = this.bySender.get(addressKey(address));
-    let n = acct.nonce;
-    while (mine?.has(n)) n++;
-    return n;
+    return this.exclusive(async () => {
+      const sender = toHex(address);
+      const acct = this.accounts.get(sender) ?? (await this.chain.getAccount(address));
+      return acct.nonce + BigInt(this.ready.queue(sender).length);
+    });
   }
 
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
@@ -130,182 +144,157 @@ export class Mempool extends EventEmitter<MempoolEvents> {
     return run;
   }
 
-  add(tx: TransferTx): Promise<AdmitResult> {
-    return this.exclusive(() => this.admit(tx));
+  /**
+   * Admits a transaction. `source` is an opaque tag for where it came from (e.g. a peer id): each
+   * source has its own replacement budget.
+   */
+  add(tx: TransferTx, source?: string): Promise<AdmitResult> {
+    return this.exclusive(() => this.admit(tx, source));
   }
 
-  private async admit(tx: TransferTx): Promise<AdmitResult> {
+  private async admit(tx: TransferTx, source?: string): Promise<AdmitResult> {
     const id = toHex(txId(tx));
     try {
-      const { replaced, nextNonce } = await this.check(tx, id);
-      const size = txSize(tx);
-      if (replaced) this.remove(replaced, 'replaced');
-      const entry: MempoolEntry = { tx, id, sender: addressKey(txSender(tx)), size, feeRate: feeRateOf(tx.fee, size), addedAt: this.now() };
-      this.insert(entry);
-      this.makeRoom(entry, nextNonce);
-      if (!this.byId.has(id)) throw new MempoolError('mempool-full', 'mempool is full and this fee rate is too low to evict anything');
-      // Verified once: the block that confirms it will not check this signature again.
-      this.chain.signatures.add(tx);
-      this.log.debug('tx admitted', { id, sender: entry.sender, nonce: tx.nonce.toString() });
-      this.emit('added', entry);
-      return replaced ? { accepted: true, id, replaced: replaced.id } : { accepted: true, id };
+      return await this.admitOrThrow(tx, id, source);
     } catch (e) {
       if (!isCodedError(e)) throw e;
       return { accepted: false, id, reason: e.reason, message: e.message };
     }
   }
 
-  /** Every admission rule; returns the entry this tx replaces, if any, and the sender's chain nonce. */
-  private async check(tx: TransferTx, id: string): Promise<{ replaced: MempoolEntry | undefined; nextNonce: bigint }> {
-    // Seen already.
-    if (this.byId.has(id)) throw new MempoolError('already-known', 'transaction already in the mempool');
-    // Policy size ceiling.
-    if (encodeTx(tx).length > MAX_TX_BYTES) throw new MempoolError('tx-too-large', `expected at most ${MAX_TX_BYTES} bytes`);
-    // Consensus checks that need no state (chain id, amount, signature unless verified before).
-    checkTransferStateless(tx, this.chain.genesis.id, this.chain.signatures.has(tx));
-    const sender = addressKey(txSender(tx));
-    const acct = await this.chain.getAccount(txSender(tx));
-    // Replayed or already-used nonce.
+  private async account(sender: string, address: Uint8Array): Promise<Account> {
+    return this.accounts.get(sender) ?? (await this.chain.getAccount(address));
+  }
+
+  /** Every admission rule, cheapest first and the signature last; then the pool changes. */
+  private async admitOrThrow(tx: TransferTx, id: string, source: string | undefined): Promise<AdmitResult> {
+    const L = this.limits;
+    if (this.ready.has(id) || this.gapped.has(id)) throw new MempoolError('already-known', 'transaction already in the mempool');
+    const size = encodeTx(tx).length;
+    if (size > MAX_TX_BYTES) throw new MempoolError('tx-too-large', `expected at most ${MAX_TX_BYTES} bytes`);
+    // Chain id and amount (no signature yet).
+    checkTransferStateless(tx, this.chain.genesis.id, true);
+    checkMinRelayFee(tx, size, L);
+    const address = txSender(tx);
+    const entry = makeEntry(tx, id, this.now());
+    const sender = entry.sender;
+    const acct = await this.account(sender, address);
     if (tx.nonce < acct.nonce) throw new RuleError('bad-nonce', `nonce ${tx.nonce} already used (next is ${acct.nonce})`, { expected: acct.nonce.toString(), got: tx.nonce.toString() });
-    // Gaps are held, but only so far ahead: this window also bounds pending txs per sender.
-    if (tx.nonce >= acct.nonce + BigInt(this.limits.perSender)) {
-      throw new MempoolError('nonce-too-far', `nonce ${tx.nonce} is more than ${this.limits.perSender} ahead of the next nonce ${acct.nonce}`);
-    }
-    const mine = this.bySender.get(sender);
-    const existing = mine?.get(tx.nonce);
-    // Replace-by-fee: same sender and nonce, and a clearly higher fee.
-    if (existing) {
-      const min = existing.tx.fee + (existing.tx.fee * BigInt(this.limits.rbfBumpPercent) + 99n) / 100n;
-      if (tx.fee < min || tx.fee === existing.tx.fee) throw new MempoolError('rbf-fee-too-low', `replacement fee must be at least ${min} (10% above ${existing.tx.fee})`);
-    }
-    // The balance covers this tx after every lower-nonce pending tx of the sender.
-    let spend = tx.amount + tx.fee;
-    for (const [n, e] of mine ?? []) if (n < tx.nonce) spend += e.tx.amount + e.tx.fee;
-    if (acct.balance < spend) throw new RuleError('insufficient-funds', `balance ${acct.balance} cannot cover ${spend} with pending transactions`);
-    return { replaced: existing, nextNonce: acct.nonce };
-  }
+    if (tx.nonce >= acct.nonce + BigInt(L.perSender)) throw new MempoolError('nonce-too-far', `nonce ${tx.nonce} is ${L.perSender} or more ahead of the next nonce ${acct.nonce}`);
 
-  private insert(e: MempoolEntry): void {
-    this.byId.set(e.id, e);
-    let m = this.bySender.get(e.sender);
-    if (!m) this.bySender.set(e.sender, (m = new Map()));
-    m.set(e.tx.nonce, e);
-    this.bytes += e.size;
-  }
+    const queue = this.ready.queue(sender);
+    const nextPending = acct.nonce + BigInt(queue.length);
+    const slot: Slot = tx.nonce <= nextPending
+      ? { kind: 'ready', index: Number(tx.nonce - acct.nonce), existing: queue[Number(tx.nonce - acct.nonce)] }
+      : { kind: 'gapped', existing: this.gapped.at(sender, tx.nonce) };
 
-  private remove(e: MempoolEntry, why: string): void {
-    if (!this.byId.delete(e.id)) return;
-    const m = this.bySender.get(e.sender);
-    m?.delete(e.tx.nonce);
-    if (m && m.size === 0) this.bySender.delete(e.sender);
-    this.bytes -= e.size;
-    this.emit('removed', e, why);
-  }
-
-  /** Over a limit: drop the lowest fee rate (possibly the newcomer itself). */
-  private makeRoom(newcomer: MempoolEntry, nextNonce: bigint): void {
-    const full = (): boolean => this.byId.size > this.limits.maxCount || this.bytes > this.limits.maxBytes;
-    // A gapped tx (its predecessor neither confirmed nor pending) cannot be mined yet: it never
-    // takes the place of one that can.
-    if (full() && newcomer.tx.nonce > nextNonce && !this.bySender.get(newcomer.sender)?.has(newcomer.tx.nonce - 1n)) {
-      this.remove(newcomer, 'evicted');
-      return;
-    }
-    while (full()) {
-      let worst: MempoolEntry | undefined;
-      for (const e of this.byId.values()) {
-        // Only a sender's last tx may go: evicting one with a successor would strand the rest of
-        // the sender's queue behind a gap, and a flood with rising fees would leave a pool that
-        // fills no block.
-        if (this.bySender.get(e.sender)?.has(e.tx.nonce + 1n)) continue;
-        // Among equal rates evict the newest, and within a sender the highest nonce (no new gaps).
-        if (!worst || e.feeRate < worst.feeRate || (e.feeRate === worst.feeRate && (e.addedAt > worst.addedAt || (e.sender === worst.sender && e.tx.nonce > worst.tx.nonce)))) worst = e;
+    // Replacement: a fee bump that also pays for its own relay, within both budgets.
+    const now = this.now();
+    if (slot.existing) {
+      checkReplacement(tx, slot.existing.tx.fee, size, L);
+      if (!this.senderBudget.allows(sender, now) || (source !== undefined && !this.sourceBudget.allows(source, now))) {
+        throw new MempoolError('replacement-rate-limited', 'too many replacements from this sender or source; try again later');
       }
-      if (!worst) return;
-      if (worst !== newcomer && worst.feeRate === newcomer.feeRate) worst = newcomer;
-      this.remove(worst, 'evicted');
+      entry.addedAt = slot.existing.addedAt;
     }
+
+    // Funds: after every lower-nonce ready tx of the sender (a gapped tx at least on its own).
+    let spend = tx.amount + tx.fee;
+    if (slot.kind === 'ready') for (let i = 0; i < slot.index; i++) spend += queue[i]!.tx.amount + queue[i]!.tx.fee;
+    if (acct.balance < spend) throw new RuleError('insufficient-funds', `balance ${acct.balance} cannot cover ${spend} with pending transactions`, { address: sender });
+
+    if (slot.kind === 'gapped') this.gapped.checkRoom(entry);
+    // A full pool: a new ready tx must outbid the worst tail of another sender.
+    if (slot.kind === 'ready' && !slot.existing && this.ready.size >= L.maxCount) {
+      const worst = this.ready.worstTail(sender);
+      if (!worst || worst.feeRate >= entry.feeRate) throw new MempoolError('mempool-full', 'mempool is full and this fee rate is too low to evict anything');
+    }
+
+    // The expensive check last.
+    checkTransferStateless(tx, this.chain.genesis.id, this.chain.signatures.has(tx));
+    // Verified once: the block that confirms it will not check this signature again.
+    this.chain.signatures.add(tx);
+    this.accounts.set(sender, acct);
+    this.retry.delete(id);
+    if (slot.existing) {
+      this.senderBudget.spend(sender, now);
+      if (source !== undefined) this.sourceBudget.spend(source, now);
+    }
+
+    if (slot.kind === 'gapped') {
+      const { replaced, evicted } = this.gapped.add(entry);
+      if (replaced) this.emit('removed', replaced, 'replaced');
+      for (const e of evicted) {
+        this.state.dropped(e, 'evicted');
+        this.state.forgetIfEmpty(e.sender);
+      }
+      this.log.debug('tx held (nonce gap)', { id, sender, nonce: tx.nonce.toString() });
+      return replaced ? { accepted: true, id, replaced: replaced.id, gapped: true } : { accepted: true, id, gapped: true };
+    }
+    if (slot.existing) {
+      const old = this.ready.replaceAt(slot.index, entry);
+      this.emit('removed', old, 'replaced');
+      this.emit('added', entry);
+      // A bigger spend may leave later nonces unaffordable: they go (nothing stays unminable).
+      this.state.dropUnaffordable(sender, acct);
+      this.log.debug('tx replaced', { id, replaced: old.id, sender, nonce: tx.nonce.toString() });
+      return { accepted: true, id, replaced: old.id };
+    }
+    this.state.appendReady(entry);
+    this.state.promote(sender, acct);
+    this.log.debug('tx admitted', { id, sender, nonce: tx.nonce.toString() });
+    return { accepted: true, id };
   }
 
   /** Re-checks the pool now (tests and the expiry timer). */
   revalidateNow(): Promise<void> {
-    return this.exclusive(() => this.revalidate());
-  }
-
-  /** Drop expired entries and everything no longer valid against the current tip. */
-  private async revalidate(): Promise<void> {
-    const now = this.now();
-    for (const m of [...this.bySender.values()]) {
-      const any = m.values().next().value;
-      if (!any) continue;
-      const acct: Account = await this.chain.getAccount(txSender(any.tx));
-      let spend = 0n;
-      for (const n of [...m.keys()].sort((a, b) => (a < b ? -1 : 1))) {
-        const e = m.get(n)!;
-        spend += e.tx.amount + e.tx.fee;
-        if (n < acct.nonce) this.remove(e, 'confirmed-or-stale');
-        else if (n >= acct.nonce + BigInt(this.limits.perSender)) this.remove(e, 'nonce-too-far');
-        else if (acct.balance < spend) this.remove(e, 'insufficient-funds');
-        else if (now - e.addedAt > this.limits.lifetimeMs) this.remove(e, 'expired');
-      }
-    }
+    return this.exclusive(async () => this.state.expire(this.now()));
   }
 
   private async afterBlock(e: ConnectedBlockEvent): Promise<void> {
-    for (const tx of e.block.txs) {
-      const got = this.byId.get(toHex(txId(tx)));
-      if (got) this.remove(got, 'confirmed');
+    const confirmed = new Set<string>();
+    for (const tx of e.block.txs) confirmed.add(toHex(txId(tx)));
+    // Only the block's touched accounts changed; the rest of the cache stays valid.
+    for (const sender of touchedAddresses(e.block)) {
+      if (!this.accounts.has(sender)) continue;
+      this.state.resyncSender(sender, await this.chain.getAccount(fromHex(sender)), confirmed);
     }
-    await this.revalidate();
+    for (const id of confirmed) this.retry.delete(id);
+    // Reorged-out transactions waiting for funds: try again on the new state.
+    for (const w of this.retry.afterBlock()) {
+      const r = await this.admit(w.tx);
+      if (r.accepted || r.reason !== 'insufficient-funds') this.retry.delete(w.id);
+    }
+    this.state.expire(this.now());
   }
 
   private async afterReorg(e: ReorgEvent): Promise<void> {
-    // Disconnected transfers come back when still valid on the new tip; the block events that
-    // follow the reorg remove whatever the new branch confirmed.
+    // Many accounts may have moved back: re-read every sender we hold.
+    const senders = new Set([...this.accounts.keys()]);
+    this.accounts.clear();
+    const none = new Set<string>();
+    for (const sender of senders) this.state.resyncSender(sender, await this.chain.getAccount(fromHex(sender)), none);
+    // Disconnected transfers come back when still valid on the new tip; those that lack only funds
+    // (paid by a transfer that is pending again) wait for the next blocks.
     for (const tx of e.removedTxs) {
       const r = await this.admit(tx);
-      if (!r.accepted) this.log.debug('disconnected tx not re-admitted', { id: r.id, reason: r.reason });
+      if (r.accepted) continue;
+      if (r.reason === 'insufficient-funds') this.retry.add(r.id, tx);
+      else this.log.debug('disconnected tx not re-admitted', { id: r.id, reason: r.reason });
     }
   }
 
   /**
-   * Transactions for a block template: highest fee rate first, each sender's in nonce order from
-   * its next nonce, within `maxBytes`.
+   * Transactions for a block template on the tip this pool has caught up with: best package fee
+   * rate first, each sender's in nonce order from its next nonce, within `maxBytes`. No I/O.
    */
   async selectForBlock(maxBytes: number): Promise<TransferTx[]> {
     await this.idle();
-    const heads: { sender: string; queue: MempoolEntry[] }[] = [];
-    for (const [sender, m] of this.bySender) {
-      const any = m.values().next().value;
-      if (!any) continue;
-      const acct = await this.chain.getAccount(txSender(any.tx));
-      const queue: MempoolEntry[] = [];
-      let balance = acct.balance;
-      for (let n = acct.nonce; m.has(n); n++) {
-        const e = m.get(n)!;
-        if (balance < e.tx.amount + e.tx.fee) break;
-        balance -= e.tx.amount + e.tx.fee;
-        queue.push(e);
-      }
-      if (queue.length) heads.push({ sender, queue });
-    }
-    const out: TransferTx[] = [];
-    let used = 0;
-    for (;;) {
-      let best = -1;
-      for (let i = 0; i < heads.length; i++) {
-        const h = heads[i]!.queue[0];
-        if (h && (best < 0 || h.feeRate > heads[best]!.queue[0]!.feeRate)) best = i;
-      }
-      if (best < 0) break;
-      const e = heads[best]!.queue.shift()!;
-      if (used + e.size + 2 > maxBytes) {
-        heads[best]!.queue.length = 0; // later nonces of this sender cannot skip this one
-        continue;
-      }
-      used += e.size + 2;
-      out.push(e.tx);
-    }
-    return out;
+    return this.selectNow(maxBytes);
+  }
+
+  /** Synchronous selection over the ready pool as it stands. */
+  selectNow(maxBytes: number): TransferTx[] {
+    return selectPackages(this.ready.queues(), maxBytes, this.limits.minRelayFeeRate).map((e) => e.tx);
   }
 }

@@ -1,6 +1,8 @@
-// The mining service: keeps the workers busy on a fresh template, rebuilds it when the tip moves
-// or the mempool offers more fees (within 100 ms), rolls the extra nonce when a header's nonce
-// space is exhausted, and submits solved blocks to the chain.
+// The mining service: keeps the workers busy on a fresh template. A new tip switches the search at
+// once; the mempool can only replace a template that is old enough (templateMinAgeMs) and only for
+// a material fee gain, and the replacement is built while the old search keeps hashing, so a
+// stream of transactions or replacements cannot keep the workers idle. Rolls the extra nonce when
+// a header's nonce space is exhausted and submits solved blocks to the chain.
 import { EventEmitter } from 'node:events';
 import { encodeHeader, decodeHeader, encodeAddress, type Block } from '../core/index.js';
 import type { Chain, SubmitResult } from '../chain/index.js';
@@ -8,7 +10,9 @@ import type { Mempool } from '../mempool/index.js';
 import { silentLogger, type Logger } from '../log/index.js';
 import { PowSearcher } from './pow-search.js';
 import type { MinerImpl } from './pow-kernel.js';
-import { buildTemplate } from './template.js';
+import { buildTemplate, templateRoom, type BlockTemplate } from './template.js';
+import { IncrementalMerkle } from './merkle-cache.js';
+import { isMaterialGain, type TemplateReason } from './refresh-policy.js';
 
 export interface MinedEvent {
   block: Block;
@@ -17,8 +21,17 @@ export interface MinedEvent {
   result: SubmitResult;
 }
 
+export interface TemplateEvent {
+  reason: TemplateReason;
+  height: number;
+  txs: number;
+  fees: bigint;
+}
+
 export interface MinerEvents {
   mined: [MinedEvent];
+  /** A new search started on a new template. */
+  template: [TemplateEvent];
 }
 
 export interface MinerOptions {
@@ -29,12 +42,25 @@ export interface MinerOptions {
   /** Hot-loop implementation (default 'wasm', falling back to JS when it cannot load). */
   impl?: MinerImpl;
   logger?: Logger;
-  /** Coalescing delay for mempool-driven template refreshes. */
+  /** Coalescing delay before a mempool change is looked at (default 50 ms). */
   refreshDelayMs?: number;
+  /** A template with transactions is kept at least this long against mempool changes (default 1500 ms). */
+  templateMinAgeMs?: number;
+  /** Fee gain, in percent of the current template's fees, that justifies a new template (default 1). */
+  minFeeGainPercent?: number;
   extraData?: Uint8Array;
 }
 
+export interface MinerStats {
+  /** Templates mined on (each one a new search). */
+  templates: number;
+  /** Mempool-driven looks at a fresher template, and how many of them replaced the search. */
+  refreshChecks: number;
+  mempoolRefreshes: number;
+}
+
 export class Miner extends EventEmitter<MinerEvents> {
+  readonly stats: MinerStats = { templates: 0, refreshChecks: 0, mempoolRefreshes: 0 };
   private readonly searcher: PowSearcher;
   private readonly log: Logger;
   private running = false;
@@ -42,9 +68,15 @@ export class Miner extends EventEmitter<MinerEvents> {
   private abort: AbortController | undefined;
   private extraNonce = 0n;
   private refreshTimer: NodeJS.Timeout | undefined;
+  private checking = false;
+  /** The template being searched and when its search started. */
+  private current: { tpl: BlockTemplate; at: number } | undefined;
+  /** A fresher template the refresh check built; the loop searches it next. */
+  private next: { tpl: BlockTemplate; reason: TemplateReason } | undefined;
   private blocksMined = 0;
-  private readonly onTip = (): void => this.refresh(0);
-  private readonly onMempool = (): void => this.refresh(this.opts.refreshDelayMs ?? 50);
+  private readonly merkle = new IncrementalMerkle();
+  private readonly onTip = (): void => this.switchNow();
+  private readonly onMempool = (): void => this.scheduleCheck();
 
   constructor(private readonly opts: MinerOptions) {
     super();
@@ -54,6 +86,10 @@ export class Miner extends EventEmitter<MinerEvents> {
 
   get hashrate(): number {
     return this.running ? this.searcher.hashrate : 0;
+  }
+  /** Hashes tried since the miner was created (all workers). */
+  get totalHashes(): bigint {
+    return this.searcher.totalHashes;
   }
   get threads(): number {
     return this.searcher.threads;
@@ -81,45 +117,105 @@ export class Miner extends EventEmitter<MinerEvents> {
     this.opts.chain.off('block', this.onTip);
     this.opts.mempool?.off('added', this.onMempool);
     clearTimeout(this.refreshTimer);
+    this.refreshTimer = undefined;
     this.abort?.abort();
     await this.searcher.stop();
     await this.loopDone;
+    this.current = undefined;
+    this.next = undefined;
     this.log.info('miner stopped', { mined: this.blocksMined });
   }
 
-  /** Abandon the current search so the loop builds a new template. */
-  private refresh(delayMs: number): void {
+  /** A new tip: the current work is worthless, abandon it now. */
+  private switchNow(): void {
     if (!this.running) return;
-    if (delayMs === 0) {
-      clearTimeout(this.refreshTimer);
+    clearTimeout(this.refreshTimer);
+    this.refreshTimer = undefined;
+    this.next = undefined;
+    this.abort?.abort();
+  }
+
+  /** Mempool changed: look again once the template is old enough (coalescing a burst into one look). */
+  private scheduleCheck(): void {
+    if (!this.running || this.refreshTimer) return;
+    const delay = this.opts.refreshDelayMs ?? 50;
+    const cur = this.current;
+    // An empty template takes its first transactions at once; a full one only when old enough.
+    const minAge = cur && cur.tpl.block.txs.length > 1 ? this.opts.templateMinAgeMs ?? 1500 : 0;
+    const wait = Math.max(delay, cur ? minAge - (Date.now() - cur.at) : delay);
+    this.refreshTimer = setTimeout(() => {
       this.refreshTimer = undefined;
+      void this.checkRefresh();
+    }, wait);
+  }
+
+  /** Builds a fresher template beside the running search and switches only for a material gain. */
+  private async checkRefresh(): Promise<void> {
+    const cur = this.current;
+    if (!this.running || !cur) return;
+    if (this.checking) return this.scheduleCheck(); // look again after the running look
+    this.checking = true;
+    try {
+      this.stats.refreshChecks++;
+      // Selection alone prices the fresher pool; the full template only when it is worth it.
+      const pool = this.opts.mempool;
+      if (!pool) return;
+      await pool.idle();
+      const fees = pool.selectNow(templateRoom(this.opts.chain)).reduce((s, t) => s + t.fee, 0n);
+      if (!isMaterialGain(cur.tpl.fees, fees, this.opts.minFeeGainPercent ?? 1)) return;
+      const tpl = await this.build();
+      if (!this.running || this.current !== cur || tpl.parentHex !== cur.tpl.parentHex) return;
+      if (!isMaterialGain(cur.tpl.fees, tpl.fees, this.opts.minFeeGainPercent ?? 1)) return;
+      this.stats.mempoolRefreshes++;
+      this.next = { tpl, reason: 'mempool' };
       this.abort?.abort();
-      return;
+    } catch (e) {
+      this.log.warn('template refresh failed', { err: String(e) });
+    } finally {
+      this.checking = false;
     }
-    this.refreshTimer ??= setTimeout(() => {
-      this.refreshTimer = undefined;
-      this.abort?.abort();
-    }, delayMs);
+  }
+
+  private build(): Promise<BlockTemplate> {
+    return buildTemplate(this.opts.chain, this.opts.mempool, {
+      minerAddress: this.opts.minerAddress,
+      extraNonce: this.extraNonce,
+      now: Date.now(),
+      extraData: this.opts.extraData,
+      merkle: this.merkle,
+    });
   }
 
   private async loop(): Promise<void> {
+    let reason: TemplateReason = 'start';
     while (this.running) {
       try {
-        const tpl = await buildTemplate(this.opts.chain, this.opts.mempool, {
-          minerAddress: this.opts.minerAddress,
-          extraNonce: this.extraNonce,
-          now: Date.now(),
-          extraData: this.opts.extraData,
-        });
+        let chosen = this.next;
+        this.next = undefined;
+        if (!chosen || chosen.tpl.parentHex !== this.opts.chain.tip.idHex) {
+          // This build sees every mempool change so far: a look already scheduled is moot.
+          clearTimeout(this.refreshTimer);
+          this.refreshTimer = undefined;
+          chosen = { tpl: await this.build(), reason };
+        }
+        const tpl = chosen.tpl;
         if (!this.running) break;
-        if (tpl.parentHex !== this.opts.chain.tip.idHex) continue; // tip moved while building
+        if (tpl.parentHex !== this.opts.chain.tip.idHex) {
+          reason = 'tip'; // tip moved while building
+          continue;
+        }
         this.abort = new AbortController();
+        this.current = { tpl, at: Date.now() };
+        this.stats.templates++;
+        this.emit('template', { reason: chosen.reason, height: tpl.block.header.height, txs: tpl.block.txs.length - 1, fees: tpl.fees });
         const res = await this.searcher.search(encodeHeader(tpl.block.header), {}, this.abort.signal);
         if (!this.running) break;
         if (res.status === 'exhausted') {
           this.extraNonce++; // new coinbase, new merkle root, fresh nonce space
+          reason = 'exhausted';
           continue;
         }
+        reason = 'tip';
         if (res.status !== 'found') continue;
         const block: Block = { header: decodeHeader(res.header), txs: tpl.block.txs };
         const result = await this.opts.chain.submitBlock(block);

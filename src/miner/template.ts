@@ -1,8 +1,11 @@
 // Block templates: coinbase (reward + fees, height, extra nonce) plus the mempool's best
-// transactions within maxBlockBytes, on the current tip, timestamp >= median-time-past + 1.
-import { blockMerkleRoot, bigIntToTarget, encodeTx, HEADER_BYTES, HEADER_VERSION, type Block, type CoinbaseTx, type Tx } from '../core/index.js';
+// transactions (by package fee rate, never under the relay floor) within maxBlockBytes, on the
+// current tip, timestamp >= median-time-past + 1. With an IncrementalMerkle the root is updated,
+// not recomputed, from the previous template's tree.
+import { blockMerkleRoot, bigIntToTarget, encodeTx, txId, HEADER_BYTES, HEADER_VERSION, type Block, type CoinbaseTx, type Tx } from '../core/index.js';
 import { blockReward, type Chain } from '../chain/index.js';
 import type { Mempool } from '../mempool/index.js';
+import type { IncrementalMerkle } from './merkle-cache.js';
 
 export interface BlockTemplate {
   block: Block;
@@ -16,15 +19,21 @@ export interface TemplateOptions {
   extraNonce: bigint;
   now: number;
   extraData?: Uint8Array;
+  /** The previous template's merkle tree, reused where the transaction list is unchanged. */
+  merkle?: IncrementalMerkle;
 }
 
 /** Encoded size of a coinbase with up to 64 bytes of extra data, plus its length prefix. */
 const COINBASE_ALLOWANCE = 2 + 1 + 1 + 4 + 20 + 8 + 8 + 2 + 64;
 
+/** Bytes a template leaves for transfers (and their length prefixes). */
+export function templateRoom(chain: Chain): number {
+  return chain.params.maxBlockBytes - HEADER_BYTES - 4 - COINBASE_ALLOWANCE;
+}
+
 export async function buildTemplate(chain: Chain, mempool: Mempool | undefined, opts: TemplateOptions): Promise<BlockTemplate> {
   const next = await chain.nextBlockContext();
-  const room = chain.params.maxBlockBytes - HEADER_BYTES - 4 - COINBASE_ALLOWANCE;
-  const txs = mempool ? await mempool.selectForBlock(room) : [];
+  const txs = mempool ? await mempool.selectForBlock(templateRoom(chain)) : [];
   // The tip may have moved while we awaited the mempool; the caller checks parentHex.
   const fees = txs.reduce((s, t) => s + t.fee, 0n);
   const coinbase: CoinbaseTx = {
@@ -42,7 +51,7 @@ export async function buildTemplate(chain: Chain, mempool: Mempool | undefined, 
       version: HEADER_VERSION,
       height: next.height,
       prevHash: next.prevHash,
-      merkleRoot: blockMerkleRoot(all),
+      merkleRoot: opts.merkle ? opts.merkle.root(all.map(txId)) : blockMerkleRoot(all),
       timestamp: Math.max(opts.now, next.minTimestamp),
       target: bigIntToTarget(next.target),
       nonce: 0,

@@ -5,12 +5,12 @@ import { EventEmitter } from 'node:events';
 import { blockId, decodeBlock, decodeTx, encodeTx, txIdHex, blockIdHex, HEADER_BYTES, type Block } from '../core/index.js';
 import { toHex, fromHex, sha256d } from '../crypto/index.js';
 import type { Chain, ConnectedBlockEvent } from '../chain/index.js';
-import type { Mempool, MempoolEntry } from '../mempool/index.js';
+import { TX_REFUSALS_JUNK, TX_REFUSALS_MAY_BECOME_VALID, type Mempool, type MempoolEntry } from '../mempool/index.js';
 import { MAX_BLOCKS_PER_MSG, LruSet, type P2PNetwork, type Peer, type Message, type InvItem } from '../p2p/index.js';
 import { silentLogger, type Logger } from '../log/index.js';
 
 /** Misbehaviour points per offence (DESIGN.md: consensus-invalid data bans at once). */
-export const PENALTY = { invalidBlock: 100, invalidTx: 10, malformed: 20, unrequested: 5 } as const;
+export const PENALTY = { invalidBlock: 100, invalidTx: 10, malformed: 20, unrequested: 5, junkTx: 1 } as const;
 /** Tx refusals that prove the sender relayed junk (the rest can be honest races). */
 const INVALID_TX_REASONS = new Set(['bad-signature', 'bad-chain-id', 'bad-amount', 'bad-kind', 'malformed', 'truncated', 'trailing-bytes']);
 const BLOCK_INFLIGHT_PER_PEER = 16;
@@ -308,11 +308,13 @@ export class Gossip extends EventEmitter<GossipEvents> {
     peer.markKnown(id);
     if (!this.inflightTxs.delete(id)) this.net.misbehave(peer, 1, 'unrequested-tx');
     this.sources.set(id, peer);
-    const r = await this.mempool.add(tx);
+    const r = await this.mempool.add(tx, peer.id);
     if (!r.accepted) {
       this.sources.delete(id);
-      this.rejectedTxs.add(id);
+      // Refusals that may turn valid (funds arrive, a gap closes) are not remembered.
+      if (!TX_REFUSALS_MAY_BECOME_VALID.has(r.reason)) this.rejectedTxs.add(id);
       if (INVALID_TX_REASONS.has(r.reason)) this.net.misbehave(peer, PENALTY.invalidTx, `invalid-tx:${r.reason}`);
+      else if (TX_REFUSALS_JUNK.has(r.reason)) this.net.misbehave(peer, PENALTY.junkTx, `junk-tx:${r.reason}`);
     }
   }
 

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { genesisFromJson, parseAddress, encodeAddress, KadchainError, type Genesis } from '../core/index.js';
 import { Chain } from '../chain/index.js';
 import { ChainStore } from '../store/index.js';
-import { Mempool } from '../mempool/index.js';
+import { Mempool, type MempoolLimits } from '../mempool/index.js';
 import { Miner, type MinerImpl } from '../miner/index.js';
 import { KadNode } from '../kad/index.js';
 import { P2PNetwork, type P2PLimits } from '../p2p/index.js';
@@ -40,6 +40,8 @@ export interface NodeOptions {
   /** Tests shorten timers (keep-alive, dial interval, refresh). */
   p2pLimits?: Partial<P2PLimits>;
   kadRefreshIntervalMs?: number;
+  /** Mempool policy (e.g. minRelayFeeRate, the fee-rate floor); defaults per DESIGN.md. */
+  mempoolLimits?: Partial<MempoolLimits>;
 }
 
 export interface RunningNode {
@@ -96,7 +98,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     cleanups.length = 0;
   };
   try {
-    const mempool = new Mempool(chain, { logger: log });
+    const mempool = new Mempool(chain, { logger: log, limits: opts.mempoolLimits });
     mempool.start();
     cleanups.push(async () => mempool.stop());
 

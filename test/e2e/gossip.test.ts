@@ -50,7 +50,7 @@ test('12 nodes found through Kademlia only: a block reaches all, each body recei
     assert.equal(received[5], 0, 'the miner receives its own block back zero times');
     for (const [i, r] of received.entries()) if (i !== 5) assert.equal(r, 1, `node ${i} received the body ${r} times`);
 
-    const tx = transfer('alice', testAddress('bob'), 5n, 0n, net.genesis.id, 100n);
+    const tx = transfer('alice', testAddress('bob'), 5n, 0n, net.genesis.id, 1000n); // above the relay fee floor
     const r = await nodes[9]!.mempool.add(tx);
     assert.ok(r.accepted);
     await waitUntil('tx everywhere', () => nodes.every((n) => n.mempool.has(txIdHex(tx))), 60_000);
@@ -68,7 +68,7 @@ test('partition and heal: six nodes converge on the most-work chain and no confi
     const groupB = [b0, await net.start({ bootstrap: [b0] }), await net.start({ bootstrap: [b0] })];
     await waitUntil('groups meshed', () => [...groupA, ...groupB].every((n) => n.net.peers().length >= 2), 60_000, 100);
     // Group A confirms a tx in a short branch; group B mines a longer one without it.
-    const tx = transfer('alice', testAddress('carol'), 7n, 0n, net.genesis.id, 50n);
+    const tx = transfer('alice', testAddress('carol'), 7n, 0n, net.genesis.id, 1000n); // above the relay fee floor
     await mineOn(groupA[1]!, [tx], 1n);
     await mineOn(groupA[1]!, [], 1n);
     for (let i = 0; i < 4; i++) await mineOn(groupB[2]!, [], 2n);

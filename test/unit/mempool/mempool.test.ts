@@ -1,7 +1,8 @@
 // Mempool against a real Chain on LevelDB: admission reasons, ordering, RBF, eviction, gaps, reorgs.
+// (The attacks of issue 17 have their own file, attacks.test.ts.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Mempool } from '../../../src/mempool/index.js';
+import { Mempool, TX_REFUSALS_MAY_BECOME_VALID, TX_REFUSALS_JUNK } from '../../../src/mempool/index.js';
 import { txIdHex, blockIdHex, addressFromPublicKey, type TransferTx } from '../../../src/core/index.js';
 import { testGenesis, transfer, testAddress, testKey } from '../../helpers/fixtures.js';
 import { openTestChain, childOf, tipEntry, extend } from '../../helpers/chain-helpers.js';
@@ -9,7 +10,7 @@ import { openTestChain, childOf, tipEntry, extend } from '../../helpers/chain-he
 const g = testGenesis({
   alloc: ['alice', 'bob', 'carol', 'dave'].map((n) => ({ address: addressFromPublicKey(testKey(n).publicKey), amount: 1_000_000n })),
 });
-const t = (from: string, nonce: bigint, fee = 100n, amount = 10n): TransferTx => transfer(from, testAddress('zed'), amount, nonce, g.id, fee);
+const t = (from: string, nonce: bigint, fee = 10_000n, amount = 10n): TransferTx => transfer(from, testAddress('zed'), amount, nonce, g.id, fee);
 
 async function setup(limits = {}) {
   const c = await openTestChain(g);
@@ -36,7 +37,7 @@ test('refusal reasons: bad-signature, bad-chain-id, bad-amount, bad-nonce, insuf
     assert.equal(await reasonOf(transfer('alice', testAddress('zed'), 1n, 0n, new Uint8Array(32))), 'bad-chain-id');
     assert.equal(await reasonOf(t('alice', 0n, 1n, 0n)), 'bad-amount');
     assert.equal(await reasonOf(t('nobody', 0n)), 'insufficient-funds');
-    assert.equal(await reasonOf(t('alice', 0n, 0n, 2_000_000n)), 'insufficient-funds');
+    assert.equal(await reasonOf(t('alice', 0n, 10_000n, 2_000_000n)), 'insufficient-funds');
     assert.equal(await reasonOf(t('alice', 4n)), 'nonce-too-far');
     for (let n = 0n; n < 4n; n++) assert.equal(await reasonOf(t('alice', n)), 'accepted');
     // A mined block confirms nonce 0: a replay of it is bad-nonce.
@@ -46,24 +47,26 @@ test('refusal reasons: bad-signature, bad-chain-id, bad-amount, bad-nonce, insuf
     assert.equal(await reasonOf(t('alice', 4n)), 'accepted');
     assert.equal(await reasonOf(t('alice', 5n)), 'nonce-too-far');
     // Pending spend counts: bob can afford one big tx but not a second on top.
-    assert.equal(await reasonOf(t('bob', 0n, 0n, 600_000n)), 'accepted');
-    assert.equal(await reasonOf(t('bob', 1n, 0n, 600_000n)), 'insufficient-funds');
+    assert.equal(await reasonOf(t('bob', 0n, 10_000n, 600_000n)), 'accepted');
+    assert.equal(await reasonOf(t('bob', 1n, 10_000n, 600_000n)), 'insufficient-funds');
   } finally { await s.done(); }
 });
 
-test('ordering: highest fee rate first, nonce order per sender', async () => {
+test('ordering: highest package fee rate first, nonce order per sender', async () => {
   const s = await setup();
   try {
-    await s.pool.add(t('alice', 0n, 10n));
-    await s.pool.add(t('alice', 1n, 900n)); // high fee, but must follow alice/0
-    await s.pool.add(t('bob', 0n, 500n));
-    await s.pool.add(t('carol', 0n, 50n));
+    await s.pool.add(t('alice', 0n, 10_000n));
+    await s.pool.add(t('alice', 1n, 900_000n)); // high fee, must follow alice/0: the pair is the best package
+    await s.pool.add(t('bob', 0n, 300_000n));
+    await s.pool.add(t('carol', 0n, 50_000n));
     const picked = await s.pool.selectForBlock(1 << 20);
     const names = picked.map((x) => `${x.fee}`);
-    assert.deepEqual(names, ['500', '50', '10', '900']);
-    assert.deepEqual(s.pool.entries().map((e) => e.tx.fee), [900n, 500n, 50n, 10n]);
-    // Size bound respected.
-    assert.equal((await s.pool.selectForBlock(2 * 176)).length, 2);
+    assert.deepEqual(names, ['10000', '900000', '300000', '50000']);
+    assert.deepEqual(s.pool.entries().map((e) => e.tx.fee), [900_000n, 300_000n, 50_000n, 10_000n]);
+    // Size bound respected (each transaction also costs its 2-byte length prefix).
+    const one = s.pool.entries()[0]!.size + 2;
+    assert.deepEqual((await s.pool.selectForBlock(2 * one)).map((x) => x.fee), [10_000n, 900_000n]);
+    assert.deepEqual((await s.pool.selectForBlock(2 * one - 1)).map((x) => x.fee), [300_000n]);
   } finally { await s.done(); }
 });
 
@@ -84,11 +87,11 @@ test('gaps are held but not selected until filled', async () => {
 test('replace-by-fee: needs at least 10% more (rbf-fee-too-low), then replaces', async () => {
   const s = await setup();
   try {
-    await s.pool.add(t('alice', 0n, 1000n));
-    const low = await s.pool.add(t('alice', 0n, 1099n, 11n));
+    await s.pool.add(t('alice', 0n, 10_000n));
+    const low = await s.pool.add(t('alice', 0n, 10_999n, 11n));
     assert.equal(!low.accepted && low.reason, 'rbf-fee-too-low');
-    const ok = await s.pool.add(t('alice', 0n, 1100n, 11n));
-    assert.equal(ok.accepted && ok.replaced, txIdHex(t('alice', 0n, 1000n)));
+    const ok = await s.pool.add(t('alice', 0n, 11_000n, 11n));
+    assert.equal(ok.accepted && ok.replaced, txIdHex(t('alice', 0n, 10_000n)));
     assert.equal(s.pool.size, 1);
   } finally { await s.done(); }
 });
@@ -96,14 +99,14 @@ test('replace-by-fee: needs at least 10% more (rbf-fee-too-low), then replaces',
 test('eviction: a full pool drops the lowest fee rate, refuses a lower newcomer (mempool-full)', async () => {
   const s = await setup({ maxCount: 3 });
   try {
-    await s.pool.add(t('alice', 0n, 100n));
-    await s.pool.add(t('bob', 0n, 200n));
-    await s.pool.add(t('carol', 0n, 300n));
-    const low = await s.pool.add(t('dave', 0n, 50n));
+    await s.pool.add(t('alice', 0n, 10_000n));
+    await s.pool.add(t('bob', 0n, 20_000n));
+    await s.pool.add(t('carol', 0n, 30_000n));
+    const low = await s.pool.add(t('dave', 0n, 5_000n));
     assert.equal(!low.accepted && low.reason, 'mempool-full');
-    assert.equal((await s.pool.add(t('dave', 0n, 400n))).accepted, true);
+    assert.equal((await s.pool.add(t('dave', 0n, 40_000n))).accepted, true);
     assert.equal(s.pool.size, 3);
-    assert.equal(s.pool.has(txIdHex(t('alice', 0n, 100n))), false);
+    assert.equal(s.pool.has(txIdHex(t('alice', 0n, 10_000n))), false);
   } finally { await s.done(); }
 });
 
@@ -160,4 +163,11 @@ test('a block of txs the mempool admitted connects without verifying their signa
     assert.equal((await s.chain.submitBlock(await childOf(s.chain, await tipEntry(s.chain), fresh))).status, 'connected');
     assert.ok(fresh.every((tx) => s.chain.signatures.has(tx)));
   } finally { await s.done(); }
+});
+
+test('refusal classes for the network edge: what may become valid is never remembered, junk is told apart from invalid', () => {
+  for (const r of ['insufficient-funds', 'nonce-too-far', 'mempool-full', 'gapped-full', 'replacement-rate-limited']) assert.ok(TX_REFUSALS_MAY_BECOME_VALID.has(r), r);
+  for (const r of ['bad-signature', 'bad-chain-id', 'fee-too-low', 'already-known']) assert.equal(TX_REFUSALS_MAY_BECOME_VALID.has(r), false, r);
+  for (const r of ['rbf-fee-too-low', 'nonce-too-far', 'bad-nonce', 'fee-too-low']) assert.ok(TX_REFUSALS_JUNK.has(r), r);
+  assert.equal(TX_REFUSALS_JUNK.has('bad-signature'), false);
 });

@@ -90,13 +90,13 @@ test('template: mining it yields a block the chain connects; coinbase pays rewar
   const pool = new Mempool(chain);
   try {
     const g = chain.genesis;
-    const txs: TransferTx[] = [transfer('alice', testAddress('bob'), 100n, 0n, g.id, 30n), transfer('alice', testAddress('bob'), 100n, 1n, g.id, 12n)];
+    const txs: TransferTx[] = [transfer('alice', testAddress('bob'), 100n, 0n, g.id, 30_000n), transfer('alice', testAddress('bob'), 100n, 1n, g.id, 12_000n)];
     for (const t of txs) assert.equal((await pool.add(t)).accepted, true);
     const tpl = await buildTemplate(chain, pool, { minerAddress: testAddress('miner'), extraNonce: 0n, now: Date.now() });
     assert.equal(tpl.block.txs.length, 3);
-    assert.equal(tpl.fees, 42n);
+    assert.equal(tpl.fees, 42_000n);
     const cb = tpl.block.txs[0]!;
-    assert.equal(cb.kind === 'coinbase' && cb.amount, blockReward(1, g.params) + 42n);
+    assert.equal(cb.kind === 'coinbase' && cb.amount, blockReward(1, g.params) + 42_000n);
     const s = new PowSearcher({ threads: 1 });
     const r = await s.search(encodeHeader(tpl.block.header));
     await s.stop();
@@ -104,7 +104,7 @@ test('template: mining it yields a block the chain connects; coinbase pays rewar
     if (r.status !== 'found') return;
     const res = await chain.submitBlock({ header: decodeHeader(r.header), txs: tpl.block.txs });
     assert.equal(res.status, 'connected', res.reason);
-    assert.equal((await chain.getAccount(testAddress('miner'))).balance, blockReward(1, g.params) + 42n);
+    assert.equal((await chain.getAccount(testAddress('miner'))).balance, blockReward(1, g.params) + 42_000n);
   } finally {
     await close();
   }

@@ -1,0 +1,56 @@
+// Bounds of the mempool's side structures: the reorg retry set, the replacement budgets and the
+// gapped queue never grow past their caps, whatever is thrown at them.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Mempool } from '../../../src/mempool/index.js';
+import { RetrySet } from '../../../src/mempool/retry-set.js';
+import { TokenBuckets } from '../../../src/mempool/budget.js';
+import { addressFromPublicKey, type TransferTx } from '../../../src/core/index.js';
+import { testGenesis, transfer, testAddress, testKey, prng } from '../../helpers/fixtures.js';
+import { openTestChain } from '../../helpers/chain-helpers.js';
+
+test('retry set: bounded in count (oldest out) and in blocks', () => {
+  const g = testGenesis();
+  const r = new RetrySet(3, 2);
+  const txs = Array.from({ length: 5 }, (_, i) => transfer('alice', testAddress('bob'), 1n, BigInt(i), g.id));
+  txs.forEach((tx, i) => r.add(`id${i}`, tx));
+  assert.equal(r.size, 3);
+  assert.equal(r.has('id0'), false);
+  assert.deepEqual(r.afterBlock().map((w) => w.id), ['id2', 'id3', 'id4']);
+  assert.equal(r.afterBlock().length, 3);
+  assert.equal(r.afterBlock().length, 0, 'given up after its blocks');
+  assert.equal(r.size, 0);
+});
+
+test('replacement budgets: the key table is capped, and a key spends at most its burst until it refills', () => {
+  const b = new TokenBuckets(2, 1000, 50);
+  for (let i = 0; i < 500; i++) b.spend(`peer-${i}`, 0);
+  assert.equal(b.size, 50);
+  b.spend('x', 0);
+  assert.equal(b.allows('x', 0), true);
+  b.spend('x', 0);
+  assert.equal(b.allows('x', 0), false);
+  assert.equal(b.allows('x', 999), false);
+  assert.equal(b.allows('x', 1000), true);
+});
+
+test('gapped flood from many senders: the gapped queue stays within its caps and the ready pool stays empty', async () => {
+  const names = Array.from({ length: 40 }, (_, i) => `flooder-${i}`);
+  const g = testGenesis({ alloc: names.map((n) => ({ address: addressFromPublicKey(testKey(n).publicKey), amount: 10n ** 9n })) });
+  const c = await openTestChain(g);
+  const pool = new Mempool(c.chain, { limits: { gappedMaxCount: 25, gappedPerSender: 3 } });
+  try {
+    const rnd = prng(17);
+    const reasons = new Map<string, number>();
+    for (let i = 0; i < 200; i++) {
+      const from = names[Math.floor(rnd() * names.length)]!;
+      const tx: TransferTx = transfer(from, testAddress('zed'), 1n, 1n + BigInt(Math.floor(rnd() * 14)), g.id, 10_000n);
+      const r = await pool.add(tx);
+      const k = r.accepted ? 'held' : r.reason;
+      reasons.set(k, (reasons.get(k) ?? 0) + 1);
+      assert.ok(pool.gappedSize <= 25);
+    }
+    assert.equal(pool.size, 0);
+    assert.ok((reasons.get('held') ?? 0) > 25, 'old entries make way for new ones');
+  } finally { await c.close(); }
+});
