@@ -42,7 +42,7 @@ function startNode(args: string[], env: NodeJS.ProcessEnv): Promise<{ child: Chi
     }),
   );
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`node did not come up within 15 s:\n${out}`)), 15_000);
+    const timer = setTimeout(() => reject(new Error(`node did not come up within 60 s:\n${out}`)), 60_000);
     const onData = (c: Buffer): void => {
       out += c.toString('utf8');
       const m = /explorer and API at (http:\/\/127\.0\.0\.1:\d+)\//.exec(out);
