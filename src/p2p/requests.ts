@@ -51,6 +51,19 @@ export class RequestTracker {
     return res;
   }
 
+  /**
+   * Asks `peer` for an item another peer is already fetching (a stalled request reassigned). The
+   * first peer keeps its slot, so its late answer still counts as requested, not as junk.
+   */
+  reassign(peer: Peer, item: InvItem): boolean {
+    const k = idKey(item.id);
+    if (!peer.connected || peer.inflight.has(k) || peer.inflightCount(item.type) >= this.limit(item.type)) return false;
+    peer.addInflight(k, item, Date.now());
+    this.fetching.set(k, peer);
+    this.ctx.write(peer, encodeMessage({ kind: 'getdata', items: [item] }));
+    return true;
+  }
+
   /** A raw getdata the node sent itself: its answers still count as requested. */
   noteGetdata(peer: Peer, items: InvItem[]): void {
     const now = Date.now();
