@@ -107,7 +107,7 @@ test('liar sends headers that do not connect to anything we know: dropped as hea
   const unknownParent = Uint8Array.from({ length: 32 }, () => Math.floor(rnd() * 256));
   const params = w.net.genesis.params;
   const stray: Block[] = [];
-  let parent = { id: unknownParent, height: 40, timestamp: params.timestamp + 40_000 };
+  let parent: { id: Uint8Array; height: number; timestamp: number } = { id: unknownParent, height: 40, timestamp: params.timestamp + 40_000 };
   for (let i = 0; i < 5; i++) {
     const b = buildBlock({ parent, target: params.initialTarget, params });
     stray.push(b);
