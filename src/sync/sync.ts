@@ -218,8 +218,10 @@ export class SyncService extends EventEmitter<SyncEvents> {
     this.schedule();
   }
 
-  private prove(st: PeerSync, p: Proven): void {
+  /** Records a header the peer proved it has; its advertised tip follows (for the API's peer list). */
+  private prove(st: PeerSync, p: Proven, peer?: Peer): void {
     if (!st.best || p.work > st.best.work) st.best = p;
+    if (peer && (!peer.tip || p.work > peer.tip.work)) peer.tip = { id: Uint8Array.from(Buffer.from(p.idHex, 'hex')), height: p.height, work: p.work };
   }
 
   private async lookup(idHex: string, id: Uint8Array): Promise<Proven | undefined> {
@@ -286,7 +288,7 @@ export class SyncService extends EventEmitter<SyncEvents> {
     if (failure && failure.reason !== 'time-too-new') return this.refuse(peer, failure.reason, failure.message);
     const lastId = lastHeaderId(raw, nodes, failure !== undefined);
     const last = lastId && (nodes.length && nodes[nodes.length - 1]!.idHex === toHex(lastId) ? nodeProven(nodes[nodes.length - 1]!) : await this.lookup(toHex(lastId), lastId) ?? pendingProven(st, toHex(lastId)));
-    if (last) this.prove(st, last);
+    if (last) this.prove(st, last, peer);
     for (const n of nodes) st.pending.set(n.idHex, n);
     if (st.pending.size && st.best && st.best.work > this.chain.tip.work) {
       // The headers show more work than our tip: only now are they kept.
@@ -371,7 +373,7 @@ export class SyncService extends EventEmitter<SyncEvents> {
       return;
     }
     this.tree.admit(nodes);
-    this.prove(this.state(peer), nodeProven(node));
+    this.prove(this.state(peer), nodeProven(node), peer);
     this.window.offer(idHex, peer, block);
     this.schedule();
   }

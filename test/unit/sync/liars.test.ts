@@ -24,7 +24,7 @@ interface World {
   dropped: { id: string; score: number; reason: string }[];
 }
 
-async function world(t: TestContext): Promise<World> {
+async function world(t: TestContext, maxLowWorkHeadersPerPeer?: number): Promise<World> {
   const net = testNet();
   t.after(() => net.stopAll());
   const honest = await net.start();
@@ -35,7 +35,7 @@ async function world(t: TestContext): Promise<World> {
     blocks.push(b);
   }
   // Short stall floor and tick so a slow liar is found in about a second, not minutes.
-  const victim = await net.start({ syncOptions: { window: { stallMinMs: 300 }, tickMs: 50 }, p2pLimits: { requestTimeoutMs: 5_000 } });
+  const victim = await net.start({ syncOptions: { window: { stallMinMs: 300 }, tickMs: 50, maxLowWorkHeadersPerPeer }, p2pLimits: { requestTimeoutMs: 5_000 } });
   const dropped: World['dropped'] = [];
   victim.net.on('peer:disconnected', (p: Peer, reason: string) => dropped.push({ id: p.id, score: p.score, reason }));
   return { net, honest, victim, blocks, dropped };
@@ -60,6 +60,10 @@ async function reachesHonestTip(w: World): Promise<void> {
   const h = w.victim.net.peer(w.honest.net.nodeId);
   assert.ok(h, 'the honest peer is still connected');
   assert.equal(h.score, 0, 'the honest peer is not penalised');
+  // Progress shows in /api/status: headers and blocks at the honest tip.
+  const status = (await (await fetch(`${w.victim.apiUrl}/api/status`)).json()) as { syncing: boolean; sync: { headers: number; blocks: number } };
+  assert.equal(status.sync.blocks, BLOCKS);
+  assert.equal(status.sync.headers, BLOCKS);
 }
 
 function droppedLiar(w: World, p: ScriptedPeer, reason: string, minScore: number): void {
@@ -143,4 +147,24 @@ test('liar sends a header whose proof-of-work is false: banned as invalid-header
   assert.equal((await p.closed).reason, 'banned');
   assert.ok(w.victim.net.isBanned(`id:${toHex(nodeIdOf(p))}`), 'the liar\'s id is banned');
   await reachesHonestTip(w);
+});
+
+test('liar spams low-work headers (a fork that never beats our tip): dropped as low-work-headers, none kept', { timeout: 90_000 }, async (t) => {
+  const w = await world(t, 5);
+  await reachesHonestTip(w);
+  // Ten headers from genesis: valid work, but less than our 30 blocks, claimed as a huge chain.
+  const params = w.net.genesis.params;
+  const fork: Block[] = [];
+  let parent: { id: Uint8Array; height: number; timestamp: number } = { id: w.net.genesis.id, height: 0, timestamp: params.timestamp };
+  for (let i = 0; i < 10; i++) {
+    const b = buildBlock({ parent, target: params.initialTarget, params, extraNonce: 99n });
+    fork.push(b);
+    parent = { id: blockId(b), height: b.header.height, timestamp: b.header.timestamp };
+  }
+  const p = await liar(w, t, { blocks: fork, tip: { id: parent.id, height: 1_000, work: HUGE_WORK } });
+  assert.equal((await p.closed).reason, 'low-work-headers');
+  droppedLiar(w, p, 'low-work-headers', 20);
+  assert.equal(w.victim.sync.tree.size, 0, 'no low-work header was kept');
+  assert.equal(w.victim.chain.tip.idHex, w.honest.chain.tip.idHex);
+  assert.equal(w.victim.net.peer(w.honest.net.nodeId)?.score, 0);
 });
