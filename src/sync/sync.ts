@@ -5,12 +5,13 @@
 // it. Refusals are reported through `onRefusal` with a reason; the node's penalty table prices them.
 import { EventEmitter } from 'node:events';
 import type { Chain, ConnectedBlockEvent } from '../chain/index.js';
-import { blockId, blockIdHex, blockMerkleRoot, decodeBlock, decodeHeader, encodeHeader, headerId, type Block } from '../core/index.js';
+import { blockId, blockIdHex, blockMerkleRoot, decodeBlock, encodeHeader, type Block } from '../core/index.js';
 import { bytesEqual, toHex } from '../crypto/index.js';
 import { silentLogger, type Logger } from '../log/index.js';
-import { LruSet, MAX_HEADERS_PER_MSG, MAX_LOCATOR, P2PError, type InvItem, type Message, type P2PNetwork, type Peer } from '../p2p/index.js';
+import { LruSet, MAX_HEADERS_PER_MSG, type InvItem, type Message, type P2PNetwork, type Peer } from '../p2p/index.js';
 import { SyncError, type SyncReason } from './errors.js';
 import { HeaderTree, type HeaderNode } from './header-tree.js';
+import { PeerHeaders } from './peer-headers.js';
 import { RateMeter, type SyncProgress } from './progress.js';
 import { DEFAULT_WINDOW_OPTIONS, DownloadWindow, type WindowOptions } from './window.js';
 
@@ -36,32 +37,14 @@ export interface SyncEvents {
   synced: [{ height: number }];
 }
 
+export { MAX_BLOCK_INV_ITEMS } from './peer-headers.js';
+
 export interface SyncStats {
   /** Block bodies received. */
   bodiesReceived: number;
   /** Bodies received that we already had or were already receiving. */
   duplicateBodies: number;
   headersReceived: number;
-}
-
-/** Block ids in one inv beyond this are a flood: honest nodes announce new tips one at a time. */
-export const MAX_BLOCK_INV_ITEMS = 16;
-
-interface Proven {
-  idHex: string;
-  height: number;
-  work: bigint;
-}
-
-interface PeerSync {
-  /** Work claimed in its hello or last tip message: a reason to ask, never a reason to trust. */
-  claimed: bigint;
-  /** Its best header we have checked ourselves. */
-  best: Proven | undefined;
-  asking: boolean;
-  /** Checked headers that do not yet beat our tip's work (presync). */
-  pending: Map<string, HeaderNode>;
-  strays: number;
 }
 
 export class SyncService extends EventEmitter<SyncEvents> {
@@ -71,7 +54,6 @@ export class SyncService extends EventEmitter<SyncEvents> {
   private readonly chain: Chain;
   private readonly net: P2PNetwork;
   private readonly log: Logger;
-  private readonly peers = new Map<Peer, PeerSync>();
   /** Which peer delivered a block: its announcement skips it. */
   private readonly sources = new Map<string, Peer>();
   private readonly recentlyStored = new LruSet(4_096);
@@ -84,8 +66,7 @@ export class SyncService extends EventEmitter<SyncEvents> {
   private wasSyncing = false;
   private lastLog = 0;
   private lastPrune = 0;
-  private readonly maxLowWork: number;
-  private readonly maxStrays: number;
+  private readonly headers: PeerHeaders;
 
   constructor(private readonly opts: SyncOptions) {
     super();
@@ -94,27 +75,34 @@ export class SyncService extends EventEmitter<SyncEvents> {
     this.log = (opts.logger ?? silentLogger).child({ module: 'sync' });
     this.tree = new HeaderTree(opts.chain, opts.maxHeaders ?? 200_000);
     this.window = new DownloadWindow(opts.net, { ...DEFAULT_WINDOW_OPTIONS, maxInflightPerPeer: opts.net.limits.maxInflightPerPeer, ...opts.window });
-    this.maxLowWork = opts.maxLowWorkHeadersPerPeer ?? 4 * MAX_HEADERS_PER_MSG;
-    this.maxStrays = opts.maxStrayAnnouncements ?? 8;
+    this.headers = new PeerHeaders({
+      chain: opts.chain, net: opts.net, tree: this.tree, stats: this.stats,
+      isKnown: (k) => this.recentlyStored.has(k) || k === this.chain.tip.idHex,
+      refuse: (peer, reason, detail) => this.refuse(peer, reason, detail),
+      schedule: () => this.schedule(),
+      failed: (what, e) => this.failed(what, e),
+      maxLowWork: opts.maxLowWorkHeadersPerPeer ?? 4 * MAX_HEADERS_PER_MSG,
+      maxStrays: opts.maxStrayAnnouncements ?? 8,
+    });
   }
 
   private readonly onMessage = (peer: Peer, m: Message): void => {
     switch (m.kind) {
       case 'headers':
-        return void this.onHeaders(peer, m.headers, false).catch((e: unknown) => this.failed('headers', e));
+        return void this.headers.onHeaders(peer, m.headers, false).catch((e: unknown) => this.failed('headers', e));
       case 'block':
         return this.onBody(peer, m.bytes);
       case 'notfound':
         return this.onNotFound(peer, m.items);
       case 'tip':
-        return void this.evaluate(peer).catch((e: unknown) => this.failed('tip', e));
+        return void this.headers.evaluate(peer).catch((e: unknown) => this.failed('tip', e));
       default:
         return;
     }
   };
-  private readonly onConnected = (peer: Peer): void => void this.evaluate(peer).catch((e: unknown) => this.failed('connected', e));
+  private readonly onConnected = (peer: Peer): void => void this.headers.evaluate(peer).catch((e: unknown) => this.failed('connected', e));
   private readonly onDisconnected = (peer: Peer): void => {
-    this.peers.delete(peer);
+    this.headers.gone(peer);
     this.window.peerGone(peer);
     this.schedule();
   };
@@ -157,8 +145,7 @@ export class SyncService extends EventEmitter<SyncEvents> {
   get syncing(): boolean {
     const best = this.tree.best;
     if (best && best.height > this.chain.tip.height + 1) return true;
-    for (const s of this.peers.values()) if (s.asking && s.claimed > this.chain.tip.work) return true;
-    return false;
+    return this.headers.askingAbove(this.chain.tip.work);
   }
 
   progress(): SyncProgress {
@@ -186,137 +173,10 @@ export class SyncService extends EventEmitter<SyncEvents> {
     return out;
   }
 
-  /**
-   * Block ids announced by `inv` (the relay hands them over): unknown ones lead to one getheaders,
-   * from memory only (no store read per id). Floods are refused.
-   */
+  /** Block ids announced by `inv` (the relay hands them over): see PeerHeaders.onBlockInv. */
   onBlockInv(peer: Peer, ids: Uint8Array[]): void {
-    if (ids.length > MAX_BLOCK_INV_ITEMS) return this.refuse(peer, 'inv-flood', `${ids.length} block ids in one inv`);
-    const unknown = ids.some((id) => {
-      const k = toHex(id);
-      return !this.tree.get(k) && !this.recentlyStored.has(k) && k !== this.chain.tip.idHex;
-    });
-    if (unknown) void this.askHeaders(peer).catch((e: unknown) => this.failed('inv', e));
+    this.headers.onBlockInv(peer, ids);
   }
-
-  // ---------------------------------------------------------------- headers
-
-  private state(peer: Peer): PeerSync {
-    let s = this.peers.get(peer);
-    if (!s) this.peers.set(peer, (s = { claimed: 0n, best: undefined, asking: false, pending: new Map(), strays: 0 }));
-    return s;
-  }
-
-  /** A peer's claim (hello or tip): known tips become its proven best; unknown ones with more work than ours are asked for. */
-  private async evaluate(peer: Peer): Promise<void> {
-    if (!peer.connected || !peer.tip) return;
-    const st = this.state(peer);
-    st.claimed = peer.tip.work;
-    const known = await this.lookup(toHex(peer.tip.id), peer.tip.id);
-    if (known) this.prove(st, known);
-    else if (st.claimed > this.tree.bestWork) await this.askHeaders(peer);
-    this.schedule();
-  }
-
-  /** Records a header the peer proved it has; its advertised tip follows (for the API's peer list). */
-  private prove(st: PeerSync, p: Proven, peer?: Peer): void {
-    if (!st.best || p.work > st.best.work) st.best = p;
-    if (peer && (!peer.tip || p.work > peer.tip.work)) peer.tip = { id: Uint8Array.from(Buffer.from(p.idHex, 'hex')), height: p.height, work: p.work };
-  }
-
-  private async lookup(idHex: string, id: Uint8Array): Promise<Proven | undefined> {
-    const n = this.tree.get(idHex);
-    if (n) return { idHex, height: n.height, work: n.work };
-    const e = await this.chain.entry(id);
-    return e ? { idHex, height: e.height, work: e.work } : undefined;
-  }
-
-  /** getheaders from our best header (or `from`) back to genesis; one exchange per peer at a time. */
-  private async askHeaders(peer: Peer, from?: HeaderNode): Promise<void> {
-    const st = this.state(peer);
-    if (st.asking || !peer.connected) return;
-    st.asking = true;
-    const claimAtAsk = st.claimed;
-    let headers: Uint8Array[];
-    try {
-      headers = (await this.net.exchange(peer, { kind: 'getheaders', locator: await this.locator(from ?? this.tree.best) })).headers;
-    } catch (e) {
-      st.asking = false;
-      if (e instanceof P2PError && e.reason === 'timeout') this.refuse(peer, 'headers-timeout', 'no headers reply in time');
-      return;
-    }
-    st.asking = false;
-    await this.onHeaders(peer, headers, true, claimAtAsk);
-  }
-
-  /** Ids back from `from` (dense, then doubling) and then the chain's own locator, at most MAX_LOCATOR. */
-  private async locator(from: HeaderNode | undefined): Promise<Uint8Array[]> {
-    const ids: Uint8Array[] = [];
-    let step = 1;
-    let n = from;
-    while (n && ids.length < 32) {
-      ids.push(n.id);
-      for (let i = 0; i < step && n; i++) n = this.tree.get(n.parentHex);
-      if (ids.length >= 10) step *= 2;
-    }
-    const base = await this.chain.locator();
-    return [...ids, ...base.slice(Math.max(0, base.length - (MAX_LOCATOR - ids.length)))];
-  }
-
-  private async onHeaders(peer: Peer, raw: Uint8Array[], solicited: boolean, claimAtAsk?: bigint): Promise<void> {
-    if (!peer.connected) return;
-    const st = this.state(peer);
-    this.stats.headersReceived += raw.length;
-    if (!raw.length) {
-      if (solicited) this.checkClaim(peer, st, claimAtAsk ?? st.claimed);
-      return;
-    }
-    let nodes: HeaderNode[];
-    let failure: SyncError | undefined;
-    try {
-      nodes = await this.tree.check(raw, st.pending);
-    } catch (e) {
-      if (!(e instanceof SyncError)) throw e;
-      failure = e;
-      nodes = e.partial;
-    }
-    if (failure?.reason === 'headers-not-connecting' && !solicited) {
-      // An announcement past a gap: fetch the gap; only repeated strays are refused.
-      if (++st.strays > this.maxStrays) return this.refuse(peer, 'headers-not-connecting', failure.message);
-      return this.askHeaders(peer);
-    }
-    if (failure && failure.reason !== 'time-too-new') return this.refuse(peer, failure.reason, failure.message);
-    const lastId = lastHeaderId(raw, nodes, failure !== undefined);
-    const last = lastId && (nodes.length && nodes[nodes.length - 1]!.idHex === toHex(lastId) ? nodeProven(nodes[nodes.length - 1]!) : await this.lookup(toHex(lastId), lastId) ?? pendingProven(st, toHex(lastId)));
-    if (last) this.prove(st, last, peer);
-    for (const n of nodes) st.pending.set(n.idHex, n);
-    if (st.pending.size && st.best && st.best.work > this.chain.tip.work) {
-      // The headers show more work than our tip: only now are they kept.
-      this.tree.admit([...st.pending.values()]);
-      st.pending.clear();
-    } else if (st.pending.size > this.maxLowWork) {
-      st.pending.clear();
-      return this.refuse(peer, 'low-work-headers', `more than ${this.maxLowWork} headers without beating our tip's work`);
-    }
-    if (solicited && !failure && raw.length === MAX_HEADERS_PER_MSG) {
-      void this.askFrom(peer, nodes.length ? nodes[nodes.length - 1]! : this.tree.get(toHex(lastId!)));
-    } else if (solicited) {
-      // The peer's chain ends here: what it claimed must be proven by now.
-      st.pending.clear();
-      this.checkClaim(peer, st, claimAtAsk ?? st.claimed);
-    }
-    this.schedule();
-  }
-
-  private async askFrom(peer: Peer, from: HeaderNode | undefined): Promise<void> {
-    await this.askHeaders(peer, from).catch((e: unknown) => this.failed('headers', e));
-  }
-
-  private checkClaim(peer: Peer, st: PeerSync, claim: bigint): void {
-    const proven = st.best?.work ?? 0n;
-    if (claim > proven && claim > this.chain.tip.work) this.refuse(peer, 'work-claim-unproven', `claimed work ${claim}, headers prove ${proven}`);
-  }
-
   // ---------------------------------------------------------------- bodies
 
   private onBody(peer: Peer, bytes: Uint8Array): void {
@@ -359,7 +219,7 @@ export class SyncService extends EventEmitter<SyncEvents> {
       nodes = await this.tree.check([encodeHeader(block.header)]);
     } catch (e) {
       if (!(e instanceof SyncError)) throw e;
-      if (e.reason === 'headers-not-connecting') return this.askHeaders(peer);
+      if (e.reason === 'headers-not-connecting') return this.headers.askHeaders(peer);
       if (e.reason !== 'time-too-new') this.refuse(peer, e.reason, e.message);
       return;
     }
@@ -373,7 +233,7 @@ export class SyncService extends EventEmitter<SyncEvents> {
       return;
     }
     this.tree.admit(nodes);
-    this.prove(this.state(peer), nodeProven(node), peer);
+    this.headers.proved(peer, node);
     this.window.offer(idHex, peer, block);
     this.schedule();
   }
@@ -420,15 +280,6 @@ export class SyncService extends EventEmitter<SyncEvents> {
     return p;
   }
 
-  private holders(index: Map<string, number>): (i: number) => Peer[] {
-    const reach: [Peer, number][] = [];
-    for (const [peer, st] of this.peers) {
-      const at = st.best && index.get(st.best.idHex);
-      if (at !== undefined && peer.connected) reach.push([peer, at]);
-    }
-    return (i) => reach.filter(([, at]) => at >= i).map(([p]) => p);
-  }
-
   private pump(): void {
     const p = this.currentPath();
     if (!p) return this.maybeFinished();
@@ -436,7 +287,7 @@ export class SyncService extends EventEmitter<SyncEvents> {
       this.wasSyncing = true;
       this.log.info('sync started', { from: this.chain.tip.height, to: this.tree.bestHeight });
     }
-    const holders = this.holders(p.index);
+    const holders = this.headers.holders(p.index);
     const view = p.nodes.slice(p.start, p.start + this.window.opts.windowSize);
     this.window.fill(view, (i) => holders(p.start + i));
     void this.drain();
@@ -495,13 +346,12 @@ export class SyncService extends EventEmitter<SyncEvents> {
     const p = this.currentPath();
     if (p) {
       const head = p.nodes[p.start];
-      const staller = this.window.checkHead(head, this.holders(p.index)(p.start), now);
+      const staller = this.window.checkHead(head, this.headers.holders(p.index)(p.start), now);
       if (staller) this.refuse(staller, 'stalling', `held up block ${head?.height} of the download window`);
     }
     if (now - this.lastPrune > 10_000) {
       this.lastPrune = now;
-      const keep: string[] = [];
-      for (const st of this.peers.values()) if (st.best) keep.push(st.best.idHex);
+      const keep = this.headers.bests();
       const best = this.tree.best;
       if (best) keep.push(best.idHex);
       this.tree.prune(keep);
@@ -524,24 +374,5 @@ export class SyncService extends EventEmitter<SyncEvents> {
 
   private failed(what: string, e: unknown): void {
     this.log.error('sync handler failed', { what, err: String(e) });
-  }
-}
-
-function nodeProven(n: HeaderNode): Proven {
-  return { idHex: n.idHex, height: n.height, work: n.work };
-}
-
-function pendingProven(st: PeerSync, idHex: string): Proven | undefined {
-  const n = st.pending.get(idHex);
-  return n && nodeProven(n);
-}
-
-/** Id of the last header the peer sent that we accept as checked (the partial prefix on a soft failure). */
-function lastHeaderId(raw: Uint8Array[], nodes: HeaderNode[], partial: boolean): Uint8Array | undefined {
-  if (partial) return nodes.length ? nodes[nodes.length - 1]!.id : undefined;
-  try {
-    return headerId(decodeHeader(raw[raw.length - 1]!));
-  } catch {
-    return undefined;
   }
 }
