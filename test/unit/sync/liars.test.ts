@@ -3,7 +3,7 @@
 // reason names the lie), and the honest peer's score stays 0.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { blockId, encodeHeader, headerId, type Block } from '../../../src/core/index.js';
+import { blockId, encodeBlock, encodeHeader, headerId, type Block } from '../../../src/core/index.js';
 import { bytesToBigInt, nodeIdFromPublicKey, toHex } from '../../../src/crypto/index.js';
 import type { Peer } from '../../../src/p2p/index.js';
 import type { RunningNode } from '../../../src/node/index.js';
@@ -167,4 +167,26 @@ test('liar spams low-work headers (a fork that never beats our tip): dropped as 
   assert.equal(w.victim.sync.tree.size, 0, 'no low-work header was kept');
   assert.equal(w.victim.chain.tip.idHex, w.honest.chain.tip.idHex);
   assert.equal(w.victim.net.peer(w.honest.net.nodeId)?.score, 0);
+});
+
+test('liar sends bodies that do not match the headers it proved (mutated transactions): banned as body-mismatch', { timeout: 90_000 }, async (t) => {
+  const w = await world(t);
+  const p = await liar(w, t, {
+    blocks: w.blocks, tip: honestTip(w),
+    script: {
+      getdata: (s, m) => {
+        for (const it of m.items) {
+          const b = s.blocks.find((x) => Buffer.from(blockId(x)).equals(Buffer.from(it.id)));
+          if (!b) continue;
+          // Same header (so the same id), another coinbase: the merkle root no longer matches.
+          const cb = b.txs[0]!;
+          const mutated: Block = { header: b.header, txs: [{ ...cb, extraNonce: 12345n } as Block['txs'][0], ...b.txs.slice(1)] };
+          s.send({ kind: 'block', bytes: encodeBlock(mutated) });
+        }
+      },
+    },
+  });
+  assert.equal((await p.closed).reason, 'banned');
+  assert.ok(w.victim.net.isBanned(`id:${toHex(nodeIdOf(p))}`), 'the liar\'s id is banned');
+  await reachesHonestTip(w);
 });
