@@ -137,15 +137,19 @@ export class HeaderTree {
    */
   invalidate(idHex: string): void {
     this.invalid.add(idHex);
+    const children = new Map<string, string[]>();
+    for (const n of this.nodes.values()) {
+      const c = children.get(n.parentHex);
+      if (c) c.push(n.idHex);
+      else children.set(n.parentHex, [n.idHex]);
+    }
     const doomed = new Set([idHex]);
-    let grew = true;
-    while (grew) {
-      grew = false;
-      for (const n of this.nodes.values()) {
-        if (!doomed.has(n.idHex) && doomed.has(n.parentHex)) {
-          doomed.add(n.idHex);
-          grew = true;
-        }
+    const todo = [idHex];
+    while (todo.length) {
+      for (const c of children.get(todo.pop()!) ?? []) {
+        if (doomed.has(c)) continue;
+        doomed.add(c);
+        todo.push(c);
       }
     }
     for (const k of doomed) this.nodes.delete(k);
@@ -178,16 +182,6 @@ export class HeaderTree {
       n = this.nodes.get(n.parentHex);
     }
     return path.reverse();
-  }
-
-  /** Whether `anc` is `n` or one of its ancestors inside the tree. */
-  descends(n: HeaderNode, anc: HeaderNode): boolean {
-    let cur: HeaderNode | undefined = n;
-    while (cur && cur.height >= anc.height) {
-      if (cur.idHex === anc.idHex) return true;
-      cur = this.nodes.get(cur.parentHex);
-    }
-    return false;
   }
 
   private recomputeBest(): HeaderNode | undefined {
