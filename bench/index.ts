@@ -6,6 +6,7 @@ import { benchKad } from './kad.js';
 import { benchSync } from './sync.js';
 import { benchApi } from './api.js';
 import { benchMempool } from './mempool.js';
+import { benchGossip } from './gossip.js';
 
 const only = process.argv[2];
 const sections: Record<string, () => Promise<Record<string, unknown>>> = {
@@ -15,6 +16,7 @@ const sections: Record<string, () => Promise<Record<string, unknown>>> = {
   sync: benchSync,
   api: benchApi,
   mempool: benchMempool,
+  gossip: benchGossip,
 };
 const out: Record<string, unknown> = {};
 for (const [name, run] of Object.entries(sections)) {

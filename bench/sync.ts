@@ -1,11 +1,21 @@
-// Sync and gossip figures from real nodes on 127.0.0.1: a fresh node syncing blocks of 200 signed
-// txs (against the raw Ed25519 verify rate measured in the same run), and block bodies received
-// per node per block in a 12-node network found through Kademlia.
+// Sync figures from real nodes on 127.0.0.1: a fresh node syncing blocks of 200 signed txs from
+// one honest peer (against the one-core raw Ed25519 verify rate) and from four peers, one of them
+// 10x slower (against the raw verify rate of every core at once, measured in the same run), with
+// the share of bodies each fast peer served.
+import { cpSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { addressFromPublicKey, blockId, type Block, type TransferTx } from '../src/core/index.js';
-import { generateKeyPair, signMessage, verifySignature } from '../src/crypto/index.js';
+import { generateKeyPair, nodeIdFromPublicKey, signMessage, toHex, verifySignature } from '../src/crypto/index.js';
 import { testKey, transfer, testAddress, buildBlock } from '../test/helpers/fixtures.js';
-import { tempDir, childOf, tipEntry, openChainAt } from '../test/helpers/chain-helpers.js';
-import { testNet, waitUntil, startMesh } from '../test/helpers/node-helpers.js';
+import { tempDir, openChainAt } from '../test/helpers/chain-helpers.js';
+import { testNet, waitUntil, type TestNet } from '../test/helpers/node-helpers.js';
+import { ScriptedPeer } from '../test/helpers/scripted-peer.js';
+
+const BLOCKS = 60;
+const TXS = 200;
+/** The slow peer answers each getdata this many times later than the fast peers' mean answer. */
+const SLOW_FACTOR = 10;
 
 function rawVerifyRate(): number {
   const k = generateKeyPair();
@@ -20,27 +30,50 @@ function rawVerifyRate(): number {
   return n / ((performance.now() - t0) / 1000);
 }
 
-async function syncFigures(): Promise<Record<string, number>> {
-  const BLOCKS = 60;
-  const TXS = 200;
-  const net = testNet({ alloc: [{ address: addressFromPublicKey(testKey('alice').publicKey), amount: 10n ** 15n }] });
+/** Raw verify on every core at once (worker threads), summed. */
+async function rawVerifyAllRate(): Promise<number> {
+  const n = availableParallelism();
+  const rates = await Promise.all(
+    Array.from({ length: n }, () => new Promise<number>((resolve, reject) => {
+      const w = new Worker(new URL('./verify-worker.js', import.meta.url), { workerData: { ms: 2000 } });
+      w.once('message', (r: number) => resolve(r));
+      w.once('error', reject);
+    })),
+  );
+  return rates.reduce((s, r) => s + r, 0);
+}
+
+/** A data dir holding BLOCKS blocks of TXS signed transfers; returns the blocks and the tip. */
+async function prebuilt(net: TestNet): Promise<{ dir: ReturnType<typeof tempDir>; blocks: Block[]; tip: string }> {
+  const dir = tempDir('kadchain-bench-');
+  net.dirs.push(dir);
+  const pre = await openChainAt(`${dir.path}/chain`, net.genesis);
+  let parent = { id: net.genesis.id, height: 0, timestamp: net.genesis.params.timestamp };
+  let nonce = 0n;
+  const blocks: Block[] = [];
+  for (let b = 0; b < BLOCKS; b++) {
+    const txs: TransferTx[] = [];
+    for (let i = 0; i < TXS; i++) txs.push(transfer('alice', testAddress('r' + (i % 50)), 1000n, nonce++, net.genesis.id, 1n));
+    const block: Block = buildBlock({ parent, target: net.genesis.params.initialTarget, params: net.genesis.params, txs });
+    const r = await pre.submitBlock(block);
+    if (r.status !== 'connected') throw new Error(`bench block refused: ${r.reason}`);
+    blocks.push(block);
+    parent = { id: blockId(block), height: block.header.height, timestamp: block.header.timestamp };
+  }
+  const tip = pre.tip.idHex;
+  await pre.close();
+  return { dir, blocks, tip };
+}
+
+function alloc(): Parameters<typeof testNet>[0] {
+  return { alloc: [{ address: addressFromPublicKey(testKey('alice').publicKey), amount: 10n ** 15n }] };
+}
+
+async function onePeer(): Promise<Record<string, number>> {
+  const net = testNet(alloc());
   try {
-    const dirA = tempDir('kadchain-bench-');
-    net.dirs.push(dirA);
-    const pre = await openChainAt(`${dirA.path}/chain`, net.genesis);
-    let parent = { id: net.genesis.id, height: 0, timestamp: net.genesis.params.timestamp };
-    let nonce = 0n;
-    for (let b = 0; b < BLOCKS; b++) {
-      const txs: TransferTx[] = [];
-      for (let i = 0; i < TXS; i++) txs.push(transfer('alice', testAddress('r' + (i % 50)), 1000n, nonce++, net.genesis.id, 1n));
-      const block: Block = buildBlock({ parent, target: net.genesis.params.initialTarget, params: net.genesis.params, txs });
-      const r = await pre.submitBlock(block);
-      if (r.status !== 'connected') throw new Error(`bench block refused: ${r.reason}`);
-      parent = { id: blockId(block), height: block.header.height, timestamp: block.header.timestamp };
-    }
-    const tip = pre.tip.idHex;
-    await pre.close();
-    await net.start({ dir: dirA });
+    const { dir, tip } = await prebuilt(net);
+    await net.start({ dir });
     // The machine's speed drifts (shared cores): the reference is measured on both sides of the sync.
     const rawBefore = rawVerifyRate();
     const t0 = performance.now();
@@ -61,31 +94,58 @@ async function syncFigures(): Promise<Record<string, number>> {
   }
 }
 
-async function gossipFigures(): Promise<Record<string, number>> {
-  const net = testNet();
+async function fourPeers(): Promise<Record<string, number>> {
+  const net = testNet(alloc());
   try {
-    const nodes = await startMesh(net, 12, 120_000);
-    const before = nodes.map((n) => n.gossip.stats.bodiesReceived);
-    const BLOCKS = 10;
-    for (let i = 0; i < BLOCKS; i++) {
-      const at = nodes[(i * 5) % nodes.length]!;
-      const block = await childOf(at.chain, await tipEntry(at.chain), [], BigInt(i));
-      await at.chain.submitBlock(block);
-      const id = at.chain.tip.idHex;
-      await waitUntil('propagation', () => nodes.every((n) => n.chain.tip.idHex === id), 60_000, 10);
+    const { dir, blocks, tip } = await prebuilt(net);
+    const fast = [];
+    for (let i = 0; i < 3; i++) {
+      const copy = tempDir('kadchain-bench-');
+      net.dirs.push(copy);
+      cpSync(dir.path, copy.path, { recursive: true });
+      fast.push(await net.start({ dir: copy }));
     }
-    const bodies = nodes.reduce((s, n, i) => s + n.gossip.stats.bodiesReceived - before[i]!, 0);
+    const rawBefore = await rawVerifyAllRate();
+    const b = await net.start();
+    // The slow peer: holds the same blocks and answers every getdata SLOW_FACTOR x later than the
+    // fast peers answer on average (measured from the fresh node's own view as it goes).
+    const t = fast[0]!.chain.tip;
+    const slow = await ScriptedPeer.connect(b.port, {
+      genesis: net.genesis.id, blocks, tip: { id: t.id, height: t.height, work: t.work },
+      script: {
+        getdata: (s, m) => {
+          const loads = [...b.sync.window.loads.entries()].filter(([p]) => p.id !== toHexId(s)).map(([, l]) => l.ewmaMs);
+          const mean = loads.length ? loads.reduce((x, y) => x + y, 0) / loads.length : 20;
+          s.later(Math.max(20, mean) * SLOW_FACTOR, () => s.answerData(m));
+        },
+      },
+    });
+    const t0 = performance.now();
+    await Promise.all(fast.map((f) => b.net.dial('127.0.0.1', f.port)));
+    await waitUntil('bench sync (4 peers)', () => b.chain.tip.idHex === tip, 300_000, 10);
+    const secs = (performance.now() - t0) / 1000;
+    const served = b.sync.servedBy();
+    const total = [...served.values()].reduce((s, n) => s + n, 0);
+    const shares = fast.map((f) => (served.get(f.net.nodeId) ?? 0) / Math.max(1, total));
+    await slow.close();
+    const raw = (rawBefore + (await rawVerifyAllRate())) / 2;
     return {
-      'gossip.nodes': nodes.length,
-      'gossip.blocks': BLOCKS,
-      'gossip.bodiesPerNodePerBlock': Math.round((bodies / BLOCKS / (nodes.length - 1)) * 1000) / 1000,
-      'gossip.meanPeers': Math.round((nodes.reduce((s, n) => s + n.net.peers().length, 0) / nodes.length) * 10) / 10,
+      'sync.cores': availableParallelism(),
+      'sync.rawVerifyAllPerSec': Math.round(raw),
+      'sync.txsPerSec4': Math.round((BLOCKS * TXS) / secs),
+      'sync.verifyRatio4': Math.round(((BLOCKS * TXS) / secs / raw) * 100) / 100,
+      'sync.minPeerShare': Math.round(Math.min(...shares) * 1000) / 1000,
+      'sync.slowPeerShare': Math.round(((served.get(toHexId(slow)) ?? 0) / Math.max(1, total)) * 1000) / 1000,
     };
   } finally {
     await net.stopAll();
   }
 }
 
+function toHexId(p: ScriptedPeer): string {
+  return toHex(nodeIdFromPublicKey(p.key.publicKey));
+}
+
 export async function benchSync(): Promise<Record<string, number>> {
-  return { ...(await syncFigures()), ...(await gossipFigures()) };
+  return { ...(await onePeer()), ...(await fourPeers()) };
 }

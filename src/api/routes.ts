@@ -12,6 +12,7 @@ import { blockSummary, difficulty, headerJson, mempoolEntryJson, txView } from '
 import type { ResponseCache } from './response-cache.js';
 import type { ApiLimits } from './limits.js';
 import type {
+  SyncProgressJson,
   AccountJson, BlockJson, ChainTipJson, BlockSummaryJson, PeerEventJson, PeersJson, StatusJson, SubmitTxJson, TxLookupJson, TableEntryJson, ConnectedPeerJson,
 } from './types.js';
 
@@ -28,6 +29,8 @@ export interface NodeView {
   mining?(): { enabled: boolean; hashrate: number; address?: string };
   /** True while catching up with a peer that has more work (default: false). */
   syncing?(): boolean;
+  /** Headers-first sync progress: headers, blocks, peers serving, rate, ETA (default: absent). */
+  syncProgress?(): SyncProgressJson;
   /** Admit and relay a transaction (default: `mempool.add`, no relay). */
   submitTx?(tx: TransferTx): Promise<AdmitResult>;
   /** Source of `peer` events for /api/events (an EventEmitter fits). */
@@ -147,6 +150,7 @@ export class ApiHandlers {
       orphans: this.chain.orphanCount,
       mining: mining.address ? { enabled: mining.enabled, hashrate: mining.hashrate, address: mining.address } : { enabled: mining.enabled, hashrate: mining.hashrate },
       syncing: this.view.syncing?.() ?? false,
+      ...(this.view.syncProgress ? { sync: this.view.syncProgress() } : {}),
     };
   }
 

@@ -31,6 +31,21 @@ export interface StatusJson {
   orphans: number;
   mining: { enabled: boolean; hashrate: number; address?: string };
   syncing: boolean;
+  /** Headers-first sync progress (absent when the node does not report it). */
+  sync?: SyncProgressJson;
+}
+
+export interface SyncProgressJson {
+  /** Height of the best checked header. */
+  headers: number;
+  /** Height of the connected tip. */
+  blocks: number;
+  peersServing: number;
+  blocksPerSec: number;
+  /** Seconds to reach `headers`; null while unknown. */
+  etaSeconds: number | null;
+  inflight: number;
+  buffered: number;
 }
 
 export interface HeaderJson {

@@ -1,5 +1,5 @@
 // The composition root: opens the store and chain, then wires mempool, miner, Kademlia, the
-// WebSocket network, gossip and the HTTP API; stops them in reverse order. One function, so the
+// WebSocket network, sync, relay, serving and the HTTP API; stops them in reverse order. One function, so the
 // CLI, the devnet and the end-to-end tests run exactly the same node.
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
@@ -12,10 +12,13 @@ import { Mempool, type MempoolLimits } from '../mempool/index.js';
 import { Miner, type MinerImpl } from '../miner/index.js';
 import { KadNode } from '../kad/index.js';
 import { P2PNetwork, type P2PLimits } from '../p2p/index.js';
+import { SyncService, type SyncOptions } from '../sync/index.js';
 import { ApiServer, type PeerEventJson } from '../api/index.js';
 import { createLogger, type Logger, type LogLevel } from '../log/index.js';
 import { loadOrCreateNodeKey } from './node-key.js';
-import { Gossip } from './gossip.js';
+import { Relay } from './relay.js';
+import { Serving } from './serving.js';
+import { chargePeer, p2pPenalties } from './penalties.js';
 import { LevelBanStore, LevelTablePersistence } from './persistence.js';
 
 export interface NodeOptions {
@@ -42,6 +45,8 @@ export interface NodeOptions {
   kadRefreshIntervalMs?: number;
   /** Mempool policy (e.g. minRelayFeeRate, the fee-rate floor); defaults per DESIGN.md. */
   mempoolLimits?: Partial<MempoolLimits>;
+  /** Tests shorten sync timers (stall floor, tick). */
+  syncOptions?: Partial<Pick<SyncOptions, 'window' | 'maxHeaders' | 'maxLowWorkHeadersPerPeer' | 'maxStrayAnnouncements' | 'tickMs'>>;
 }
 
 export interface RunningNode {
@@ -55,7 +60,10 @@ export interface RunningNode {
   miner?: Miner;
   kad: KadNode;
   net: P2PNetwork;
-  gossip: Gossip;
+  sync: SyncService;
+  /** Relay of tips and transactions (`gossip.stats` counts bodies and txs received). */
+  gossip: Relay;
+  serving: Serving;
   api: ApiServer;
   stop(): Promise<void>;
 }
@@ -106,7 +114,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     const net = new P2PNetwork({
       secretKey: key.secretKey, genesis: genesis.id, host: opts.host, port: opts.port, logger: log,
       getTip: () => ({ id: chain.tip.id, height: chain.tip.height, work: chain.tip.work }),
-      banStore: new LevelBanStore(chain.store), limits: opts.p2pLimits,
+      banStore: new LevelBanStore(chain.store), limits: opts.p2pLimits, penalties: p2pPenalties(),
     });
     await net.start();
     cleanups.push(() => net.stop());
@@ -129,9 +137,16 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     for (const b of bootstrap) net.addCandidate(b);
     for (const e of kad.tableEntries()) net.addCandidate(e);
 
-    const gossip = new Gossip(chain, mempool, net, log);
+    // Sync, relay and serving share the network; every refusal is priced by the one penalty table.
+    const sync = new SyncService({ chain, net, logger: log, onRefusal: (p, reason, detail) => chargePeer(net, p, reason, detail), ...opts.syncOptions });
+    const gossip = new Relay(chain, mempool, net, sync, (p, reason, detail) => chargePeer(net, p, reason, detail), log);
+    const serving = new Serving(chain, mempool, net, log);
+    serving.start();
     gossip.start();
-    cleanups.push(() => gossip.stop());
+    sync.start();
+    cleanups.push(async () => serving.stop());
+    cleanups.push(async () => gossip.stop());
+    cleanups.push(() => sync.stop());
 
     let miner: Miner | undefined;
     if (opts.mine && minerAddress) {
@@ -146,7 +161,8 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
         peers: () => ({ table: kad.tableEntries(), connected: net.peerInfos() }),
         bucketFill: () => kad.bucketFill(),
         mining: () => ({ enabled: miner?.enabled ?? false, hashrate: miner?.hashrate ?? 0, address: minerAddress ? encodeAddress(minerAddress) : undefined }),
-        syncing: () => gossip.syncing,
+        syncing: () => sync.syncing,
+        syncProgress: () => sync.progress(),
         submitTx: (tx) => mempool.add(tx),
         events: peerEvents,
       },
@@ -161,7 +177,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     let stopping: Promise<void> | undefined;
     return {
       apiUrl: api.url, port: net.port, apiPort: api.port, nodeId: net.nodeId, minerAddress: minerAddress ? encodeAddress(minerAddress) : undefined,
-      chain, mempool, miner, kad, net, gossip, api,
+      chain, mempool, miner, kad, net, sync, gossip, serving, api,
       stop: () => (stopping ??= stopAll().then(() => log.info('node stopped'))),
     };
   } catch (e) {

@@ -23,6 +23,7 @@ export type P2PReason =
   // local failures (reported to callers)
   | 'unreachable'
   | 'closed'
+  | 'timeout'
   | 'not-started'
   | 'invalid-message'
   | 'invalid-option';
@@ -49,6 +50,7 @@ export const CLOSE_CODES: Readonly<Record<P2PReason, number>> = {
   shutdown: 4020,
   unreachable: 4000,
   closed: 4000,
+  timeout: 4000,
   'not-started': 4000,
   'invalid-message': 4000,
   'invalid-option': 4000,

@@ -1,17 +1,20 @@
-// p2p/: WebSocket peers: handshake, message codec, announce/fetch plumbing, scoring and bans,
-// peer manager. Imports only core, crypto and log; knows nothing of chains (DESIGN "Layers").
+// p2p/: WebSocket peers: listener and handshake, message codec, the request tracker, keep-alive,
+// scoring and bans, peer manager. Imports only core, crypto and log; knows nothing of chains (DESIGN "Layers").
 export {
-  PROTOCOL_VERSION, MAX_INV_ITEMS, MAX_LOCATOR, MAX_BLOCKS_PER_MSG, MAX_BLOCK_BYTES, MAX_TX_BYTES, MESSAGE_KINDS,
+  PROTOCOL_VERSION, MAX_INV_ITEMS, MAX_LOCATOR, MAX_BLOCKS_PER_MSG, MAX_HEADERS_PER_MSG, MAX_BLOCK_BYTES, MAX_TX_BYTES, MESSAGE_KINDS,
   encodeMessage, decodeMessage, bodyId,
   type Message, type MessageKind, type MessageOf, type Payloads, type InvItem, type InvType, type TipInfo,
 } from './messages.js';
 export { P2PError, CLOSE_CODES, type P2PReason } from './errors.js';
 export { handshakeProofMessage, signHandshake, verifyHandshake } from './handshake.js';
 export { LruSet } from './lru.js';
-export { Peer, type PeerInfo, type Direction } from './peer.js';
+export { Peer, type PeerInfo, type Direction, type PendingExchange } from './peer.js';
 export { CandidatePool, type Candidate, type BackoffPolicy } from './candidates.js';
 export { type BanStore, type BanEntry } from './bans.js';
 export {
-  P2PNetwork, DEFAULT_P2P_LIMITS, DEFAULT_PENALTIES, BAN_THRESHOLD,
-  type P2PLimits, type P2PPenalties, type P2POptions, type P2PEvents, type BanEvent, type RefusedEvent, type RequestResult, type P2PStats,
-} from './network.js';
+  DEFAULT_P2P_LIMITS, DEFAULT_PENALTIES, BAN_THRESHOLD,
+  type P2PLimits, type P2PPenalties, type P2POptions, type P2PEvents, type BanEvent, type RefusedEvent, type RequestResult, type P2PStats, type ExchangeKind,
+} from './config.js';
+export { RequestTracker } from './requests.js';
+export { P2PNetwork } from './network.js';
+export { MAX_ANNOUNCED_HEADERS } from './routing.js';

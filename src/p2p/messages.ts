@@ -15,6 +15,8 @@ export const MAX_INV_ITEMS = 50_000;
 export const MAX_LOCATOR = 101;
 /** Blocks per `blocks` reply. */
 export const MAX_BLOCKS_PER_MSG = 500;
+/** Headers per `headers` message (Bitcoin Core's 2,000). */
+export const MAX_HEADERS_PER_MSG = 2_000;
 /** Ceilings for one body on the wire: the consensus hard caps of core (policy limits are the node's). */
 export const MAX_BLOCK_BYTES = MAX_BLOCK_BYTES_HARD;
 export { MAX_TX_BYTES };
@@ -38,6 +40,9 @@ const SCHEMAS = {
   // sync
   getblocks: { code: 0x15, schema: struct({ locator: list(id32, MAX_LOCATOR, 'u16'), stop: optional(id32) }) },
   blocks: { code: 0x16, schema: struct({ blocks: list(varBytes('u32', MAX_BLOCK_BYTES), MAX_BLOCKS_PER_MSG, 'u16') }) },
+  // headers-first sync: a reply to getheaders, or (a few headers, unasked) a new tip announced
+  getheaders: { code: 0x1a, schema: struct({ locator: list(id32, MAX_LOCATOR, 'u16'), stop: optional(id32) }) },
+  headers: { code: 0x1b, schema: struct({ headers: list(fixedBytes(HEADER_BYTES), MAX_HEADERS_PER_MSG, 'u16') }) },
   // liveness and tip updates
   ping: { code: 0x17, schema: struct({ nonce: u64 }) },
   pong: { code: 0x18, schema: struct({ nonce: u64 }) },

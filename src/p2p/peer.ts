@@ -1,11 +1,11 @@
 // One WebSocket connection and what we know about the node behind it: its proved identity and
 // tip, what it is known to have (bounded LRUs), what we asked it for (in-flight requests), its
-// misbehaviour score, its message-rate bucket and its liveness. Policy lives in network.ts; this
+// misbehaviour score, its message-rate bucket and its liveness. Policy lives in the network's parts; this
 // is state plus small helpers.
 import type { WebSocket } from 'ws';
 import { toHex } from '../crypto/index.js';
 import { LruSet, idKey } from './lru.js';
-import type { InvItem, InvType, TipInfo } from './messages.js';
+import type { InvItem, InvType, Message, TipInfo } from './messages.js';
 
 export type Direction = 'inbound' | 'outbound';
 
@@ -25,6 +25,13 @@ export interface PeerInfo {
   connectedAt: number;
   /** Round trip of the last answered keep-alive ping, if any. */
   latencyMs: number | undefined;
+}
+
+/** A getheaders / getblocks awaiting its reply; `settle` is set when a caller awaits it. */
+export interface PendingExchange {
+  kind: 'getblocks' | 'getheaders';
+  at: number;
+  settle?: (reply: Message | undefined, reason?: string) => void;
 }
 
 export interface InflightEntry {
@@ -53,8 +60,8 @@ export class Peer {
   readonly inflight = new Map<string, InflightEntry>();
   /** Requests waiting for a free in-flight slot (bounded by the network). */
   readonly queue: InvItem[] = [];
-  /** getblocks sent and not yet answered by a `blocks` reply. */
-  pendingGetblocks = 0;
+  /** getheaders / getblocks sent and not yet answered, oldest first (the request tracker's). */
+  readonly exchanges: PendingExchange[] = [];
 
   /** @internal handshake progress */
   gotHello = false;

@@ -2,18 +2,27 @@
 // tiny-work genesis file.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startNode, type RunningNode } from '../../src/node/index.js';
+import { startNode, type NodeOptions, type RunningNode } from '../../src/node/index.js';
 import { paramsToJson, type ChainParams, type Genesis, buildGenesis } from '../../src/core/index.js';
 import { silentLogger } from '../../src/log/index.js';
 import { testParams } from './fixtures.js';
 import { tempDir, defer, type AfterHook, type TempDir } from './cleanup.js';
+
+export interface StartOpts {
+  bootstrap?: RunningNode[];
+  mine?: boolean;
+  minerAddress?: string;
+  dir?: TempDir;
+  p2pLimits?: NodeOptions['p2pLimits'];
+  syncOptions?: NodeOptions['syncOptions'];
+}
 
 export interface TestNet {
   genesis: Genesis;
   genesisFile: string;
   nodes: RunningNode[];
   dirs: TempDir[];
-  start(opts?: { bootstrap?: RunningNode[]; mine?: boolean; minerAddress?: string; dir?: TempDir }): Promise<RunningNode>;
+  start(opts?: StartOpts): Promise<RunningNode>;
   /** Stops every node (all of them, even if one fails) and removes the dirs; idempotent. */
   stopAll(): Promise<void>;
 }
@@ -40,7 +49,8 @@ export function testNet(over: Partial<ChainParams> = {}, t?: AfterHook): TestNet
       const node = await startNode({
         dataDir: dir.path, genesisPath: file, host: '127.0.0.1', port: 0, apiHost: '127.0.0.1', apiPort: 0,
         bootstrap: (opts.bootstrap ?? []).map((n) => `127.0.0.1:${n.port}`), mine: opts.mine ?? false, minerAddress: opts.minerAddress,
-        threads: 1, logLevel: 'silent', logger: silentLogger, p2pLimits: { dialIntervalMs: 200 }, kadRefreshIntervalMs: 2000,
+        threads: 1, logLevel: 'silent', logger: silentLogger, p2pLimits: { dialIntervalMs: 200, ...opts.p2pLimits }, kadRefreshIntervalMs: 2000,
+        syncOptions: opts.syncOptions,
       });
       net.nodes.push(node);
       return node;

@@ -11,9 +11,10 @@ const allowed: Record<string, string[]> = {
   crypto: ['log'], core: ['crypto', 'log'], store: ['core', 'crypto', 'log'], chain: ['store', 'core', 'crypto', 'log'],
   mempool: ['chain', 'core', 'crypto', 'log'], kad: ['crypto', 'core', 'log'], p2p: ['core', 'crypto', 'log'],
   miner: ['chain', 'mempool', 'core', 'crypto', 'log'],
-  api: ['chain', 'mempool', 'core', 'crypto', 'store', 'miner', 'p2p', 'kad', 'log'],
-  node: ['miner', 'p2p', 'kad', 'mempool', 'chain', 'store', 'core', 'crypto', 'api', 'log'],
-  cli: ['node', 'api', 'miner', 'p2p', 'kad', 'mempool', 'chain', 'store', 'core', 'crypto', 'log'],
+  sync: ['p2p', 'chain', 'store', 'core', 'crypto', 'log'],
+  api: ['chain', 'mempool', 'core', 'crypto', 'store', 'miner', 'p2p', 'kad', 'sync', 'log'],
+  node: ['sync', 'miner', 'p2p', 'kad', 'mempool', 'chain', 'store', 'core', 'crypto', 'api', 'log'],
+  cli: ['node', 'api', 'sync', 'miner', 'p2p', 'kad', 'mempool', 'chain', 'store', 'core', 'crypto', 'log'],
   log: [],
 };
 

@@ -42,6 +42,8 @@ const ARBS: { [K in MessageKind]: fc.Arbitrary<MessageOf<K>> } = {
   ping: rec(fc.record({ kind: fc.constant('ping' as const), nonce: u64 })),
   pong: rec(fc.record({ kind: fc.constant('pong' as const), nonce: u64 })),
   tip: rec(fc.record({ kind: fc.constant('tip' as const), tip })),
+  getheaders: rec(fc.record({ kind: fc.constant('getheaders' as const), locator: fc.array(id, { maxLength: MAX_LOCATOR }), stop: id }, { requiredKeys: ['kind', 'locator'] })),
+  headers: rec(fc.record({ kind: fc.constant('headers' as const), headers: fc.array(fc.uint8Array({ minLength: 116, maxLength: 116 }), { maxLength: 20 }) })),
 };
 const anyMessage: fc.Arbitrary<Message> = fc.oneof(...MESSAGE_KINDS.map((k) => ARBS[k] as fc.Arbitrary<Message>));
 

@@ -1,0 +1,147 @@
+// Relay: what announcements mean for this node. New tips go out as their header (peers check it
+// before fetching the body); transactions go out as `inv` and are fetched through the request
+// tracker; block ids announced by `inv` are handed to sync. Every check on an announcement is made
+// in memory (mempool, recent LRUs): an `inv` never costs one store read per item.
+import { EventEmitter } from 'node:events';
+import type { Chain, ConnectedBlockEvent } from '../chain/index.js';
+import { decodeTx, encodeHeader, txIdHex, txId } from '../core/index.js';
+import { fromHex, toHex } from '../crypto/index.js';
+import { TX_REFUSALS_JUNK, TX_REFUSALS_MAY_BECOME_VALID, type Mempool, type MempoolEntry } from '../mempool/index.js';
+import { LruSet, type InvItem, type Message, type P2PNetwork, type Peer } from '../p2p/index.js';
+import type { SyncService } from '../sync/index.js';
+import { silentLogger, type Logger } from '../log/index.js';
+import type { RefusalReason } from './penalties.js';
+
+/** Tx refusals that prove the sender relayed junk (the rest can be honest races). */
+const INVALID_TX_REASONS = new Set(['bad-signature', 'bad-chain-id', 'bad-amount', 'bad-kind', 'malformed', 'truncated', 'trailing-bytes']);
+
+export interface GossipStats {
+  /** Block bodies received (counted by sync, which downloads every body). */
+  readonly bodiesReceived: number;
+  /** Bodies received for a block we already had or were already receiving. */
+  readonly duplicateBodies: number;
+  txsReceived: number;
+}
+
+export interface RelayEvents {
+  /** A new tip was announced to this many peers. */
+  announced: [{ id: string; height: number; peers: number }];
+}
+
+export class Relay extends EventEmitter<RelayEvents> {
+  readonly stats: GossipStats;
+  private readonly log: Logger;
+  private readonly rejectedTxs = new LruSet(10_000);
+  /** Txs confirmed recently: an inv for them needs no store read. */
+  private readonly confirmedTxs = new LruSet(50_000);
+  private readonly txSources = new Map<string, Peer>();
+  private started = false;
+
+  private readonly onMessage = (peer: Peer, m: Message): void => {
+    if (m.kind === 'inv') this.onInv(peer, m.items);
+    else if (m.kind === 'tx') void this.onTx(peer, m.bytes).catch((e: unknown) => this.log.error('tx handler failed', { err: String(e) }));
+  };
+  private readonly onBlock = (e: ConnectedBlockEvent): void => {
+    for (const tx of e.block.txs) this.confirmedTxs.add(toHex(txId(tx)));
+    // Relay only what validated, only the tip, and not while catching up (no flooding history).
+    if (e.height !== this.chain.tip.height || this.sync.syncing) return;
+    this.announceTip(e.id, encodeHeader(e.block.header), e.height, this.sync.sourceOf(e.id));
+  };
+  private readonly onSynced = (): void => {
+    const t = this.chain.tip;
+    void this.chain.getHeader(t.id).then((h) => h && this.announceTip(t.idHex, encodeHeader(h), t.height));
+  };
+  private readonly onTxAdded = (e: MempoolEntry): void => {
+    const src = this.txSources.get(e.id);
+    this.txSources.delete(e.id);
+    this.net.announce('tx', [fromHex(e.id)], src);
+  };
+
+  constructor(
+    private readonly chain: Chain,
+    private readonly mempool: Mempool,
+    private readonly net: P2PNetwork,
+    private readonly sync: SyncService,
+    private readonly charge: (peer: Peer, reason: RefusalReason, detail: string) => void,
+    logger: Logger = silentLogger,
+  ) {
+    super();
+    this.log = logger.child({ module: 'relay' });
+    const s = sync.stats;
+    this.stats = {
+      get bodiesReceived() {
+        return s.bodiesReceived;
+      },
+      get duplicateBodies() {
+        return s.duplicateBodies;
+      },
+      txsReceived: 0,
+    };
+  }
+
+  /** True while sync is catching up (kept for callers of the old gossip service). */
+  get syncing(): boolean {
+    return this.sync.syncing;
+  }
+
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.net.on('message', this.onMessage);
+    this.chain.on('block', this.onBlock);
+    this.sync.on('synced', this.onSynced);
+    this.mempool.on('added', this.onTxAdded);
+  }
+
+  stop(): void {
+    if (!this.started) return;
+    this.started = false;
+    this.net.off('message', this.onMessage);
+    this.chain.off('block', this.onBlock);
+    this.sync.off('synced', this.onSynced);
+    this.mempool.off('added', this.onTxAdded);
+  }
+
+  private announceTip(idHex: string, header: Uint8Array, height: number, except?: Peer): void {
+    const peers = this.net.announceHeader(fromHex(idHex), header, except);
+    this.emit('announced', { id: idHex, height, peers });
+  }
+
+  private onInv(peer: Peer, items: InvItem[]): void {
+    const blocks: Uint8Array[] = [];
+    const want: InvItem[] = [];
+    for (const it of items) {
+      if (it.type === 'block') {
+        blocks.push(it.id);
+        continue;
+      }
+      const k = toHex(it.id);
+      if (this.mempool.has(k) || this.rejectedTxs.has(k) || this.confirmedTxs.has(k)) continue;
+      want.push(it);
+    }
+    if (blocks.length) this.sync.onBlockInv(peer, blocks);
+    if (want.length && peer.connected) this.net.request(peer, want);
+  }
+
+  private async onTx(peer: Peer, bytes: Uint8Array): Promise<void> {
+    this.stats.txsReceived++;
+    let tx;
+    try {
+      tx = decodeTx(bytes);
+    } catch {
+      return this.charge(peer, 'malformed-tx', 'tx does not decode');
+    }
+    if (tx.kind !== 'transfer') return this.charge(peer, 'coinbase-relayed', 'a coinbase relayed as a tx');
+    const id = txIdHex(tx);
+    this.txSources.set(id, peer);
+    if (this.txSources.size > 10_000) this.txSources.delete(this.txSources.keys().next().value!);
+    const r = await this.mempool.add(tx, peer.id);
+    if (!r.accepted) {
+      this.txSources.delete(id);
+      // Refusals that may turn valid (funds arrive, a gap closes) are not remembered.
+      if (!TX_REFUSALS_MAY_BECOME_VALID.has(r.reason)) this.rejectedTxs.add(id);
+      if (INVALID_TX_REASONS.has(r.reason)) this.charge(peer, 'invalid-tx', r.reason);
+      else if (TX_REFUSALS_JUNK.has(r.reason)) this.charge(peer, 'junk-tx', r.reason);
+    }
+  }
+}

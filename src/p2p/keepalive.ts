@@ -1,0 +1,63 @@
+// Keep-alive and liveness: one timer walks the ready peers, pings them every `pingIntervalMs`,
+// drops the silent (idle timeout) and the slow readers (send buffer above the bound for too long),
+// and lets the request tracker expire overdue requests. Pongs measure latency.
+import { randomBytes } from 'node:crypto';
+import type { NetContext } from './config.js';
+import { encodeMessage } from './messages.js';
+import type { Peer } from './peer.js';
+import type { RequestTracker } from './requests.js';
+
+export class KeepAlive {
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly ctx: NetContext, private readonly requests: RequestTracker) {}
+
+  start(): void {
+    if (this.timer) return;
+    const l = this.ctx.limits;
+    const tickMs = Math.max(10, Math.min(1_000, Math.floor(Math.min(l.pingIntervalMs, l.idleTimeoutMs, l.slowReaderMs, l.requestTimeoutMs) / 4)));
+    this.timer = setInterval(() => this.tick(), tickMs);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  onPing(peer: Peer, nonce: bigint): void {
+    this.ctx.write(peer, encodeMessage({ kind: 'pong', nonce }));
+  }
+
+  onPong(peer: Peer, nonce: bigint, now: number): void {
+    if (peer.ping && peer.ping.nonce === nonce) {
+      peer.latencyMs = now - peer.ping.at;
+      peer.ping = undefined;
+    }
+  }
+
+  private tick(): void {
+    const now = Date.now();
+    const l = this.ctx.limits;
+    for (const peer of [...this.ctx.conns]) {
+      if (!peer.ready || peer.dropped) continue;
+      if (now - peer.lastSeen >= l.idleTimeoutMs) {
+        this.ctx.disconnect(peer, 'idle-timeout');
+        continue;
+      }
+      if (peer.ws.bufferedAmount > l.maxBufferedBytes) {
+        peer.slowSince ??= now;
+        if (now - peer.slowSince >= l.slowReaderMs) {
+          this.ctx.disconnect(peer, 'slow-reader');
+          continue;
+        }
+      } else peer.slowSince = undefined;
+      if (now - peer.lastPingAt >= l.pingIntervalMs) {
+        peer.lastPingAt = now;
+        const nonce = randomBytes(8).readBigUInt64BE();
+        peer.ping = { nonce, at: now };
+        this.ctx.write(peer, encodeMessage({ kind: 'ping', nonce }));
+      }
+      this.requests.expire(peer, now);
+    }
+  }
+}

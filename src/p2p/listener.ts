@@ -1,0 +1,223 @@
+// The listener and the handshake: one HTTP server that only upgrades to WebSocket, inbound
+// admission (bans, inbound caps), every socket's frame intake (rate bucket, strict decode), and the
+// signed hello / helloAck exchange that turns a socket into a ready peer. Post-handshake messages
+// go to the network's `deliver`.
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { WebSocketServer, WebSocket, type RawData } from 'ws';
+import { DecodeError } from '../core/index.js';
+import { nodeIdFromPublicKey, toHex } from '../crypto/index.js';
+import { isLoopback, normaliseHost } from './bans.js';
+import type { NetContext } from './config.js';
+import { closeCodeFor, type P2PReason } from './errors.js';
+import { checkHello, keepNewConnection, signHandshake, verifyHandshake } from './handshake.js';
+import { PROTOCOL_VERSION, decodeMessage, encodeMessage, type Message, type TipInfo } from './messages.js';
+import { Peer, type Direction } from './peer.js';
+import type { Scoring } from './scoring.js';
+
+export interface ListenerHooks {
+  /** A decoded post-handshake message. */
+  deliver(peer: Peer, m: Message, now: number): void;
+  /** The socket closed (or was closed): forget the peer. */
+  drop(peer: Peer, reason: string): void;
+  /** The handshake completed. */
+  ready(peer: Peer): void;
+}
+
+function toBytes(data: RawData): Uint8Array {
+  if (Array.isArray(data)) {
+    const b = Buffer.concat(data);
+    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  }
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+
+export class Listener {
+  private http: Server | undefined;
+  private wss: WebSocketServer | undefined;
+  private readonly rawSockets = new Set<Socket>();
+
+  constructor(private readonly ctx: NetContext, private readonly scoring: Scoring, private readonly hooks: ListenerHooks) {}
+
+  /** Listens on host:port (0 picks one); resolves with the bound port. */
+  async listen(host: string, port: number): Promise<number> {
+    const l = this.ctx.limits;
+    const http = createServer((_req, res) => {
+      res.writeHead(426, { 'content-type': 'text/plain', connection: 'close' });
+      res.end('kadchain p2p: WebSocket only\n');
+    });
+    // Slow or silent HTTP clients must not hold sockets: the upgrade is part of the handshake budget.
+    http.headersTimeout = l.handshakeTimeoutMs;
+    http.requestTimeout = l.handshakeTimeoutMs;
+    http.keepAliveTimeout = 1_000;
+    http.on('connection', (s: Socket) => {
+      this.rawSockets.add(s);
+      s.once('close', () => this.rawSockets.delete(s));
+    });
+    const wss = new WebSocketServer({ noServer: true, maxPayload: l.maxPayload, perMessageDeflate: false, clientTracking: false });
+    http.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+      if (!this.ctx.isRunning()) return void socket.destroy();
+      wss.handleUpgrade(req, socket, head, (ws) => this.onInbound(ws, req));
+    });
+    this.http = http;
+    this.wss = wss;
+    await new Promise<void>((resolve, reject) => {
+      http.once('error', reject);
+      http.listen(port, host, () => {
+        http.off('error', reject);
+        resolve();
+      });
+    });
+    http.on('error', (e) => this.ctx.log.warn('listener error', { err: String(e) }));
+    return (http.address() as AddressInfo).port;
+  }
+
+  async close(): Promise<void> {
+    this.wss?.close();
+    this.wss = undefined;
+    if (this.http) {
+      const http = this.http;
+      this.http = undefined;
+      for (const s of this.rawSockets) s.destroy();
+      this.rawSockets.clear();
+      await new Promise<void>((r) => http.close(() => r()));
+    }
+  }
+
+  private onInbound(ws: WebSocket, req: IncomingMessage): void {
+    const host = normaliseHost(req.socket.remoteAddress);
+    if (!this.ctx.isRunning()) return ws.terminate();
+    const refuse = (reason: P2PReason): void => {
+      ws.on('error', () => {});
+      const t = setTimeout(() => ws.terminate(), 2_000);
+      ws.once('close', () => clearTimeout(t));
+      ws.close(closeCodeFor(reason), reason);
+      this.ctx.log.debug('inbound refused', { host, reason });
+      this.ctx.emit('peer:refused', { host, port: 0, direction: 'inbound', id: '', reason });
+    };
+    if (this.scoring.hostBanned(host)) return refuse('banned');
+    let inbound = 0;
+    let sameHost = 0;
+    for (const p of this.ctx.conns) {
+      if (p.direction !== 'inbound') continue;
+      inbound++;
+      if (p.host === host) sameHost++;
+    }
+    if (inbound >= this.ctx.limits.maxInbound) return refuse('too-many-peers');
+    if (!isLoopback(host) && sameHost >= this.ctx.limits.maxInboundPerIp) return refuse('too-many-peers');
+    this.attach(ws, host, 'inbound', 0);
+  }
+
+  /** Wraps a socket (inbound, or outbound from the peer manager) in a Peer and starts the handshake. */
+  attach(ws: WebSocket, host: string, direction: Direction, port: number): Peer {
+    const l = this.ctx.limits;
+    const peer = new Peer(ws, host, direction, randomBytes(32), { perSecond: l.messagesPerSecond, burst: l.messageBurst }, l.knownIdsPerPeer);
+    peer.listenPort = port;
+    this.ctx.conns.add(peer);
+    peer.hsTimer = setTimeout(() => {
+      if (!peer.ready) this.ctx.disconnect(peer, 'handshake-timeout');
+    }, l.handshakeTimeoutMs);
+    const sendHello = (): void => {
+      let tip: TipInfo;
+      try {
+        tip = this.ctx.getTip();
+      } catch (e) {
+        this.ctx.log.error('getTip failed', { err: String(e) });
+        return this.ctx.disconnect(peer, 'closed');
+      }
+      const hello: Message = { kind: 'hello', version: PROTOCOL_VERSION, genesis: this.ctx.genesis, publicKey: this.ctx.publicKey, listenPort: this.ctx.listenPort(), challenge: peer.challenge, tip };
+      this.ctx.write(peer, encodeMessage(hello));
+    };
+    if (ws.readyState === WebSocket.OPEN) sendHello();
+    else ws.once('open', sendHello);
+    ws.on('message', (data: RawData, isBinary: boolean) => this.onFrame(peer, data, isBinary));
+    ws.on('close', (code: number, reason: Buffer) => {
+      clearTimeout(peer.killTimer);
+      this.hooks.drop(peer, peer.closeReason ?? (reason.length ? reason.toString('utf8') : `closed (${code})`));
+    });
+    ws.on('error', (e: Error) => this.onSocketError(peer, e));
+    return peer;
+  }
+
+  private onSocketError(peer: Peer, e: Error): void {
+    const code = (e as { code?: unknown }).code;
+    this.ctx.log.debug('socket error', { host: peer.host, peer: peer.id.slice(0, 16), code: String(code), err: e.message });
+    if (peer.dropped) return;
+    if (code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
+      if (peer.ready) this.scoring.misbehave(peer, this.ctx.penalties.oversize, 'oversize');
+      this.ctx.disconnect(peer, 'oversize');
+    } else if (typeof code === 'string' && code.startsWith('WS_ERR_')) {
+      // WebSocket protocol violations (bad opcode, unmasked client frame, ...): malformed traffic.
+      if (peer.ready) this.scoring.misbehave(peer, this.ctx.penalties.malformed, 'ws-protocol');
+      this.ctx.disconnect(peer, 'malformed');
+    }
+  }
+
+  private onFrame(peer: Peer, data: RawData, isBinary: boolean): void {
+    if (peer.dropped) return;
+    const now = Date.now();
+    peer.lastSeen = now;
+    if (peer.ready && !peer.takeToken(now)) {
+      this.scoring.misbehave(peer, this.ctx.penalties.rateLimit, 'rate-limit');
+      return;
+    }
+    let m: Message;
+    try {
+      if (!isBinary) throw new DecodeError('malformed', 'text frame');
+      m = decodeMessage(toBytes(data));
+    } catch (e) {
+      const why = e instanceof DecodeError ? e.reason : 'malformed';
+      if (!peer.ready) return this.ctx.disconnect(peer, why === 'unknown-version' ? 'bad-version' : 'malformed');
+      return this.scoring.misbehave(peer, this.ctx.penalties.malformed, `malformed:${why}`);
+    }
+    if (!peer.ready) return this.onHandshake(peer, m);
+    this.hooks.deliver(peer, m, now);
+  }
+
+  private onHandshake(peer: Peer, m: Message): void {
+    const ctx = this.ctx;
+    if (m.kind === 'hello' && !peer.gotHello) {
+      const bad = checkHello(m, { genesis: ctx.genesis, publicKey: ctx.publicKey });
+      if (bad) return ctx.disconnect(peer, bad);
+      peer.publicKey = m.publicKey;
+      peer.id = toHex(nodeIdFromPublicKey(m.publicKey));
+      if (this.scoring.idBanned(peer.id)) return ctx.disconnect(peer, 'banned');
+      const existing = ctx.byId.get(peer.id);
+      if (existing && !keepNewConnection(ctx.nodeId, peer.id, existing.direction, peer.direction)) return ctx.disconnect(peer, 'duplicate');
+      if (peer.direction === 'inbound') peer.listenPort = m.listenPort;
+      peer.tip = m.tip;
+      peer.gotHello = true;
+      ctx.write(peer, encodeMessage({ kind: 'helloAck', signature: signHandshake(m.challenge, ctx.genesis, ctx.secretKey, ctx.publicKey) }));
+      return this.maybeReady(peer);
+    }
+    if (m.kind === 'helloAck' && peer.gotHello && !peer.proved) {
+      if (!verifyHandshake(peer.challenge, ctx.genesis, peer.publicKey!, m.signature)) return ctx.disconnect(peer, 'bad-proof');
+      peer.proved = true;
+      return this.maybeReady(peer);
+    }
+    // Anything else before the handshake completes is a protocol violation.
+    ctx.disconnect(peer, 'malformed');
+  }
+
+  private maybeReady(peer: Peer): void {
+    const ctx = this.ctx;
+    if (!peer.gotHello || !peer.proved || peer.ready || peer.dropped) return;
+    const existing = ctx.byId.get(peer.id);
+    if (existing && existing !== peer) {
+      // Both handshakes finished at once: both ends keep the same connection (handshake.ts).
+      if (!keepNewConnection(ctx.nodeId, peer.id, existing.direction, peer.direction)) return ctx.disconnect(peer, 'duplicate');
+      ctx.disconnect(existing, 'duplicate');
+    }
+    clearTimeout(peer.hsTimer);
+    peer.ready = true;
+    peer.lastPingAt = Date.now();
+    peer.score = this.scoring.recall(peer.id);
+    ctx.byId.set(peer.id, peer);
+    ctx.log.info('peer connected', { peer: peer.id.slice(0, 16), host: peer.host, port: peer.listenPort, direction: peer.direction, height: peer.tip?.height });
+    peer.settle?.(undefined);
+    peer.settle = undefined;
+    this.hooks.ready(peer);
+  }
+}
