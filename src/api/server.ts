@@ -237,6 +237,8 @@ export class ApiServer {
       if (e.status === 413) return this.refuseBody(req, res, e);
       return sendError(res, e.status, e.reason, e.message, e.headers);
     }
+    // The node's own store failing is not the client's fault: 503, with the reason.
+    if (isCodedError(e) && (e.reason === 'store-damaged' || e.reason === 'disk-full' || e.reason === 'io-error')) return sendError(res, 503, e.reason, e.message);
     if (isCodedError(e)) return sendError(res, 400, e.reason, e.message);
     this.log.error('api request failed', { method: req.method, url: req.url, err: e instanceof Error ? e.stack ?? e.message : String(e) });
     sendError(res, 500, 'internal', 'internal error');

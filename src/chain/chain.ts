@@ -9,7 +9,7 @@ import {
   type Block, type Genesis, type Tx, type BlockHeader,
 } from '../core/index.js';
 import { toHex, fromHex } from '../crypto/index.js';
-import { BlockStatus, type ChainStore } from '../store/index.js';
+import { BlockStatus, StoreError, RECOVERY_HINT, verifyStore, DEFAULT_CHECK_DEPTH, type ChainStore, type StoreDamage } from '../store/index.js';
 import { silentLogger, type Logger } from '../log/index.js';
 import { OrphanPool, type OrphanLimits } from './orphans.js';
 import { HeldBlocks, DEFAULT_HELD_LIMITS, type HeldLimits } from './held-blocks.js';
@@ -32,6 +32,15 @@ export interface ChainOptions {
   parallelVerify?: boolean;
   /** The chain closes the store on close (for callers that hand the store over). */
   ownsStore?: boolean;
+  /** Blocks below the tip checked in full at open (default DEFAULT_CHECK_DEPTH); 0 skips the walk. */
+  checkDepth?: number;
+}
+
+/** The chain refused to open: the store is damaged (`damage` names the first damaged height). */
+export class StoreDamagedError extends StoreError {
+  constructor(readonly damage: StoreDamage, dataDir: string) {
+    super('store-damaged', `store damaged: ${damage.what} (first damaged height ${damage.height}) in ${dataDir}; ${RECOVERY_HINT}`, { height: damage.height });
+  }
 }
 
 const MAX_LOCATOR = 101;
@@ -57,6 +66,7 @@ export class Chain extends EventEmitter<ChainEvents> {
   private tip_!: IndexEntry;
   private tipsCache: ChainTip[] | undefined;
   private closed = false;
+  private readonly damageLogged = new Set<string>();
 
   private constructor(readonly store: ChainStore, readonly genesis: Genesis, private readonly opts: ChainOptions) {
     super();
@@ -89,6 +99,14 @@ export class Chain extends EventEmitter<ChainEvents> {
     }
     const chain = new Chain(store, genesis, opts);
     try {
+      const depth = opts.checkDepth ?? DEFAULT_CHECK_DEPTH;
+      if (depth > 0) {
+        const report = await verifyStore(store, depth);
+        if (report.damage) {
+          chain.log.error('store damaged', { firstDamagedHeight: report.damage.height, damage: report.damage.what, recovery: RECOVERY_HINT });
+          throw new StoreDamagedError(report.damage, store.dataDir);
+        }
+      }
       const tipId = await store.getTipId();
       const tip = await chain.index.entry(tipId);
       if (!tip) throw new Error(`data dir ${store.dataDir}: tip ${toHex(tipId)} has no index entry`);
@@ -294,11 +312,14 @@ export class Chain extends EventEmitter<ChainEvents> {
 
   async getBlock(ref: Uint8Array | string | number): Promise<{ block: Block; entry: IndexEntry; main: boolean; confirmations: number } | undefined> {
     let id: Uint8Array | undefined;
-    if (typeof ref === 'number') id = await this.store.getMainId(ref);
-    else id = typeof ref === 'string' ? fromHex(ref, 32) : ref;
+    if (typeof ref === 'number') {
+      id = await this.store.getMainId(ref);
+      if (!id && ref >= 0 && ref <= this.tipEntry.height) throw this.damaged(`main-chain entry missing at height ${ref}`);
+    } else id = typeof ref === 'string' ? fromHex(ref, 32) : ref;
     if (!id) return undefined;
     const entry = await this.index.entry(id);
     const bytes = entry && (await this.store.getBlockBytes(id));
+    if (entry && !bytes) throw this.damaged(`block ${entry.idHex} at height ${entry.height} is indexed but its bytes are missing`);
     if (!entry || !bytes) return undefined;
     const main = await this.index.isMain(entry);
     return { block: decodeBlock(bytes), entry, main, confirmations: main ? this.tipEntry.height - entry.height + 1 : 0 };
@@ -360,9 +381,11 @@ export class Chain extends EventEmitter<ChainEvents> {
     const out: Uint8Array[] = [];
     const end = Math.min(this.tipEntry.height, start + Math.min(limit, MAX_BLOCKS_PER_REQUEST) - 1);
     for (let h = start; h <= end; h++) {
+      // A gap is damage: a peer must never get a range with a hole in it.
       const id = await this.store.getMainId(h);
       const b = id && (await this.store.getBlockBytes(id));
-      if (b) out.push(b);
+      if (!b) throw this.damaged(`main-chain block at height ${h} is missing`);
+      out.push(b);
     }
     return out;
   }
@@ -376,6 +399,15 @@ export class Chain extends EventEmitter<ChainEvents> {
       if (e) out.push(e);
     }
     return out;
+  }
+
+  /** A read found damage: logged once per kind of problem, returned to be thrown. */
+  private damaged(what: string): StoreError {
+    if (this.damageLogged.size < 100 && !this.damageLogged.has(what)) {
+      this.damageLogged.add(what);
+      this.log.error('store damaged', { damage: what, recovery: RECOVERY_HINT });
+    }
+    return new StoreError('store-damaged', `store damaged: ${what}; ${RECOVERY_HINT}`);
   }
 
   orphanMissingRoot(idHex: string): string | undefined {

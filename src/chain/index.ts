@@ -8,7 +8,7 @@ export { OrphanPool, DEFAULT_ORPHAN_LIMITS, type OrphanLimits } from './orphans.
 export { HeldBlocks, DEFAULT_HELD_LIMITS, type HeldLimits } from './held-blocks.js';
 export { isHeaderFailure } from './validator.js';
 export { MAX_REORG_RETURNED_TXS } from './reorg.js';
-export { Chain, MAX_BLOCKS_PER_REQUEST, type ChainOptions } from './chain.js';
+export { Chain, StoreDamagedError, MAX_BLOCKS_PER_REQUEST, type ChainOptions } from './chain.js';
 export type {
   SubmitResult, SubmitStatus, SubmitOptions, IndexEntry, TipInfo, ChainTip, ConnectedBlockEvent, ReorgEvent, ChainEvents, NextBlockContext,
 } from './events.js';
