@@ -16,6 +16,6 @@ export { ApiServer, DEFAULT_API_LIMITS, type ApiServerOptions, type ApiLimits, t
 export { ApiClient, ApiError, NodeUnreachableError, type ApiClientOptions } from './client.js';
 export { blockSummary, headerJson, txView, mempoolEntryJson, difficulty } from './views.js';
 export type {
-  ErrorJson, StatusJson, HeaderJson, TxViewJson, BlockSummaryJson, BlockJson, TxLookupJson, AccountJson, TableEntryJson, ConnectedPeerJson,
+  ErrorJson, StatusJson, HealthJson, HeaderJson, TxViewJson, BlockSummaryJson, BlockJson, TxLookupJson, AccountJson, TableEntryJson, ConnectedPeerJson,
   PeersJson, MempoolEntryJson, SubmitTxJson, ApiEvent, ReorgEventJson, PeerEventJson, ChainTipJson,
 } from './types.js';

@@ -15,7 +15,7 @@ import { EventHub, DEFAULT_EVENT_LIMITS } from './events.js';
 import { blockSummary, difficulty, headerJson, mempoolEntryJson, txView } from './views.js';
 import { EXPLORER_CSS, EXPLORER_HTML, EXPLORER_JS, EXPLORER_ICON } from './explorer/index.js';
 import type {
-  AccountJson, BlockJson, ChainTipJson, BlockSummaryJson, PeerEventJson, PeersJson, ReorgEventJson, StatusJson, SubmitTxJson, TxLookupJson, TableEntryJson, ConnectedPeerJson,
+  AccountJson, BlockJson, ChainTipJson, BlockSummaryJson, PeerEventJson, PeersJson, ReorgEventJson, StatusJson, HealthJson, SubmitTxJson, TxLookupJson, TableEntryJson, ConnectedPeerJson,
 } from './types.js';
 
 /**
@@ -31,6 +31,8 @@ export interface NodeView {
   mining?(): { enabled: boolean; hashrate: number; address?: string };
   /** True while catching up with a peer that has more work (default: false). */
   syncing?(): boolean;
+  /** Node health: store write failures, free-space floor (default: ok, no problems). */
+  health?(): HealthJson;
   /** Admit and relay a transaction (default: `mempool.add`, no relay). */
   submitTx?(tx: TransferTx): Promise<AdmitResult>;
   /** Source of `peer` events for /api/events (an EventEmitter fits). */
@@ -362,6 +364,7 @@ export class ApiServer {
       orphans: this.chain.orphanCount,
       mining: mining.address ? { enabled: mining.enabled, hashrate: mining.hashrate, address: mining.address } : { enabled: mining.enabled, hashrate: mining.hashrate },
       syncing: this.view.syncing?.() ?? false,
+      health: this.view.health?.() ?? { ok: true, problems: [] },
     };
   }
 

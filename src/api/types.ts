@@ -31,6 +31,13 @@ export interface StatusJson {
   orphans: number;
   mining: { enabled: boolean; hashrate: number; address?: string };
   syncing: boolean;
+  health: HealthJson;
+}
+
+/** `ok` is false while any problem lasts; `reason` is stable (`disk-full`, `io-error`). */
+export interface HealthJson {
+  ok: boolean;
+  problems: { reason: string; message: string }[];
 }
 
 export interface HeaderJson {

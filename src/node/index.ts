@@ -3,3 +3,4 @@ export { startNode, loadGenesis, defaultGenesisPath, parseHostPort, type NodeOpt
 export { Gossip, PENALTY, type GossipStats, type GossipEvents } from './gossip.js';
 export { loadOrCreateNodeKey, NODE_KEY_FILE } from './node-key.js';
 export { LevelTablePersistence, LevelBanStore } from './persistence.js';
+export { NodeHealth, DEFAULT_FREE_SPACE_FLOOR, DEFAULT_HEALTH_CHECK_MS, type HealthProblem, type HealthOptions } from './health.js';

@@ -17,6 +17,7 @@ import { createLogger, type Logger, type LogLevel } from '../log/index.js';
 import { loadOrCreateNodeKey } from './node-key.js';
 import { Gossip } from './gossip.js';
 import { LevelBanStore, LevelTablePersistence } from './persistence.js';
+import { NodeHealth } from './health.js';
 
 export interface NodeOptions {
   dataDir: string;
@@ -36,6 +37,12 @@ export interface NodeOptions {
   /** Tests shorten timers (keep-alive, dial interval, refresh). */
   p2pLimits?: Partial<P2PLimits>;
   kadRefreshIntervalMs?: number;
+  /** Free bytes under the data dir below which the node acts as if the disk were full (default 64 MiB; 0 disables). */
+  freeSpaceFloorBytes?: number;
+  /** How often free space and, while unhealthy, a probe write are checked (default 3 s). */
+  healthCheckMs?: number;
+  /** Blocks below the tip checked in full at start (default 288). */
+  checkDepth?: number;
 }
 
 export interface RunningNode {
@@ -51,6 +58,7 @@ export interface RunningNode {
   net: P2PNetwork;
   gossip: Gossip;
   api: ApiServer;
+  health: NodeHealth;
   stop(): Promise<void>;
 }
 
@@ -85,7 +93,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   if (opts.mine && !minerAddress) throw new KadchainError('no-miner-address', 'mining needs --miner-address (the CLI creates a wallet when none is given)');
   const { key, created } = loadOrCreateNodeKey(opts.dataDir);
   const store = await ChainStore.open({ dataDir: join(opts.dataDir, 'chain'), genesisId: genesis.id });
-  const chain = await Chain.open(store, genesis, { logger: log }).catch(async (e: unknown) => { await store.close(); throw e; });
+  const chain = await Chain.open(store, genesis, { logger: log, checkDepth: opts.checkDepth }).catch(async (e: unknown) => { await store.close(); throw e; });
   const cleanups: (() => Promise<void>)[] = [async () => store.close(), async () => chain.close()];
   const stopAll = async (): Promise<void> => {
     for (const c of cleanups.reverse()) await c().catch((e) => log.warn('stop step failed', { err: String(e) }));
@@ -134,6 +142,21 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
       cleanups.push(() => miner!.stop());
     }
 
+    // On a failed write the writers pause (reads keep being served) until a probe write succeeds.
+    const health = new NodeHealth({
+      store, dataDir: opts.dataDir, logger: log, freeSpaceFloorBytes: opts.freeSpaceFloorBytes, checkIntervalMs: opts.healthCheckMs,
+      pause: async () => {
+        await miner?.stop();
+        await gossip.stop();
+      },
+      resume: async () => {
+        gossip.start();
+        miner?.start();
+      },
+    });
+    health.start();
+    cleanups.push(() => health.stop());
+
     const api = new ApiServer({
       chain, mempool, host: opts.apiHost, port: opts.apiPort, logger: log,
       view: {
@@ -141,6 +164,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
         bucketFill: () => kad.bucketFill(),
         mining: () => ({ enabled: miner?.enabled ?? false, hashrate: miner?.hashrate ?? 0, address: minerAddress ? encodeAddress(minerAddress) : undefined }),
         syncing: () => gossip.syncing,
+        health: () => ({ ok: health.ok, problems: health.problems() }),
         submitTx: (tx) => mempool.add(tx),
         events: peerEvents,
       },
@@ -155,7 +179,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     let stopping: Promise<void> | undefined;
     return {
       apiUrl: api.url, port: net.port, apiPort: api.port, nodeId: net.nodeId, minerAddress: minerAddress ? encodeAddress(minerAddress) : undefined,
-      chain, mempool, miner, kad, net, gossip, api,
+      chain, mempool, miner, kad, net, gossip, api, health,
       stop: () => (stopping ??= stopAll().then(() => log.info('node stopped'))),
     };
   } catch (e) {

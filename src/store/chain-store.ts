@@ -124,6 +124,11 @@ export class ChainStore extends EventEmitter<StoreEvents> {
   private genesisId: Bytes = new Uint8Array(32);
   private initializedFlag = false;
   private failing = false;
+  /**
+   * Set by any failed write: LevelDB's log writer may have left a torn record, and on recovery it
+   * drops the rest of that log block, so what the memtable holds must be flushed to a table file.
+   */
+  private needsFlush = false;
 
   private constructor(readonly dataDir: string) {
     super();
@@ -200,6 +205,7 @@ export class ChainStore extends EventEmitter<StoreEvents> {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.flushIfNeeded().catch(() => {}); // still full: the next open's walk will say what is missing
     await this.db.close();
   }
 
@@ -217,6 +223,7 @@ export class ChainStore extends EventEmitter<StoreEvents> {
     const kind = classifyWriteError(e);
     const message = `write to ${this.dataDir} failed: ${causeText(e)}`;
     this.failing = true;
+    this.needsFlush = true;
     this.emit('write-failed', kind, message);
     return new StoreError(kind, message, { dataDir: this.dataDir });
   }
@@ -228,15 +235,26 @@ export class ChainStore extends EventEmitter<StoreEvents> {
     this.emit('write-ok');
   }
 
-  /** Writes and deletes a scratch record: true when the disk takes writes again. */
+  /**
+   * Writes and deletes a scratch record, then (after a failure) flushes the memtable to a table file
+   * and a fresh log: true when the disk takes writes again and nothing depends on the torn log.
+   */
   async probeWrite(): Promise<boolean> {
     try {
       await this.batch().put('meta', PROBE_KEY, new Uint8Array(PROBE_BYTES)).write();
       await this.batch().del('meta', PROBE_KEY).write();
+      await this.flushIfNeeded();
       return true;
     } catch {
       return false;
     }
+  }
+
+  private async flushIfNeeded(): Promise<void> {
+    if (!this.needsFlush) return;
+    // A compaction flushes the memtable first (and starts a new log); the range covers every key.
+    await (this.db as unknown as { compactRange(start: Bytes, end: Bytes): Promise<void> }).compactRange(new Uint8Array([0]), new Uint8Array(8).fill(0xff));
+    this.needsFlush = false;
   }
 
   /** A read whose failure inside LevelDB (a corrupt table or log) is `store-damaged`. */
