@@ -16,6 +16,7 @@ import { HeldBlocks, DEFAULT_HELD_LIMITS, type HeldLimits } from './held-blocks.
 import { BlockIndex } from './block-index.js';
 import { BlockValidator, isHeaderFailure } from './validator.js';
 import { ReorgExecutor } from './reorg.js';
+import { rebuildChainState } from './rebuild.js';
 import { beats, listTips } from './fork-choice.js';
 import type { VerifiedSignatures } from './verified-signatures.js';
 import type { Account } from './tx-rules.js';
@@ -34,6 +35,11 @@ export interface ChainOptions {
   ownsStore?: boolean;
   /** Blocks below the tip checked in full at open (default DEFAULT_CHECK_DEPTH); 0 skips the walk. */
   checkDepth?: number;
+  /**
+   * Damage found at open: 'refuse' (default) throws StoreDamagedError; 'heal' rolls back to the last
+   * intact block (state rebuilt from genesis) and forgets the rest, which peers then send again.
+   */
+  onDamage?: 'refuse' | 'heal';
 }
 
 /** The chain refused to open: the store is damaged (`damage` names the first damaged height). */
@@ -101,7 +107,13 @@ export class Chain extends EventEmitter<ChainEvents> {
     try {
       const depth = opts.checkDepth ?? DEFAULT_CHECK_DEPTH;
       if (depth > 0) {
-        const report = await verifyStore(store, depth);
+        let report = await verifyStore(store, depth);
+        if (report.damage && opts.onDamage === 'heal') {
+          chain.log.error('store damaged: rolling back to the last intact block; peers will send the rest', { firstDamagedHeight: report.damage.height, damage: report.damage.what });
+          const healed = await rebuildChainState(store, genesis, chain.log, report.damage.height);
+          chain.log.warn('store healed', { height: healed.height, tip: healed.tip, forgotten: healed.forgotten });
+          report = await verifyStore(store, depth);
+        }
         if (report.damage) {
           chain.log.error('store damaged', { firstDamagedHeight: report.damage.height, damage: report.damage.what, recovery: RECOVERY_HINT });
           throw new StoreDamagedError(report.damage, store.dataDir);

@@ -6,7 +6,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, statSync, openSync, writeSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
-import { StoreDamagedError } from '../../../src/chain/index.js';
+import { StoreDamagedError, rebuildChainState } from '../../../src/chain/index.js';
+import { blockId } from '../../../src/core/index.js';
+import { toHex } from '../../../src/crypto/index.js';
+import { silentLogger } from '../../../src/log/index.js';
 import { ChainStore, StoreError, heightKey, verifyStore } from '../../../src/store/index.js';
 import { tempDir, openChainAt, extend, checkInvariants } from '../../helpers/chain-helpers.js';
 import { testGenesis, prng } from '../../helpers/fixtures.js';
@@ -143,4 +146,89 @@ test('bytes of a table file overwritten between runs: refused or whole, never a 
     const outcome = await assertRefusedOrWhole(dir.path);
     t.diagnostic(`seed ${seed}: ${outcome}`);
   }
+});
+
+// ---- heal and rebuild ----
+
+async function accountsOf(chain: Awaited<ReturnType<typeof openChainAt>>): Promise<string[]> {
+  const out: string[] = [];
+  for await (const [k, a] of chain.store.accounts()) out.push(`${toHex(k)}=${a.balance}/${a.nonce}`);
+  return out;
+}
+
+test('heal: a deleted block rolls the tip back to the last intact block; the rest, sent again, reconnects', async (t) => {
+  const dir = tempDir('kadchain-corrupt-', t);
+  const first = await openChainAt(dir.path, g);
+  const blocks = await extend(first, HEIGHT);
+  const before = await accountsOf(first);
+  await first.close();
+  await withRawStore(dir.path, async (s) => {
+    await s.batch().del('blocks', (await s.getMainId(30))!).write();
+  });
+  const chain = await openChainAt(dir.path, g, { onDamage: 'heal' });
+  t.after(() => chain.close());
+  assert.equal(chain.tip.height, 29, 'rolled back to the block below the damage');
+  await checkInvariants(chain, g);
+  assert.equal(await chain.getBlock(30), undefined, 'nothing served for the forgotten heights');
+  assert.equal(await chain.hasBlock(blockId(blocks[30]!)), false, 'blocks above the damage will be fetched again');
+  // What a peer re-sync does: the same blocks again, from the damaged height up.
+  for (const b of blocks.slice(29)) assert.equal((await chain.submitBlock(b)).status, 'connected');
+  assert.equal(chain.tip.height, HEIGHT);
+  await checkInvariants(chain, g);
+  assert.deepEqual(await accountsOf(chain), before, 'balances match a replay');
+});
+
+test('heal: a damaged undo record is healed by a rebuild of state from genesis', async (t) => {
+  const dir = tempDir('kadchain-corrupt-', t);
+  await buildStore(dir.path);
+  await withRawStore(dir.path, async (s) => {
+    await s.batch().put('undo', (await s.getMainId(45))!, new Uint8Array([1, 2, 3])).write();
+  });
+  const chain = await openChainAt(dir.path, g, { onDamage: 'heal' });
+  t.after(() => chain.close());
+  assert.equal(chain.tip.height, 44);
+  await checkInvariants(chain, g);
+});
+
+test('heal: write-ahead log overwritten between runs always opens whole', async (t) => {
+  for (const seed of [1, 2, 3, 4]) {
+    const dir = tempDir('kadchain-corrupt-', t);
+    await buildStore(dir.path);
+    for (const f of filesEnding(dir.path, '.log')) overwriteBytes(f, 8, seed);
+    let chain;
+    try {
+      chain = await openChainAt(dir.path, g, { onDamage: 'heal' });
+    } catch (e) {
+      // Only a store LevelDB itself cannot open is beyond healing, and it says so.
+      assert.ok(e instanceof StoreError && e.reason === 'store-damaged', String(e));
+      continue;
+    }
+    try {
+      const inv = await checkInvariants(chain, g);
+      t.diagnostic(`seed ${seed}: whole at height ${inv.height}`);
+    } finally {
+      await chain.close();
+    }
+  }
+});
+
+test('rebuildChainState (--reindex) on an intact store gives back the same tip and balances', async (t) => {
+  const dir = tempDir('kadchain-corrupt-', t);
+  await buildStore(dir.path, 25);
+  const chain = await openChainAt(dir.path, g);
+  t.after(() => chain.close());
+  const tip = chain.tip.idHex;
+  const before = await accountsOf(chain);
+  await chain.close();
+  await withRawStore(dir.path, async (s) => {
+    const r = await rebuildChainState(s, g, silentLogger);
+    assert.equal(r.height, 25);
+    assert.equal(r.tip, tip);
+    assert.equal(r.forgotten, 0);
+  });
+  const again = await openChainAt(dir.path, g, { checkDepth: Infinity });
+  t.after(() => again.close());
+  assert.equal(again.tip.idHex, tip);
+  assert.deepEqual(await accountsOf(again), before);
+  await checkInvariants(again, g);
 });
