@@ -28,6 +28,10 @@ export interface NodeFlags {
   threads?: string;
   logLevel?: string;
   config?: string;
+  /** Verify the store and exit (not a setting: flag only). */
+  check?: boolean;
+  /** Rebuild index and state from stored blocks before starting (flag only). */
+  reindex?: boolean;
 }
 
 /** What `kadchain node` resolved: the node's own options plus the CLI's wallet and provenance. */

@@ -63,6 +63,8 @@ export function buildProgram(state: RunState = { exitCode: 0 }): Command {
     .option('--threads <n>', `mining threads (env ${ENV.threads}; default: cores - 1, at least 1)`)
     .option('--log-level <level>', `trace, debug, info, warn, error or silent (env ${ENV.logLevel}; default ${DEFAULTS.logLevel})`)
     .option('--config <file>', `JSON config file with the same settings in camelCase (env ${ENV.config}); flags > env > file`)
+    .option('--check', 'verify the whole store (every main-chain block, index entry, undo record, account) and exit: 0 whole, 1 damaged')
+    .option('--reindex', 'rebuild index and state from the stored blocks before starting (damaged blocks and those above are fetched again)')
     .addHelpText('after', '\nStops cleanly on Ctrl-C (SIGINT) or SIGTERM. Wallet passwords: KADCHAIN_PASSWORD or a prompt.')
     .action(async (opts) => setExit(await (await import('./commands/node.js')).nodeCommand(opts)));
 

@@ -4,3 +4,4 @@ export { Gossip, PENALTY, type GossipStats, type GossipEvents } from './gossip.j
 export { loadOrCreateNodeKey, NODE_KEY_FILE } from './node-key.js';
 export { LevelTablePersistence, LevelBanStore } from './persistence.js';
 export { NodeHealth, DEFAULT_FREE_SPACE_FLOOR, DEFAULT_HEALTH_CHECK_MS, type HealthProblem, type HealthOptions } from './health.js';
+export { checkStore, reindexStore } from './maintenance.js';

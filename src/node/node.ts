@@ -43,6 +43,8 @@ export interface NodeOptions {
   healthCheckMs?: number;
   /** Blocks below the tip checked in full at start (default 288). */
   checkDepth?: number;
+  /** Damage found at start: 'heal' (default) rolls back to the last intact block and re-syncs; 'refuse' stops. */
+  onDamage?: 'heal' | 'refuse';
 }
 
 export interface RunningNode {
@@ -93,7 +95,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   if (opts.mine && !minerAddress) throw new KadchainError('no-miner-address', 'mining needs --miner-address (the CLI creates a wallet when none is given)');
   const { key, created } = loadOrCreateNodeKey(opts.dataDir);
   const store = await ChainStore.open({ dataDir: join(opts.dataDir, 'chain'), genesisId: genesis.id });
-  const chain = await Chain.open(store, genesis, { logger: log, checkDepth: opts.checkDepth }).catch(async (e: unknown) => { await store.close(); throw e; });
+  const chain = await Chain.open(store, genesis, { logger: log, checkDepth: opts.checkDepth, onDamage: opts.onDamage ?? 'heal' }).catch(async (e: unknown) => { await store.close(); throw e; });
   const cleanups: (() => Promise<void>)[] = [async () => store.close(), async () => chain.close()];
   const stopAll = async (): Promise<void> => {
     for (const c of cleanups.reverse()) await c().catch((e) => log.warn('stop step failed', { err: String(e) }));
