@@ -9,14 +9,14 @@ import {
   type Block, type Genesis, type Tx, type BlockHeader,
 } from '../core/index.js';
 import { toHex, fromHex } from '../crypto/index.js';
-import { BlockStatus, StoreError, RECOVERY_HINT, verifyStore, DEFAULT_CHECK_DEPTH, type ChainStore, type StoreDamage } from '../store/index.js';
+import { BlockStatus, StoreError, RECOVERY_HINT, DEFAULT_CHECK_DEPTH, type ChainStore } from '../store/index.js';
 import { silentLogger, type Logger } from '../log/index.js';
 import { OrphanPool, type OrphanLimits } from './orphans.js';
 import { HeldBlocks, DEFAULT_HELD_LIMITS, type HeldLimits } from './held-blocks.js';
 import { BlockIndex } from './block-index.js';
 import { BlockValidator, isHeaderFailure } from './validator.js';
 import { ReorgExecutor } from './reorg.js';
-import { rebuildChainState } from './rebuild.js';
+import { checkAtOpen } from './store-check.js';
 import { beats, listTips } from './fork-choice.js';
 import type { VerifiedSignatures } from './verified-signatures.js';
 import type { Account } from './tx-rules.js';
@@ -40,13 +40,6 @@ export interface ChainOptions {
    * intact block (state rebuilt from genesis) and forgets the rest, which peers then send again.
    */
   onDamage?: 'refuse' | 'heal';
-}
-
-/** The chain refused to open: the store is damaged (`damage` names the first damaged height). */
-export class StoreDamagedError extends StoreError {
-  constructor(readonly damage: StoreDamage, dataDir: string) {
-    super('store-damaged', `store damaged: ${damage.what} (first damaged height ${damage.height}) in ${dataDir}; ${RECOVERY_HINT}`, { height: damage.height });
-  }
 }
 
 const MAX_LOCATOR = 101;
@@ -105,20 +98,7 @@ export class Chain extends EventEmitter<ChainEvents> {
     }
     const chain = new Chain(store, genesis, opts);
     try {
-      const depth = opts.checkDepth ?? DEFAULT_CHECK_DEPTH;
-      if (depth > 0) {
-        let report = await verifyStore(store, depth);
-        if (report.damage && opts.onDamage === 'heal') {
-          chain.log.error('store damaged: rolling back to the last intact block; peers will send the rest', { firstDamagedHeight: report.damage.height, damage: report.damage.what });
-          const healed = await rebuildChainState(store, genesis, chain.log, report.damage.height);
-          chain.log.warn('store healed', { height: healed.height, tip: healed.tip, forgotten: healed.forgotten });
-          report = await verifyStore(store, depth);
-        }
-        if (report.damage) {
-          chain.log.error('store damaged', { firstDamagedHeight: report.damage.height, damage: report.damage.what, recovery: RECOVERY_HINT });
-          throw new StoreDamagedError(report.damage, store.dataDir);
-        }
-      }
+      await checkAtOpen(store, genesis, chain.log, opts.checkDepth ?? DEFAULT_CHECK_DEPTH, opts.onDamage ?? 'refuse');
       const tipId = await store.getTipId();
       const tip = await chain.index.entry(tipId);
       if (!tip) throw new Error(`data dir ${store.dataDir}: tip ${toHex(tipId)} has no index entry`);
@@ -330,7 +310,7 @@ export class Chain extends EventEmitter<ChainEvents> {
     } else id = typeof ref === 'string' ? fromHex(ref, 32) : ref;
     if (!id) return undefined;
     const entry = await this.index.entry(id);
-    const bytes = entry && (await this.store.getBlockBytes(id));
+    const bytes = entry && (await this.blockBytes(id));
     if (entry && !bytes) throw this.damaged(`block ${entry.idHex} at height ${entry.height} is indexed but its bytes are missing`);
     if (!entry || !bytes) return undefined;
     const main = await this.index.isMain(entry);
@@ -338,7 +318,17 @@ export class Chain extends EventEmitter<ChainEvents> {
   }
 
   async getBlockBytes(id: Uint8Array): Promise<Uint8Array | undefined> {
-    return this.store.getBlockBytes(id);
+    return this.blockBytes(id);
+  }
+
+  /** Checked bytes; damage the store finds is logged and reported once (see damaged()). */
+  private async blockBytes(id: Uint8Array): Promise<Uint8Array | undefined> {
+    try {
+      return await this.store.getBlockBytes(id);
+    } catch (e) {
+      if (e instanceof StoreError && e.reason === 'store-damaged') throw this.damaged(e.message.replace(/^store damaged: /, '').split('; ')[0]!);
+      throw e;
+    }
   }
 
   async hasBlock(id: Uint8Array): Promise<boolean> {
@@ -395,7 +385,7 @@ export class Chain extends EventEmitter<ChainEvents> {
     for (let h = start; h <= end; h++) {
       // A gap is damage: a peer must never get a range with a hole in it.
       const id = await this.store.getMainId(h);
-      const b = id && (await this.store.getBlockBytes(id));
+      const b = id && (await this.blockBytes(id));
       if (!b) throw this.damaged(`main-chain block at height ${h} is missing`);
       out.push(b);
     }
@@ -418,6 +408,7 @@ export class Chain extends EventEmitter<ChainEvents> {
     if (this.damageLogged.size < 100 && !this.damageLogged.has(what)) {
       this.damageLogged.add(what);
       this.log.error('store damaged', { damage: what, recovery: RECOVERY_HINT });
+      this.emit('store-damaged', `${what}; restart the node to roll back and re-sync, or ${RECOVERY_HINT}`);
     }
     return new StoreError('store-damaged', `store damaged: ${what}; ${RECOVERY_HINT}`);
   }

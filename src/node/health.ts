@@ -6,7 +6,7 @@ import type { ChainStore, WriteFailureKind } from '../store/index.js';
 import type { Logger } from '../log/index.js';
 
 export interface HealthProblem {
-  reason: WriteFailureKind;
+  reason: WriteFailureKind | 'store-damaged';
   message: string;
 }
 
@@ -31,6 +31,8 @@ const REPEAT_LOG_MS = 60_000;
 
 export class NodeHealth {
   private problem: HealthProblem | undefined;
+  /** Damage a read found: stays until a restart heals it (the start-up walk rolls back). */
+  private damage: HealthProblem | undefined;
   private timer: NodeJS.Timeout | undefined;
   private lastLog = 0;
   private busy: Promise<void> = Promise.resolve();
@@ -44,11 +46,16 @@ export class NodeHealth {
   }
 
   get ok(): boolean {
-    return !this.problem;
+    return !this.problem && !this.damage;
   }
 
   problems(): HealthProblem[] {
-    return this.problem ? [{ ...this.problem }] : [];
+    return [this.problem, this.damage].filter((p): p is HealthProblem => !!p).map((p) => ({ ...p }));
+  }
+
+  /** A read found the store damaged (the chain logs it). */
+  noteDamage(message: string): void {
+    this.damage ??= { reason: 'store-damaged', message };
   }
 
   start(): void {

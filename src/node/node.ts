@@ -157,7 +157,12 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
       },
     });
     health.start();
-    cleanups.push(() => health.stop());
+    const onDamage = (m: string): void => health.noteDamage(m);
+    chain.on('store-damaged', onDamage);
+    cleanups.push(async () => {
+      chain.off('store-damaged', onDamage);
+      await health.stop();
+    });
 
     const api = new ApiServer({
       chain, mempool, host: opts.apiHost, port: opts.apiPort, logger: log,

@@ -85,3 +85,23 @@ test('a node that finds damage at start heals: rolls back, re-syncs from a peer,
   for (let h = 0; h <= b.chain.tip.height; h++) assert.ok(await b.chain.getBlock(h), `height ${h} readable`);
   assert.deepEqual(await accounts(b), await accounts(a), 'balances match the peer');
 });
+
+test('damage found on read is served as 503 store-damaged, never a wrong block, and shows in status.health', async (t) => {
+  const net = testNet({}, t);
+  const a = await net.start({ mine: true, minerAddress: encodeAddress(testAddress('read miner')) });
+  await waitUntil('a few blocks', () => a.chain.tip.height >= 5, 120_000);
+  await a.miner!.stop();
+  const id = (await a.chain.store.getMainId(3))!;
+  const bytes = (await a.chain.store.getRawBlockBytes(id))!.slice();
+  bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0xff; // the body no longer matches the header
+  await a.chain.store.batch().put('blocks', id, bytes).write();
+
+  const res = await fetch(`${a.apiUrl}/api/blocks/3`);
+  assert.equal(res.status, 503);
+  assert.equal(((await res.json()) as { reason: string }).reason, 'store-damaged');
+  const s = (await (await fetch(`${a.apiUrl}/api/status`)).json()) as { health: { ok: boolean; problems: { reason: string; message: string }[] } };
+  assert.equal(s.health.ok, false);
+  assert.equal(s.health.problems[0]?.reason, 'store-damaged');
+  assert.match(s.health.problems[0]!.message, /--reindex/);
+  assert.equal((await fetch(`${a.apiUrl}/api/blocks/4`)).status, 200, 'intact blocks are still served');
+});
