@@ -18,6 +18,6 @@ export { EVENT_CLOSE_SLOW_CONSUMER } from './events.js';
 export { ApiClient, ApiError, NodeUnreachableError, type ApiClientOptions } from './client.js';
 export { blockSummary, headerJson, txView, mempoolEntryJson, difficulty } from './views.js';
 export type {
-  ErrorJson, StatusJson, SyncProgressJson, HeaderJson, TxViewJson, BlockSummaryJson, BlockJson, TxLookupJson, AccountJson, TableEntryJson, ConnectedPeerJson,
+  ErrorJson, StatusJson, SyncProgressJson, HealthJson, HeaderJson, TxViewJson, BlockSummaryJson, BlockJson, TxLookupJson, AccountJson, TableEntryJson, ConnectedPeerJson,
   PeersJson, MempoolEntryJson, SubmitTxJson, ApiEvent, ReorgEventJson, PeerEventJson, ChainTipJson,
 } from './types.js';

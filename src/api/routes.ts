@@ -12,7 +12,7 @@ import { blockSummary, difficulty, headerJson, mempoolEntryJson, txView } from '
 import type { ResponseCache } from './response-cache.js';
 import type { ApiLimits } from './limits.js';
 import type {
-  SyncProgressJson,
+  SyncProgressJson, HealthJson,
   AccountJson, BlockJson, ChainTipJson, BlockSummaryJson, PeerEventJson, PeersJson, StatusJson, SubmitTxJson, TxLookupJson, TableEntryJson, ConnectedPeerJson,
 } from './types.js';
 
@@ -31,6 +31,8 @@ export interface NodeView {
   syncing?(): boolean;
   /** Headers-first sync progress: headers, blocks, peers serving, rate, ETA (default: absent). */
   syncProgress?(): SyncProgressJson;
+  /** Node health: store write failures, free-space floor (default: ok, no problems). */
+  health?(): HealthJson;
   /** Admit and relay a transaction (default: `mempool.add`, no relay). */
   submitTx?(tx: TransferTx): Promise<AdmitResult>;
   /** Source of `peer` events for /api/events (an EventEmitter fits). */
@@ -150,6 +152,7 @@ export class ApiHandlers {
       orphans: this.chain.orphanCount,
       mining: mining.address ? { enabled: mining.enabled, hashrate: mining.hashrate, address: mining.address } : { enabled: mining.enabled, hashrate: mining.hashrate },
       syncing: this.view.syncing?.() ?? false,
+      health: this.view.health?.() ?? { ok: true, problems: [] },
       ...(this.view.syncProgress ? { sync: this.view.syncProgress() } : {}),
     };
   }

@@ -285,7 +285,8 @@ export class ApiServer {
     let headers: Record<string, string> = {};
     if (e instanceof HttpError) ({ status, reason, message, headers } = e);
     else if (isCodedError(e)) {
-      status = 400;
+      // The node's own store failing is not the client's fault: 503, with the reason.
+      status = e.reason === 'store-damaged' || e.reason === 'disk-full' || e.reason === 'io-error' ? 503 : 400;
       ({ reason, message } = e);
     } else this.log.error('api request failed', { method: req.method, url: req.url, err: e instanceof Error ? e.stack ?? e.message : String(e) });
     // A refusal before the body was read must still be readable by a client that is sending it.

@@ -31,6 +31,7 @@ export interface StatusJson {
   orphans: number;
   mining: { enabled: boolean; hashrate: number; address?: string };
   syncing: boolean;
+  health: HealthJson;
   /** Headers-first sync progress (absent when the node does not report it). */
   sync?: SyncProgressJson;
 }
@@ -46,6 +47,12 @@ export interface SyncProgressJson {
   etaSeconds: number | null;
   inflight: number;
   buffered: number;
+}
+
+/** `ok` is false while any problem lasts; `reason` is stable (`disk-full`, `io-error`). */
+export interface HealthJson {
+  ok: boolean;
+  problems: { reason: string; message: string }[];
 }
 
 export interface HeaderJson {

@@ -9,13 +9,14 @@ import {
   type Block, type Genesis, type Tx, type BlockHeader,
 } from '../core/index.js';
 import { toHex, fromHex } from '../crypto/index.js';
-import { BlockStatus, type ChainStore } from '../store/index.js';
+import { BlockStatus, StoreError, RECOVERY_HINT, DEFAULT_CHECK_DEPTH, type ChainStore } from '../store/index.js';
 import { silentLogger, type Logger } from '../log/index.js';
 import { OrphanPool, type OrphanLimits } from './orphans.js';
 import { HeldBlocks, DEFAULT_HELD_LIMITS, type HeldLimits } from './held-blocks.js';
 import { BlockIndex } from './block-index.js';
 import { BlockValidator, isHeaderFailure } from './validator.js';
 import { ReorgExecutor } from './reorg.js';
+import { checkAtOpen } from './store-check.js';
 import { beats, listTips } from './fork-choice.js';
 import type { VerifiedSignatures } from './verified-signatures.js';
 import type { Account } from './tx-rules.js';
@@ -32,6 +33,13 @@ export interface ChainOptions {
   parallelVerify?: boolean;
   /** The chain closes the store on close (for callers that hand the store over). */
   ownsStore?: boolean;
+  /** Blocks below the tip checked in full at open (default DEFAULT_CHECK_DEPTH); 0 skips the walk. */
+  checkDepth?: number;
+  /**
+   * Damage found at open: 'refuse' (default) throws StoreDamagedError; 'heal' rolls back to the last
+   * intact block (state rebuilt from genesis) and forgets the rest, which peers then send again.
+   */
+  onDamage?: 'refuse' | 'heal';
 }
 
 const MAX_LOCATOR = 101;
@@ -57,6 +65,7 @@ export class Chain extends EventEmitter<ChainEvents> {
   private tip_!: IndexEntry;
   private tipsCache: ChainTip[] | undefined;
   private closed = false;
+  private readonly damageLogged = new Set<string>();
 
   private constructor(readonly store: ChainStore, readonly genesis: Genesis, private readonly opts: ChainOptions) {
     super();
@@ -89,6 +98,7 @@ export class Chain extends EventEmitter<ChainEvents> {
     }
     const chain = new Chain(store, genesis, opts);
     try {
+      await checkAtOpen(store, genesis, chain.log, opts.checkDepth ?? DEFAULT_CHECK_DEPTH, opts.onDamage ?? 'refuse');
       const tipId = await store.getTipId();
       const tip = await chain.index.entry(tipId);
       if (!tip) throw new Error(`data dir ${store.dataDir}: tip ${toHex(tipId)} has no index entry`);
@@ -294,18 +304,31 @@ export class Chain extends EventEmitter<ChainEvents> {
 
   async getBlock(ref: Uint8Array | string | number): Promise<{ block: Block; entry: IndexEntry; main: boolean; confirmations: number } | undefined> {
     let id: Uint8Array | undefined;
-    if (typeof ref === 'number') id = await this.store.getMainId(ref);
-    else id = typeof ref === 'string' ? fromHex(ref, 32) : ref;
+    if (typeof ref === 'number') {
+      id = await this.store.getMainId(ref);
+      if (!id && ref >= 0 && ref <= this.tipEntry.height) throw this.damaged(`main-chain entry missing at height ${ref}`);
+    } else id = typeof ref === 'string' ? fromHex(ref, 32) : ref;
     if (!id) return undefined;
     const entry = await this.index.entry(id);
-    const bytes = entry && (await this.store.getBlockBytes(id));
+    const bytes = entry && (await this.blockBytes(id));
+    if (entry && !bytes) throw this.damaged(`block ${entry.idHex} at height ${entry.height} is indexed but its bytes are missing`);
     if (!entry || !bytes) return undefined;
     const main = await this.index.isMain(entry);
     return { block: decodeBlock(bytes), entry, main, confirmations: main ? this.tipEntry.height - entry.height + 1 : 0 };
   }
 
   async getBlockBytes(id: Uint8Array): Promise<Uint8Array | undefined> {
-    return this.store.getBlockBytes(id);
+    return this.blockBytes(id);
+  }
+
+  /** Checked bytes; damage the store finds is logged and reported once (see damaged()). */
+  private async blockBytes(id: Uint8Array): Promise<Uint8Array | undefined> {
+    try {
+      return await this.store.getBlockBytes(id);
+    } catch (e) {
+      if (e instanceof StoreError && e.reason === 'store-damaged') throw this.damaged(e.message.replace(/^store damaged: /, '').split('; ')[0]!);
+      throw e;
+    }
   }
 
   async hasBlock(id: Uint8Array): Promise<boolean> {
@@ -360,9 +383,11 @@ export class Chain extends EventEmitter<ChainEvents> {
     const out: Uint8Array[] = [];
     const end = Math.min(this.tipEntry.height, start + Math.min(limit, MAX_BLOCKS_PER_REQUEST) - 1);
     for (let h = start; h <= end; h++) {
+      // A gap is damage: a peer must never get a range with a hole in it.
       const id = await this.store.getMainId(h);
-      const b = id && (await this.store.getBlockBytes(id));
-      if (b) out.push(b);
+      const b = id && (await this.blockBytes(id));
+      if (!b) throw this.damaged(`main-chain block at height ${h} is missing`);
+      out.push(b);
     }
     return out;
   }
@@ -376,6 +401,16 @@ export class Chain extends EventEmitter<ChainEvents> {
       if (e) out.push(e);
     }
     return out;
+  }
+
+  /** A read found damage: logged once per kind of problem, returned to be thrown. */
+  private damaged(what: string): StoreError {
+    if (this.damageLogged.size < 100 && !this.damageLogged.has(what)) {
+      this.damageLogged.add(what);
+      this.log.error('store damaged', { damage: what, recovery: RECOVERY_HINT });
+      this.emit('store-damaged', `${what}; restart the node to roll back and re-sync, or ${RECOVERY_HINT}`);
+    }
+    return new StoreError('store-damaged', `store damaged: ${what}; ${RECOVERY_HINT}`);
   }
 
   orphanMissingRoot(idHex: string): string | undefined {

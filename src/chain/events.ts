@@ -73,6 +73,8 @@ export interface ChainEvents {
   block: [ConnectedBlockEvent];
   reorg: [ReorgEvent];
   'tx-removed': [TransferTx[]];
+  /** A read found the store damaged (once per kind of damage); the next start heals it. */
+  'store-damaged': [message: string];
 }
 
 export interface NextBlockContext {

@@ -9,6 +9,8 @@ export { HeldBlocks, DEFAULT_HELD_LIMITS, type HeldLimits } from './held-blocks.
 export { isHeaderFailure } from './validator.js';
 export { MAX_REORG_RETURNED_TXS } from './reorg.js';
 export { Chain, MAX_BLOCKS_PER_REQUEST, type ChainOptions } from './chain.js';
+export { StoreDamagedError } from './store-check.js';
+export { rebuildChainState, type RebuildReport } from './rebuild.js';
 export type {
   SubmitResult, SubmitStatus, SubmitOptions, IndexEntry, TipInfo, ChainTip, ConnectedBlockEvent, ReorgEvent, ChainEvents, NextBlockContext,
 } from './events.js';

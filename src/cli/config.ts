@@ -34,6 +34,10 @@ export interface NodeFlags {
   /** CLI-only (not in config files or the environment): how a new mining wallet gets its password. */
   passwordFile?: string;
   allowEmptyPassword?: boolean;
+  /** Verify the store and exit (not a setting: flag only). */
+  check?: boolean;
+  /** Rebuild index and state from stored blocks before starting (flag only). */
+  reindex?: boolean;
 }
 
 /** What `kadchain node` resolved: the node's own options plus the CLI's wallet and provenance. */

@@ -69,6 +69,8 @@ export function buildProgram(state: RunState = { exitCode: 0 }): Command {
     .option('--config <file>', `JSON config file with the same settings in camelCase (env ${ENV.config}); flags > env > file`)
     .option('--password-file <file>', 'password for a new mining wallet: first line of FILE ("-": standard input)')
     .option('--allow-empty-password', 'let an unattended first start create the mining wallet without a password')
+    .option('--check', 'verify the whole store (every main-chain block, index entry, undo record, account) and exit: 0 whole, 1 damaged')
+    .option('--reindex', 'rebuild index and state from the stored blocks before starting (damaged blocks and those above are fetched again)')
     .addHelpText('after', '\nStops cleanly on Ctrl-C (SIGINT) or SIGTERM. A new mining wallet needs a password: --password-file,\nKADCHAIN_PASSWORD or a prompt; or --allow-empty-password, or --miner-address.')
     .action(async (opts) => setExit(await (await import('./commands/node.js')).nodeCommand(opts)));
 

@@ -6,3 +6,5 @@ export { penaltyFor, chargePeer, p2pPenalties, type RefusalReason, type RelayRea
 export { loadOrCreateNodeKey, NODE_KEY_FILE } from './node-key.js';
 export { createFileExclusive, ensurePrivateDir, fsyncDir, KeyFileError, SECRET_FILE_MODE, PRIVATE_DIR_MODE, type KeyFileReason } from './key-file.js';
 export { LevelTablePersistence, LevelBanStore } from './persistence.js';
+export { NodeHealth, DEFAULT_FREE_SPACE_FLOOR, DEFAULT_HEALTH_CHECK_MS, type HealthProblem, type HealthOptions } from './health.js';
+export { checkStore, reindexStore } from './maintenance.js';

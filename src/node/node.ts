@@ -20,6 +20,7 @@ import { Relay } from './relay.js';
 import { Serving } from './serving.js';
 import { chargePeer, p2pPenalties } from './penalties.js';
 import { LevelBanStore, LevelTablePersistence } from './persistence.js';
+import { NodeHealth } from './health.js';
 
 export interface NodeOptions {
   dataDir: string;
@@ -47,6 +48,14 @@ export interface NodeOptions {
   mempoolLimits?: Partial<MempoolLimits>;
   /** Tests shorten sync timers (stall floor, tick). */
   syncOptions?: Partial<Pick<SyncOptions, 'window' | 'maxHeaders' | 'maxLowWorkHeadersPerPeer' | 'maxStrayAnnouncements' | 'tickMs'>>;
+  /** Free bytes under the data dir below which the node acts as if the disk were full (default 64 MiB; 0 disables). */
+  freeSpaceFloorBytes?: number;
+  /** How often free space and, while unhealthy, a probe write are checked (default 3 s). */
+  healthCheckMs?: number;
+  /** Blocks below the tip checked in full at start (default 288). */
+  checkDepth?: number;
+  /** Damage found at start: 'heal' (default) rolls back to the last intact block and re-syncs; 'refuse' stops. */
+  onDamage?: 'heal' | 'refuse';
 }
 
 export interface RunningNode {
@@ -65,6 +74,7 @@ export interface RunningNode {
   gossip: Relay;
   serving: Serving;
   api: ApiServer;
+  health: NodeHealth;
   stop(): Promise<void>;
 }
 
@@ -99,7 +109,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   if (opts.mine && !minerAddress) throw new KadchainError('no-miner-address', 'mining needs --miner-address (the CLI creates a wallet when none is given)');
   const { key, created } = loadOrCreateNodeKey(opts.dataDir);
   const store = await ChainStore.open({ dataDir: join(opts.dataDir, 'chain'), genesisId: genesis.id });
-  const chain = await Chain.open(store, genesis, { logger: log }).catch(async (e: unknown) => { await store.close(); throw e; });
+  const chain = await Chain.open(store, genesis, { logger: log, checkDepth: opts.checkDepth, onDamage: opts.onDamage ?? 'heal' }).catch(async (e: unknown) => { await store.close(); throw e; });
   const cleanups: (() => Promise<void>)[] = [async () => store.close(), async () => chain.close()];
   const stopAll = async (): Promise<void> => {
     for (const c of cleanups.reverse()) await c().catch((e) => log.warn('stop step failed', { err: String(e) }));
@@ -155,6 +165,28 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
       cleanups.push(() => miner!.stop());
     }
 
+    // On a failed write the writers pause (reads keep being served) until a probe write succeeds.
+    const health = new NodeHealth({
+      store, dataDir: opts.dataDir, logger: log, freeSpaceFloorBytes: opts.freeSpaceFloorBytes, checkIntervalMs: opts.healthCheckMs,
+      pause: async () => {
+        await miner?.stop();
+        await sync.stop();
+        await gossip.stop();
+      },
+      resume: async () => {
+        gossip.start();
+        sync.start();
+        miner?.start();
+      },
+    });
+    health.start();
+    const onDamage = (m: string): void => health.noteDamage(m);
+    chain.on('store-damaged', onDamage);
+    cleanups.push(async () => {
+      chain.off('store-damaged', onDamage);
+      await health.stop();
+    });
+
     const api = new ApiServer({
       chain, mempool, host: opts.apiHost, port: opts.apiPort, allowHosts: opts.apiAllowHosts, logger: log,
       view: {
@@ -163,6 +195,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
         mining: () => ({ enabled: miner?.enabled ?? false, hashrate: miner?.hashrate ?? 0, address: minerAddress ? encodeAddress(minerAddress) : undefined }),
         syncing: () => sync.syncing,
         syncProgress: () => sync.progress(),
+        health: () => ({ ok: health.ok, problems: health.problems() }),
         submitTx: (tx) => mempool.add(tx),
         events: peerEvents,
       },
@@ -177,7 +210,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     let stopping: Promise<void> | undefined;
     return {
       apiUrl: api.url, port: net.port, apiPort: api.port, nodeId: net.nodeId, minerAddress: minerAddress ? encodeAddress(minerAddress) : undefined,
-      chain, mempool, miner, kad, net, sync, gossip, serving, api,
+      chain, mempool, miner, kad, net, sync, gossip, serving, api, health,
       stop: () => (stopping ??= stopAll().then(() => log.info('node stopped'))),
     };
   } catch (e) {

@@ -1,16 +1,29 @@
 // The data dir's LevelDB: opening (lock, schema, genesis checks), typed reads per sublevel, and
 // atomic write batches. Knows bytes and records, not consensus.
+import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { Level } from 'level';
 import { KadchainError } from '../core/index.js';
+import { blockBytesProblem } from './checked-block.js';
+import { classifyWriteError, type WriteFailureKind } from './write-failure.js';
 import { toHex, bytesEqual } from '../crypto/index.js';
-import { META_GENESIS, META_REORG, META_SCHEMA, META_TIP, SCHEMA_VERSION, heightKey, type SublevelName } from './layout.js';
+import { META_GENESIS, META_REORG, META_SCHEMA, META_TIP, SCHEMA_VERSION, heightKey, heightFromKey, type SublevelName } from './layout.js';
 import {
   decodeAccount, decodeIndexRecord, decodeTxLocation, decodeUndo, encodeAccount, encodeIndexRecord, encodeTxLocation, encodeUndo,
   type AccountRecord, type IndexRecord, type TxLocation, type UndoEntry,
 } from './records.js';
 
-export type StoreReason = 'data-dir-in-use' | 'wrong-genesis' | 'newer-schema' | 'store-corrupt' | 'store-closed';
+export type StoreReason =
+  | 'data-dir-in-use' | 'wrong-genesis' | 'newer-schema' | 'store-corrupt' | 'store-closed'
+  /** A record is missing, does not decode or does not hash to its key. */
+  | 'store-damaged'
+  /** A write failed for lack of space (or the free-space floor was reached). */
+  | 'disk-full'
+  /** A write failed for another I/O reason. */
+  | 'io-error';
+
+/** What `kadchain node` prints as the way out of a damaged store. */
+export const RECOVERY_HINT = 'run "kadchain node --check" to see the damage and "kadchain node --reindex" (same --data-dir) to rebuild from the stored blocks; a re-sync from peers fetches the rest';
 
 export class StoreError extends KadchainError<StoreReason> {}
 
@@ -73,7 +86,13 @@ export class WriteBatch {
     return this.del('meta', META_REORG);
   }
   async write(): Promise<void> {
-    if (this.ops.length) await this.store.db.batch(this.ops as never);
+    if (!this.ops.length) return;
+    try {
+      await this.store.db.batch(this.ops as never);
+    } catch (e) {
+      throw this.store.noteWriteFailure(e);
+    }
+    this.store.noteWriteOk();
   }
 }
 
@@ -87,14 +106,32 @@ export interface OpenStoreOptions {
   initialize?: (batch: WriteBatch) => void;
 }
 
-export class ChainStore {
+export interface StoreEvents {
+  /** A write failed; emitted on every failure (the node rate-limits what it logs). */
+  'write-failed': [kind: WriteFailureKind, message: string];
+  /** The first successful write after a failure. */
+  'write-ok': [];
+}
+
+const PROBE_KEY = new TextEncoder().encode('probe');
+/** A probe writes this much, so it fails like a real block write would on a nearly full disk. */
+const PROBE_BYTES = 64 * 1024;
+
+export class ChainStore extends EventEmitter<StoreEvents> {
   readonly db: Level<Bytes, Bytes>;
   private readonly subs = new Map<SublevelName, Sub>();
   private closed = false;
   private genesisId: Bytes = new Uint8Array(32);
   private initializedFlag = false;
+  private failing = false;
+  /**
+   * Set by any failed write: LevelDB's log writer may have left a torn record, and on recovery it
+   * drops the rest of that log block, so what the memtable holds must be flushed to a table file.
+   */
+  private needsFlush = false;
 
   private constructor(readonly dataDir: string) {
+    super();
     this.db = new Level<Bytes, Bytes>(dataDir, VIEW);
   }
 
@@ -107,6 +144,9 @@ export class ChainStore {
       const cause = (e as { cause?: { code?: string } }).cause;
       if (cause?.code === 'LEVEL_LOCKED') {
         throw new StoreError('data-dir-in-use', `data dir in use: ${opts.dataDir} is locked by another kadchain process`, { dataDir: opts.dataDir });
+      }
+      if (isCorruption(e)) {
+        throw new StoreError('store-damaged', `store damaged: LevelDB cannot open ${opts.dataDir} (${causeText(e)}); move that folder away and re-sync from peers`, { dataDir: opts.dataDir });
       }
       throw e;
     }
@@ -165,6 +205,7 @@ export class ChainStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.flushIfNeeded().catch(() => {}); // still full: the next open's walk will say what is missing
     await this.db.close();
   }
 
@@ -172,9 +213,73 @@ export class ChainStore {
     return !this.closed;
   }
 
+  /** True from a failed write until the next successful one. */
+  get writeFailing(): boolean {
+    return this.failing;
+  }
+
+  /** @internal WriteBatch reports here: classifies, emits, and returns the error to throw. */
+  noteWriteFailure(e: unknown): StoreError {
+    const kind = classifyWriteError(e);
+    const message = `write to ${this.dataDir} failed: ${causeText(e)}`;
+    this.failing = true;
+    this.needsFlush = true;
+    this.emit('write-failed', kind, message);
+    return new StoreError(kind, message, { dataDir: this.dataDir });
+  }
+
+  /** @internal */
+  noteWriteOk(): void {
+    if (!this.failing) return;
+    this.failing = false;
+    this.emit('write-ok');
+  }
+
+  /**
+   * Writes and deletes a scratch record, then (after a failure) flushes the memtable to a table file
+   * and a fresh log: true when the disk takes writes again and nothing depends on the torn log.
+   */
+  async probeWrite(): Promise<boolean> {
+    try {
+      await this.batch().put('meta', PROBE_KEY, new Uint8Array(PROBE_BYTES)).write();
+      await this.batch().del('meta', PROBE_KEY).write();
+      await this.flushIfNeeded();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private async flushIfNeeded(): Promise<void> {
+    if (!this.needsFlush) return;
+    // A compaction flushes the memtable first (and starts a new log); the range covers every key.
+    await (this.db as unknown as { compactRange(start: Bytes, end: Bytes): Promise<void> }).compactRange(new Uint8Array([0]), new Uint8Array(8).fill(0xff));
+    this.needsFlush = false;
+  }
+
+  /** A read whose failure inside LevelDB (a corrupt table or log) is `store-damaged`. */
+  private async read(name: SublevelName, key: Bytes): Promise<Bytes | undefined> {
+    try {
+      return await this.sub(name).get(key);
+    } catch (e) {
+      if (isCorruption(e)) throw new StoreError('store-damaged', `store damaged: reading ${name} failed (${causeText(e)}); ${RECOVERY_HINT}`);
+      throw e;
+    }
+  }
+
+  /** Decodes a record; a record that does not decode is damage, not a crash. */
+  private decoded<T>(name: SublevelName, key: Bytes, b: Bytes | undefined, decode: (b: Bytes) => T): T | undefined {
+    if (!b) return undefined;
+    try {
+      return decode(b);
+    } catch (e) {
+      throw new StoreError('store-damaged', `store damaged: ${name} record ${toHex(key)} does not decode (${(e as Error).message}); ${RECOVERY_HINT}`);
+    }
+  }
+
   // ---- typed reads ----
   async getMeta(key: Bytes): Promise<Bytes | undefined> {
-    return this.sub('meta').get(key);
+    return this.read('meta', key);
   }
   async getTipId(): Promise<Bytes> {
     const t = await this.getMeta(META_TIP);
@@ -184,31 +289,59 @@ export class ChainStore {
   async getReorgTarget(): Promise<Bytes | undefined> {
     return this.getMeta(META_REORG);
   }
+  /** Checked: bytes that do not hash to `id` (or do not match their merkle root) are `store-damaged`. */
   async getBlockBytes(id: Bytes): Promise<Bytes | undefined> {
-    return this.sub('blocks').get(id);
+    const b = await this.read('blocks', id);
+    if (!b) return undefined;
+    const problem = blockBytesProblem(id, b);
+    if (problem) throw new StoreError('store-damaged', `store damaged: ${problem}; ${RECOVERY_HINT}`, { id: toHex(id) });
+    return b;
+  }
+  /** Unchecked bytes, for the integrity walk (which reports rather than throws). */
+  async getRawBlockBytes(id: Bytes): Promise<Bytes | undefined> {
+    return this.read('blocks', id);
   }
   async getIndex(id: Bytes): Promise<IndexRecord | undefined> {
-    const b = await this.sub('index').get(id);
-    return b ? decodeIndexRecord(b) : undefined;
+    return this.decoded('index', id, await this.read('index', id), decodeIndexRecord);
   }
   async getMainId(height: number): Promise<Bytes | undefined> {
-    return this.sub('main').get(heightKey(height));
+    const key = heightKey(height);
+    const id = await this.read('main', key);
+    if (id && id.length !== 32) throw new StoreError('store-damaged', `store damaged: main-chain entry at height ${height} is ${id.length} bytes; ${RECOVERY_HINT}`);
+    return id;
   }
   async getAccount(address: Bytes): Promise<AccountRecord | undefined> {
-    const b = await this.sub('accounts').get(address);
-    return b ? decodeAccount(b) : undefined;
+    return this.decoded('accounts', address, await this.read('accounts', address), decodeAccount);
   }
   async getAccounts(addresses: Bytes[]): Promise<(AccountRecord | undefined)[]> {
-    const vals = await this.sub('accounts').getMany(addresses);
-    return vals.map((b) => (b ? decodeAccount(b) : undefined));
+    let vals: (Bytes | undefined)[];
+    try {
+      vals = await this.sub('accounts').getMany(addresses);
+    } catch (e) {
+      if (isCorruption(e)) throw new StoreError('store-damaged', `store damaged: reading accounts failed (${causeText(e)}); ${RECOVERY_HINT}`);
+      throw e;
+    }
+    return vals.map((b, i) => this.decoded('accounts', addresses[i]!, b, decodeAccount));
   }
   async getUndo(id: Bytes): Promise<UndoEntry[] | undefined> {
-    const b = await this.sub('undo').get(id);
-    return b ? decodeUndo(b) : undefined;
+    return this.decoded('undo', id, await this.read('undo', id), decodeUndo);
   }
   async getTxLocation(txId: Bytes): Promise<TxLocation | undefined> {
-    const b = await this.sub('txs').get(txId);
-    return b ? decodeTxLocation(b) : undefined;
+    return this.decoded('txs', txId, await this.read('txs', txId), decodeTxLocation);
+  }
+
+  /** Main-chain entries in height order (streams). */
+  async *mainEntries(): AsyncGenerator<[number, Bytes]> {
+    for await (const [k, v] of this.sub('main').iterator()) yield [heightFromKey(k), v];
+  }
+
+  /** Deletes every record of a sublevel (reindex). */
+  async clearSublevel(name: SublevelName): Promise<void> {
+    try {
+      await (this.sub(name) as unknown as { clear(): Promise<void> }).clear();
+    } catch (e) {
+      throw this.noteWriteFailure(e);
+    }
   }
 
   /** Iterate all account records (for tests and audits; streams, never loads all at once). */
@@ -225,4 +358,19 @@ export class ChainStore {
   async *entries(name: 'peers' | 'bans'): AsyncGenerator<[Bytes, Bytes]> {
     for await (const [k, v] of this.sub(name).iterator()) yield [k, v];
   }
+}
+
+/** LevelDB reports damaged files as LEVEL_CORRUPTION or a "Corruption:" message. */
+function isCorruption(e: unknown): boolean {
+  for (let cur: unknown = e, i = 0; cur && i < 4; cur = (cur as { cause?: unknown }).cause, i++) {
+    const c = cur as { code?: unknown; message?: unknown };
+    if (c.code === 'LEVEL_CORRUPTION' || /corruption|checksum mismatch|bad block/i.test(String(c.message ?? ''))) return true;
+  }
+  return false;
+}
+
+function causeText(e: unknown): string {
+  const parts: string[] = [];
+  for (let cur: unknown = e, i = 0; cur && i < 3; cur = (cur as { cause?: unknown }).cause, i++) parts.push(String((cur as { message?: unknown }).message ?? cur));
+  return [...new Set(parts)].join(': ');
 }

@@ -44,6 +44,25 @@ export async function ensureMinerAddress(cfg: NodeConfig, log: Logger, opts: { p
   return w.address;
 }
 
+/** `kadchain node --check`: the whole store, every block; exit 0 when whole, 1 when damaged. */
+async function checkCommand(dataDir: string, genesisPath: string | undefined): Promise<number> {
+  const { checkStore } = await import('../../node/index.js');
+  let r;
+  try {
+    r = await checkStore(dataDir, genesisPath);
+  } catch (e) {
+    process.stdout.write(`damaged: ${(e as Error).message}\n`);
+    return 1;
+  }
+  if (!r.damage) {
+    process.stdout.write(`ok: ${dataDir} is whole: ${r.checked} main-chain blocks checked, tip height ${r.tipHeight}\n`);
+    return 0;
+  }
+  process.stdout.write(`damaged: ${r.damage.what} (first damaged height ${r.damage.height}) in ${dataDir}\n`);
+  process.stdout.write(`recovery: kadchain node --reindex --data-dir ${dataDir} (keeps heights below ${r.damage.height}; peers send the rest)\n`);
+  return 1;
+}
+
 export async function nodeCommand(flags: NodeFlags): Promise<number> {
   const cfg = resolveNodeConfig(flags);
   const log = createLogger({ level: cfg.logLevel });
@@ -53,6 +72,16 @@ export async function nodeCommand(flags: NodeFlags): Promise<number> {
     loadGenesis(cfg.genesisPath ?? defaultGenesisPath());
   } catch (e) {
     throw new CliError(`cannot start the node: ${(e as Error).message}`);
+  }
+  if (flags.check) return checkCommand(cfg.dataDir, cfg.genesisPath);
+  if (flags.reindex) {
+    const { reindexStore } = await import('../../node/index.js');
+    try {
+      const r = await reindexStore(cfg.dataDir, log, cfg.genesisPath);
+      process.stdout.write(`reindexed ${cfg.dataDir}: tip height ${r.height} ${r.tip}` + (r.forgotten ? `; ${r.forgotten} damaged or later blocks forgotten (${r.stoppedAt}), peers will send them again` : '') + '\n');
+    } catch (e) {
+      throw new CliError(`cannot reindex: ${(e as Error).message}`);
+    }
   }
   const minerAddress = await ensureMinerAddress(cfg, log, { passwordFile: flags.passwordFile, allowEmptyPassword: flags.allowEmptyPassword });
   let running: Awaited<ReturnType<typeof startNode>>;

@@ -1,0 +1,27 @@
+// Offline store maintenance behind `kadchain node --check` and `--reindex`: open the data dir's
+// store alone (no network), walk or rebuild it, close it. The node is not running meanwhile.
+import { join } from 'node:path';
+import { rebuildChainState, type RebuildReport } from '../chain/index.js';
+import { ChainStore, verifyStore, type IntegrityReport } from '../store/index.js';
+import type { Logger } from '../log/index.js';
+import { defaultGenesisPath, loadGenesis } from './node.js';
+
+async function withStore<T>(dataDir: string, genesisPath: string | undefined, fn: (store: ChainStore, genesis: ReturnType<typeof loadGenesis>) => Promise<T>): Promise<T> {
+  const genesis = loadGenesis(genesisPath ?? defaultGenesisPath());
+  const store = await ChainStore.open({ dataDir: join(dataDir, 'chain'), genesisId: genesis.id });
+  try {
+    return await fn(store, genesis);
+  } finally {
+    await store.close();
+  }
+}
+
+/** Walks the whole main chain in full (every block, index entry, undo record and account touched). */
+export function checkStore(dataDir: string, genesisPath?: string): Promise<IntegrityReport> {
+  return withStore(dataDir, genesisPath, (store) => verifyStore(store, Infinity));
+}
+
+/** Rebuilds index and state from the stored blocks; what is damaged or above the damage is forgotten. */
+export function reindexStore(dataDir: string, log: Logger, genesisPath?: string): Promise<RebuildReport> {
+  return withStore(dataDir, genesisPath, (store, genesis) => rebuildChainState(store, genesis, log.child({ module: 'reindex' })));
+}
