@@ -10,4 +10,4 @@ export { ValueStore, DEFAULT_VALUE_LIMITS, type ValueStoreLimits } from './value
 export { networkKey, encodeNetworkRecord, decodeNetworkRecord, type NetworkRecord } from './network-record.js';
 export { ExpiringLru, SourceBudget } from './bounded.js';
 export { UdpTransport, SimNetwork, SimTransport, SimClock, realClock, type Transport, type Clock, type Datagram, type SimOptions } from './transport.js';
-export { runSimulation, buildSimulation, type SimulationOptions, type SimulationResult } from './simulation.js';
+export { runSimulation, buildSimulation, startSimulation, stopSimulation, measureLookups, type Sim, type SimulationOptions, type SimulationResult } from './simulation.js';

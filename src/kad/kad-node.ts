@@ -108,6 +108,7 @@ export class KadNode extends EventEmitter<KadEvents> {
   private readonly evicting = new Set<string>();
   private readonly maintenance: Maintenance;
   private started = false;
+  private readonly maxPingBacks: number;
 
   constructor(readonly opts: KadOptions) {
     super();
@@ -128,6 +129,7 @@ export class KadNode extends EventEmitter<KadEvents> {
     this.provedTo = new ExpiringLru(cap, proofMs);
     const b = opts.requestBudget ?? { burst: 64, perSecond: 32 };
     this.budget = new SourceBudget(b.burst, b.perSecond, cap);
+    this.maxPingBacks = Math.max(8, Math.min(256, cap >> 2));
     this.rpc = new Rpc(this.clock, this.random, (h, p, id, body) => this.send(h, p, id, body), { attempts: opts.attempts ?? 3, timeoutMs: opts.responseTimeoutMs ?? 500 });
     this.networkKey = opts.networkId ? networkKey(opts.networkId) : undefined;
     this.transport = opts.transport;
@@ -324,8 +326,9 @@ export class KadNode extends EventEmitter<KadEvents> {
         this.bondWaiters.delete(key);
         waiters?.forEach((w) => w());
         if (isVerified) this.observe({ id: p.senderId, idHex: senderHex, host, port, lastSeen: now });
-        else if (!this.pingingBack.has(key)) {
-          // Verify it in turn (our PONG must reach a real address too); one ping-back at a time.
+        else if (!this.pingingBack.has(key) && this.pingingBack.size < this.maxPingBacks) {
+          // Verify it in turn (our PONG must reach a real address too); one ping-back per (id, IP),
+          // and a bounded number in flight: a flood of fresh keys cannot queue unbounded work.
           this.pingingBack.add(key);
           void this.ping(host, port, senderHex).finally(() => this.pingingBack.delete(key));
         }
@@ -365,14 +368,15 @@ export class KadNode extends EventEmitter<KadEvents> {
   /** Closest entries for a FIND_* reply: those verified live first; never-verified ones only to fill. */
   private answerNodes(target: Uint8Array, exceptHex: string, now: number): NodeRecord[] {
     const liveMs = this.opts.revalidateSettledMs !== undefined ? this.opts.revalidateSettledMs * 20 : 30 * 60 * 1000;
-    const isLive = (e: Entry): boolean => e.idHex !== exceptHex && e.failures === 0 && e.verifiedAt > 0 && now - e.verifiedAt < liveMs;
-    let picked: Entry[] = this.table.closest(target, this.k, isLive);
-    if (picked.length < this.k) {
-      const have = new Set(picked.map((e) => e.idHex));
-      const fill = this.table.closest(target, this.k + 1, (e) => e.idHex !== exceptHex && !have.has(e.idHex) && e.failures < 2);
-      picked = [...picked, ...fill].slice(0, this.k);
+    const isLive = (e: Entry): boolean => e.failures === 0 && e.verifiedAt > 0 && now - e.verifiedAt < liveMs;
+    // Usually every close entry is live: one pass over the k + 1 closest, a filtered pass only if not.
+    let picked = this.table.closest(target, this.k + 1).filter((e) => e.idHex !== exceptHex);
+    if (!picked.slice(0, this.k).every(isLive)) {
+      const live = this.table.closest(target, this.k + 1, (e) => e.idHex !== exceptHex && isLive(e));
+      const have = new Set(live.map((e) => e.idHex));
+      picked = [...live, ...picked.filter((e) => !have.has(e.idHex) && e.failures < 2)];
     }
-    return picked.map((c) => ({ id: c.id, host: c.host, port: c.port }));
+    return picked.slice(0, this.k).map((c) => ({ id: c.id, host: c.host, port: c.port }));
   }
 
   private sendValues(host: string, port: number, requestId: bigint, key: Uint8Array, recs: Uint8Array[]): void {

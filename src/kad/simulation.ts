@@ -128,23 +128,54 @@ async function buildSeeded(opts: SimulationOptions): Promise<{ net: SimNetwork; 
   return { net, nodes };
 }
 
+export interface Sim {
+  net: SimNetwork;
+  nodes: KadNode[];
+  /** Nodes alive and joined (newcomers from churn are added once their join ran). */
+  live: Set<KadNode>;
+  seed: number;
+  nextIndex: number;
+  joinRefresh: number;
+}
+
 export async function runSimulation(opts: SimulationOptions): Promise<SimulationResult> {
+  const sim = await startSimulation(opts);
+  try {
+    return await measureLookups(sim, opts);
+  } finally {
+    await stopSimulation(sim);
+  }
+}
+
+export async function startSimulation(opts: SimulationOptions): Promise<Sim> {
   const { net, nodes } = await buildSimulation(opts);
-  const tableSizes = nodes.map((n) => n.table.size);
-  // Kill a seeded random share of nodes.
-  const live = new Set(nodes);
-  const killCount = Math.floor((opts.deadFraction ?? 0) * nodes.length);
-  while (nodes.length - live.size < killCount) {
-    const n = nodes[Math.floor(net.random() * nodes.length)]!;
-    if (!live.delete(n)) continue;
+  return { net, nodes, live: new Set(nodes), seed: opts.seed, nextIndex: nodes.length, joinRefresh: opts.joinRefresh ?? 2 };
+}
+
+export async function stopSimulation(sim: Sim): Promise<void> {
+  for (const n of new Set([...sim.nodes, ...sim.live])) await n.stop();
+}
+
+/**
+ * Kills `deadFraction` of the live nodes, then runs `lookups` lookups from random live nodes,
+ * replacing `churnFraction` of the nodes along the way; recall is against the true k closest of
+ * the nodes live at each lookup. minTable and meanTable cover every live node at the end.
+ */
+export async function measureLookups(sim: Sim, opts: Pick<SimulationOptions, 'lookups' | 'deadFraction' | 'churnFraction' | 'seed'>): Promise<SimulationResult> {
+  const { net, live } = sim;
+  const killCount = Math.floor((opts.deadFraction ?? 0) * live.size);
+  for (let killed = 0; killed < killCount;) {
+    const all = [...live];
+    const n = all[Math.floor(net.random() * all.length)]!;
+    live.delete(n);
     net.kill(n.host, PORT);
+    killed++;
   }
   const lookups = opts.lookups ?? 100;
-  const churn = Math.floor((opts.churnFraction ?? 0) * nodes.length);
+  const churn = Math.floor((opts.churnFraction ?? 0) * live.size);
   const rounds: number[] = [];
   let messages = 0;
   let recallSum = 0;
-  let nextIndex = nodes.length;
   let replaced = 0;
   const joiners: KadNode[] = [];
   for (let l = 0; l < lookups; l++) {
@@ -156,34 +187,32 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
       live.delete(leaver);
       net.kill(leaver.host, PORT);
       await leaver.stop();
-      const boot = all[Math.floor(net.random() * all.length)]!;
-      const fresh = simNode(net, opts.seed, nextIndex++, boot === leaver ? all[0] : boot, { joinRefreshBuckets: opts.joinRefresh ?? 2 });
+      const others = all.filter((x) => x !== leaver);
+      const fresh = simNode(net, sim.seed, sim.nextIndex++, others[Math.floor(net.random() * others.length)], { joinRefreshBuckets: sim.joinRefresh });
+      sim.nodes.push(fresh);
       joiners.push(fresh);
       await fresh.start();
       replaced++;
     }
     const liveList = [...live];
     const from = liveList[Math.floor(net.random() * liveList.length)]!;
-    const target = sha256(new Uint8Array([l, l >> 8, opts.seed & 255, 7]));
+    const target = sha256(new Uint8Array([l, l >> 8, opts.seed & 255, 7, (opts.deadFraction ?? 0) * 100, (opts.churnFraction ?? 0) * 100]));
     let result: Awaited<ReturnType<KadNode['lookup']>> | undefined;
     void from.lookup(target).then((r) => (result = r));
     await net.clock.run();
-    // Newcomers count once their join has run (the clock ran it to the end just now).
-    for (const j of joiners.splice(0)) {
-      live.add(j);
-      tableSizes.push(j.table.size);
-    }
     if (!result) throw new Error('lookup did not finish');
+    // Truth: the nodes live while the lookup ran (newcomers join during it, so they count after).
     const truth = liveList.filter((n) => n !== from).map((n) => n.id).sort((a, b) => compareDistance(target, a, b)).slice(0, K).map(toHex);
+    for (const j of joiners.splice(0)) live.add(j);
     rounds.push(result.rounds);
     messages += result.messages;
     const got = new Set(result.closest.map((c) => c.idHex));
     recallSum += truth.filter((t) => got.has(t)).length / truth.length;
   }
-  for (const n of [...nodes, ...live]) await n.stop();
+  const tableSizes = [...live].map((n) => n.table.size);
   rounds.sort((a, b) => a - b);
   return {
-    nodes: nodes.length,
+    nodes: live.size,
     lookups,
     medianRounds: percentile(rounds, 0.5),
     p95Rounds: percentile(rounds, 0.95),

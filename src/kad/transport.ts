@@ -188,6 +188,10 @@ export interface SimOptions {
   seed: number;
   latencyMs?: [number, number];
   loss?: number;
+  /** Tests: drop chosen datagrams (e.g. the first PONG of a join) before loss and latency apply. */
+  dropIf?: (from: string, to: string, data: Datagram) => boolean;
+  /** Tests: see every datagram sent. */
+  onSend?: (from: string, to: string, data: Datagram) => void;
 }
 
 /** An in-memory datagram network of many transports on one virtual clock. */
@@ -232,6 +236,8 @@ export class SimNetwork {
   deliver(from: SimTransport, host: string, port: number, data: Datagram): void {
     this.messages++;
     const key = `${host}:${port}`;
+    this.opts.onSend?.(`${from.host}:${from.port}`, key, data);
+    if (this.opts.dropIf?.(`${from.host}:${from.port}`, key, data)) return;
     if (this.dead.has(key) || this.dead.has(`${from.host}:${from.port}`)) return;
     if (this.opts.loss && this.random() < this.opts.loss) return;
     const [lo, hi] = this.opts.latencyMs ?? [5, 50];
