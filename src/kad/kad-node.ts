@@ -48,6 +48,11 @@ export interface KadOptions extends MaintenanceOptions {
   random?: () => number;
   k?: number;
   alpha?: number;
+  /**
+   * Contacts per NODES reply (default 24: two full packets, the same datagrams as k = 20 would take;
+   * the margin keeps the true k closest live within reach when some entries have died unseen).
+   */
+  replyNodes?: number;
   /** Per attempt; requests are sent up to `attempts` times. */
   responseTimeoutMs?: number;
   attempts?: number;
@@ -370,13 +375,14 @@ export class KadNode extends EventEmitter<KadEvents> {
     const liveMs = this.opts.revalidateSettledMs !== undefined ? this.opts.revalidateSettledMs * 20 : 30 * 60 * 1000;
     const isLive = (e: Entry): boolean => e.failures === 0 && e.verifiedAt > 0 && now - e.verifiedAt < liveMs;
     // Usually every close entry is live: one pass over the k + 1 closest, a filtered pass only if not.
-    let picked = this.table.closest(target, this.k + 1).filter((e) => e.idHex !== exceptHex);
-    if (!picked.slice(0, this.k).every(isLive)) {
-      const live = this.table.closest(target, this.k + 1, (e) => e.idHex !== exceptHex && isLive(e));
+    const n = this.opts.replyNodes ?? 2 * MAX_NODES_PER_PACKET;
+    let picked = this.table.closest(target, n + 1).filter((e) => e.idHex !== exceptHex);
+    if (!picked.slice(0, n).every(isLive)) {
+      const live = this.table.closest(target, n + 1, (e) => e.idHex !== exceptHex && isLive(e));
       const have = new Set(live.map((e) => e.idHex));
       picked = [...live, ...picked.filter((e) => !have.has(e.idHex) && e.failures < 2)];
     }
-    return picked.slice(0, this.k).map((c) => ({ id: c.id, host: c.host, port: c.port }));
+    return picked.slice(0, n).map((c) => ({ id: c.id, host: c.host, port: c.port }));
   }
 
   private sendValues(host: string, port: number, requestId: bigint, key: Uint8Array, recs: Uint8Array[]): void {
@@ -425,6 +431,9 @@ export class KadNode extends EventEmitter<KadEvents> {
     this.table.touch(this.table.bucketIndex(target), this.clock.now());
     const r = await iterativeLookup(target, {
       selfHex: this.idHex, k: this.k, alpha: this.alpha, stopOnValue: opts.findValue === true,
+      slowMs: this.opts.responseTimeoutMs ?? 500,
+      setTimer: (fn, ms) => this.clock.setTimeout(fn, ms),
+      clearTimer: (t) => this.clock.clearTimeout(t),
       start: this.table.closest(target, this.k),
       running: () => this.started,
       query: (c) => this.query(c, target, opts.findValue === true),

@@ -32,6 +32,10 @@ export interface LookupDeps {
   running(): boolean;
   /** Stop at the first node that returns values (FIND_VALUE). */
   stopOnValue: boolean;
+  /** After this long a query stops holding one of the alpha slots (its answer still counts). */
+  slowMs: number;
+  setTimer(fn: () => void, ms: number): unknown;
+  clearTimer(t: unknown): void;
 }
 
 type State = 'new' | 'inflight' | 'done' | 'failed';
@@ -59,7 +63,9 @@ export async function iterativeLookup(target: Uint8Array, d: LookupDeps): Promis
     order.splice(lo, 0, x);
   };
   await new Promise<void>((resolve) => {
+    // `inflight` holds alpha slots; `outstanding` counts every query not yet answered or failed.
     let inflight = 0;
+    let outstanding = 0;
     let finished = false;
     const finish = (): void => {
       if (!finished) {
@@ -70,7 +76,7 @@ export async function iterativeLookup(target: Uint8Array, d: LookupDeps): Promis
     const pump = (): void => {
       if (finished) return;
       if (!d.running() || (d.stopOnValue && values.length)) {
-        if (inflight === 0) finish();
+        if (outstanding === 0) finish();
         return;
       }
       let live = 0;
@@ -81,10 +87,25 @@ export async function iterativeLookup(target: Uint8Array, d: LookupDeps): Promis
         if (x.state !== 'new') continue;
         x.state = 'inflight';
         inflight++;
+        outstanding++;
         rounds = Math.max(rounds, x.round);
+        let holdsSlot = true;
+        const release = (): void => {
+          if (holdsSlot) {
+            holdsSlot = false;
+            inflight--;
+          }
+        };
+        // A slow node (dead, or losing our datagrams) gives its slot to the next candidate.
+        const slow = d.setTimer(() => {
+          release();
+          pump();
+        }, d.slowMs);
         d.query(x.c).then(
           (res) => {
-            inflight--;
+            d.clearTimer(slow);
+            release();
+            outstanding--;
             if (!res) {
               x.state = 'failed';
               d.failed(x.c);
@@ -102,13 +123,15 @@ export async function iterativeLookup(target: Uint8Array, d: LookupDeps): Promis
             pump();
           },
           () => {
-            inflight--;
+            d.clearTimer(slow);
+            release();
+            outstanding--;
             x.state = 'failed';
             pump();
           },
         );
       }
-      if (inflight === 0) finish();
+      if (outstanding === 0) finish();
     };
     pump();
   });

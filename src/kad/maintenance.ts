@@ -127,8 +127,9 @@ export class Maintenance {
     }
     if (!n.running) return;
     await n.lookup(n.id);
-    // The widest buckets carry almost all of the benefit; the rest fill from traffic and refresh.
-    await this.refreshBuckets(0, this.opts.joinRefreshBuckets ?? 4);
+    // The widest bucket (half the id space) carries most of the benefit; the rest fill from
+    // traffic, the sparse-table lookups and the periodic refresh.
+    await this.refreshBuckets(0, this.opts.joinRefreshBuckets ?? 1);
     n.log.info('discovery joined', { table: n.table.size, saved: this.saved.length, bootstrap: boots.length });
     if (n.networkKey && n.running) {
       await this.announce();

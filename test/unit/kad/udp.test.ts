@@ -11,7 +11,7 @@ class MemoryTable implements TablePersistence {
   async save(r: PeerRecord[]) { this.records = r; }
 }
 const node = (i: number, bootstrap: { host: string; port: number }[], persistence?: TablePersistence) =>
-  new KadNode({ secretKey: key(i), host: '127.0.0.1', port: 0, bootstrap, persistence, responseTimeoutMs: 3000, maintenance: false });
+  new KadNode({ secretKey: key(i), host: '127.0.0.1', port: 0, bootstrap, persistence, maintenance: false });
 
 async function until(what: string, cond: () => boolean | Promise<boolean>, tick: () => Promise<unknown>, ms = 60_000): Promise<void> {
   const end = Date.now() + ms;
