@@ -154,6 +154,10 @@ export class KadNode extends EventEmitter<KadEvents> {
   get foundNetworkPeers(): boolean {
     return this.maintenance.foundNetworkPeers;
   }
+  /** A network-record lookup ran and found no peer of our network: any discovered node may be one. */
+  get networkRecordsMissing(): boolean {
+    return this.maintenance.networkRecordsMissing;
+  }
   /** Sizes of the per-source maps (tests check they stay bounded). */
   get sourceState(): { verified: number; provedTo: number; budget: number; pending: number } {
     return { verified: this.verified.size, provedTo: this.provedTo.size, budget: this.budget.size, pending: this.rpc.inflight };
@@ -406,7 +410,10 @@ export class KadNode extends EventEmitter<KadEvents> {
   /** A verified node was seen: table update, ping-before-evict when its bucket is full. */
   observe(c: Contact): void {
     const res = this.table.update(c, this.clock.now());
-    if (res.status === 'added') this.emit('peer', { id: c.idHex, host: c.host, port: c.port });
+    if (res.status === 'added') {
+      if (this.table.size === 1) this.maintenance.onContact();
+      this.emit('peer', { id: c.idHex, host: c.host, port: c.port });
+    }
     else if (res.status === 'full' && !this.evicting.has(res.oldest.idHex)) {
       const oldest = res.oldest;
       this.evicting.add(oldest.idHex);

@@ -42,6 +42,8 @@ export class Maintenance {
   private on = false;
   private revalidateTick = 0;
   private networkPeersFound = 0;
+  private networkLookupsDone = 0;
+  private joined = false;
   private saved: PeerRecord[] | undefined;
 
   constructor(private readonly node: KadNode, private readonly opts: MaintenanceOptions) {}
@@ -49,6 +51,15 @@ export class Maintenance {
   /** Whether a network-record lookup has found any peer of our network yet. */
   get foundNetworkPeers(): boolean {
     return this.networkPeersFound > 0;
+  }
+  /** A network-record lookup ran and no peer of our network has been found (fall back to any node). */
+  get networkRecordsMissing(): boolean {
+    return this.networkLookupsDone > 0 && this.networkPeersFound === 0;
+  }
+
+  /** The table went from empty to one entry (someone found us): join now, not at the next retry. */
+  onContact(): void {
+    if (this.on && !this.joined && !this.joining && this.opts.autoJoin !== false) void this.join();
   }
 
   start(): void {
@@ -120,12 +131,14 @@ export class Maintenance {
       if (this.saved.length) await Promise.all(this.saved.slice(0, 256).map((r) => n.ping(r.host, r.port, r.id)));
       if (n.table.size === 0) await Promise.all(boots.map((b) => n.ping(b.host, b.port)));
       if (n.table.size > 0 || !n.running) break;
-      if (attempt >= maxAttempts) return;
+      // Nobody to ask: the first node to reach us triggers the join (onContact).
+      if (attempt >= maxAttempts || (!boots.length && !this.saved.length)) return;
       if (boots.length || this.saved.length) n.log.warn('discovery: no known node answered, retrying', { attempt, retryInMs: delay, bootstrap: boots.length, saved: this.saved.length });
       await this.sleep(delay);
       delay = Math.min(delay * 2, this.backoffMax);
     }
     if (!n.running) return;
+    this.joined = true;
     await n.lookup(n.id);
     // The widest bucket (half the id space) carries most of the benefit; the rest fill from
     // traffic, the sparse-table lookups and the periodic refresh.
@@ -236,6 +249,7 @@ export class Maintenance {
       out.set(r.id, { id: r.id, host: r.host, port: r.port });
     }
     this.networkPeersFound += out.size;
+    this.networkLookupsDone++;
     for (const p of out.values()) n.emit('network-peer', p);
     return [...out.values()];
   }

@@ -110,11 +110,12 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
       networkLookupIntervalMs: opts.kadRefreshIntervalMs,
     });
     const peerEvents = new EventEmitter<{ peer: [PeerEventJson] }>();
-    // Peers of our own network come from the network record in the DHT; any discovered node is a
-    // candidate only until that lookup has found some (a shared DHT holds other networks too).
+    // Peers of our own network come from the network record in the DHT, looked up first; any
+    // discovered node is a candidate only while that lookup finds none (a shared DHT holds other
+    // networks too).
     kad.on('network-peer', (p) => net.addCandidate(p));
     kad.on('peer', (p) => {
-      if (!kad.foundNetworkPeers) net.addCandidate(p);
+      if (kad.networkRecordsMissing) net.addCandidate(p);
       peerEvents.emit('peer', { event: 'discovered', id: p.id, host: p.host, port: p.port });
     });
     net.on('peer:connected', (p) => kad.offer(p.host, p.listenPort));
