@@ -64,9 +64,9 @@ async function vsBtdht(nodes: number, lookups: number): Promise<Record<string, u
 
 export async function benchKad(): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
-  out['kad.join2k'] = await join2k(2000, 100);
-  const live = await runSimulation({ nodes: 10000, seed: 10000, lookups: 100, mode: 'seeded' });
-  const dead = await runSimulation({ nodes: 10000, seed: 10001, lookups: 100, mode: 'seeded', deadFraction: 0.2 });
+  out['kad.join2k'] = await join2k(2000, 60);
+  const live = await runSimulation({ nodes: 10000, seed: 10000, lookups: 50, mode: 'seeded' });
+  const dead = await runSimulation({ nodes: 10000, seed: 10001, lookups: 50, mode: 'seeded', deadFraction: 0.2 });
   out['kad.n10000'] = {
     medianRounds: live.medianRounds, p95Rounds: live.p95Rounds, messagesPerLookup: live.messagesPerLookup,
     recall: live.recall, recallDead20: dead.recall, roundsGoal: Math.round((Math.log2(10000) / 3) * 100) / 100, meanTable: live.meanTable,

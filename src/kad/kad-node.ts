@@ -9,7 +9,7 @@ import { silentLogger, type Logger } from '../log/index.js';
 import { ipFamily, normaliseIp, relayAllowed } from './addr.js';
 import { ExpiringLru, SourceBudget } from './bounded.js';
 import { iterativeLookup, type LookupResult, type QueryAnswer } from './lookup.js';
-import { Maintenance, type MaintenanceOptions } from './maintenance.js';
+import { Maintenance } from './maintenance.js';
 import { decodeNetworkRecord, networkKey } from './network-record.js';
 import {
   DROP_REASONS, MAX_NODES_PER_PACKET, MAX_VALUES_PER_PACKET, RESPONSE_TYPES, decodePacket, encodePacket, peekPacket,
@@ -18,71 +18,11 @@ import {
 import { RoutingTable, K, type Contact, type Entry } from './routing-table.js';
 import { Rpc } from './rpc.js';
 import { realClock, UdpTransport, type Clock, type Datagram, type Transport } from './transport.js';
-import { ValueStore, DEFAULT_VALUE_LIMITS, type ValueStoreLimits } from './value-store.js';
+import { ValueStore, DEFAULT_VALUE_LIMITS } from './value-store.js';
 
 export type { LookupResult } from './lookup.js';
-
-export interface PeerRecord {
-  id: string; // hex
-  host: string;
-  port: number;
-  lastSeen?: number;
-}
-
-/** Where the table survives restarts (the node backs it with the `peers` sublevel). */
-export interface TablePersistence {
-  load(): Promise<PeerRecord[]>;
-  save(records: PeerRecord[]): Promise<void>;
-}
-
-export interface KadOptions extends MaintenanceOptions {
-  secretKey: Uint8Array;
-  /** Either a transport, or host/port to bind real UDP on (an IPv6 host binds udp6; `::` is dual-stack). */
-  transport?: Transport;
-  host?: string;
-  port?: number;
-  bootstrap?: { host: string; port: number }[];
-  logger?: Logger;
-  persistence?: TablePersistence;
-  clock?: Clock;
-  random?: () => number;
-  k?: number;
-  alpha?: number;
-  /**
-   * Contacts per NODES reply (default 24: two full packets, the same datagrams as k = 20 would take;
-   * the margin keeps the true k closest live within reach when some entries have died unseen).
-   */
-  replyNodes?: number;
-  /** Per attempt; requests are sent up to `attempts` times. */
-  responseTimeoutMs?: number;
-  attempts?: number;
-  /** Packet lifetime (receivers drop older packets). */
-  packetTtlMs?: number;
-  endpointProofMs?: number;
-  valueLimits?: ValueStoreLimits;
-  /** Caps of the per-source maps (endpoint proofs, budgets). */
-  maxSources?: number;
-  /** Requests (each costs a signature check and up to two signatures) per source: burst and per second. */
-  requestBudget?: { burst: number; perSecond: number };
-  /**
-   * Endpoint proof before answering FIND_* (default on). Large seeded simulations turn it off to
-   * measure routing alone; the proof itself is covered by joins and over real UDP.
-   */
-  endpointProof?: boolean;
-}
-
-export interface KadEvents {
-  /** A node entered the routing table. */
-  peer: [PeerRecord];
-  /** A node of our own network, from a verified network record. */
-  'network-peer': [PeerRecord];
-}
-
-export interface KadStats {
-  received: number;
-  sent: number;
-  dropped: Record<DropReason, number>;
-}
+export type { PeerRecord, TablePersistence, KadOptions, KadEvents, KadStats } from './options.js';
+import type { PeerRecord, KadOptions, KadEvents, KadStats } from './options.js';
 
 const bondKey = (idHex: string, host: string): string => `${idHex}@${host}`;
 
