@@ -52,9 +52,13 @@ export class Maintenance {
   get foundNetworkPeers(): boolean {
     return this.networkPeersFound > 0;
   }
-  /** A network-record lookup ran and no peer of our network has been found (fall back to any node). */
+  /**
+   * Three network-record lookups (over several seconds: the loop backs off from 1 s) found no
+   * peer of our network: fall back to any discovered node. Patience here is what keeps a shared
+   * DHT from turning into dials to other networks while records are still being announced.
+   */
   get networkRecordsMissing(): boolean {
-    return this.networkLookupsDone > 0 && this.networkPeersFound === 0;
+    return this.networkLookupsDone >= 3 && this.networkPeersFound === 0;
   }
 
   /** The table went from empty to one entry (someone found us): join now, not at the next retry. */

@@ -21,7 +21,7 @@ test('two networks sharing one bootstrap: every node connects only to peers of i
   assert.notEqual(netA.genesis.idHex, netB.genesis.idHex);
   const refusals: string[] = [];
   const watch = (n: RunningNode): RunningNode => {
-    n.net.on('peer:refused', (r) => { if (r.reason === 'wrong-genesis') refusals.push(r.host); });
+    n.net.on('peer:refused', (r) => { if (r.reason === 'wrong-genesis' && r.direction === 'outbound') refusals.push(r.host); });
     return n;
   };
   try {
@@ -34,9 +34,9 @@ test('two networks sharing one bootstrap: every node connects only to peers of i
     await waitUntil('every node has two peers', () => [...a, ...b].every((n) => n.net.peers().length >= 2), 120_000, 100);
     for (const n of a) for (const p of n.net.peers()) assert.equal(genesisOf.get(p.id!), 'A', 'A node connected to A only');
     for (const n of b) for (const p of n.net.peers()) assert.equal(genesisOf.get(p.id!), 'B', 'B node connected to B only');
-    // The B nodes found each other through the network record, not by dialling everyone: the only
-    // refusals are their dials of the shared bootstrap (each seen at both ends).
-    assert.ok(refusals.length <= 8, `wrong-genesis refusals: ${refusals.length}`);
+    // The B nodes found each other through the network record, not by dialling everyone: the
+    // refusals are their dials of the shared bootstrap (3), and at most a few more.
+    assert.ok(refusals.length <= 6, `wrong-genesis refusals: ${refusals.length}`);
   } finally {
     await netA.stopAll();
     await netB.stopAll();
