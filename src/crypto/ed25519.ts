@@ -12,9 +12,21 @@ export interface KeyPair {
   publicKey: Uint8Array;
 }
 
+// Parsing a private key costs ~20x a signature; a node signs with one key (discovery signs every
+// packet), so the keys in use (many in one process in tests and benches) keep their parsed form.
+const privCache = new Map<string, KeyObject>();
+const PRIV_CACHE_MAX = 1024;
+
 function privateKeyObject(secretKey: Uint8Array): KeyObject {
   if (secretKey.length !== 32) throw new TypeError(`expected 32-byte secret key, got ${secretKey.length}`);
-  return createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, secretKey]), format: 'der', type: 'pkcs8' });
+  const k = Buffer.from(secretKey.buffer, secretKey.byteOffset, secretKey.byteLength).toString('base64');
+  let obj = privCache.get(k);
+  if (!obj) {
+    obj = createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, secretKey]), format: 'der', type: 'pkcs8' });
+    if (privCache.size >= PRIV_CACHE_MAX) privCache.clear();
+    privCache.set(k, obj);
+  }
+  return obj;
 }
 
 // Verify is hot (every tx of every block); cache the parsed key objects of recent senders.

@@ -1,85 +1,30 @@
-// A Kademlia node: answers PING / FIND_NODE / STORE / FIND_VALUE, keeps the routing table fresh
-// (ping-before-evict, bucket refresh, random lookups), runs iterative alpha-parallel lookups, and
-// reports newly verified peers. Endpoint proof: FIND_* is answered only for an address that
-// answered our PING recently, so a spoofed source gets nothing back.
+// A Kademlia node: answers PING / FIND_NODE / STORE / FIND_VALUE and runs lookups. Receive path in
+// tiers, cheapest first: framing, per-source budget, signature, expiry, then the handler. Bonds are
+// keyed by (node id, IP): FIND_* is answered only for a signer that answered our PING from that IP,
+// so neither a spoofed source nor a throwaway key from a bonded address gets a large reply.
+// Maintenance (join with backoff, revalidation, refresh, network records) lives in maintenance.ts.
 import { EventEmitter } from 'node:events';
 import { nodeIdFromPublicKey, publicKeyFromSecret, toHex } from '../crypto/index.js';
 import { silentLogger, type Logger } from '../log/index.js';
-import { decodePacket, encodePacket, MAX_NODES_PER_PACKET, ipv4ToBytes, type Body, type DecodedPacket, type DropReason, type NodeRecord } from './packet.js';
-import { RoutingTable, compareDistance, randomIdInBucket, K, type Contact } from './routing-table.js';
-import { ValueStore, DEFAULT_VALUE_LIMITS, type ValueStoreLimits } from './value-store.js';
+import { ipFamily, normaliseIp, relayAllowed } from './addr.js';
+import { ExpiringLru, SourceBudget } from './bounded.js';
+import { iterativeLookup, type LookupResult, type QueryAnswer } from './lookup.js';
+import { Maintenance } from './maintenance.js';
+import { decodeNetworkRecord, networkKey } from './network-record.js';
+import {
+  DROP_REASONS, MAX_NODES_PER_PACKET, MAX_VALUES_PER_PACKET, RESPONSE_TYPES, decodePacket, encodePacket, peekPacket,
+  type Body, type DecodedPacket, type DropReason, type NodeRecord,
+} from './packet.js';
+import { RoutingTable, K, type Contact, type Entry } from './routing-table.js';
+import { Rpc } from './rpc.js';
 import { realClock, UdpTransport, type Clock, type Datagram, type Transport } from './transport.js';
+import { ValueStore, DEFAULT_VALUE_LIMITS } from './value-store.js';
 
-export interface PeerRecord {
-  id: string; // hex
-  host: string;
-  port: number;
-  lastSeen?: number;
-}
+export type { LookupResult } from './lookup.js';
+export type { PeerRecord, TablePersistence, KadOptions, KadEvents, KadStats } from './options.js';
+import type { PeerRecord, KadOptions, KadEvents, KadStats } from './options.js';
 
-/** Where the table survives restarts (the node backs it with the `peers` sublevel). */
-export interface TablePersistence {
-  load(): Promise<PeerRecord[]>;
-  save(records: PeerRecord[]): Promise<void>;
-}
-
-export interface KadOptions {
-  secretKey: Uint8Array;
-  /** Either a transport, or host/port to bind real UDP on. */
-  transport?: Transport;
-  host?: string;
-  port?: number;
-  bootstrap?: { host: string; port: number }[];
-  logger?: Logger;
-  persistence?: TablePersistence;
-  clock?: Clock;
-  random?: () => number;
-  k?: number;
-  alpha?: number;
-  responseTimeoutMs?: number;
-  /** Packet lifetime (receivers drop older packets). */
-  packetTtlMs?: number;
-  endpointProofMs?: number;
-  refreshIntervalMs?: number;
-  randomLookupIntervalMs?: number;
-  saveIntervalMs?: number;
-  valueLimits?: ValueStoreLimits;
-  /** Periodic refresh, random lookups and saves (default on; simulations drive nodes by hand). */
-  maintenance?: boolean;
-  /** Join (bootstrap) on start (default on). */
-  autoJoin?: boolean;
-  /**
-   * Endpoint proof before answering FIND_* (default on). Large simulations with pre-seeded tables
-   * turn it off to measure routing alone; the proof itself is covered over real UDP.
-   */
-  endpointProof?: boolean;
-}
-
-export interface LookupResult {
-  closest: Contact[];
-  rounds: number;
-  messages: number;
-  value?: Uint8Array;
-}
-
-export interface KadEvents {
-  peer: [PeerRecord];
-}
-
-export interface KadStats {
-  received: number;
-  sent: number;
-  dropped: Record<DropReason, number>;
-}
-
-interface Pending {
-  resolve: (p: DecodedPacket[] | undefined) => void;
-  timer: unknown;
-  endpoint: string;
-  expect: Body['type'][];
-  got: DecodedPacket[];
-  total: number;
-}
+const bondKey = (idHex: string, host: string): string => `${idHex}@${host}`;
 
 export class KadNode extends EventEmitter<KadEvents> {
   readonly id: Uint8Array;
@@ -87,28 +32,30 @@ export class KadNode extends EventEmitter<KadEvents> {
   readonly publicKey: Uint8Array;
   readonly table: RoutingTable;
   readonly values: ValueStore;
-  readonly stats: KadStats = {
-    received: 0, sent: 0,
-    dropped: { oversize: 0, malformed: 0, 'bad-magic': 0, 'bad-version': 0, 'bad-signature': 0, expired: 0, unsolicited: 0, 'unverified-endpoint': 0 },
-  };
+  readonly stats: KadStats;
+  readonly k: number;
+  readonly alpha: number;
+  readonly clock: Clock;
+  readonly random: () => number;
+  readonly log: Logger;
+  /** SHA-256("kadchain-network" || genesis) when a network is set. */
+  readonly networkKey: Uint8Array | undefined;
   private transport: Transport | undefined;
-  private readonly clock: Clock;
-  private readonly random: () => number;
-  private readonly log: Logger;
-  private readonly k: number;
-  private readonly alpha: number;
-  private readonly pending = new Map<string, Pending>();
-  /** endpoint -> last time it answered our PING (we verified it). */
-  private readonly verified = new Map<string, number>();
-  /** endpoint -> last time we answered its PING (it verified us). */
-  private readonly provedTo = new Map<string, number>();
+  private readonly rpc: Rpc;
+  /** (id, IP) -> it answered our PING from there (we may answer its FIND_*). */
+  private readonly verified: ExpiringLru<true>;
+  /** (id, IP) -> we answered its PING (it may answer our FIND_*). */
+  private readonly provedTo: ExpiringLru<true>;
+  private readonly budget: SourceBudget;
   private readonly bondWaiters = new Map<string, (() => void)[]>();
+  private readonly bonding = new Map<string, Promise<boolean>>();
+  private readonly pingingBack = new Set<string>();
   private readonly evicting = new Set<string>();
-  private timers: unknown[] = [];
+  private readonly maintenance: Maintenance;
   private started = false;
-  private reqCounter: bigint;
+  private readonly maxPingBacks: number;
 
-  constructor(private readonly opts: KadOptions) {
+  constructor(readonly opts: KadOptions) {
     super();
     this.publicKey = publicKeyFromSecret(opts.secretKey);
     this.id = nodeIdFromPublicKey(this.publicKey);
@@ -120,8 +67,18 @@ export class KadNode extends EventEmitter<KadEvents> {
     this.alpha = opts.alpha ?? 3;
     this.table = new RoutingTable(this.id, undefined, this.k);
     this.values = new ValueStore(opts.valueLimits ?? DEFAULT_VALUE_LIMITS);
-    this.reqCounter = BigInt(Math.floor(this.random() * 2 ** 48)) << 16n;
+    this.stats = { received: 0, sent: 0, dropped: Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<DropReason, number> };
+    const cap = opts.maxSources ?? 4096;
+    const proofMs = opts.endpointProofMs ?? 12 * 60 * 60 * 1000;
+    this.verified = new ExpiringLru(cap, proofMs);
+    this.provedTo = new ExpiringLru(cap, proofMs);
+    const b = opts.requestBudget ?? { burst: 64, perSecond: 32 };
+    this.budget = new SourceBudget(b.burst, b.perSecond, cap);
+    this.maxPingBacks = Math.max(8, Math.min(256, cap >> 2));
+    this.rpc = new Rpc(this.clock, this.random, (h, p, id, body) => this.send(h, p, id, body), { attempts: opts.attempts ?? 3, timeoutMs: opts.responseTimeoutMs ?? 500 });
+    this.networkKey = opts.networkId ? networkKey(opts.networkId) : undefined;
     this.transport = opts.transport;
+    this.maintenance = new Maintenance(this, opts);
   }
 
   get host(): string {
@@ -130,69 +87,65 @@ export class KadNode extends EventEmitter<KadEvents> {
   get port(): number {
     return this.transport?.port ?? 0;
   }
-
-  private get endpointProofMs(): number {
-    return this.opts.endpointProofMs ?? 12 * 60 * 60 * 1000;
+  get running(): boolean {
+    return this.started;
+  }
+  /** Whether a network-record lookup has found a peer of our own network yet. */
+  get foundNetworkPeers(): boolean {
+    return this.maintenance.foundNetworkPeers;
+  }
+  /** A network-record lookup ran and found no peer of our network: any discovered node may be one. */
+  get networkRecordsMissing(): boolean {
+    return this.maintenance.networkRecordsMissing;
+  }
+  /** Sizes of the per-source maps (tests check they stay bounded). */
+  get sourceState(): { verified: number; provedTo: number; budget: number; pending: number } {
+    return { verified: this.verified.size, provedTo: this.provedTo.size, budget: this.budget.size, pending: this.rpc.inflight };
   }
 
   async start(): Promise<void> {
     if (this.started) return;
-    this.started = true;
     if (!this.transport) this.transport = await UdpTransport.bind(this.opts.host ?? '127.0.0.1', this.opts.port ?? 0);
+    this.started = true;
     this.transport.onReceive((d, h, p) => this.receive(d, h, p));
-    if (this.opts.maintenance !== false) {
-      const refresh = this.opts.refreshIntervalMs ?? 60 * 60 * 1000;
-      this.every(Math.max(1000, Math.min(refresh, 60_000)), () => void this.refreshBuckets(refresh));
-      this.every(this.opts.randomLookupIntervalMs ?? 5 * 60 * 1000, () => void this.randomLookup());
-      if (this.opts.persistence) this.every(this.opts.saveIntervalMs ?? 5 * 60 * 1000, () => void this.save());
-    }
-    if (this.opts.autoJoin !== false) void this.join();
+    this.maintenance.start();
   }
 
   async stop(): Promise<void> {
     if (!this.started) return;
     this.started = false;
-    for (const t of this.timers) this.clock.clearTimeout(t);
-    this.timers = [];
-    for (const [, p] of this.pending) {
-      this.clock.clearTimeout(p.timer);
-      p.resolve(undefined);
-    }
-    this.pending.clear();
-    await this.save();
+    this.maintenance.stop();
+    this.rpc.close();
+    for (const list of this.bondWaiters.values()) list.forEach((w) => w());
+    this.bondWaiters.clear();
+    await this.maintenance.save();
     await this.transport?.close();
   }
 
-  private every(ms: number, fn: () => void): void {
-    const tick = (): void => {
-      if (!this.started) return;
-      fn();
-      this.timers.push(this.clock.setTimeout(tick, ms));
-    };
-    this.timers.push(this.clock.setTimeout(tick, ms));
+  /** Bootstrap: saved table first, then the bootstrap addresses (retried with backoff); then a self lookup. */
+  join(): Promise<void> {
+    return this.maintenance.join();
   }
-
-  /** Bootstrap: saved table first, then the bootstrap addresses; then look ourselves up. */
-  async join(): Promise<void> {
-    const saved = (await this.opts.persistence?.load().catch(() => [])) ?? [];
-    const boots = this.opts.bootstrap ?? [];
-    await Promise.all([...saved.map((r) => this.ping(r.host, r.port)), ...boots.map((b) => this.ping(b.host, b.port))]);
-    if (this.table.size > 0) {
-      await this.lookup(this.id);
-      // The paper refreshes every bucket farther than the closest neighbour; the widest few carry
-      // almost all of the benefit, the rest fill from incoming traffic and periodic refresh.
-      await this.refreshBuckets(0, 4);
-    }
-    this.log.info('discovery joined', { table: this.table.size, saved: saved.length, bootstrap: boots.length });
+  save(): Promise<void> {
+    return this.maintenance.save();
   }
-
-  async save(): Promise<void> {
-    if (!this.opts.persistence) return;
-    try {
-      await this.opts.persistence.save(this.tableRecords());
-    } catch (e) {
-      this.log.warn('routing table not saved', { err: String(e) });
-    }
+  randomLookup(): Promise<void> {
+    return this.maintenance.randomLookup();
+  }
+  refreshBuckets(maxAgeMs: number, limit = 16): Promise<void> {
+    return this.maintenance.refreshBuckets(maxAgeMs, limit);
+  }
+  /** Publishes our signed network record at the k closest nodes to the network key. */
+  announce(): Promise<number> {
+    return this.maintenance.announce();
+  }
+  /** Looks up the network key: verified records of nodes of our own network (emitted as 'network-peer'). */
+  findNetworkPeers(): Promise<PeerRecord[]> {
+    return this.maintenance.findNetworkPeers();
+  }
+  /** An address known to run a node (e.g. a WebSocket peer after its handshake): ping it; it enters the table if it answers. */
+  offer(host: string, port: number): void {
+    if (this.started && ipFamily(host) && this.transport?.canReach(normaliseIp(host))) void this.ping(normaliseIp(host), port);
   }
 
   tableRecords(): PeerRecord[] {
@@ -213,13 +166,8 @@ export class KadNode extends EventEmitter<KadEvents> {
 
   // ---- sending ----
 
-  private nextRequestId(): bigint {
-    this.reqCounter = (this.reqCounter + 1n) & 0xffff_ffff_ffff_ffffn;
-    return this.reqCounter;
-  }
-
   private send(host: string, port: number, requestId: bigint, body: Body): void {
-    if (!this.transport) return;
+    if (!this.transport || !this.started) return;
     const expiry = this.clock.now() + (this.opts.packetTtlMs ?? 20_000);
     let data: Datagram;
     if (this.transport.wire === 'signed') data = encodePacket({ requestId, expiry, body }, this.opts.secretKey, this.publicKey);
@@ -228,50 +176,52 @@ export class KadNode extends EventEmitter<KadEvents> {
     this.transport.send(host, port, data);
   }
 
-  private request(host: string, port: number, body: Body, expect: Body['type'][]): Promise<DecodedPacket[] | undefined> {
-    const requestId = this.nextRequestId();
-    const key = requestId.toString();
-    return new Promise((resolve) => {
-      const timer = this.clock.setTimeout(() => {
-        this.pending.delete(key);
-        resolve(undefined);
-      }, this.opts.responseTimeoutMs ?? 2000);
-      this.pending.set(key, { resolve, timer, endpoint: `${host}:${port}`, expect, got: [], total: 1 });
-      this.send(host, port, requestId, body);
-    });
+  /** PING (retried): on PONG the (id, IP) is verified and the node enters our table. */
+  async ping(host: string, port: number, expectId?: string): Promise<Contact | undefined> {
+    if (!ipFamily(host) || !this.started) return undefined;
+    const r = await this.rpc.request(host, port, { type: 'ping' }, ['pong'], { expectId });
+    const p = r?.[0];
+    if (!p || p.body.type !== 'pong') return undefined;
+    return this.onPong(p, host, port);
   }
 
-  /** PING: on PONG the endpoint is verified and the node enters our table. */
-  async ping(host: string, port: number): Promise<Contact | undefined> {
-    if (!ipv4ToBytes(host)) return undefined;
-    const r = await this.request(host, port, { type: 'ping' }, ['pong']);
-    const p = r?.[0];
-    if (!p) return undefined;
-    const c = { id: p.senderId, idHex: toHex(p.senderId), host, port, lastSeen: this.clock.now() };
+  private onPong(p: DecodedPacket, host: string, port: number): Contact {
+    const idHex = toHex(p.senderId);
+    const now = this.clock.now();
+    this.verified.set(bondKey(idHex, host), true, now);
+    if (p.body.type === 'pong' && p.body.verified) this.provedTo.set(bondKey(idHex, host), true, now);
+    const c = { id: p.senderId, idHex, host, port, lastSeen: now };
     this.observe(c);
     return c;
   }
 
-  /** Make sure `c` has verified us (it answers FIND_* only then): ping it and await its ping back. */
-  private async bond(host: string, port: number): Promise<boolean> {
-    if (this.opts.endpointProof === false) return true;
-    const ep = `${host}:${port}`;
-    const proved = this.provedTo.get(ep);
-    if (proved !== undefined && this.clock.now() - proved < this.endpointProofMs) return true;
-    const back = new Promise<boolean>((resolve) => {
-      const t = this.clock.setTimeout(() => resolve(false), (this.opts.responseTimeoutMs ?? 2000) * 2);
-      const list = this.bondWaiters.get(ep) ?? [];
-      list.push(() => { this.clock.clearTimeout(t); resolve(true); });
-      this.bondWaiters.set(ep, list);
-    });
-    const r = await this.request(host, port, { type: 'ping' }, ['pong']);
-    const pong = r?.[0];
-    if (!pong || pong.body.type !== 'pong') return false;
-    this.observe({ id: pong.senderId, idHex: toHex(pong.senderId), host, port, lastSeen: this.clock.now() });
-    if (pong.body.verified) {
-      this.provedTo.set(ep, this.clock.now());
-      return true;
+  /** Makes sure `c` has verified us (it answers FIND_* only then): ping it and await its ping back. */
+  private bond(c: Contact): Promise<boolean> {
+    if (this.opts.endpointProof === false) return Promise.resolve(true);
+    const key = bondKey(c.idHex, c.host);
+    if (this.provedTo.get(key, this.clock.now())) return Promise.resolve(true);
+    let p = this.bonding.get(key);
+    if (!p) {
+      p = this.doBond(c, key).finally(() => this.bonding.delete(key));
+      this.bonding.set(key, p);
     }
+    return p;
+  }
+
+  private async doBond(c: Contact, key: string): Promise<boolean> {
+    const timeout = (this.opts.responseTimeoutMs ?? 500) * (this.opts.attempts ?? 3);
+    const back = new Promise<boolean>((resolve) => {
+      const t = this.clock.setTimeout(() => resolve(false), timeout + (this.opts.responseTimeoutMs ?? 500));
+      const list = this.bondWaiters.get(key) ?? [];
+      list.push(() => { this.clock.clearTimeout(t); resolve(this.started); });
+      this.bondWaiters.set(key, list.slice(-8));
+    });
+    const pong = await this.ping(c.host, c.port, c.idHex);
+    if (!pong) {
+      this.bondWaiters.delete(key);
+      return false;
+    }
+    if (this.provedTo.get(key, this.clock.now())) return true;
     return back;
   }
 
@@ -284,39 +234,53 @@ export class KadNode extends EventEmitter<KadEvents> {
   private receive(data: Datagram, host: string, port: number): void {
     if (!this.started) return;
     this.stats.received++;
+    const now = this.clock.now();
     let p: DecodedPacket;
     if (data instanceof Uint8Array) {
-      const d = decodePacket(data, this.clock.now());
+      const peek = peekPacket(data);
+      if (typeof peek === 'string') return this.drop(peek);
+      // Requests spend the source's budget before the signature check; responses must match ours.
+      if (!RESPONSE_TYPES.has(peek.type) && !this.budget.take(this.sourceKey(host, port), now)) return this.drop('over-budget');
+      const d = decodePacket(data, now);
       if (typeof d === 'string') return this.drop(d);
       p = d;
     } else {
-      if (data.expiry < this.clock.now()) return this.drop('expired');
+      if (data.expiry < now) return this.drop('expired');
+      if (!RESPONSE_TYPES.has(data.body.type) && !this.budget.take(this.sourceKey(host, port), now)) return this.drop('over-budget');
       p = data;
     }
     try {
-      this.handle(p, host, port);
+      this.handle(p, host, port, now);
     } catch (e) {
       this.log.debug('packet handler error', { err: String(e) });
       this.drop('malformed');
     }
   }
 
-  private handle(p: DecodedPacket, host: string, port: number): void {
-    const ep = `${host}:${port}`;
-    const now = this.clock.now();
+  /** Budget key: the IP (one machine, one budget), except loopback where each port is a node. */
+  private sourceKey(host: string, port: number): string {
+    return host === '127.0.0.1' || host === '::1' ? `${host}|${port}` : host;
+  }
+
+  private handle(p: DecodedPacket, host: string, port: number, now: number): void {
     const senderHex = toHex(p.senderId);
     if (senderHex === this.idHex) return this.drop('unsolicited');
-    const isVerified = this.opts.endpointProof === false || (this.verified.get(ep) ?? -Infinity) > now - this.endpointProofMs;
+    const key = bondKey(senderHex, host);
+    const isVerified = this.opts.endpointProof === false || this.verified.get(key, now) === true;
     switch (p.body.type) {
       case 'ping': {
         this.send(host, port, p.requestId, { type: 'pong', verified: isVerified });
-        this.provedTo.set(ep, now);
-        const waiters = this.bondWaiters.get(ep);
-        this.bondWaiters.delete(ep);
+        this.provedTo.set(key, true, now);
+        const waiters = this.bondWaiters.get(key);
+        this.bondWaiters.delete(key);
         waiters?.forEach((w) => w());
-        // Verify them in turn (they need our PONG to reach a real address too).
-        if (!isVerified) void this.ping(host, port);
-        else this.observe({ id: p.senderId, idHex: senderHex, host, port, lastSeen: now });
+        if (isVerified) this.observe({ id: p.senderId, idHex: senderHex, host, port, lastSeen: now });
+        else if (!this.pingingBack.has(key) && this.pingingBack.size < this.maxPingBacks) {
+          // Verify it in turn (our PONG must reach a real address too); one ping-back per (id, IP),
+          // and a bounded number in flight: a flood of fresh keys cannot queue unbounded work.
+          this.pingingBack.add(key);
+          void this.ping(host, port, senderHex).finally(() => this.pingingBack.delete(key));
+        }
         return;
       }
       case 'find-node':
@@ -324,152 +288,127 @@ export class KadNode extends EventEmitter<KadEvents> {
         if (!isVerified) return this.drop('unverified-endpoint');
         this.observe({ id: p.senderId, idHex: senderHex, host, port, lastSeen: now });
         if (p.body.type === 'find-value') {
-          const v = this.values.get(p.body.key, now);
-          if (v) return this.send(host, port, p.requestId, { type: 'value', key: p.body.key, value: v });
+          const recs = this.values.get(toHex(p.body.key), now);
+          if (recs.length) return this.sendValues(host, port, p.requestId, p.body.key, recs);
         }
         const target = p.body.type === 'find-node' ? p.body.target : p.body.key;
-        const nodes: NodeRecord[] = this.table.closest(target, this.k).filter((c) => c.idHex !== senderHex).map((c) => ({ id: c.id, host: c.host, port: c.port }));
+        const nodes = this.answerNodes(target, senderHex, now);
         const total = Math.max(1, Math.ceil(nodes.length / MAX_NODES_PER_PACKET));
         for (let i = 0; i < total; i++) this.send(host, port, p.requestId, { type: 'nodes', total, nodes: nodes.slice(i * MAX_NODES_PER_PACKET, (i + 1) * MAX_NODES_PER_PACKET) });
         return;
       }
       case 'store': {
         if (!isVerified) return this.drop('unverified-endpoint');
-        this.values.put(p.body.key, p.body.value, p.body.ttlSec, now);
+        const rec = decodeNetworkRecord(p.body.key, p.body.value, now);
+        // Only a node's own record, for the address it speaks from: no pointing the DHT at a third party.
+        if (typeof rec === 'string' || rec.id !== senderHex || rec.host !== host || rec.port !== port) return this.drop('bad-record');
+        const ttl = Math.min(p.body.ttlSec, Math.floor((rec.expiry - now) / 1000));
+        if (this.values.put(toHex(p.body.key), senderHex, p.body.value, ttl, now)) this.send(host, port, p.requestId, { type: 'pong', verified: true });
         return;
       }
       case 'pong':
       case 'nodes':
-      case 'value': {
-        const key = p.requestId.toString();
-        const pend = this.pending.get(key);
-        if (!pend || pend.endpoint !== ep || !pend.expect.includes(p.body.type)) return this.drop('unsolicited');
-        if (p.body.type === 'pong') this.verified.set(ep, now);
-        pend.got.push(p);
-        if (p.body.type === 'nodes') pend.total = Math.min(p.body.total, 8);
-        if (p.body.type !== 'nodes' || pend.got.length >= pend.total) {
-          this.pending.delete(key);
-          this.clock.clearTimeout(pend.timer);
-          pend.resolve(pend.got);
-        }
+      case 'value':
+        if (!this.rpc.handleResponse(p, host, port)) this.drop('unsolicited');
         return;
-      }
     }
   }
 
+  /** Closest entries for a FIND_* reply: those verified live first; never-verified ones only to fill. */
+  private answerNodes(target: Uint8Array, exceptHex: string, now: number): NodeRecord[] {
+    const liveMs = this.opts.revalidateSettledMs !== undefined ? this.opts.revalidateSettledMs * 20 : 30 * 60 * 1000;
+    const isLive = (e: Entry): boolean => e.failures === 0 && e.verifiedAt > 0 && now - e.verifiedAt < liveMs;
+    // Usually every close entry is live: one pass over the k + 1 closest, a filtered pass only if not.
+    const n = this.opts.replyNodes ?? 2 * MAX_NODES_PER_PACKET;
+    let picked = this.table.closest(target, n + 1).filter((e) => e.idHex !== exceptHex);
+    if (!picked.slice(0, n).every(isLive)) {
+      const live = this.table.closest(target, n + 1, (e) => e.idHex !== exceptHex && isLive(e));
+      const have = new Set(live.map((e) => e.idHex));
+      picked = [...live, ...picked.filter((e) => !have.has(e.idHex) && e.failures < 2)];
+    }
+    return picked.slice(0, n).map((c) => ({ id: c.id, host: c.host, port: c.port }));
+  }
+
+  private sendValues(host: string, port: number, requestId: bigint, key: Uint8Array, recs: Uint8Array[]): void {
+    const chunks: Uint8Array[][] = [];
+    let cur: Uint8Array[] = [];
+    let bytes = 0;
+    for (const r of recs) {
+      if (cur.length >= MAX_VALUES_PER_PACKET || bytes + r.length + 2 > 1000) {
+        chunks.push(cur);
+        cur = [];
+        bytes = 0;
+      }
+      cur.push(r);
+      bytes += r.length + 2;
+    }
+    if (cur.length) chunks.push(cur);
+    const parts = chunks.slice(0, 4);
+    for (const c of parts) this.send(host, port, requestId, { type: 'value', key, total: parts.length, values: c });
+  }
+
   /** A verified node was seen: table update, ping-before-evict when its bucket is full. */
-  private observe(c: Contact): void {
+  observe(c: Contact): void {
     const res = this.table.update(c, this.clock.now());
-    if (res.status === 'added') this.emit('peer', { id: c.idHex, host: c.host, port: c.port });
+    if (res.status === 'added') {
+      if (this.table.size === 1) this.maintenance.onContact();
+      this.emit('peer', { id: c.idHex, host: c.host, port: c.port });
+    }
     else if (res.status === 'full' && !this.evicting.has(res.oldest.idHex)) {
       const oldest = res.oldest;
       this.evicting.add(oldest.idHex);
-      void this.request(oldest.host, oldest.port, { type: 'ping' }, ['pong']).then((r) => {
+      void this.ping(oldest.host, oldest.port, oldest.idHex).then((alive) => {
         this.evicting.delete(oldest.idHex);
-        if (r) this.table.update(oldest, this.clock.now()); // alive: stays, newcomer waits
-        else {
-          this.table.remove(oldest.idHex); // dead: the replacement takes its place
-          const promoted = this.table.get(c.idHex);
-          if (promoted) this.emit('peer', { id: c.idHex, host: c.host, port: c.port });
-        }
+        if (!alive) this.failed(oldest, 1);
       });
     }
   }
 
+  /** An exchange with `c` failed after its retries: counts against the entry only at its own address. */
+  failed(c: Contact, maxFailures?: number): void {
+    const r = this.table.failed(c.idHex, c.host, c.port, maxFailures);
+    if (r.promoted) this.emit('peer', { id: r.promoted.idHex, host: r.promoted.host, port: r.promoted.port });
+  }
+
   // ---- lookups ----
 
-  /**
-   * Iterative lookup with alpha requests in flight; stops when the k closest contacts seen have
-   * all answered or failed. Rounds = longest chain of referrals that was followed.
-   */
+  /** Iterative lookup (FIND_NODE, or FIND_VALUE with findValue). */
   async lookup(target: Uint8Array, opts: { findValue?: boolean } = {}): Promise<LookupResult> {
-    type Cand = { c: Contact; round: number; state: 'new' | 'inflight' | 'done' | 'failed' };
-    const seen = new Map<string, Cand>();
-    for (const c of this.table.closest(target, this.k)) seen.set(c.idHex, { c, round: 1, state: 'new' });
     const sentBefore = this.stats.sent;
-    let rounds = 0;
-    let value: Uint8Array | undefined;
-    const bucket = this.table.bucketIndex(target);
-    this.table.touch(bucket, this.clock.now());
-
-    const ordered = (): Cand[] => [...seen.values()].filter((x) => x.state !== 'failed').sort((a, b) => compareDistance(target, a.c.id, b.c.id)).slice(0, this.k);
-    await new Promise<void>((resolve) => {
-      let inflight = 0;
-      const pump = (): void => {
-        if (value !== undefined) {
-          if (inflight === 0) resolve();
-          return;
-        }
-        const top = ordered();
-        for (const x of top) {
-          if (inflight >= this.alpha) break;
-          if (x.state !== 'new') continue;
-          x.state = 'inflight';
-          inflight++;
-          rounds = Math.max(rounds, x.round);
-          void this.query(x.c, target, opts.findValue === true).then((res) => {
-            inflight--;
-            if (!res) {
-              x.state = 'failed';
-              if (this.table.has(x.c.idHex)) this.table.remove(x.c.idHex);
-            } else {
-              x.state = 'done';
-              if (res.value) value = res.value;
-              for (const n of res.nodes) {
-                const h = toHex(n.id);
-                if (h === this.idHex || seen.has(h) || !ipv4ToBytes(n.host)) continue;
-                seen.set(h, { c: { id: n.id, idHex: h, host: n.host, port: n.port, lastSeen: 0 }, round: x.round + 1, state: 'new' });
-              }
-            }
-            pump();
-          });
-        }
-        if (inflight === 0) resolve();
-      };
-      pump();
+    this.table.touch(this.table.bucketIndex(target), this.clock.now());
+    const r = await iterativeLookup(target, {
+      selfHex: this.idHex, k: this.k, alpha: this.alpha, stopOnValue: opts.findValue === true,
+      slowMs: this.opts.responseTimeoutMs ?? 500,
+      setTimer: (fn, ms) => this.clock.setTimeout(fn, ms),
+      clearTimer: (t) => this.clock.clearTimeout(t),
+      start: this.table.closest(target, this.k),
+      running: () => this.started,
+      query: (c) => this.query(c, target, opts.findValue === true),
+      acceptRelayed: (from, n) => n.port > 0 && relayAllowed(from.host, n.host) && (this.transport?.canReach(n.host) ?? false),
+      failed: (c) => this.failed(c),
     });
-    const closest = ordered().filter((x) => x.state === 'done').map((x) => x.c);
-    return { closest, rounds, messages: this.stats.sent - sentBefore, value };
+    return { ...r, messages: this.stats.sent - sentBefore };
   }
 
-  private async query(c: Contact, target: Uint8Array, findValue: boolean): Promise<{ nodes: NodeRecord[]; value?: Uint8Array } | undefined> {
-    if (!(await this.bond(c.host, c.port))) return undefined;
+  private async query(c: Contact, target: Uint8Array, findValue: boolean): Promise<QueryAnswer | undefined> {
+    if (!this.started || !(await this.bond(c))) return undefined;
     const body: Body = findValue ? { type: 'find-value', key: target } : { type: 'find-node', target };
-    const res = await this.request(c.host, c.port, body, findValue ? ['nodes', 'value'] : ['nodes']);
-    if (!res || !res.length) return undefined;
+    const res = await this.rpc.request(c.host, c.port, body, findValue ? ['nodes', 'value'] : ['nodes'], { expectId: c.idHex });
+    if (!res) return undefined;
+    this.observe({ ...c, lastSeen: this.clock.now() });
     const nodes: NodeRecord[] = [];
-    let value: Uint8Array | undefined;
+    const values: Uint8Array[] = [];
     for (const p of res) {
       if (p.body.type === 'nodes') nodes.push(...p.body.nodes);
-      if (p.body.type === 'value') value = p.body.value;
+      if (p.body.type === 'value') values.push(...p.body.values);
     }
-    return { nodes: nodes.slice(0, this.k * 2), value };
+    return { nodes: nodes.slice(0, this.k * 2), values };
   }
 
-  /** STORE a value at the k nodes closest to its key. */
-  async store(key: Uint8Array, value: Uint8Array, ttlSec = 3600): Promise<number> {
-    const { closest } = await this.lookup(key);
-    for (const c of closest) this.send(c.host, c.port, this.nextRequestId(), { type: 'store', key, value, ttlSec });
-    return closest.length;
-  }
-
-  async findValue(key: Uint8Array): Promise<Uint8Array | undefined> {
-    const local = this.values.get(key, this.clock.now());
-    if (local) return local;
-    return (await this.lookup(key, { findValue: true })).value;
-  }
-
-  /** Keeps the table full: a lookup for a random id (re-joins from saved peers when empty). */
-  async randomLookup(): Promise<void> {
-    if (this.table.size === 0) return this.join();
-    await this.lookup(randomIdInBucket(this.id, Math.floor(this.random() * 8), this.random)).catch(() => undefined);
-  }
-
-  /** Random lookups in up to `limit` buckets not touched for maxAgeMs (farthest buckets first). */
-  async refreshBuckets(maxAgeMs: number, limit = 16): Promise<void> {
-    const stale = this.table.staleBuckets(this.clock.now() - maxAgeMs).slice(0, limit);
-    for (const b of stale) await this.lookup(randomIdInBucket(this.id, b, this.random)).catch(() => undefined);
+  /** STORE (acknowledged, retried) at one node after bonding with it. */
+  async storeAt(c: Contact, key: Uint8Array, value: Uint8Array, ttlSec: number): Promise<boolean> {
+    if (!(await this.bond(c))) return false;
+    const r = await this.rpc.request(c.host, c.port, { type: 'store', key, value, ttlSec }, ['pong'], { expectId: c.idHex });
+    return r !== undefined;
   }
 }
-
-

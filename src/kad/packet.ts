@@ -1,31 +1,45 @@
 // Discovery packets: one compact, versioned binary format, signed by the sender's node key and
-// carrying an expiry. Decoding returns a reason instead of throwing: the receive path counts and
-// drops bad datagrams, it never raises.
+// carrying an expiry. Each packet type's body is declared once in BODIES (encoder, decoder and type
+// derive from it). Decoding returns a reason instead of throwing: the receive path counts and drops
+// bad datagrams, it never raises. `peekPacket` reads the header without the signature check, so
+// the receive path can spend its per-source budget before the expensive tier.
 import { ByteReader, ByteWriter } from '../core/index.js';
 import { nodeIdFromPublicKey, signMessage, verifySignature } from '../crypto/index.js';
+import { bool, bytes, ip, list, struct, timeMs, u8, u16, u32, varBytes, type Infer } from './schema.js';
 
 export const MAX_PACKET_BYTES = 1280;
 export const MAX_NODES_PER_PACKET = 12;
 export const MAX_VALUE_BYTES = 1000;
+export const MAX_VALUES_PER_PACKET = 8;
 const MAGIC0 = 0x4b; // 'K'
 const MAGIC1 = 0x44; // 'D'
-export const PACKET_VERSION = 1;
+export const PACKET_VERSION = 2;
+const HEADER_BYTES = 3 + 8 + 8 + 32;
+const SIG_BYTES = 64;
 
-export interface NodeRecord {
-  id: Uint8Array;
-  host: string; // IPv4 dotted quad
-  port: number;
-}
+const id32 = bytes(32);
+export const nodeRecordSchema = struct({ id: id32, host: ip, port: u16 });
+export type NodeRecord = Infer<typeof nodeRecordSchema>;
 
-export type Body =
-  | { type: 'ping' }
-  /** `verified`: the responder holds a recent endpoint proof for the pinger (no ping-back needed). */
-  | { type: 'pong'; verified: boolean }
-  | { type: 'find-node'; target: Uint8Array }
-  | { type: 'nodes'; total: number; nodes: NodeRecord[] }
-  | { type: 'store'; key: Uint8Array; value: Uint8Array; ttlSec: number }
-  | { type: 'find-value'; key: Uint8Array }
-  | { type: 'value'; key: Uint8Array; value: Uint8Array };
+/** One entry per packet type: its type byte and its body schema. */
+const BODIES = {
+  ping: { code: 1, schema: struct({}) },
+  /** `verified`: the responder holds a recent endpoint proof for the pinger's (id, IP). */
+  pong: { code: 2, schema: struct({ verified: bool }) },
+  'find-node': { code: 3, schema: struct({ target: id32 }) },
+  nodes: { code: 4, schema: struct({ total: u8, nodes: list(nodeRecordSchema, MAX_NODES_PER_PACKET) }) },
+  store: { code: 5, schema: struct({ key: id32, ttlSec: u32, value: varBytes(MAX_VALUE_BYTES) }) },
+  'find-value': { code: 6, schema: struct({ key: id32 }) },
+  value: { code: 7, schema: struct({ key: id32, total: u8, values: list(varBytes(MAX_VALUE_BYTES), MAX_VALUES_PER_PACKET, 1) }) },
+} as const;
+
+type Bodies = typeof BODIES;
+export type BodyType = keyof Bodies;
+export type BodyOf<T extends BodyType> = { type: T } & Infer<Bodies[T]['schema']>;
+export type Body = { [T in BodyType]: BodyOf<T> }[BodyType];
+const BY_CODE = new Map<number, BodyType>((Object.keys(BODIES) as BodyType[]).map((t) => [BODIES[t].code, t]));
+/** Responses are matched to a request of ours; everything else is a request and costs budget. */
+export const RESPONSE_TYPES: ReadonlySet<BodyType> = new Set<BodyType>(['pong', 'nodes', 'value']);
 
 export interface Packet {
   /** Correlates a response with its request. */
@@ -40,110 +54,69 @@ export interface DecodedPacket extends Packet {
   senderId: Uint8Array;
 }
 
-export type DropReason = 'oversize' | 'malformed' | 'bad-magic' | 'bad-version' | 'bad-signature' | 'expired' | 'unsolicited' | 'unverified-endpoint';
+export type DropReason =
+  | 'oversize' | 'malformed' | 'bad-magic' | 'bad-version' | 'bad-signature' | 'expired' | 'unsolicited'
+  | 'unverified-endpoint' | 'over-budget' | 'bad-record';
 
-const TYPE_CODES = { ping: 1, pong: 2, 'find-node': 3, nodes: 4, store: 5, 'find-value': 6, value: 7 } as const;
-
-export function ipv4ToBytes(host: string): Uint8Array | undefined {
-  const parts = host.split('.');
-  if (parts.length !== 4) return undefined;
-  const out = new Uint8Array(4);
-  for (let i = 0; i < 4; i++) {
-    const n = Number(parts[i]);
-    if (!/^\d{1,3}$/.test(parts[i]!) || n > 255) return undefined;
-    out[i] = n;
-  }
-  return out;
-}
+export const DROP_REASONS: readonly DropReason[] = [
+  'oversize', 'malformed', 'bad-magic', 'bad-version', 'bad-signature', 'expired', 'unsolicited', 'unverified-endpoint', 'over-budget', 'bad-record',
+];
 
 function writeBody(w: ByteWriter, b: Body): void {
-  w.u8(TYPE_CODES[b.type]);
-  switch (b.type) {
-    case 'ping':
-      break;
-    case 'pong':
-      w.u8(b.verified ? 1 : 0);
-      break;
-    case 'find-node':
-      w.fixed(b.target, 32);
-      break;
-    case 'nodes':
-      if (b.nodes.length > MAX_NODES_PER_PACKET) throw new RangeError(`expected at most ${MAX_NODES_PER_PACKET} nodes, got ${b.nodes.length}`);
-      w.u8(b.total).u8(b.nodes.length);
-      for (const n of b.nodes) w.fixed(n.id, 32).fixed(ipv4ToBytes(n.host) ?? new Uint8Array(4), 4).u16(n.port);
-      break;
-    case 'store':
-      w.fixed(b.key, 32).u32(b.ttlSec).varBytes16(b.value);
-      break;
-    case 'find-value':
-      w.fixed(b.key, 32);
-      break;
-    case 'value':
-      w.fixed(b.key, 32).varBytes16(b.value);
-      break;
-  }
+  const entry = BODIES[b.type] as { code: number; schema: { write(w: ByteWriter, v: unknown): void } };
+  w.u8(entry.code);
+  entry.schema.write(w, b);
 }
 
 function readBody(r: ByteReader): Body {
-  const t = r.u8();
-  switch (t) {
-    case 1:
-      return { type: 'ping' };
-    case 2: {
-      const v = r.u8();
-      if (v > 1) throw new RangeError('bad pong flag');
-      return { type: 'pong', verified: v === 1 };
-    }
-    case 3:
-      return { type: 'find-node', target: r.fixed(32) };
-    case 4: {
-      const total = r.u8();
-      const n = r.u8();
-      if (n > MAX_NODES_PER_PACKET || total === 0) throw new RangeError('bad nodes count');
-      const nodes: NodeRecord[] = [];
-      for (let i = 0; i < n; i++) {
-        const id = r.fixed(32);
-        const ip = r.fixed(4);
-        nodes.push({ id, host: `${ip[0]}.${ip[1]}.${ip[2]}.${ip[3]}`, port: r.u16() });
-      }
-      return { type: 'nodes', total, nodes };
-    }
-    case 5:
-      return { type: 'store', key: r.fixed(32), ttlSec: r.u32(), value: r.varBytes16(MAX_VALUE_BYTES) };
-    case 6:
-      return { type: 'find-value', key: r.fixed(32) };
-    case 7:
-      return { type: 'value', key: r.fixed(32), value: r.varBytes16(MAX_VALUE_BYTES) };
-    default:
-      throw new RangeError(`unknown packet type ${t}`);
+  const code = r.u8();
+  const type = BY_CODE.get(code);
+  if (!type) throw new RangeError(`unknown packet type ${code}`);
+  const body = (BODIES[type].schema as { read(r: ByteReader): object }).read(r);
+  if (type === 'nodes' || type === 'value') {
+    const total = (body as { total: number }).total;
+    if (total === 0) throw new RangeError('bad packet total');
   }
+  return { type, ...body } as Body;
 }
 
 /** Encodes and signs: magic, version, request id, expiry, sender key, body, then the signature. */
 export function encodePacket(p: Omit<Packet, 'senderKey'>, secretKey: Uint8Array, senderKey: Uint8Array): Uint8Array {
   const w = new ByteWriter(256);
-  w.u8(MAGIC0).u8(MAGIC1).u8(PACKET_VERSION).u64(p.requestId).u64(BigInt(p.expiry)).fixed(senderKey, 32);
+  w.u8(MAGIC0).u8(MAGIC1).u8(PACKET_VERSION).u64(p.requestId);
+  timeMs.write(w, p.expiry);
+  w.fixed(senderKey, 32);
   writeBody(w, p.body);
   const unsigned = w.finish();
   const sig = signMessage(unsigned, secretKey);
-  const out = new Uint8Array(unsigned.length + 64);
+  const out = new Uint8Array(unsigned.length + SIG_BYTES);
   out.set(unsigned, 0);
   out.set(sig, unsigned.length);
   if (out.length > MAX_PACKET_BYTES) throw new RangeError(`packet of ${out.length} bytes exceeds ${MAX_PACKET_BYTES}`);
   return out;
 }
 
-export function decodePacket(bytes: Uint8Array, now: number): DecodedPacket | DropReason {
+/** Cheap tier: framing checks and the header fields, no signature check. */
+export function peekPacket(bytes: Uint8Array): { requestId: bigint; type: BodyType; senderKey: Uint8Array } | DropReason {
   if (bytes.length > MAX_PACKET_BYTES) return 'oversize';
-  if (bytes.length < 3 + 8 + 8 + 32 + 1 + 64) return 'malformed';
+  if (bytes.length < HEADER_BYTES + 1 + SIG_BYTES) return 'malformed';
   if (bytes[0] !== MAGIC0 || bytes[1] !== MAGIC1) return 'bad-magic';
   if (bytes[2] !== PACKET_VERSION) return 'bad-version';
+  const type = BY_CODE.get(bytes[HEADER_BYTES]!);
+  if (!type) return 'malformed';
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return { requestId: view.getBigUint64(3), type, senderKey: bytes.subarray(19, 51) };
+}
+
+export function decodePacket(bytes: Uint8Array, now: number): DecodedPacket | DropReason {
+  const peek = peekPacket(bytes);
+  if (typeof peek === 'string') return peek;
   let packet: Packet;
   try {
-    const r = new ByteReader(bytes.subarray(0, bytes.length - 64), 'packet');
+    const r = new ByteReader(bytes.subarray(0, bytes.length - SIG_BYTES), 'packet');
     r.fixed(3);
     const requestId = r.u64();
-    const expiry = Number(r.u64());
+    const expiry = timeMs.read(r);
     const senderKey = r.fixed(32);
     const body = readBody(r);
     r.end();
@@ -152,7 +125,10 @@ export function decodePacket(bytes: Uint8Array, now: number): DecodedPacket | Dr
     return 'malformed';
   }
   // Signature before expiry: an unsigned packet must not even tell us its clock.
-  if (!verifySignature(bytes.subarray(0, bytes.length - 64), bytes.subarray(bytes.length - 64), packet.senderKey)) return 'bad-signature';
+  if (!verifySignature(bytes.subarray(0, bytes.length - SIG_BYTES), bytes.subarray(bytes.length - SIG_BYTES), packet.senderKey)) return 'bad-signature';
   if (packet.expiry < now) return 'expired';
   return { ...packet, senderId: nodeIdFromPublicKey(packet.senderKey) };
 }
+
+/** Size of an encoded node record (for splitting replies): id, family, address, port. */
+export const nodeRecordBytes = (n: NodeRecord): number => 32 + 1 + (n.host.includes(':') ? 16 : 4) + 2;

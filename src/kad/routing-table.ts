@@ -1,21 +1,36 @@
-// The routing table: 256 k-buckets by shared-prefix length with our id, each in LRU order
-// (least recently seen first) with a small replacement cache, plus per-/24 limits for public
-// addresses so one network cannot fill our view.
+// The routing table: 256 k-buckets by shared-prefix length with our id, each in LRU order (least
+// recently seen first) with a small replacement cache of contacts that bonded themselves. Evidence
+// about an entry counts only when it comes from that entry's own address; it leaves only after
+// repeated failures. Per-subnet limits (/24 IPv4, /48 IPv6, public addresses only) count entries,
+// replacements and moves alike, and one endpoint holds one entry in any range.
 import { toHex } from '../crypto/index.js';
+import { ipClass, subnetKey } from './addr.js';
 
 export const K = 20;
 export const REPLACEMENTS = 8;
 export const ID_BITS = 256;
+/** Failed exchanges (each already retried) after which an entry leaves (geth: 5). */
+export const MAX_FAILURES = 5;
 
 export interface Contact {
   id: Uint8Array;
   idHex: string;
   host: string;
   port: number;
+  /** Last time we heard from it (any verified packet). */
   lastSeen: number;
 }
 
-export interface Limits24 {
+export interface Entry extends Contact {
+  /** Last time it answered our PING (0: never, e.g. loaded from disk). */
+  verifiedAt: number;
+  addedAt: number;
+  failures: number;
+  /** Revalidations passed: 0 marks a new entry (checked sooner). */
+  checks: number;
+}
+
+export interface SubnetLimits {
   perBucket: number;
   perTable: number;
 }
@@ -38,26 +53,28 @@ export function compareDistance(target: Uint8Array, a: Uint8Array, b: Uint8Array
   return 0;
 }
 
-export function isPublicIPv4(host: string): boolean {
-  return !/^(127\.|10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.|0\.)/.test(host);
-}
-
-const subnet24 = (host: string): string => host.split('.').slice(0, 3).join('.');
-
 interface Bucket {
-  entries: Contact[]; // index 0 = least recently seen
-  replacements: Contact[];
+  entries: Entry[]; // index 0 = least recently seen
+  replacements: Entry[]; // last = freshest
   touched: number;
 }
 
-export type UpdateResult = { status: 'added' | 'updated' | 'rejected' } | { status: 'full'; oldest: Contact };
+export type UpdateResult = { status: 'added' | 'updated' | 'rejected' | 'replacement' } | { status: 'full'; oldest: Entry };
+
+const endpointKey = (host: string, port: number): string => `${host}|${port}`;
 
 export class RoutingTable {
   private readonly buckets: Bucket[] = [];
-  private readonly index = new Map<string, number>(); // idHex -> bucket
+  private readonly index = new Map<string, number>(); // idHex -> bucket (entries only)
+  /** Public subnet -> entries + replacements in the whole table. */
+  private readonly subnets = new Map<string, number>();
+  /** Endpoint -> idHex of the entry or replacement that holds it. */
+  private readonly endpoints = new Map<string, string>();
+  private readonly selfHex: string;
 
-  constructor(readonly self: Uint8Array, private readonly limits: Limits24 = { perBucket: 2, perTable: 10 }, private readonly k = K) {
+  constructor(readonly self: Uint8Array, private readonly limits: SubnetLimits = { perBucket: 2, perTable: 10 }, private readonly k = K) {
     for (let i = 0; i <= ID_BITS; i++) this.buckets.push({ entries: [], replacements: [], touched: 0 });
+    this.selfHex = toHex(self);
   }
 
   get size(): number {
@@ -72,46 +89,94 @@ export class RoutingTable {
     return this.index.has(idHex);
   }
 
-  get(idHex: string): Contact | undefined {
+  get(idHex: string): Entry | undefined {
     const b = this.index.get(idHex);
     return b === undefined ? undefined : this.buckets[b]!.entries.find((c) => c.idHex === idHex);
   }
 
+  private countSubnet(host: string, delta: number): void {
+    if (ipClass(host) !== 'public') return;
+    const s = subnetKey(host);
+    const n = (this.subnets.get(s) ?? 0) + delta;
+    if (n <= 0) this.subnets.delete(s);
+    else this.subnets.set(s, n);
+  }
+
+  /** Would `host` fit bucket `bi`'s and the table's subnet limits (ignoring contact `exceptId`)? */
+  private fits(host: string, bi: number, exceptId?: string): boolean {
+    if (ipClass(host) !== 'public') return true;
+    const s = subnetKey(host);
+    const b = this.buckets[bi]!;
+    const same = (e: Entry): boolean => e.idHex !== exceptId && ipClass(e.host) === 'public' && subnetKey(e.host) === s;
+    if (b.entries.filter(same).length + b.replacements.filter(same).length >= this.limits.perBucket) return false;
+    let inTable = this.subnets.get(s) ?? 0;
+    if (exceptId) {
+      const old = this.get(exceptId) ?? b.replacements.find((r) => r.idHex === exceptId);
+      if (old && ipClass(old.host) === 'public' && subnetKey(old.host) === s) inTable--;
+    }
+    return inTable < this.limits.perTable;
+  }
+
+  private holdEndpoint(c: Entry): void {
+    this.endpoints.set(endpointKey(c.host, c.port), c.idHex);
+    this.countSubnet(c.host, 1);
+  }
+  private releaseEndpoint(c: Entry): void {
+    const k = endpointKey(c.host, c.port);
+    if (this.endpoints.get(k) === c.idHex) this.endpoints.delete(k);
+    this.countSubnet(c.host, -1);
+  }
+
   /**
-   * A verified contact was seen: move it to the tail, or add it, or (bucket full) park it in the
-   * replacement cache and report the least-recently-seen entry for a ping-before-evict.
+   * A contact proved itself (it answered our PING, or pinged us from an endpoint we verified):
+   * refresh it, add it, or (bucket full) park it in the replacement cache and report the
+   * least-recently-seen entry for a ping-before-evict.
    */
-  update(c: Omit<Contact, 'idHex'> & { idHex?: string }, now: number): UpdateResult {
+  update(c: { id: Uint8Array; idHex?: string; host: string; port: number }, now: number, verified = true): UpdateResult {
     const idHex = c.idHex ?? toHex(c.id);
-    if (idHex === toHex(this.self)) return { status: 'rejected' };
+    if (idHex === this.selfHex) return { status: 'rejected' };
     const bi = this.bucketIndex(c.id);
     const b = this.buckets[bi]!;
-    b.touched = now;
+    const holder = this.endpoints.get(endpointKey(c.host, c.port));
+    if (holder !== undefined && holder !== idHex) return { status: 'rejected' }; // one endpoint, one id
     const at = b.entries.findIndex((e) => e.idHex === idHex);
     if (at >= 0) {
-      const [e] = b.entries.splice(at, 1);
-      e!.lastSeen = now;
-      e!.host = c.host;
-      e!.port = c.port;
-      b.entries.push(e!);
+      const e = b.entries[at]!;
+      if (e.host !== c.host || e.port !== c.port) {
+        // A move: the new address must fit the limits as if it were new.
+        if (!this.fits(c.host, bi, idHex)) return { status: 'rejected' };
+        this.releaseEndpoint(e);
+        e.host = c.host;
+        e.port = c.port;
+        this.holdEndpoint(e);
+      }
+      b.entries.splice(at, 1);
+      e.lastSeen = now;
+      if (verified) {
+        e.verifiedAt = now;
+        e.failures = 0;
+      }
+      b.entries.push(e);
+      b.touched = now;
       return { status: 'updated' };
     }
-    const contact: Contact = { id: c.id, idHex, host: c.host, port: c.port, lastSeen: now };
-    if (isPublicIPv4(c.host)) {
-      const net = subnet24(c.host);
-      if (b.entries.filter((e) => isPublicIPv4(e.host) && subnet24(e.host) === net).length >= this.limits.perBucket) return { status: 'rejected' };
-      let inTable = 0;
-      for (const bk of this.buckets) for (const e of bk.entries) if (isPublicIPv4(e.host) && subnet24(e.host) === net) inTable++;
-      if (inTable >= this.limits.perTable) return { status: 'rejected' };
+    const ri = b.replacements.findIndex((r) => r.idHex === idHex);
+    if (ri >= 0) {
+      const [old] = b.replacements.splice(ri, 1);
+      this.releaseEndpoint(old!);
     }
+    if (!this.fits(c.host, bi)) return { status: 'rejected' };
+    const entry: Entry = { id: c.id, idHex, host: c.host, port: c.port, lastSeen: now, verifiedAt: verified ? now : 0, addedAt: now, failures: 0, checks: 0 };
+    b.touched = now;
     if (b.entries.length < this.k) {
-      b.entries.push(contact);
+      b.entries.push(entry);
       this.index.set(idHex, bi);
+      this.holdEndpoint(entry);
       return { status: 'added' };
     }
-    b.replacements = b.replacements.filter((r) => r.idHex !== idHex);
-    b.replacements.push(contact);
-    if (b.replacements.length > REPLACEMENTS) b.replacements.shift();
+    b.replacements.push(entry);
+    this.holdEndpoint(entry);
+    if (b.replacements.length > REPLACEMENTS) this.releaseEndpoint(b.replacements.shift()!);
     return { status: 'full', oldest: b.entries[0]! };
   }
 
@@ -119,50 +184,77 @@ export class RoutingTable {
   seed(c: Contact): boolean {
     const bi = this.bucketIndex(c.id);
     const b = this.buckets[bi]!;
-    if (b.entries.length >= this.k || this.index.has(c.idHex) || c.idHex === toHex(this.self)) return false;
-    b.entries.push(c);
+    if (b.entries.length >= this.k || this.index.has(c.idHex) || c.idHex === this.selfHex) return false;
+    const e: Entry = { ...c, verifiedAt: c.lastSeen, addedAt: c.lastSeen, failures: 0, checks: 1 };
+    b.entries.push(e);
     this.index.set(c.idHex, bi);
+    this.holdEndpoint(e);
     return true;
   }
 
-  /** A contact failed to answer: drop it and promote the freshest replacement. */
-  remove(idHex: string): void {
+  /**
+   * An exchange with (id, host, port) failed after its retries. It counts only when that is the
+   * entry's own address (a third party's claim about an id proves nothing about the entry).
+   * Reports whether the entry was removed and which replacement took its slot.
+   */
+  failed(idHex: string, host: string, port: number, maxFailures = MAX_FAILURES): { removed: boolean; promoted?: Entry } {
+    const e = this.get(idHex);
+    if (!e || e.host !== host || e.port !== port) return { removed: false };
+    e.failures++;
+    if (e.failures < maxFailures) return { removed: false };
+    return { removed: true, promoted: this.remove(idHex) };
+  }
+
+  /** Drops an entry and promotes the freshest replacement that still fits the limits. */
+  remove(idHex: string): Entry | undefined {
     const bi = this.index.get(idHex);
-    if (bi === undefined) return;
+    if (bi === undefined) return undefined;
     const b = this.buckets[bi]!;
-    b.entries = b.entries.filter((e) => e.idHex !== idHex);
+    const at = b.entries.findIndex((e) => e.idHex === idHex);
+    const [gone] = b.entries.splice(at, 1);
     this.index.delete(idHex);
-    const rep = b.replacements.pop();
-    if (rep) {
+    this.releaseEndpoint(gone!);
+    while (b.replacements.length) {
+      const rep = b.replacements.pop()!;
+      this.releaseEndpoint(rep);
+      if (!this.fits(rep.host, bi)) continue;
       b.entries.push(rep);
       this.index.set(rep.idHex, bi);
+      this.holdEndpoint(rep);
+      return rep;
     }
+    return undefined;
   }
 
   /**
-   * The n contacts closest to target. Buckets order distances: the target's own bucket holds the
-   * closest, then all deeper buckets, then shallower ones from deep to shallow; only the buckets
-   * needed are sorted.
+   * The n contacts closest to target, optionally only those passing `accept`. Buckets order
+   * distances: the target's own bucket holds the closest, then all deeper buckets, then shallower
+   * ones from deep to shallow; only the buckets needed are sorted.
    */
-  closest(target: Uint8Array, n = this.k): Contact[] {
+  closest(target: Uint8Array, n = this.k, accept?: (e: Entry) => boolean): Entry[] {
     const i = this.bucketIndex(target);
-    const byDistance = (a: Contact, b: Contact): number => compareDistance(target, a.id, b.id);
-    const out: Contact[] = [...this.buckets[i]!.entries].sort(byDistance);
+    const byDistance = (a: Entry, b: Entry): number => compareDistance(target, a.id, b.id);
+    const pick = (list: Entry[]): Entry[] => (accept ? list.filter(accept) : [...list]);
+    const out: Entry[] = pick(this.buckets[i]!.entries).sort(byDistance);
     if (out.length >= n) return out.slice(0, n);
-    const deeper: Contact[] = [];
-    for (let j = i + 1; j <= ID_BITS; j++) for (const e of this.buckets[j]!.entries) deeper.push(e);
+    const deeper: Entry[] = [];
+    for (let j = i + 1; j <= ID_BITS; j++) deeper.push(...pick(this.buckets[j]!.entries));
     out.push(...deeper.sort(byDistance));
     for (let j = i - 1; j >= 0 && out.length < n; j--) {
       const b = this.buckets[j]!.entries;
-      if (b.length) out.push(...[...b].sort(byDistance));
+      if (b.length) out.push(...pick(b).sort(byDistance));
     }
     return out.slice(0, n);
   }
 
-  entries(): (Contact & { bucket: number })[] {
-    const out: (Contact & { bucket: number })[] = [];
+  entries(): (Entry & { bucket: number })[] {
+    const out: (Entry & { bucket: number })[] = [];
     this.buckets.forEach((b, i) => b.entries.forEach((e) => out.push({ ...e, bucket: i })));
     return out;
+  }
+
+  replacementCount(): number {
+    return this.buckets.reduce((n, b) => n + b.replacements.length, 0);
   }
 
   /** Entry count per bucket index (shared-prefix length), up to the deepest non-empty bucket. */
@@ -182,6 +274,18 @@ export class RoutingTable {
 
   touch(bucket: number, now: number): void {
     this.buckets[bucket]!.touched = now;
+  }
+
+  /** The entry due for revalidation: a new one (never re-checked) first, else the least recently verified. */
+  nextToRevalidate(newOnly: boolean): Entry | undefined {
+    let best: Entry | undefined;
+    for (const b of this.buckets) {
+      for (const e of b.entries) {
+        if (newOnly && e.checks > 0) continue;
+        if (!best || e.verifiedAt < best.verifiedAt) best = e;
+      }
+    }
+    return best;
   }
 }
 

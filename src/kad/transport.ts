@@ -4,6 +4,7 @@
 // the only difference from the real wire.
 import { createSocket, type Socket } from 'node:dgram';
 import type { DecodedPacket } from './packet.js';
+import { ipClass, ipFamily, normaliseIp, type IpFamily } from './addr.js';
 
 export type Datagram = Uint8Array | DecodedPacket;
 
@@ -29,38 +30,66 @@ export interface Transport {
   /** 'signed': real binary packets; 'plain': decoded packets passed as objects (simulation only). */
   readonly wire: 'signed' | 'plain';
   send(host: string, port: number, data: Datagram): void;
+  /** Whether this transport can send to `host` (address family, scope). */
+  canReach(host: string): boolean;
   onReceive(handler: (data: Datagram, host: string, port: number) => void): void;
   close(): Promise<void>;
 }
 
+/**
+ * Real UDP. An IPv6 host binds `udp6` (`::` is dual-stack: IPv4 peers arrive as `::ffff:a.b.c.d`
+ * and are reported as plain IPv4), an IPv4 host binds `udp4`. After close(), send is a no-op: a
+ * lookup still in flight must not crash the process with ERR_SOCKET_DGRAM_NOT_RUNNING.
+ */
 export class UdpTransport implements Transport {
   readonly wire = 'signed' as const;
   private handler: ((data: Datagram, host: string, port: number) => void) | undefined;
-  private constructor(private readonly socket: Socket, readonly host: string, readonly port: number) {
-    socket.on('message', (msg, rinfo) => this.handler?.(new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength), rinfo.address, rinfo.port));
+  private closed = false;
+  private constructor(private readonly socket: Socket, readonly host: string, readonly port: number, readonly family: IpFamily, private readonly dualStack: boolean) {
+    socket.on('message', (msg, rinfo) => {
+      if (!this.closed) this.handler?.(new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength), normaliseIp(rinfo.address), rinfo.port);
+    });
     socket.on('error', () => {}); // ICMP unreachable and friends: a lost datagram, nothing more
   }
 
   static async bind(host: string, port: number): Promise<UdpTransport> {
-    const socket = createSocket({ type: 'udp4', reuseAddr: false });
+    const h = normaliseIp(host);
+    const family = ipFamily(h) ?? 4;
+    const socket = createSocket({ type: family === 6 ? 'udp6' : 'udp4', reuseAddr: false, ipv6Only: false });
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject);
-      socket.bind(port, host, () => {
+      socket.bind(port, h, () => {
         socket.off('error', reject);
         resolve();
       });
     });
-    return new UdpTransport(socket, host, socket.address().port);
+    return new UdpTransport(socket, h, socket.address().port, family, h === '::');
+  }
+
+  /** Whether a datagram to `host` can leave this socket at all (address family). */
+  canReach(host: string): boolean {
+    const f = ipFamily(host);
+    if (f === undefined) return false;
+    if (f === this.family) return !(f === 6 && ipClass(host) !== 'loopback' && ipClass(this.host) === 'loopback');
+    return this.dualStack;
   }
 
   send(host: string, port: number, data: Datagram): void {
     if (!(data instanceof Uint8Array)) throw new TypeError('UDP carries encoded packets only');
-    this.socket.send(data, port, host);
+    if (this.closed || !this.canReach(host)) return;
+    const to = this.family === 6 && ipFamily(host) === 4 ? `::ffff:${host}` : host;
+    try {
+      this.socket.send(data, port, to, () => {});
+    } catch {
+      // a socket closed under us or a bad address: the datagram is lost, as UDP may lose it anyway
+    }
   }
   onReceive(handler: (data: Datagram, host: string, port: number) => void): void {
     this.handler = handler;
   }
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     await new Promise<void>((resolve) => this.socket.close(() => resolve()));
   }
 }
@@ -159,6 +188,10 @@ export interface SimOptions {
   seed: number;
   latencyMs?: [number, number];
   loss?: number;
+  /** Tests: drop chosen datagrams (e.g. the first PONG of a join) before loss and latency apply. */
+  dropIf?: (from: string, to: string, data: Datagram) => boolean;
+  /** Tests: see every datagram sent. */
+  onSend?: (from: string, to: string, data: Datagram) => void;
 }
 
 /** An in-memory datagram network of many transports on one virtual clock. */
@@ -193,6 +226,9 @@ export class SimNetwork {
   kill(host: string, port: number): void {
     this.dead.add(`${host}:${port}`);
   }
+  revive(host: string, port: number): void {
+    this.dead.delete(`${host}:${port}`);
+  }
   isDead(host: string, port: number): boolean {
     return this.dead.has(`${host}:${port}`);
   }
@@ -200,6 +236,8 @@ export class SimNetwork {
   deliver(from: SimTransport, host: string, port: number, data: Datagram): void {
     this.messages++;
     const key = `${host}:${port}`;
+    this.opts.onSend?.(`${from.host}:${from.port}`, key, data);
+    if (this.opts.dropIf?.(`${from.host}:${from.port}`, key, data)) return;
     if (this.dead.has(key) || this.dead.has(`${from.host}:${from.port}`)) return;
     if (this.opts.loss && this.random() < this.opts.loss) return;
     const [lo, hi] = this.opts.latencyMs ?? [5, 50];
@@ -218,6 +256,9 @@ export class SimTransport implements Transport {
   readonly wire = 'plain' as const;
   private handler: ((data: Datagram, host: string, port: number) => void) | undefined;
   constructor(private readonly net: SimNetwork, readonly host: string, readonly port: number) {}
+  canReach(): boolean {
+    return true;
+  }
   send(host: string, port: number, data: Datagram): void {
     this.net.deliver(this, host, port, data);
   }

@@ -94,10 +94,11 @@ export function loadGenesis(path: string): Genesis {
 }
 
 export function parseHostPort(s: string): { host: string; port: number } {
-  const m = /^([^:]+):(\d{1,5})$/.exec(s.trim());
-  const port = m ? Number(m[2]) : NaN;
-  if (!m || port < 1 || port > 65535) throw new KadchainError('bad-bootstrap', `expected HOST:PORT for --bootstrap, got ${JSON.stringify(s)}`);
-  return { host: m[1]!, port };
+  // HOST:PORT, or [IPv6]:PORT.
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\[\]]+)):(\d{1,5})$/.exec(s.trim());
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port < 1 || port > 65535) throw new KadchainError('bad-bootstrap', `expected HOST:PORT or [IPv6]:PORT for --bootstrap, got ${JSON.stringify(s)}`);
+  return { host: (m[1] ?? m[2])!, port };
 }
 
 export async function startNode(opts: NodeOptions): Promise<RunningNode> {
@@ -131,13 +132,19 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     const kad = new KadNode({
       secretKey: key.secretKey, host: opts.host, port: net.port, bootstrap, logger: log,
       persistence: new LevelTablePersistence(chain.store), refreshIntervalMs: opts.kadRefreshIntervalMs,
-      randomLookupIntervalMs: opts.kadRefreshIntervalMs,
+      randomLookupIntervalMs: opts.kadRefreshIntervalMs, networkId: genesis.id,
+      networkLookupIntervalMs: opts.kadRefreshIntervalMs,
     });
     const peerEvents = new EventEmitter<{ peer: [PeerEventJson] }>();
+    // Peers of our own network come from the network record in the DHT, looked up first; any
+    // discovered node is a candidate only while that lookup finds none (a shared DHT holds other
+    // networks too).
+    kad.on('network-peer', (p) => net.addCandidate(p));
     kad.on('peer', (p) => {
-      net.addCandidate(p);
+      if (kad.networkRecordsMissing) net.addCandidate(p);
       peerEvents.emit('peer', { event: 'discovered', id: p.id, host: p.host, port: p.port });
     });
+    net.on('peer:connected', (p) => kad.offer(p.host, p.listenPort));
     net.on('peer:connected', (p) => peerEvents.emit('peer', { event: 'connected', id: p.id, host: p.host, port: p.listenPort }));
     net.on('peer:disconnected', (p, reason) => peerEvents.emit('peer', { event: 'disconnected', id: p.id, host: p.host, port: p.listenPort, reason }));
     net.on('peer:banned', (b) => peerEvents.emit('peer', { event: 'banned', reason: `${b.key}: ${b.reason}` }));

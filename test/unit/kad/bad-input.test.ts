@@ -5,14 +5,17 @@ import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import fc from 'fast-check';
 import { fcOptions } from '../../helpers/seed.js';
-import { KadNode, encodePacket, decodePacket, type Packet } from '../../../src/kad/index.js';
+import { KadNode, encodePacket, decodePacket, ipFromBytes, type Packet } from '../../../src/kad/index.js';
 import { generateKeyPair, sha256, publicKeyFromSecret } from '../../../src/crypto/index.js';
 import { prng } from '../../helpers/fixtures.js';
 
 test('packet codec round-trips every body; random bytes are dropped with a reason', () => {
   const k = generateKeyPair();
   const id = fc.uint8Array({ minLength: 32, maxLength: 32 });
-  const ip = fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255)).map((t) => t.join('.'));
+  const ip = fc.oneof(
+    fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255)).map((t) => t.join('.')),
+    fc.uint8Array({ minLength: 16, maxLength: 16 }).filter((b) => !(b.subarray(0, 10).every((x) => x === 0) && b[10] === 0xff && b[11] === 0xff)).map((b) => ipFromBytes(b)),
+  );
   const body = fc.oneof(
     fc.constant({ type: 'ping' as const }),
     fc.boolean().map((verified) => ({ type: 'pong' as const, verified })),
@@ -20,7 +23,7 @@ test('packet codec round-trips every body; random bytes are dropped with a reaso
     fc.array(fc.record({ id, host: ip, port: fc.nat(65535) }).map((r) => ({ ...r })), { maxLength: 12 }).map((nodes) => ({ type: 'nodes' as const, total: 1, nodes })),
     fc.record({ key: id, value: fc.uint8Array({ maxLength: 500 }), ttlSec: fc.nat() }).map((r) => ({ type: 'store' as const, ...r })),
     id.map((key) => ({ type: 'find-value' as const, key })),
-    fc.record({ key: id, value: fc.uint8Array({ maxLength: 500 }) }).map((r) => ({ type: 'value' as const, ...r })),
+    fc.record({ key: id, values: fc.array(fc.uint8Array({ maxLength: 100 }), { minLength: 1, maxLength: 8 }) }).map((r) => ({ type: 'value' as const, total: 1, ...r })),
   );
   fc.assert(fc.property(body, fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), (b, requestId) => {
     const p: Omit<Packet, 'senderKey'> = { requestId, expiry: 2_000_000_000_000, body: b as Packet['body'] };
@@ -88,7 +91,8 @@ test('10,000 random/mutated datagrams, forged, expired, oversized, unverified FI
     const droppedTotal = Object.values(d).reduce((a, b) => a + b, 0);
     // The kernel may drop some of a 10,000-datagram burst; everything that arrived was dropped.
     assert.ok(victim.stats.received > 9000, `received ${victim.stats.received}`);
-    assert.ok(droppedTotal >= victim.stats.received - 10, `dropped ${droppedTotal} of ${victim.stats.received}`);
+    // Everything but the friend's own exchanges (its PING, PONGs and their retries) was dropped.
+    assert.ok(droppedTotal >= victim.stats.received - 20, `dropped ${droppedTotal} of ${victim.stats.received}`);
     assert.equal(JSON.stringify(victim.tableEntries().map((e) => e.id)), tableBefore);
     assert.equal(victim.values.size, 0, 'STORE from an unverified endpoint is ignored');
     // Still up: an honest node is answered.

@@ -1,0 +1,270 @@
+// Keeping a node's view of the network true: joining (saved table first, then the bootstrap
+// addresses, retried with backoff for as long as the table is empty), lookups while the table is
+// sparse, revalidation of entries in the background (new ones every ~3 s, settled ones every ~9 s,
+// as geth does), a periodic refresh (one self lookup and three random lookups), table saves, and
+// the network record: announced at the k closest nodes to the network key and refreshed before it
+// expires, and looked up (FIND_VALUE) for peers of our own network.
+import { toHex } from '../crypto/index.js';
+import { ipClass } from './addr.js';
+import type { KadNode, PeerRecord } from './kad-node.js';
+import { decodeNetworkRecord, encodeNetworkRecord } from './network-record.js';
+import { randomIdInBucket } from './routing-table.js';
+
+export interface MaintenanceOptions {
+  /** Background timers: revalidation, refresh, sparse-table lookups, saves, network records (default on). */
+  maintenance?: boolean;
+  /** Join (bootstrap) on start (default on). */
+  autoJoin?: boolean;
+  /** One self lookup plus three random lookups (geth: 30 min). */
+  refreshIntervalMs?: number;
+  /** Random lookups while the table is healthy. */
+  randomLookupIntervalMs?: number;
+  saveIntervalMs?: number;
+  revalidateNewMs?: number;
+  revalidateSettledMs?: number;
+  /** Longest wait between join attempts and sparse-table lookups. */
+  backoffMaxMs?: number;
+  /** Buckets refreshed (widest first) right after the self lookup of a join. */
+  joinRefreshBuckets?: number;
+  /** Join attempts before giving up (default: forever with timers on, 3 without). */
+  maxJoinAttempts?: number;
+  /** Genesis id: enables network records under SHA-256("kadchain-network" || genesis id). */
+  networkId?: Uint8Array;
+  networkRecordTtlSec?: number;
+  /** Network-record lookups once some were found (before that: backoff from 1 s). */
+  networkLookupIntervalMs?: number;
+}
+
+export class Maintenance {
+  private timers = new Set<unknown>();
+  private sleepers = new Set<() => void>();
+  private joining: Promise<void> | undefined;
+  private on = false;
+  private revalidateTick = 0;
+  private networkPeersFound = 0;
+  private networkLookupsDone = 0;
+  private joined = false;
+  private saved: PeerRecord[] | undefined;
+
+  constructor(private readonly node: KadNode, private readonly opts: MaintenanceOptions) {}
+
+  /** Whether a network-record lookup has found any peer of our network yet. */
+  get foundNetworkPeers(): boolean {
+    return this.networkPeersFound > 0;
+  }
+  /**
+   * Three network-record lookups (over several seconds: the loop backs off from 1 s) found no
+   * peer of our network: fall back to any discovered node. Patience here is what keeps a shared
+   * DHT from turning into dials to other networks while records are still being announced.
+   */
+  get networkRecordsMissing(): boolean {
+    return this.networkLookupsDone >= 3 && this.networkPeersFound === 0;
+  }
+
+  /** The table went from empty to one entry (someone found us): join now, not at the next retry. */
+  onContact(): void {
+    if (this.on && !this.joined && !this.joining && this.opts.autoJoin !== false) void this.join();
+  }
+
+  start(): void {
+    this.on = true;
+    if (this.opts.maintenance !== false) {
+      this.loop(this.opts.revalidateNewMs ?? 3000, () => this.revalidate());
+      this.loop(this.opts.refreshIntervalMs ?? 30 * 60 * 1000, () => this.refresh());
+      this.sparseLoop(1000);
+      if (this.node.opts.persistence) this.loop(this.opts.saveIntervalMs ?? 5 * 60 * 1000, () => this.save());
+      if (this.node.networkKey) {
+        const ttl = this.opts.networkRecordTtlSec ?? 30 * 60;
+        this.loop((ttl * 1000) / 2, () => this.announce().then(() => undefined));
+        this.networkLoop(1000);
+      }
+    }
+    if (this.opts.autoJoin !== false) void this.join();
+  }
+
+  stop(): void {
+    this.on = false;
+    for (const t of this.timers) this.node.clock.clearTimeout(t);
+    this.timers.clear();
+    for (const s of this.sleepers) s();
+    this.sleepers.clear();
+  }
+
+  private after(ms: number, fn: () => void): void {
+    const t = this.node.clock.setTimeout(() => {
+      this.timers.delete(t);
+      if (this.on) fn();
+    }, ms);
+    this.timers.add(t);
+  }
+
+  private loop(ms: number, fn: () => Promise<unknown>): void {
+    this.after(ms, () => {
+      fn().catch((e: unknown) => this.node.log.warn('discovery maintenance step failed', { err: String(e) })).finally(() => this.loop(ms, fn));
+    });
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        this.sleepers.delete(done);
+        resolve();
+      };
+      this.sleepers.add(done);
+      this.after(ms, done);
+    });
+  }
+
+  private get backoffMax(): number {
+    return this.opts.backoffMaxMs ?? 60_000;
+  }
+
+  join(): Promise<void> {
+    this.joining ??= this.doJoin().finally(() => (this.joining = undefined));
+    return this.joining;
+  }
+
+  private async doJoin(): Promise<void> {
+    const n = this.node;
+    const boots = n.opts.bootstrap ?? [];
+    const maxAttempts = this.opts.maxJoinAttempts ?? (this.opts.maintenance === false ? 3 : Infinity);
+    if (this.saved === undefined) this.saved = (await n.opts.persistence?.load().catch(() => [])) ?? [];
+    let delay = 1000;
+    for (let attempt = 1; n.running && n.table.size === 0; attempt++) {
+      // The saved table first (a restart does not need the bootstrap), then the bootstrap nodes.
+      if (this.saved.length) await Promise.all(this.saved.slice(0, 256).map((r) => n.ping(r.host, r.port, r.id)));
+      if (n.table.size === 0) await Promise.all(boots.map((b) => n.ping(b.host, b.port)));
+      if (n.table.size > 0 || !n.running) break;
+      // Nobody to ask: the first node to reach us triggers the join (onContact).
+      if (attempt >= maxAttempts || (!boots.length && !this.saved.length)) return;
+      if (boots.length || this.saved.length) n.log.warn('discovery: no known node answered, retrying', { attempt, retryInMs: delay, bootstrap: boots.length, saved: this.saved.length });
+      await this.sleep(delay);
+      delay = Math.min(delay * 2, this.backoffMax);
+    }
+    if (!n.running) return;
+    this.joined = true;
+    await n.lookup(n.id);
+    // The widest bucket (half the id space) carries most of the benefit; the rest fill from
+    // traffic, the sparse-table lookups and the periodic refresh.
+    await this.refreshBuckets(0, this.opts.joinRefreshBuckets ?? 1);
+    n.log.info('discovery joined', { table: n.table.size, saved: this.saved.length, bootstrap: boots.length });
+    if (n.networkKey && n.running) {
+      await this.announce();
+      await this.findNetworkPeers();
+    }
+  }
+
+  /** Sparse table: look ourselves up with backoff (1 s doubling to a minute); healthy: random lookups. */
+  private sparseLoop(delay: number): void {
+    this.after(delay, () => {
+      const n = this.node;
+      const size = n.table.size;
+      const work = size === 0 ? this.join() : size < n.k ? n.lookup(n.id) : this.randomLookup();
+      void work.catch(() => undefined).finally(() => {
+        const healthy = n.table.size >= n.k;
+        const grew = n.table.size > size;
+        const next = healthy ? (this.opts.randomLookupIntervalMs ?? 5 * 60 * 1000) : grew ? 1000 : Math.min(delay * 2, this.backoffMax);
+        this.sparseLoop(next);
+      });
+    });
+  }
+
+  /** Pings one due entry: new entries every tick, the least recently verified every third tick. */
+  private async revalidate(): Promise<void> {
+    const n = this.node;
+    this.revalidateTick++;
+    const settledEvery = Math.max(1, Math.round((this.opts.revalidateSettledMs ?? 9000) / (this.opts.revalidateNewMs ?? 3000)));
+    const e = n.table.nextToRevalidate(true) ?? (this.revalidateTick % settledEvery === 0 ? n.table.nextToRevalidate(false) : undefined);
+    if (!e) return;
+    const alive = await n.ping(e.host, e.port, e.idHex);
+    const now = n.table.get(e.idHex);
+    if (alive && now) now.checks++;
+    else if (!alive) n.failed(e, 1);
+  }
+
+  private async refresh(): Promise<void> {
+    const n = this.node;
+    if (n.table.size === 0) return this.join();
+    await n.lookup(n.id);
+    for (let i = 0; i < 3; i++) await n.lookup(Uint8Array.from({ length: 32 }, () => Math.floor(n.random() * 256)));
+  }
+
+  async save(): Promise<void> {
+    const p = this.node.opts.persistence;
+    if (!p) return;
+    try {
+      await p.save(this.node.tableRecords());
+    } catch (e) {
+      this.node.log.warn('routing table not saved', { err: String(e) });
+    }
+  }
+
+  /** Keeps the table full: a lookup for a random id (re-joins when empty). */
+  async randomLookup(): Promise<void> {
+    const n = this.node;
+    if (n.table.size === 0) return this.join();
+    await n.lookup(randomIdInBucket(n.id, Math.floor(n.random() * 8), n.random)).catch(() => undefined);
+  }
+
+  /** Random lookups in up to `limit` buckets not touched for maxAgeMs (farthest buckets first). */
+  async refreshBuckets(maxAgeMs: number, limit = 16): Promise<void> {
+    const n = this.node;
+    const stale = n.table.staleBuckets(n.clock.now() - maxAgeMs).slice(0, limit);
+    for (const b of stale) {
+      if (!n.running) return;
+      await n.lookup(randomIdInBucket(n.id, b, n.random)).catch(() => undefined);
+    }
+  }
+
+  // ---- network records ----
+
+  async announce(): Promise<number> {
+    const n = this.node;
+    const key = n.networkKey;
+    if (!key || !n.running) return 0;
+    // A wildcard bind does not know the address others see; its record would be refused.
+    if (ipClass(n.host) === 'special') return 0;
+    const ttlSec = Math.min(this.opts.networkRecordTtlSec ?? 30 * 60, n.values.limits.maxTtlSec);
+    const now = n.clock.now();
+    const value = encodeNetworkRecord(key, { publicKey: n.publicKey, host: n.host, port: n.port, expiry: now + ttlSec * 1000 }, n.opts.secretKey);
+    n.values.put(toHex(key), n.idHex, value, ttlSec, now);
+    const { closest } = await n.lookup(key);
+    const ok = await Promise.all(closest.map((c) => n.storeAt(c, key, value, ttlSec)));
+    const stored = ok.filter(Boolean).length;
+    n.log.debug('network record announced', { stored, of: closest.length });
+    return stored;
+  }
+
+  async findNetworkPeers(): Promise<PeerRecord[]> {
+    const n = this.node;
+    const key = n.networkKey;
+    if (!key || !n.running) return [];
+    const now = n.clock.now();
+    const local = n.values.get(toHex(key), now);
+    const found = n.table.size ? (await n.lookup(key, { findValue: true })).values : [];
+    const out = new Map<string, PeerRecord>();
+    for (const v of [...local, ...found].slice(0, 64)) {
+      const r = decodeNetworkRecord(key, v, n.clock.now());
+      if (typeof r === 'string') {
+        n.stats.dropped['bad-record']++;
+        continue;
+      }
+      if (r.id === n.idHex || out.has(r.id)) continue;
+      out.set(r.id, { id: r.id, host: r.host, port: r.port });
+    }
+    this.networkPeersFound += out.size;
+    this.networkLookupsDone++;
+    for (const p of out.values()) n.emit('network-peer', p);
+    return [...out.values()];
+  }
+
+  /** Network-record lookups: backoff from 1 s until some are found, then every interval. */
+  private networkLoop(delay: number): void {
+    this.after(delay, () => {
+      void this.findNetworkPeers().catch(() => []).then((found) => {
+        const next = found.length ? (this.opts.networkLookupIntervalMs ?? 60_000) : Math.min(delay * 2, this.backoffMax);
+        this.networkLoop(next);
+      });
+    });
+  }
+}

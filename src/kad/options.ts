@@ -1,0 +1,69 @@
+// The options a KadNode takes and the shapes it reports: peers, persistence, events, counters.
+import type { Logger } from '../log/index.js';
+import type { MaintenanceOptions } from './maintenance.js';
+import type { DropReason } from './packet.js';
+import type { Clock, Transport } from './transport.js';
+import type { ValueStoreLimits } from './value-store.js';
+
+export interface PeerRecord {
+  id: string; // hex
+  host: string;
+  port: number;
+  lastSeen?: number;
+}
+
+/** Where the table survives restarts (the node backs it with the `peers` sublevel). */
+export interface TablePersistence {
+  load(): Promise<PeerRecord[]>;
+  save(records: PeerRecord[]): Promise<void>;
+}
+
+export interface KadOptions extends MaintenanceOptions {
+  secretKey: Uint8Array;
+  /** Either a transport, or host/port to bind real UDP on (an IPv6 host binds udp6; `::` is dual-stack). */
+  transport?: Transport;
+  host?: string;
+  port?: number;
+  bootstrap?: { host: string; port: number }[];
+  logger?: Logger;
+  persistence?: TablePersistence;
+  clock?: Clock;
+  random?: () => number;
+  k?: number;
+  alpha?: number;
+  /**
+   * Contacts per NODES reply (default 24: two full packets, the same datagrams as k = 20 would take;
+   * the margin keeps the true k closest live within reach when some entries have died unseen).
+   */
+  replyNodes?: number;
+  /** Per attempt; requests are sent up to `attempts` times. */
+  responseTimeoutMs?: number;
+  attempts?: number;
+  /** Packet lifetime (receivers drop older packets). */
+  packetTtlMs?: number;
+  endpointProofMs?: number;
+  valueLimits?: ValueStoreLimits;
+  /** Caps of the per-source maps (endpoint proofs, budgets). */
+  maxSources?: number;
+  /** Requests (each costs a signature check and up to two signatures) per source: burst and per second. */
+  requestBudget?: { burst: number; perSecond: number };
+  /**
+   * Endpoint proof before answering FIND_* (default on). Large seeded simulations turn it off to
+   * measure routing alone; the proof itself is covered by joins and over real UDP.
+   */
+  endpointProof?: boolean;
+}
+
+export interface KadEvents {
+  /** A node entered the routing table. */
+  peer: [PeerRecord];
+  /** A node of our own network, from a verified network record. */
+  'network-peer': [PeerRecord];
+}
+
+export interface KadStats {
+  received: number;
+  sent: number;
+  dropped: Record<DropReason, number>;
+}
+

@@ -1,0 +1,57 @@
+// Helpers for discovery tests: a scripted peer (a raw UDP socket that speaks the packet format with
+// any key, for attacks), free-port reservation and event-driven waits.
+import { createSocket, type Socket } from 'node:dgram';
+import { decodePacket, encodePacket, type Body, type DecodedPacket } from '../../../src/kad/index.js';
+import { keyPairFromSecret, sha256, type KeyPair } from '../../../src/crypto/index.js';
+
+export const kadKey = (label: string): KeyPair => keyPairFromSecret(sha256(new TextEncoder().encode('kad-test:' + label)));
+
+export class ScriptedPeer {
+  readonly got: { p: DecodedPacket; host: string; port: number }[] = [];
+  onPacket: ((p: DecodedPacket, host: string, port: number) => void) | undefined;
+  private constructor(readonly socket: Socket, readonly port: number, public key: KeyPair) {
+    socket.on('message', (msg, r) => {
+      const p = decodePacket(new Uint8Array(msg), Date.now());
+      if (typeof p === 'string') return;
+      this.got.push({ p, host: r.address, port: r.port });
+      this.onPacket?.(p, r.address, r.port);
+    });
+  }
+  static async bind(key: KeyPair, host = '127.0.0.1'): Promise<ScriptedPeer> {
+    const s = createSocket(host.includes(':') ? 'udp6' : 'udp4');
+    await new Promise<void>((r) => s.bind(0, host, () => r()));
+    return new ScriptedPeer(s, s.address().port, key);
+  }
+  send(port: number, body: Body, requestId = BigInt(Math.floor(Math.random() * 1e9)), key = this.key, host = '127.0.0.1'): void {
+    this.socket.send(encodePacket({ requestId, expiry: Date.now() + 20_000, body }, key.secretKey, key.publicKey), port, host);
+  }
+  /** Answers PINGs (PONG, verified) so a node bonds with us. */
+  answerPings(): void {
+    const prev = this.onPacket;
+    this.onPacket = (p, host, port) => {
+      if (p.body.type === 'ping') this.send(port, { type: 'pong', verified: true }, p.requestId, this.key, host);
+      prev?.(p, host, port);
+    };
+  }
+  close(): void {
+    this.socket.close();
+  }
+}
+
+/** A UDP port that was free a moment ago (for a node that starts later but is named as bootstrap now). */
+export async function reservePort(host = '127.0.0.1'): Promise<number> {
+  const s = createSocket(host.includes(':') ? 'udp6' : 'udp4');
+  await new Promise<void>((r) => s.bind(0, host, () => r()));
+  const port = s.address().port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+/** Polls `cond` (generous bound; polling, not a fixed sleep). */
+export async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 30_000, every = 25): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms: ${what}`);
+    await new Promise((r) => setTimeout(r, every));
+  }
+}
