@@ -14,8 +14,10 @@
 // Every member is optional (defaults: no peers, not mining, not syncing, mempool.add).
 export { ApiServer, DEFAULT_API_LIMITS, type ApiServerOptions, type ApiLimits, type NodeView } from './server.js';
 export { ApiClient, ApiError, NodeUnreachableError, type ApiClientOptions } from './client.js';
+export { computeChainStats, RESTART_FACTOR, DEFAULT_STATS_WINDOW, type StatsEntry, type ChainStatsInput } from './stats.js';
+export { ReorgLog, DEFAULT_REORG_HISTORY } from './reorg-log.js';
 export { blockSummary, headerJson, txView, mempoolEntryJson, difficulty } from './views.js';
 export type {
   ErrorJson, StatusJson, HeaderJson, TxViewJson, BlockSummaryJson, BlockJson, TxLookupJson, AccountJson, TableEntryJson, ConnectedPeerJson,
-  PeersJson, MempoolEntryJson, SubmitTxJson, ApiEvent, ReorgEventJson, PeerEventJson, ChainTipJson,
+  PeersJson, MempoolEntryJson, SubmitTxJson, ApiEvent, ReorgEventJson, PeerEventJson, ChainTipJson, ChainStatsJson, ReorgJson,
 } from './types.js';

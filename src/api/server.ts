@@ -5,7 +5,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { parseAddress, transferFromJson, isCodedError, type TransferTx } from '../core/index.js';
+import { parseAddress, transferFromJson, isCodedError, targetToBigInt, type TransferTx } from '../core/index.js';
 import { toHex, fromHex } from '../crypto/index.js';
 import type { Chain, ConnectedBlockEvent, ReorgEvent } from '../chain/index.js';
 import type { AdmitResult, Mempool, MempoolEntry } from '../mempool/index.js';
@@ -13,9 +13,11 @@ import { silentLogger, type Logger } from '../log/index.js';
 import { HttpError, parseJson, readBody, sendError, sendJson } from './http-util.js';
 import { EventHub, DEFAULT_EVENT_LIMITS } from './events.js';
 import { blockSummary, difficulty, headerJson, mempoolEntryJson, txView } from './views.js';
+import { computeChainStats, DEFAULT_STATS_WINDOW } from './stats.js';
+import { ReorgLog } from './reorg-log.js';
 import { EXPLORER_CSS, EXPLORER_HTML, EXPLORER_JS, EXPLORER_ICON } from './explorer/index.js';
 import type {
-  AccountJson, BlockJson, ChainTipJson, BlockSummaryJson, PeerEventJson, PeersJson, ReorgEventJson, StatusJson, SubmitTxJson, TxLookupJson, TableEntryJson, ConnectedPeerJson,
+  AccountJson, BlockJson, ChainStatsJson, ChainTipJson, ReorgJson, BlockSummaryJson, PeerEventJson, PeersJson, ReorgEventJson, StatusJson, SubmitTxJson, TxLookupJson, TableEntryJson, ConnectedPeerJson,
 } from './types.js';
 
 /**
@@ -48,6 +50,10 @@ export interface ApiLimits {
   maxEventClients: number;
   /** Most blocks one /api/blocks call returns. */
   maxBlocksPerPage: number;
+  /** Recent main-chain blocks /api/stats computes over. */
+  statsWindow: number;
+  /** Reorgs /api/reorgs keeps. */
+  reorgHistory: number;
 }
 
 export const DEFAULT_API_LIMITS: ApiLimits = {
@@ -57,6 +63,8 @@ export const DEFAULT_API_LIMITS: ApiLimits = {
   requestTimeoutMs: 30_000,
   maxEventClients: 64,
   maxBlocksPerPage: 100,
+  statsWindow: DEFAULT_STATS_WINDOW,
+  reorgHistory: 100,
 };
 
 export interface ApiServerOptions {
@@ -90,11 +98,15 @@ export class ApiServer {
   private starting: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
   private readonly sockets = new Set<Socket>();
+  readonly reorgs: ReorgLog;
+  /** /api/stats for one tip: recomputed when the tip (or the orphan/reorg counts) change. */
+  private statsCache: { key: string; value: Promise<ChainStatsJson> } | undefined;
 
   private readonly onBlock = (e: ConnectedBlockEvent): void => {
     if (this.hub?.active) this.hub.broadcast('block', blockSummary(e.block, true, e.id));
   };
   private readonly onReorg = (e: ReorgEvent): void => {
+    this.reorgs.record(e);
     const data: ReorgEventJson = { forkHeight: e.forkHeight, disconnected: e.disconnected, connected: e.connected, removedTxs: e.removedTxs.length };
     this.hub?.broadcast('reorg', data);
   };
@@ -113,6 +125,7 @@ export class ApiServer {
     this.limits = { ...DEFAULT_API_LIMITS, ...opts.limits };
     this.host = opts.host ?? '127.0.0.1';
     this.requestedPort = opts.port ?? 8420;
+    this.reorgs = new ReorgLog(this.limits.reorgHistory);
   }
 
   /** The bound port (useful with port 0); 0 before start. */
@@ -303,6 +316,14 @@ export class ApiServer {
         if (arg !== undefined) break;
         only('GET');
         return sendJson(res, 200, await this.tips(url));
+      case 'stats':
+        if (arg !== undefined) break;
+        only('GET');
+        return sendJson(res, 200, await this.stats());
+      case 'reorgs':
+        if (arg !== undefined) break;
+        only('GET');
+        return sendJson(res, 200, this.reorgList(url));
       case 'mempool':
         if (arg !== undefined) break;
         only('GET');
@@ -361,6 +382,41 @@ export class ApiServer {
       mining: mining.address ? { enabled: mining.enabled, hashrate: mining.hashrate, address: mining.address } : { enabled: mining.enabled, hashrate: mining.hashrate },
       syncing: this.view.syncing?.() ?? false,
     };
+  }
+
+  /** Node-computed chain statistics (stats.ts), cached per tip. */
+  stats(): Promise<ChainStatsJson> {
+    const key = `${this.chain.tip.idHex}:${this.chain.orphanCount}:${this.reorgs.total}`;
+    if (this.statsCache?.key !== key) {
+      const value = this.computeStats();
+      this.statsCache = { key, value };
+      value.catch(() => {
+        if (this.statsCache?.value === value) this.statsCache = undefined;
+      });
+    }
+    return this.statsCache.value;
+  }
+
+  private async computeStats(): Promise<ChainStatsJson> {
+    const tip = this.chain.tip;
+    const [recent, next, tips] = await Promise.all([
+      this.chain.recentEntries(tip.height, this.limits.statsWindow + 1),
+      this.chain.nextBlockContext(),
+      this.chain.tips(500),
+    ]);
+    const entries = recent.reverse().map((e) => ({ height: e.height, timestamp: e.timestamp, target: targetToBigInt(e.target) }));
+    return computeChainStats({
+      entries,
+      params: this.chain.params,
+      nextTarget: next.target,
+      orphans: this.chain.orphanCount,
+      reorgs: this.reorgs.total,
+      sideTips: tips.filter((t) => t.status !== 'active').length,
+    });
+  }
+
+  private reorgList(url: URL): ReorgJson[] {
+    return this.reorgs.list(this.intParam(url, 'limit', 1, this.limits.reorgHistory, this.limits.reorgHistory));
   }
 
   private safePeers(): { table: TableEntryJson[]; connected: ConnectedPeerJson[] } {
