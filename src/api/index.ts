@@ -15,9 +15,10 @@
 export { ApiServer, DEFAULT_API_LIMITS, type ApiServerOptions, type ApiLimits, type NodeView } from './server.js';
 export { ApiClient, ApiError, NodeUnreachableError, type ApiClientOptions } from './client.js';
 export { computeChainStats, RESTART_FACTOR, DEFAULT_STATS_WINDOW, type StatsEntry, type ChainStatsInput } from './stats.js';
+export { ApiMetrics, type NodeCounters } from './metrics.js';
 export { ReorgLog, DEFAULT_REORG_HISTORY } from './reorg-log.js';
 export { blockSummary, headerJson, txView, mempoolEntryJson, difficulty } from './views.js';
 export type {
   ErrorJson, StatusJson, HeaderJson, TxViewJson, BlockSummaryJson, BlockJson, TxLookupJson, AccountJson, TableEntryJson, ConnectedPeerJson,
-  PeersJson, MempoolEntryJson, SubmitTxJson, ApiEvent, ReorgEventJson, PeerEventJson, ChainTipJson, ChainStatsJson, ReorgJson,
+  PeersJson, MempoolEntryJson, SubmitTxJson, ApiEvent, ReorgEventJson, PeerEventJson, ChainTipJson, ChainStatsJson, ReorgJson, PropagationJson, LookupJson,
 } from './types.js';

@@ -15,9 +15,10 @@ import { EventHub, DEFAULT_EVENT_LIMITS } from './events.js';
 import { blockSummary, difficulty, headerJson, mempoolEntryJson, txView } from './views.js';
 import { computeChainStats, DEFAULT_STATS_WINDOW } from './stats.js';
 import { ReorgLog } from './reorg-log.js';
+import { ApiMetrics, type NodeCounters } from './metrics.js';
 import { EXPLORER_CSS, EXPLORER_HTML, EXPLORER_JS, EXPLORER_ICON } from './explorer/index.js';
 import type {
-  AccountJson, BlockJson, ChainStatsJson, ChainTipJson, ReorgJson, BlockSummaryJson, PeerEventJson, PeersJson, ReorgEventJson, StatusJson, SubmitTxJson, TxLookupJson, TableEntryJson, ConnectedPeerJson,
+  AccountJson, BlockJson, ChainStatsJson, ChainTipJson, ReorgJson, LookupJson, PropagationJson, BlockSummaryJson, PeerEventJson, PeersJson, ReorgEventJson, StatusJson, SubmitTxJson, TxLookupJson, TableEntryJson, ConnectedPeerJson,
 } from './types.js';
 
 /**
@@ -35,6 +36,12 @@ export interface NodeView {
   syncing?(): boolean;
   /** Admit and relay a transaction (default: `mempool.add`, no relay). */
   submitTx?(tx: TransferTx): Promise<AdmitResult>;
+  /** The last Kademlia lookups, round by round (default: none). */
+  lookups?(): LookupJson[];
+  /** How recent blocks reached this node, per peer (default: none). */
+  propagation?(): PropagationJson[];
+  /** Counters kept by gossip, p2p and kad, read when /metrics is scraped (default: none). */
+  counters?(): NodeCounters;
   /** Source of `peer` events for /api/events (an EventEmitter fits). */
   events?: {
     on(event: 'peer', listener: (e: PeerEventJson) => void): unknown;
@@ -77,6 +84,8 @@ export interface ApiServerOptions {
   logger?: Logger;
   view?: NodeView;
   limits?: Partial<ApiLimits>;
+  /** Serve Prometheus metrics at /metrics (the node's --metrics); otherwise /metrics is a 404. */
+  metrics?: boolean;
 }
 
 const HEX64 = /^[0-9a-fA-F]{64}$/;
@@ -99,6 +108,7 @@ export class ApiServer {
   private stopping: Promise<void> | undefined;
   private readonly sockets = new Set<Socket>();
   readonly reorgs: ReorgLog;
+  private readonly metrics: ApiMetrics | undefined;
   /** /api/stats for one tip: recomputed when the tip (or the orphan/reorg counts) change. */
   private statsCache: { key: string; value: Promise<ChainStatsJson> } | undefined;
 
@@ -126,6 +136,19 @@ export class ApiServer {
     this.host = opts.host ?? '127.0.0.1';
     this.requestedPort = opts.port ?? 8420;
     this.reorgs = new ReorgLog(this.limits.reorgHistory);
+    this.metrics = opts.metrics
+      ? new ApiMetrics({
+          chain: this.chain,
+          mempool: this.mempool,
+          peers: () => {
+            const p = this.safePeers();
+            return { table: p.table.length, connected: p.connected.length };
+          },
+          hashrate: () => this.view.mining?.().hashrate ?? 0,
+          reorgs: () => this.reorgs.total,
+          counters: () => this.view.counters?.() ?? {},
+        })
+      : undefined;
   }
 
   /** The bound port (useful with port 0); 0 before start. */
@@ -239,6 +262,11 @@ export class ApiServer {
         throw new HttpError(431, 'too-many-headers', `expected at most ${this.limits.maxHeaders} headers`);
       }
       const url = new URL(req.url ?? '/', 'http://localhost');
+      if (this.metrics) {
+        const section = url.pathname.startsWith('/api/') ? url.pathname.split('/')[2] : url.pathname === '/metrics' ? 'metrics' : undefined;
+        const done = this.metrics.time(section, req.method ?? 'GET');
+        res.once('finish', () => done(res.statusCode));
+      }
       await this.route(req, res, url);
     } catch (e) {
       this.fail(req, res, e);
@@ -283,6 +311,13 @@ export class ApiServer {
       if (!ok) throw new HttpError(405, 'method-not-allowed', `${method} is not allowed on ${path}`, { allow: allowed.includes('GET') ? allowed + ',HEAD' : allowed });
     };
 
+    if (path === '/metrics' && this.metrics) {
+      only('GET');
+      const m = await this.metrics.text();
+      res.writeHead(200, { 'content-type': m.contentType, 'content-length': Buffer.byteLength(m.body), 'cache-control': 'no-store' });
+      res.end(m.body);
+      return;
+    }
     if (parts[0] !== 'api') {
       only('GET');
       return this.serveExplorer(res, path);
@@ -324,6 +359,14 @@ export class ApiServer {
         if (arg !== undefined) break;
         only('GET');
         return sendJson(res, 200, this.reorgList(url));
+      case 'lookups':
+        if (arg !== undefined) break;
+        only('GET');
+        return sendJson(res, 200, this.view.lookups?.() ?? []);
+      case 'propagation':
+        if (arg !== undefined) break;
+        only('GET');
+        return sendJson(res, 200, this.view.propagation?.() ?? []);
       case 'mempool':
         if (arg !== undefined) break;
         only('GET');

@@ -211,3 +211,29 @@ export interface ReorgJson {
   connected: string[];
   removedTxs: number;
 }
+
+/** GET /api/propagation: how one recent block reached this node (newest first; bounded). */
+export interface PropagationJson {
+  id: string;
+  /** Height once connected here; null while only announced. */
+  height: number | null;
+  /** When this node first heard of the block (ms). */
+  firstSeenAt: number;
+  /** Node id of the peer it was first seen from, "local" when mined or submitted here. */
+  firstFrom: string | null;
+  connectedAt: number | null;
+  /** One entry per peer that announced (inv) or sent (block) it, in arrival order. */
+  announcements: { peer: string; host: string; at: number; via: 'inv' | 'block' }[];
+}
+
+/** GET /api/lookups: the last Kademlia lookups this node ran, round by round (newest first). */
+export interface LookupJson {
+  target: string;
+  kind: 'find-node' | 'find-value';
+  startedAt: number;
+  durationMs: number;
+  rounds: { round: number; asked: number; replied: number; failed: number; bestPrefixBits: number }[];
+  found: number;
+  bestPrefixBits: number;
+  messages: number;
+}

@@ -26,12 +26,13 @@ export interface NodeFlags {
   minerWallet?: string;
   walletDir?: string;
   threads?: string;
+  metrics?: boolean;
   logLevel?: string;
   config?: string;
 }
 
 /** What `kadchain node` resolved: the node's own options plus the CLI's wallet and provenance. */
-export interface NodeConfig extends Pick<NodeOptions, 'dataDir' | 'genesisPath' | 'host' | 'port' | 'apiHost' | 'apiPort' | 'bootstrap' | 'mine' | 'minerAddress' | 'threads'> {
+export interface NodeConfig extends Pick<NodeOptions, 'dataDir' | 'genesisPath' | 'host' | 'port' | 'apiHost' | 'apiPort' | 'bootstrap' | 'mine' | 'minerAddress' | 'threads' | 'metrics'> {
   /** Wallet that receives mining rewards when no --miner-address is given. */
   minerWallet: string;
   walletDir: string;
@@ -57,6 +58,7 @@ export const ENV = {
   minerWallet: 'KADCHAIN_MINER_WALLET',
   walletDir: 'KADCHAIN_WALLET_DIR',
   threads: 'KADCHAIN_THREADS',
+  metrics: 'KADCHAIN_METRICS',
   logLevel: 'KADCHAIN_LOG_LEVEL',
   config: 'KADCHAIN_CONFIG',
   node: 'KADCHAIN_NODE',
@@ -76,6 +78,7 @@ const ConfigFileSchema = z
     minerWallet: z.string(),
     walletDir: z.string().min(1),
     threads: z.number().int(),
+    metrics: z.boolean(),
     logLevel: z.string(),
   })
   .partial()
@@ -203,6 +206,7 @@ export function resolveNodeConfig(flags: NodeFlags, env: NodeJS.ProcessEnv = pro
   const mw = pick('minerWallet', '--miner-wallet');
   const wd = pick('walletDir', '--wallet-dir');
   const threads = pick('threads', '--threads');
+  const metrics = pick('metrics', '--metrics');
   const ll = pick('logLevel', '--log-level');
   const logLevel = ll ? String(ll.value).toLowerCase() : DEFAULTS.logLevel;
   if (!LOG_LEVELS.includes(logLevel as LogLevel)) throw new CliError(`${ll!.where}: expected one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(ll!.value)}`);
@@ -220,6 +224,7 @@ export function resolveNodeConfig(flags: NodeFlags, env: NodeJS.ProcessEnv = pro
     minerWallet: mw ? String(mw.value) : DEFAULTS.minerWallet,
     walletDir: wd ? pathOf(wd) : join(dataDir, 'wallets'),
     threads: threads ? intIn(threads.value as string | number, 1, 256, threads.where) : undefined,
+    metrics: metrics ? (typeof metrics.value === 'boolean' ? metrics.value : parseBool(String(metrics.value), metrics.where)) : false,
     logLevel: logLevel as LogLevel,
     configPath,
     sources,

@@ -61,6 +61,7 @@ export function buildProgram(state: RunState = { exitCode: 0 }): Command {
     .option('--miner-wallet <name>', `wallet for mining rewards when no --miner-address (env ${ENV.minerWallet}; default ${DEFAULTS.minerWallet})`)
     .option('--wallet-dir <dir>', `wallet directory (env ${ENV.walletDir}; default <data dir>/wallets)`)
     .option('--threads <n>', `mining threads (env ${ENV.threads}; default: cores - 1, at least 1)`)
+    .option('--metrics', `serve Prometheus metrics at the API's /metrics (env ${ENV.metrics}=1)`)
     .option('--log-level <level>', `trace, debug, info, warn, error or silent (env ${ENV.logLevel}; default ${DEFAULTS.logLevel})`)
     .option('--config <file>', `JSON config file with the same settings in camelCase (env ${ENV.config}); flags > env > file`)
     .addHelpText('after', '\nStops cleanly on Ctrl-C (SIGINT) or SIGTERM. Wallet passwords: KADCHAIN_PASSWORD or a prompt.')

@@ -9,6 +9,7 @@ import { decodePacket, encodePacket, MAX_NODES_PER_PACKET, ipv4ToBytes, type Bod
 import { RoutingTable, compareDistance, randomIdInBucket, K, type Contact } from './routing-table.js';
 import { ValueStore, DEFAULT_VALUE_LIMITS, type ValueStoreLimits } from './value-store.js';
 import { realClock, UdpTransport, type Clock, type Datagram, type Transport } from './transport.js';
+import { LookupHistory, LookupTrace } from './lookup-history.js';
 
 export interface PeerRecord {
   id: string; // hex
@@ -91,6 +92,8 @@ export class KadNode extends EventEmitter<KadEvents> {
     received: 0, sent: 0,
     dropped: { oversize: 0, malformed: 0, 'bad-magic': 0, 'bad-version': 0, 'bad-signature': 0, expired: 0, unsolicited: 0, 'unverified-endpoint': 0 },
   };
+  /** The last lookups, round by round (bounded; see lookup-history.ts). */
+  readonly lookups = new LookupHistory();
   private transport: Transport | undefined;
   private readonly clock: Clock;
   private readonly random: () => number;
@@ -387,6 +390,7 @@ export class KadNode extends EventEmitter<KadEvents> {
     const seen = new Map<string, Cand>();
     for (const c of this.table.closest(target, this.k)) seen.set(c.idHex, { c, round: 1, state: 'new' });
     const sentBefore = this.stats.sent;
+    const trace = new LookupTrace(target, opts.findValue ? 'find-value' : 'find-node', this.clock.now());
     let rounds = 0;
     let value: Uint8Array | undefined;
     const bucket = this.table.bucketIndex(target);
@@ -407,8 +411,10 @@ export class KadNode extends EventEmitter<KadEvents> {
           x.state = 'inflight';
           inflight++;
           rounds = Math.max(rounds, x.round);
+          trace.asked(x.round);
           void this.query(x.c, target, opts.findValue === true).then((res) => {
             inflight--;
+            trace.answered(x.round, res ? x.c.id : undefined);
             if (!res) {
               x.state = 'failed';
               if (this.table.has(x.c.idHex)) this.table.remove(x.c.idHex);
@@ -429,6 +435,7 @@ export class KadNode extends EventEmitter<KadEvents> {
       pump();
     });
     const closest = ordered().filter((x) => x.state === 'done').map((x) => x.c);
+    this.lookups.add(trace.finish(this.clock.now(), closest.map((c) => c.id), this.stats.sent - sentBefore));
     return { closest, rounds, messages: this.stats.sent - sentBefore, value };
   }
 

@@ -15,6 +15,7 @@ import { ApiServer, type PeerEventJson } from '../api/index.js';
 import { createLogger, type Logger, type LogLevel } from '../log/index.js';
 import { loadOrCreateNodeKey } from './node-key.js';
 import { Gossip } from './gossip.js';
+import { PropagationRecorder } from './propagation.js';
 import { LevelBanStore, LevelTablePersistence } from './persistence.js';
 
 export interface NodeOptions {
@@ -28,6 +29,8 @@ export interface NodeOptions {
   /** "host:port" strings. */
   bootstrap: string[];
   mine: boolean;
+  /** Serve Prometheus metrics at the API's /metrics. */
+  metrics?: boolean;
   minerAddress?: string;
   threads?: number;
   logLevel: string;
@@ -124,6 +127,12 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     const gossip = new Gossip(chain, mempool, net, log);
     gossip.start();
     cleanups.push(() => gossip.stop());
+    const propagation = new PropagationRecorder(chain, net);
+    propagation.start();
+    cleanups.push(async () => propagation.stop());
+    let syncProgress = 1;
+    gossip.on('sync-progress', (p) => (syncProgress = p.target > 0 ? Math.min(1, p.height / p.target) : 1));
+    gossip.on('synced', () => (syncProgress = 1));
 
     let miner: Miner | undefined;
     if (opts.mine && minerAddress) {
@@ -133,13 +142,23 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     }
 
     const api = new ApiServer({
-      chain, mempool, host: opts.apiHost, port: opts.apiPort, logger: log,
+      chain, mempool, host: opts.apiHost, port: opts.apiPort, logger: log, metrics: opts.metrics === true,
       view: {
         peers: () => ({ table: kad.tableEntries(), connected: net.peerInfos() }),
         bucketFill: () => kad.bucketFill(),
         mining: () => ({ enabled: miner?.enabled ?? false, hashrate: miner?.hashrate ?? 0, address: minerAddress ? encodeAddress(minerAddress) : undefined }),
         syncing: () => gossip.syncing,
         submitTx: (tx) => mempool.add(tx),
+        lookups: () => kad.lookups.list(),
+        propagation: () => propagation.list(),
+        counters: () => ({
+          blocksReceived: gossip.stats.bodiesReceived,
+          txsReceived: gossip.stats.txsReceived,
+          peersBanned: net.stats().bans,
+          lookups: kad.lookups.totals().lookups,
+          lookupRounds: kad.lookups.totals().rounds,
+          syncProgress: gossip.syncing ? syncProgress : 1,
+        }),
         events: peerEvents,
       },
     });

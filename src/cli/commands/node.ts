@@ -52,6 +52,7 @@ export async function nodeCommand(flags: NodeFlags): Promise<number> {
       mine: cfg.mine,
       minerAddress,
       threads: cfg.threads,
+      metrics: cfg.metrics,
       logLevel: cfg.logLevel,
       logger: log,
     });

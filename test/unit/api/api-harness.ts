@@ -30,7 +30,7 @@ export const FAKE_PEERS = {
   connected: [{ id: 'aa'.repeat(32), host: '127.0.0.1', port: 30421, direction: 'outbound' as const, height: 2, work: '32', score: 0, connectedAt: 1_700_000_000_000 }],
 };
 
-export async function startApi(opts: { genesis?: Genesis; view?: NodeView; limits?: Partial<ApiLimits> } = {}): Promise<ApiHarness> {
+export async function startApi(opts: { genesis?: Genesis; view?: NodeView; limits?: Partial<ApiLimits>; metrics?: boolean } = {}): Promise<ApiHarness> {
   const { chain, close: closeChain } = await openTestChain(opts.genesis ?? testGenesis());
   const mempool = new Mempool(chain);
   mempool.start();
@@ -42,7 +42,7 @@ export async function startApi(opts: { genesis?: Genesis; view?: NodeView; limit
     submitTx: (tx) => mempool.add(tx),
     events: peerEvents,
   };
-  const api = new ApiServer({ chain, mempool, host: '127.0.0.1', port: 0, view, limits: opts.limits });
+  const api = new ApiServer({ chain, mempool, host: '127.0.0.1', port: 0, view, limits: opts.limits, metrics: opts.metrics });
   await api.start();
   return {
     chain,
