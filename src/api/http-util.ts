@@ -1,6 +1,7 @@
 // Small HTTP helpers for the API server: a coded error that becomes `{error, reason}`, JSON
 // replies, and a bounded body reader that refuses an oversized request without buffering it.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readFileSync } from 'node:fs';
 
 /** An error that maps to an HTTP status and a stable reason code. */
 export class HttpError extends Error {
@@ -84,4 +85,18 @@ export function parseJson(body: Buffer): unknown {
   } catch (e) {
     throw new HttpError(400, 'malformed-json', `request body is not valid JSON: ${(e as Error).message}`);
   }
+}
+
+let version: string | undefined;
+/** This package's version (package.json three levels above dist/src/api), for the OpenAPI info. */
+export function packageVersion(): string {
+  if (version === undefined) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+      version = typeof pkg.version === 'string' ? pkg.version : '0.0.0';
+    } catch {
+      version = '0.0.0';
+    }
+  }
+  return version;
 }

@@ -15,6 +15,8 @@
 export { ApiServer, DEFAULT_API_LIMITS, type ApiServerOptions, type ApiLimits, type NodeView } from './server.js';
 export { ApiClient, ApiError, NodeUnreachableError, type ApiClientOptions } from './client.js';
 export { computeChainStats, RESTART_FACTOR, DEFAULT_STATS_WINDOW, type StatsEntry, type ChainStatsInput } from './stats.js';
+export { buildOpenApi, ROUTES, type RouteDoc } from './openapi.js';
+export * as schemas from './schemas.js';
 export { ApiMetrics, type NodeCounters } from './metrics.js';
 export { ReorgLog, DEFAULT_REORG_HISTORY } from './reorg-log.js';
 export { blockSummary, headerJson, txView, mempoolEntryJson, difficulty } from './views.js';

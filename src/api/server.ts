@@ -16,6 +16,8 @@ import { blockSummary, difficulty, headerJson, mempoolEntryJson, txView } from '
 import { computeChainStats, DEFAULT_STATS_WINDOW } from './stats.js';
 import { ReorgLog } from './reorg-log.js';
 import { ApiMetrics, type NodeCounters } from './metrics.js';
+import { buildOpenApi } from './openapi.js';
+import { packageVersion } from './http-util.js';
 import { EXPLORER_CSS, EXPLORER_HTML, EXPLORER_JS, EXPLORER_ICON } from './explorer/index.js';
 import type {
   AccountJson, BlockJson, ChainStatsJson, ChainTipJson, ReorgJson, LookupJson, PropagationJson, BlockSummaryJson, PeerEventJson, PeersJson, ReorgEventJson, StatusJson, SubmitTxJson, TxLookupJson, TableEntryJson, ConnectedPeerJson,
@@ -109,6 +111,7 @@ export class ApiServer {
   private readonly sockets = new Set<Socket>();
   readonly reorgs: ReorgLog;
   private readonly metrics: ApiMetrics | undefined;
+  private openapi: Record<string, unknown> | undefined;
   /** /api/stats for one tip: recomputed when the tip (or the orphan/reorg counts) change. */
   private statsCache: { key: string; value: Promise<ChainStatsJson> } | undefined;
 
@@ -359,6 +362,11 @@ export class ApiServer {
         if (arg !== undefined) break;
         only('GET');
         return sendJson(res, 200, this.reorgList(url));
+      case 'openapi.json':
+        if (arg !== undefined) break;
+        only('GET');
+        this.openapi ??= buildOpenApi(packageVersion());
+        return sendJson(res, 200, this.openapi, { 'cache-control': 'no-cache' });
       case 'lookups':
         if (arg !== undefined) break;
         only('GET');
