@@ -18,6 +18,7 @@ import { ReorgLog } from './reorg-log.js';
 import { ApiMetrics, type NodeCounters } from './metrics.js';
 import { buildOpenApi } from './openapi.js';
 import { packageVersion } from './http-util.js';
+import { explorerModule } from './explorer-modules.js';
 import { EXPLORER_CSS, EXPLORER_HTML, EXPLORER_JS, EXPLORER_ICON } from './explorer/index.js';
 import type {
   AccountJson, BlockJson, ChainStatsJson, ChainTipJson, ReorgJson, LookupJson, PropagationJson, BlockSummaryJson, PeerEventJson, PeersJson, ReorgEventJson, StatusJson, SubmitTxJson, TxLookupJson, TableEntryJson, ConnectedPeerJson,
@@ -396,7 +397,7 @@ export class ApiServer {
       '/favicon.svg': [EXPLORER_ICON, 'image/svg+xml'],
       '/favicon.ico': [EXPLORER_ICON, 'image/svg+xml'],
     };
-    const f = files[path];
+    const f = files[path] ?? explorerModule(path);
     if (!f) throw new HttpError(404, 'not-found', `no page ${path}`);
     res.writeHead(200, {
       'content-type': f[1],
