@@ -13,7 +13,7 @@ export interface TestNet {
   genesisFile: string;
   nodes: RunningNode[];
   dirs: TempDir[];
-  start(opts?: { bootstrap?: RunningNode[]; mine?: boolean; minerAddress?: string; dir?: TempDir }): Promise<RunningNode>;
+  start(opts?: { bootstrap?: RunningNode[]; mine?: boolean; minerAddress?: string; dir?: TempDir; metrics?: boolean }): Promise<RunningNode>;
   /** Stops every node (all of them, even if one fails) and removes the dirs; idempotent. */
   stopAll(): Promise<void>;
 }
@@ -39,7 +39,7 @@ export function testNet(over: Partial<ChainParams> = {}, t?: AfterHook): TestNet
       if (!opts.dir) net.dirs.push(dir);
       const node = await startNode({
         dataDir: dir.path, genesisPath: file, host: '127.0.0.1', port: 0, apiHost: '127.0.0.1', apiPort: 0,
-        bootstrap: (opts.bootstrap ?? []).map((n) => `127.0.0.1:${n.port}`), mine: opts.mine ?? false, minerAddress: opts.minerAddress,
+        bootstrap: (opts.bootstrap ?? []).map((n) => `127.0.0.1:${n.port}`), mine: opts.mine ?? false, minerAddress: opts.minerAddress, metrics: opts.metrics,
         threads: 1, logLevel: 'silent', logger: silentLogger, p2pLimits: { dialIntervalMs: 200 }, kadRefreshIntervalMs: 2000,
       });
       net.nodes.push(node);
