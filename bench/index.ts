@@ -4,6 +4,7 @@ import { benchMiner } from './miner.js';
 import { benchStore } from './store.js';
 import { benchKad } from './kad.js';
 import { benchSync } from './sync.js';
+import { benchApi } from './api.js';
 
 const only = process.argv[2];
 const sections: Record<string, () => Promise<Record<string, unknown>>> = {
@@ -11,6 +12,7 @@ const sections: Record<string, () => Promise<Record<string, unknown>>> = {
   store: benchStore,
   kad: benchKad,
   sync: benchSync,
+  api: benchApi,
 };
 const out: Record<string, unknown> = {};
 for (const [name, run] of Object.entries(sections)) {
