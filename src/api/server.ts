@@ -92,6 +92,7 @@ export interface ApiServerOptions {
 }
 
 const HEX64 = /^[0-9a-fA-F]{64}$/;
+const SIDE_TIPS_TTL_MS = 30_000;
 const TX_FIELDS = new Set(['kind', 'chainId', 'from', 'to', 'amount', 'fee', 'nonce', 'signature']);
 /** Fields the API itself adds to a tx; tolerated on POST so a fetched tx can be re-broadcast. */
 const TX_ECHO_FIELDS = new Set(['id', 'size', 'sender']);
@@ -113,6 +114,7 @@ export class ApiServer {
   readonly reorgs: ReorgLog;
   private readonly metrics: ApiMetrics | undefined;
   private openapi: Record<string, unknown> | undefined;
+  private sideTips: { at: number; value: Promise<number> } | undefined;
   /** /api/stats for one tip: recomputed when the tip (or the orphan/reorg counts) change. */
   private statsCache: { key: string; value: Promise<ChainStatsJson> } | undefined;
 
@@ -451,10 +453,10 @@ export class ApiServer {
 
   private async computeStats(): Promise<ChainStatsJson> {
     const tip = this.chain.tip;
-    const [recent, next, tips] = await Promise.all([
+    const [recent, next, sideTips] = await Promise.all([
       this.chain.recentEntries(tip.height, this.limits.statsWindow + 1),
       this.chain.nextBlockContext(),
-      this.chain.tips(500),
+      this.sideTipCount(),
     ]);
     const entries = recent.reverse().map((e) => ({ height: e.height, timestamp: e.timestamp, target: targetToBigInt(e.target) }));
     return computeChainStats({
@@ -463,8 +465,22 @@ export class ApiServer {
       nextTarget: next.target,
       orphans: this.chain.orphanCount,
       reorgs: this.reorgs.total,
-      sideTips: tips.filter((t) => t.status !== 'active').length,
+      sideTips,
     });
+  }
+
+  /**
+   * Side branches, from chain.tips() (a scan of the whole block index, redone after every block),
+   * so refreshed at most every SIDE_TIPS_TTL_MS however often /api/stats is polled.
+   */
+  private async sideTipCount(): Promise<number> {
+    const now = Date.now();
+    if (!this.sideTips || now - this.sideTips.at > SIDE_TIPS_TTL_MS) {
+      const value = this.chain.tips(500).then((t) => t.filter((x) => x.status !== 'active').length);
+      this.sideTips = { at: now, value };
+      value.catch(() => (this.sideTips = undefined));
+    }
+    return this.sideTips.value;
   }
 
   private reorgList(url: URL): ReorgJson[] {

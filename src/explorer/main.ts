@@ -8,9 +8,10 @@ import { showDht } from './views/dht.js';
 import { showLookups } from './views/lookups.js';
 import { showPropagation } from './views/propagation.js';
 import { showReorgs } from './views/reorgs.js';
+import { showDifficulty } from './views/difficulty.js';
 
 const REFRESH_MS = 3000;
-const VIEWS: Record<string, () => Promise<void>> = { dht: showDht, lookups: showLookups, propagation: showPropagation, forks: showReorgs };
+const VIEWS: Record<string, () => Promise<void>> = { dht: showDht, lookups: showLookups, propagation: showPropagation, forks: async () => void (await Promise.allSettled([showReorgs(), showDifficulty()])) };
 
 function route(): string {
   return location.hash.replace(/^#\/?/, '').split('/')[0] ?? '';

@@ -45,8 +45,9 @@ function within2x(what: string, shown: number, reported: number): void {
 }
 
 test('explorer live views: truthful hash rate and block times on a days-old genesis; DHT, lookup, propagation and fork views', { timeout: 240_000 }, async () => {
-  // No retarget, and a target of about 2^18 hashes per block: a fraction of a second per block here.
-  const net = testNet({ timestamp: Date.now() - 5 * DAY, initialTarget: (1n << 238n) - 1n, retargetInterval: 1_000_000 });
+  // A first target of about 2^18 hashes per block (under a second here), retargeting every 10 blocks
+  // towards one second: the hash-rate figure must hold across difficulty changes.
+  const net = testNet({ timestamp: Date.now() - 5 * DAY, initialTarget: (1n << 238n) - 1n, retargetInterval: 10, targetBlockTimeMs: 1000 });
   let browser: Browser | undefined;
   try {
     const a = await net.start({ mine: true, minerAddress: encodeAddress(testAddress('miner')) });
@@ -110,6 +111,8 @@ test('explorer live views: truthful hash rate and block times on a days-old gene
 
     await page.click('#nav-forks');
     await step('fork view', () => page.waitForSelector('#node-reorgs [data-testid]', { timeout: 20_000 }));
+    await step('difficulty chart', () => page.waitForSelector('[data-testid="difficulty-summary"]', { timeout: 20_000 }));
+    assert.ok((await page.locator('#difficulty-chart [data-retarget]').count()) >= 1, 'retarget points are marked');
     await step('tips', () => page.waitForFunction(() => (document.getElementById('tips')?.textContent ?? '').includes('active'), undefined, { timeout: 20_000 }));
     await page.screenshot({ path: join(outDir, 'forks.png'), fullPage: true });
     assert.deepEqual(errors, [], 'no script errors on the page');

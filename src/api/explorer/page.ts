@@ -133,6 +133,8 @@ export const EXPLORER_HTML = `<!doctype html>
     <h2 id="h-node-reorgs">Reorganisations the node made</h2>
     <p class="muted">Depth, fork height, old and new tips since the node started (from <code>/api/reorgs</code>, bounded history).</p>
     <div id="node-reorgs" data-testid="node-reorgs" class="table-wrap"></div>
+    <h2 id="h-difficulty">Difficulty over time</h2>
+    <div id="difficulty-chart" data-testid="difficulty-chart" class="chart"></div>
   </section>
   <section id="dht" data-testid="dht" data-view="dht" hidden aria-labelledby="h-dht">
     <h1 id="h-dht" tabindex="-1">Kademlia routing table</h1>
