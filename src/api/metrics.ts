@@ -1,6 +1,7 @@
 // Prometheus metrics (GET /metrics, only when the node runs with --metrics). One prom-client
 // Registry per server, never the global one, so two nodes in one process (tests, devnet) do not
 // share series. Gauges read the chain, mempool and NodeView when scraped; nothing is polled.
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Chain } from '../chain/index.js';
 import type { Mempool } from '../mempool/index.js';
@@ -97,7 +98,20 @@ export class ApiMetrics {
     return (status) => void end({ status: String(status) });
   }
 
+  /** Times one request into the latency histogram, labelled by its API section. */
+  observe(req: IncomingMessage, res: ServerResponse, pathname: string): void {
+    const section = pathname.startsWith('/api/') ? pathname.split('/')[2] : pathname === '/metrics' ? 'metrics' : undefined;
+    const done = this.time(section, req.method ?? 'GET');
+    res.once('finish', () => done(res.statusCode));
+  }
+
   async text(): Promise<{ body: string; contentType: string }> {
     return { body: await this.registry.metrics(), contentType: this.registry.contentType };
+  }
+
+  async serve(res: ServerResponse): Promise<void> {
+    const m = await this.text();
+    res.writeHead(200, { 'content-type': m.contentType, 'content-length': Buffer.byteLength(m.body), 'cache-control': 'no-store' });
+    res.end(m.body);
   }
 }

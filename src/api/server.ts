@@ -5,7 +5,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { parseAddress, transferFromJson, isCodedError, targetToBigInt, type TransferTx } from '../core/index.js';
+import { parseAddress, transferFromJson, isCodedError, type TransferTx } from '../core/index.js';
 import { toHex, fromHex } from '../crypto/index.js';
 import type { Chain, ConnectedBlockEvent, ReorgEvent } from '../chain/index.js';
 import type { AdmitResult, Mempool, MempoolEntry } from '../mempool/index.js';
@@ -13,7 +13,8 @@ import { silentLogger, type Logger } from '../log/index.js';
 import { HttpError, parseJson, readBody, sendError, sendJson } from './http-util.js';
 import { EventHub, DEFAULT_EVENT_LIMITS } from './events.js';
 import { blockSummary, difficulty, headerJson, mempoolEntryJson, txView } from './views.js';
-import { computeChainStats, DEFAULT_STATS_WINDOW } from './stats.js';
+import { DEFAULT_STATS_WINDOW } from './stats.js';
+import { StatsService } from './stats-service.js';
 import { ReorgLog } from './reorg-log.js';
 import { ApiMetrics, type NodeCounters } from './metrics.js';
 import { buildOpenApi } from './openapi.js';
@@ -21,7 +22,7 @@ import { packageVersion } from './http-util.js';
 import { explorerModule } from './explorer-modules.js';
 import { EXPLORER_CSS, EXPLORER_HTML, EXPLORER_JS, EXPLORER_ICON } from './explorer/index.js';
 import type {
-  AccountJson, BlockJson, ChainStatsJson, ChainTipJson, ReorgJson, LookupJson, PropagationJson, BlockSummaryJson, PeerEventJson, PeersJson, ReorgEventJson, StatusJson, SubmitTxJson, TxLookupJson, TableEntryJson, ConnectedPeerJson,
+  AccountJson, BlockJson, ChainTipJson, ReorgJson, LookupJson, PropagationJson, BlockSummaryJson, PeerEventJson, PeersJson, ReorgEventJson, StatusJson, SubmitTxJson, TxLookupJson, TableEntryJson, ConnectedPeerJson,
 } from './types.js';
 
 /**
@@ -92,7 +93,6 @@ export interface ApiServerOptions {
 }
 
 const HEX64 = /^[0-9a-fA-F]{64}$/;
-const SIDE_TIPS_TTL_MS = 30_000;
 const TX_FIELDS = new Set(['kind', 'chainId', 'from', 'to', 'amount', 'fee', 'nonce', 'signature']);
 /** Fields the API itself adds to a tx; tolerated on POST so a fetched tx can be re-broadcast. */
 const TX_ECHO_FIELDS = new Set(['id', 'size', 'sender']);
@@ -113,10 +113,8 @@ export class ApiServer {
   private readonly sockets = new Set<Socket>();
   readonly reorgs: ReorgLog;
   private readonly metrics: ApiMetrics | undefined;
+  private readonly statsService: StatsService;
   private openapi: Record<string, unknown> | undefined;
-  private sideTips: { at: number; value: Promise<number> } | undefined;
-  /** /api/stats for one tip: recomputed when the tip (or the orphan/reorg counts) change. */
-  private statsCache: { key: string; value: Promise<ChainStatsJson> } | undefined;
 
   private readonly onBlock = (e: ConnectedBlockEvent): void => {
     if (this.hub?.active) this.hub.broadcast('block', blockSummary(e.block, true, e.id));
@@ -142,6 +140,7 @@ export class ApiServer {
     this.host = opts.host ?? '127.0.0.1';
     this.requestedPort = opts.port ?? 8420;
     this.reorgs = new ReorgLog(this.limits.reorgHistory);
+    this.statsService = new StatsService(this.chain, this.reorgs, this.limits.statsWindow);
     this.metrics = opts.metrics
       ? new ApiMetrics({
           chain: this.chain,
@@ -268,11 +267,7 @@ export class ApiServer {
         throw new HttpError(431, 'too-many-headers', `expected at most ${this.limits.maxHeaders} headers`);
       }
       const url = new URL(req.url ?? '/', 'http://localhost');
-      if (this.metrics) {
-        const section = url.pathname.startsWith('/api/') ? url.pathname.split('/')[2] : url.pathname === '/metrics' ? 'metrics' : undefined;
-        const done = this.metrics.time(section, req.method ?? 'GET');
-        res.once('finish', () => done(res.statusCode));
-      }
+      this.metrics?.observe(req, res, url.pathname);
       await this.route(req, res, url);
     } catch (e) {
       this.fail(req, res, e);
@@ -319,10 +314,7 @@ export class ApiServer {
 
     if (path === '/metrics' && this.metrics) {
       only('GET');
-      const m = await this.metrics.text();
-      res.writeHead(200, { 'content-type': m.contentType, 'content-length': Buffer.byteLength(m.body), 'cache-control': 'no-store' });
-      res.end(m.body);
-      return;
+      return this.metrics.serve(res);
     }
     if (parts[0] !== 'api') {
       only('GET');
@@ -360,7 +352,7 @@ export class ApiServer {
       case 'stats':
         if (arg !== undefined) break;
         only('GET');
-        return sendJson(res, 200, await this.stats());
+        return sendJson(res, 200, await this.statsService.stats());
       case 'reorgs':
         if (arg !== undefined) break;
         only('GET');
@@ -436,51 +428,6 @@ export class ApiServer {
       mining: mining.address ? { enabled: mining.enabled, hashrate: mining.hashrate, address: mining.address } : { enabled: mining.enabled, hashrate: mining.hashrate },
       syncing: this.view.syncing?.() ?? false,
     };
-  }
-
-  /** Node-computed chain statistics (stats.ts), cached per tip. */
-  stats(): Promise<ChainStatsJson> {
-    const key = `${this.chain.tip.idHex}:${this.chain.orphanCount}:${this.reorgs.total}`;
-    if (this.statsCache?.key !== key) {
-      const value = this.computeStats();
-      this.statsCache = { key, value };
-      value.catch(() => {
-        if (this.statsCache?.value === value) this.statsCache = undefined;
-      });
-    }
-    return this.statsCache.value;
-  }
-
-  private async computeStats(): Promise<ChainStatsJson> {
-    const tip = this.chain.tip;
-    const [recent, next, sideTips] = await Promise.all([
-      this.chain.recentEntries(tip.height, this.limits.statsWindow + 1),
-      this.chain.nextBlockContext(),
-      this.sideTipCount(),
-    ]);
-    const entries = recent.reverse().map((e) => ({ height: e.height, timestamp: e.timestamp, target: targetToBigInt(e.target) }));
-    return computeChainStats({
-      entries,
-      params: this.chain.params,
-      nextTarget: next.target,
-      orphans: this.chain.orphanCount,
-      reorgs: this.reorgs.total,
-      sideTips,
-    });
-  }
-
-  /**
-   * Side branches, from chain.tips() (a scan of the whole block index, redone after every block),
-   * so refreshed at most every SIDE_TIPS_TTL_MS however often /api/stats is polled.
-   */
-  private async sideTipCount(): Promise<number> {
-    const now = Date.now();
-    if (!this.sideTips || now - this.sideTips.at > SIDE_TIPS_TTL_MS) {
-      const value = this.chain.tips(500).then((t) => t.filter((x) => x.status !== 'active').length);
-      this.sideTips = { at: now, value };
-      value.catch(() => (this.sideTips = undefined));
-    }
-    return this.sideTips.value;
   }
 
   private reorgList(url: URL): ReorgJson[] {
