@@ -15,9 +15,9 @@
 export { ApiServer, DEFAULT_API_LIMITS, type ApiServerOptions, type ApiLimits, type NodeView } from './server.js';
 export { ApiClient, ApiError, NodeUnreachableError, type ApiClientOptions } from './client.js';
 export { computeChainStats, RESTART_FACTOR, DEFAULT_STATS_WINDOW, type StatsEntry, type ChainStatsInput } from './stats.js';
-export { buildOpenApi, ROUTES, type RouteDoc } from './openapi.js';
-export * as schemas from './schemas.js';
-export { ApiMetrics, type NodeCounters } from './metrics.js';
+// openapi.ts, schemas.ts and metrics.ts (prom-client) are imported directly where needed, so the
+// CLI, which imports this folder for its client, does not load them.
+export type { NodeCounters } from './metrics.js';
 export { ReorgLog, DEFAULT_REORG_HISTORY } from './reorg-log.js';
 export { blockSummary, headerJson, txView, mempoolEntryJson, difficulty } from './views.js';
 export type {

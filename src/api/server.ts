@@ -16,8 +16,8 @@ import { blockSummary, difficulty, headerJson, mempoolEntryJson, txView } from '
 import { DEFAULT_STATS_WINDOW } from './stats.js';
 import { StatsService } from './stats-service.js';
 import { ReorgLog } from './reorg-log.js';
-import { ApiMetrics, type NodeCounters } from './metrics.js';
-import { buildOpenApi } from './openapi.js';
+// prom-client and the OpenAPI builder load only when used: every CLI command imports this folder.
+import type { ApiMetrics, NodeCounters } from './metrics.js';
 import { packageVersion } from './http-util.js';
 import { explorerModule } from './explorer-modules.js';
 import { EXPLORER_CSS, EXPLORER_HTML, EXPLORER_JS, EXPLORER_ICON } from './explorer/index.js';
@@ -112,7 +112,8 @@ export class ApiServer {
   private stopping: Promise<void> | undefined;
   private readonly sockets = new Set<Socket>();
   readonly reorgs: ReorgLog;
-  private readonly metrics: ApiMetrics | undefined;
+  private readonly metricsEnabled: boolean;
+  private metrics: ApiMetrics | undefined;
   private readonly statsService: StatsService;
   private openapi: Record<string, unknown> | undefined;
 
@@ -141,19 +142,7 @@ export class ApiServer {
     this.requestedPort = opts.port ?? 8420;
     this.reorgs = new ReorgLog(this.limits.reorgHistory);
     this.statsService = new StatsService(this.chain, this.reorgs, this.limits.statsWindow);
-    this.metrics = opts.metrics
-      ? new ApiMetrics({
-          chain: this.chain,
-          mempool: this.mempool,
-          peers: () => {
-            const p = this.safePeers();
-            return { table: p.table.length, connected: p.connected.length };
-          },
-          hashrate: () => this.view.mining?.().hashrate ?? 0,
-          reorgs: () => this.reorgs.total,
-          counters: () => this.view.counters?.() ?? {},
-        })
-      : undefined;
+    this.metricsEnabled = opts.metrics === true;
   }
 
   /** The bound port (useful with port 0); 0 before start. */
@@ -175,6 +164,20 @@ export class ApiServer {
   }
 
   private async listen(): Promise<void> {
+    if (this.metricsEnabled && !this.metrics) {
+      const { ApiMetrics } = await import('./metrics.js');
+      this.metrics = new ApiMetrics({
+        chain: this.chain,
+        mempool: this.mempool,
+        peers: () => {
+          const p = this.safePeers();
+          return { table: p.table.length, connected: p.connected.length };
+        },
+        hashrate: () => this.view.mining?.().hashrate ?? 0,
+        reorgs: () => this.reorgs.total,
+        counters: () => this.view.counters?.() ?? {},
+      });
+    }
     const server = createServer({
       headersTimeout: this.limits.headersTimeoutMs,
       requestTimeout: this.limits.requestTimeoutMs,
@@ -360,7 +363,7 @@ export class ApiServer {
       case 'openapi.json':
         if (arg !== undefined) break;
         only('GET');
-        this.openapi ??= buildOpenApi(packageVersion());
+        this.openapi ??= (await import('./openapi.js')).buildOpenApi(packageVersion());
         return sendJson(res, 200, this.openapi, { 'cache-control': 'no-cache' });
       case 'lookups':
         if (arg !== undefined) break;
