@@ -40,7 +40,9 @@ export async function showDifficulty(): Promise<void> {
     marks++;
     s.append(svg('line', { class: 'series-target', x1: x(p.h), y1: T, x2: x(p.h), y2: H - B, 'data-retarget': p.h }));
   }
-  s.append(svg('polyline', { class: 'series-diff', points: pts.map((p) => `${x(p.h).toFixed(1)},${y(p.d).toFixed(1)}`).join(' ') }));
+  // A step line: a block's difficulty holds until the next block changes it.
+  const steps = pts.flatMap((p, i) => (i === 0 ? [[p.h, p.d]] : [[p.h, pts[i - 1]!.d], [p.h, p.d]]));
+  s.append(svg('polyline', { class: 'series-diff', points: steps.map(([h, d]) => `${x(h!).toFixed(1)},${y(d!).toFixed(1)}`).join(' ') }));
   replace(box, [
     s,
     el('p', { class: 'muted', 'data-testid': 'difficulty-summary' }, `Difficulty ${fmt(stats.difficulty)} now; ${marks} retarget point(s) in view (dashed, every ${stats.retarget.interval} blocks); next at height ${stats.retarget.nextHeight}.`),
