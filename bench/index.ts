@@ -5,6 +5,7 @@ import { benchStore } from './store.js';
 import { benchKad } from './kad.js';
 import { benchSync } from './sync.js';
 import { benchApi } from './api.js';
+import { benchApiStats } from './api-stats.js';
 import { benchMempool } from './mempool.js';
 import { benchGossip } from './gossip.js';
 
@@ -15,6 +16,7 @@ const sections: Record<string, () => Promise<Record<string, unknown>>> = {
   kad: benchKad,
   sync: benchSync,
   api: benchApi,
+  apiStats: benchApiStats,
   mempool: benchMempool,
   gossip: benchGossip,
 };

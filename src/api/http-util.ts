@@ -2,6 +2,7 @@
 // replies, a bounded body reader that refuses an oversized request without buffering it, and the
 // early refusal that still lets the client read its answer.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readFileSync } from 'node:fs';
 
 /** An error that maps to an HTTP status and a stable reason code. */
 export class HttpError extends Error {
@@ -148,4 +149,18 @@ export function refuseAndDrain(
   req.on('end', onEnd);
   req.on('error', onError);
   req.resume();
+}
+
+let version: string | undefined;
+/** This package's version (package.json three levels above dist/src/api), for the OpenAPI info. */
+export function packageVersion(): string {
+  if (version === undefined) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+      version = typeof pkg.version === 'string' ? pkg.version : '0.0.0';
+    } catch {
+      version = '0.0.0';
+    }
+  }
+  return version;
 }

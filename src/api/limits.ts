@@ -1,6 +1,8 @@
 // The API's limits: one table, each with the refusal it causes. Every per-connection and per-IP
 // structure of the API is bounded by a row here; node/ and tests override rows by name.
 
+import { DEFAULT_STATS_WINDOW } from './stats.js';
+
 export interface ApiLimits {
   /** Largest request body (POST /api/txs), bytes: more is 413 `body-too-large`. */
   maxBodyBytes: number;
@@ -44,6 +46,10 @@ export interface ApiLimits {
   maxBlocksPerPage: number;
   /** Bytes of encoded large answers (blocks, block pages, mempool) kept to be shared between requests. */
   responseCacheBytes: number;
+  /** Recent main-chain blocks /api/stats computes over. */
+  statsWindow: number;
+  /** Reorgs /api/reorgs keeps. */
+  reorgHistory: number;
 }
 
 export const DEFAULT_API_LIMITS: ApiLimits = {
@@ -68,4 +74,6 @@ export const DEFAULT_API_LIMITS: ApiLimits = {
   eventPingIntervalMs: 30_000,
   maxBlocksPerPage: 100,
   responseCacheBytes: 32 << 20,
+  statsWindow: DEFAULT_STATS_WINDOW,
+  reorgHistory: 100,
 };

@@ -11,8 +11,9 @@ import { HttpError, isJsonContentType, parseJson, readBody } from './http-util.j
 import { blockSummary, difficulty, headerJson, mempoolEntryJson, txView } from './views.js';
 import type { ResponseCache } from './response-cache.js';
 import type { ApiLimits } from './limits.js';
+import type { NodeCounters } from './metrics.js';
 import type {
-  SyncProgressJson, HealthJson,
+  SyncProgressJson, HealthJson, LookupJson, PropagationJson,
   AccountJson, BlockJson, ChainTipJson, BlockSummaryJson, PeerEventJson, PeersJson, StatusJson, SubmitTxJson, TxLookupJson, TableEntryJson, ConnectedPeerJson,
 } from './types.js';
 
@@ -35,6 +36,12 @@ export interface NodeView {
   health?(): HealthJson;
   /** Admit and relay a transaction (default: `mempool.add`, no relay). */
   submitTx?(tx: TransferTx): Promise<AdmitResult>;
+  /** The last Kademlia lookups, round by round (default: none). */
+  lookups?(): LookupJson[];
+  /** How recent blocks reached this node, per peer (default: none). */
+  propagation?(): PropagationJson[];
+  /** Counters kept by relay, sync, p2p and kad, read when /metrics is scraped (default: none). */
+  counters?(): NodeCounters;
   /** Source of `peer` events for /api/events (an EventEmitter fits). */
   events?: {
     on(event: 'peer', listener: (e: PeerEventJson) => void): unknown;
@@ -178,7 +185,8 @@ export class ApiHandlers {
     return { table: p.table, connected: p.connected, buckets };
   }
 
-  private intParam(url: URL, name: string, min: number, max: number, fallback: number | undefined): number | undefined {
+  /** An integer query parameter within [min, max] (400 `bad-query` otherwise). */
+  intParam(url: URL, name: string, min: number, max: number, fallback: number | undefined): number | undefined {
     const raw = url.searchParams.get(name);
     if (raw === null || raw === '') return fallback;
     if (!/^[0-9]{1,10}$/.test(raw) || Number(raw) < min || Number(raw) > max) {

@@ -16,8 +16,14 @@ import { EXPLORER_CSS, EXPLORER_HTML, EXPLORER_JS, EXPLORER_ICON } from './explo
 import { DEFAULT_API_LIMITS, type ApiLimits } from './limits.js';
 import { ClientLimiter, ConnectionGate, HostPolicy, isLoopbackAddress } from './guards.js';
 import { ResponseCache } from './response-cache.js';
-import { ApiHandlers, Router, type NodeView } from './routes.js';
-import type { PeerEventJson, ReorgEventJson, StatusJson } from './types.js';
+import { ApiHandlers, Router, type NodeView, type Route } from './routes.js';
+import type { PeerEventJson, ReorgEventJson, ReorgJson, StatusJson } from './types.js';
+import { StatsService } from './stats-service.js';
+import { ReorgLog } from './reorg-log.js';
+// prom-client and the OpenAPI builder load only when used: every CLI command imports this folder.
+import type { ApiMetrics } from './metrics.js';
+import { packageVersion } from './http-util.js';
+import { explorerModule } from './explorer-modules.js';
 
 export type { NodeView } from './routes.js';
 
@@ -33,6 +39,8 @@ export interface ApiServerOptions {
   logger?: Logger;
   view?: NodeView;
   limits?: Partial<ApiLimits>;
+  /** Serve Prometheus metrics at /metrics (the node's --metrics); otherwise /metrics is a 404. */
+  metrics?: boolean;
 }
 
 const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found', 408: 'Request Timeout', 431: 'Request Header Fields Too Large', 503: 'Service Unavailable' };
@@ -68,11 +76,17 @@ export class ApiServer {
   /** Connections of an IP over its share: each request on them is refused with 429. */
   private readonly overShare = new WeakSet<Socket>();
   private mempoolVersion = 0;
+  readonly reorgs: ReorgLog;
+  private readonly metricsEnabled: boolean;
+  private metrics: ApiMetrics | undefined;
+  private readonly statsService: StatsService;
+  private openapi: Record<string, unknown> | undefined;
 
   private readonly onBlock = (e: ConnectedBlockEvent): void => {
     if (this.hub?.active) this.hub.broadcast('block', blockSummary(e.block, true, e.id));
   };
   private readonly onReorg = (e: ReorgEvent): void => {
+    this.reorgs.record(e);
     const data: ReorgEventJson = { forkHeight: e.forkHeight, disconnected: e.disconnected, connected: e.connected, removedTxs: e.removedTxs.length };
     this.hub?.broadcast('reorg', data);
   };
@@ -95,11 +109,14 @@ export class ApiServer {
     this.limits = { ...DEFAULT_API_LIMITS, ...opts.limits };
     this.host = opts.host ?? '127.0.0.1';
     this.requestedPort = opts.port ?? 8420;
+    this.reorgs = new ReorgLog(this.limits.reorgHistory);
+    this.statsService = new StatsService(this.chain, this.reorgs, this.limits.statsWindow);
+    this.metricsEnabled = opts.metrics === true;
     this.policy = new HostPolicy(this.host, opts.allowHosts);
     this.limiter = new ClientLimiter(this.limits);
     this.cache = new ResponseCache(this.limits.responseCacheBytes);
     this.handlers = new ApiHandlers(this.chain, this.mempool, this.view, this.limits, this.cache, () => this.mempoolVersion);
-    this.router = new Router(this.handlers.routes());
+    this.router = new Router([...this.handlers.routes(), ...this.observabilityRoutes()]);
   }
 
   /** The bound port (useful with port 0); 0 before start. */
@@ -121,6 +138,20 @@ export class ApiServer {
   }
 
   private async listen(): Promise<void> {
+    if (this.metricsEnabled && !this.metrics) {
+      const { ApiMetrics } = await import('./metrics.js');
+      this.metrics = new ApiMetrics({
+        chain: this.chain,
+        mempool: this.mempool,
+        peers: () => {
+          const p = this.view.peers?.() ?? { table: [], connected: [] };
+          return { table: p.table.length, connected: p.connected.length };
+        },
+        hashrate: () => this.view.mining?.().hashrate ?? 0,
+        reorgs: () => this.reorgs.total,
+        counters: () => this.view.counters?.() ?? {},
+      });
+    }
     const server = createServer({
       headersTimeout: this.limits.headersTimeoutMs,
       requestTimeout: this.limits.requestTimeoutMs,
@@ -250,6 +281,7 @@ export class ApiServer {
     try {
       this.guard(req);
       const url = new URL(req.url ?? '/', 'http://localhost');
+      this.metrics?.observe(req, res, url.pathname);
       await this.route(req, res, url);
     } catch (e) {
       this.fail(req, res, e);
@@ -304,6 +336,10 @@ export class ApiServer {
         throw new HttpError(400, 'bad-request', 'malformed percent-encoding in path');
       }
     });
+    if (path === '/metrics' && this.metrics) {
+      if (method !== 'GET' && method !== 'HEAD') throw new HttpError(405, 'method-not-allowed', `${method} is not allowed on ${path}`, { allow: 'GET,HEAD' });
+      return this.metrics.serve(res);
+    }
     if (parts[0] !== 'api') {
       if (method !== 'GET' && method !== 'HEAD') throw new HttpError(405, 'method-not-allowed', `${method} is not allowed on ${path}`, { allow: 'GET,HEAD' });
       return this.serveExplorer(res, path);
@@ -323,7 +359,7 @@ export class ApiServer {
       '/favicon.svg': [EXPLORER_ICON, 'image/svg+xml'],
       '/favicon.ico': [EXPLORER_ICON, 'image/svg+xml'],
     };
-    const f = files[path];
+    const f = files[path] ?? explorerModule(path);
     if (!f) throw new HttpError(404, 'not-found', `no page ${path}`);
     res.writeHead(200, {
       'content-type': f[1],
@@ -335,5 +371,24 @@ export class ApiServer {
       'content-security-policy': "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
     });
     res.end(f[0]);
+  }
+
+  /** Chain stats, reorg history, the OpenAPI document and the kad/propagation records. */
+  private observabilityRoutes(): Route[] {
+    return [
+      { method: 'GET', path: '/api/stats', handle: async () => ({ json: await this.statsService.stats() }) },
+      { method: 'GET', path: '/api/reorgs', handle: ({ url }) => ({ json: this.reorgList(url) }) },
+      {
+        method: 'GET',
+        path: '/api/openapi.json',
+        handle: async () => ({ json: (this.openapi ??= (await import('./openapi.js')).buildOpenApi(packageVersion())) }),
+      },
+      { method: 'GET', path: '/api/lookups', handle: () => ({ json: this.view.lookups?.() ?? [] }) },
+      { method: 'GET', path: '/api/propagation', handle: () => ({ json: this.view.propagation?.() ?? [] }) },
+    ];
+  }
+
+  private reorgList(url: URL): ReorgJson[] {
+    return this.reorgs.list(this.handlers.intParam(url, 'limit', 1, this.limits.reorgHistory, this.limits.reorgHistory)!);
   }
 }

@@ -186,3 +186,76 @@ export interface PeerEventJson {
   port?: number;
   reason?: string;
 }
+
+/** GET /api/stats: figures the node computes over a window of recent main-chain blocks (stats.ts). */
+export interface ChainStatsJson {
+  /** Blocks the figures are computed over (the window actually available). */
+  window: { blocks: number; fromHeight: number; toHeight: number; intervals: number; excluded: { genesis: number; restarts: number } };
+  /** Work per second over the counted intervals (hashes per second for this chain's PoW). */
+  networkHashrate: number;
+  /** Mean and median of the counted block intervals, ms; null with no interval to count. */
+  meanBlockTimeMs: number | null;
+  medianBlockTimeMs: number | null;
+  targetBlockTimeMs: number;
+  difficulty: number;
+  /** Target of the next block, 64 hex digits, and its difficulty. */
+  nextTarget: string;
+  nextDifficulty: number;
+  retarget: {
+    interval: number;
+    /** Height of the next block that recomputes the target. */
+    nextHeight: number;
+    blocksLeft: number;
+    /**
+     * Difficulty the retarget would set if the blocks still to come took as long as the counted
+     * ones (clamped by maxAdjustment as consensus does); null when no interval was counted.
+     */
+    estimatedDifficulty: number | null;
+  };
+  orphans: number;
+  reorgs: number;
+  sideTips: number;
+}
+
+/** GET /api/reorgs: one reorg this node made (newest first; bounded history). */
+export interface ReorgJson {
+  /** When this node reorganised (ms). */
+  time: number;
+  forkHeight: number;
+  /** Main-chain blocks disconnected. */
+  depth: number;
+  oldTip: string | null;
+  newTip: string | null;
+  disconnectedCount: number;
+  connectedCount: number;
+  /** Ids of disconnected (tip first) and connected (fork side first) blocks; only the ends of a long side. */
+  disconnected: string[];
+  connected: string[];
+  removedTxs: number;
+}
+
+/** GET /api/propagation: how one recent block reached this node (newest first; bounded). */
+export interface PropagationJson {
+  id: string;
+  /** Height once connected here; null while only announced. */
+  height: number | null;
+  /** When this node first heard of the block (ms). */
+  firstSeenAt: number;
+  /** Node id of the peer it was first seen from, "local" when mined or submitted here. */
+  firstFrom: string | null;
+  connectedAt: number | null;
+  /** One entry per peer that announced (inv) or sent (block) it, in arrival order. */
+  announcements: { peer: string; host: string; at: number; via: 'inv' | 'header' | 'block' }[];
+}
+
+/** GET /api/lookups: the last Kademlia lookups this node ran, round by round (newest first). */
+export interface LookupJson {
+  target: string;
+  kind: 'find-node' | 'find-value';
+  startedAt: number;
+  durationMs: number;
+  rounds: { round: number; asked: number; replied: number; failed: number; bestPrefixBits: number }[];
+  found: number;
+  bestPrefixBits: number;
+  messages: number;
+}

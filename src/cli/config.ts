@@ -29,6 +29,7 @@ export interface NodeFlags {
   walletDir?: string;
   threads?: string;
   minerImpl?: string;
+  metrics?: boolean;
   logLevel?: string;
   config?: string;
   /** CLI-only (not in config files or the environment): how a new mining wallet gets its password. */
@@ -41,7 +42,7 @@ export interface NodeFlags {
 }
 
 /** What `kadchain node` resolved: the node's own options plus the CLI's wallet and provenance. */
-export interface NodeConfig extends Pick<NodeOptions, 'dataDir' | 'genesisPath' | 'host' | 'port' | 'apiHost' | 'apiPort' | 'apiAllowHosts' | 'bootstrap' | 'mine' | 'minerAddress' | 'threads' | 'minerImpl'> {
+export interface NodeConfig extends Pick<NodeOptions, 'dataDir' | 'genesisPath' | 'host' | 'port' | 'apiHost' | 'apiPort' | 'apiAllowHosts' | 'bootstrap' | 'mine' | 'minerAddress' | 'threads' | 'minerImpl' | 'metrics'> {
   /** Wallet that receives mining rewards when no --miner-address is given. */
   minerWallet: string;
   walletDir: string;
@@ -71,6 +72,7 @@ export const ENV = {
   walletDir: 'KADCHAIN_WALLET_DIR',
   threads: 'KADCHAIN_THREADS',
   minerImpl: 'KADCHAIN_MINER_IMPL',
+  metrics: 'KADCHAIN_METRICS',
   logLevel: 'KADCHAIN_LOG_LEVEL',
   config: 'KADCHAIN_CONFIG',
   node: 'KADCHAIN_NODE',
@@ -92,6 +94,7 @@ const ConfigFileSchema = z
     walletDir: z.string().min(1),
     threads: z.number().int(),
     minerImpl: z.string(),
+    metrics: z.boolean(),
     logLevel: z.string(),
   })
   .partial()
@@ -224,6 +227,7 @@ export function resolveNodeConfig(flags: NodeFlags, env: NodeJS.ProcessEnv = pro
   const mi = pick('minerImpl', '--miner-impl');
   const minerImpl = mi ? String(mi.value).trim().toLowerCase() : undefined;
   if (mi && !MINER_IMPLS.includes(minerImpl as MinerImpl)) throw new CliError(`${mi.where}: expected one of ${MINER_IMPLS.join(', ')}, got ${JSON.stringify(mi.value)}`);
+  const metrics = pick('metrics', '--metrics');
   const ll = pick('logLevel', '--log-level');
   const logLevel = ll ? String(ll.value).toLowerCase() : DEFAULTS.logLevel;
   if (!LOG_LEVELS.includes(logLevel as LogLevel)) throw new CliError(`${ll!.where}: expected one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(ll!.value)}`);
@@ -243,6 +247,7 @@ export function resolveNodeConfig(flags: NodeFlags, env: NodeJS.ProcessEnv = pro
     walletDir: wd ? pathOf(wd) : join(dataDir, 'wallets'),
     threads: threads ? intIn(threads.value as string | number, 1, 256, threads.where) : undefined,
     minerImpl: minerImpl as MinerImpl | undefined,
+    metrics: metrics ? (typeof metrics.value === 'boolean' ? metrics.value : parseBool(String(metrics.value), metrics.where)) : false,
     logLevel: logLevel as LogLevel,
     configPath,
     sources,

@@ -65,6 +65,7 @@ export function buildProgram(state: RunState = { exitCode: 0 }): Command {
     .option('--wallet-dir <dir>', `wallet directory (env ${ENV.walletDir}; default <data dir>/wallets)`)
     .option('--threads <n>', `mining threads (env ${ENV.threads}; default: cores - 1, at least 1)`)
     .option('--miner-impl <impl>', `mining hot loop: wasm (SIMD, falls back to JS if it cannot load) or js (env ${ENV.minerImpl}; default wasm)`)
+    .option('--metrics', `serve Prometheus metrics at the API's /metrics (env ${ENV.metrics}=1)`)
     .option('--log-level <level>', `trace, debug, info, warn, error or silent (env ${ENV.logLevel}; default ${DEFAULTS.logLevel})`)
     .option('--config <file>', `JSON config file with the same settings in camelCase (env ${ENV.config}); flags > env > file`)
     .option('--password-file <file>', 'password for a new mining wallet: first line of FILE ("-": standard input)')

@@ -6,6 +6,7 @@ export {
   encodePacket, decodePacket, peekPacket, MAX_PACKET_BYTES, MAX_NODES_PER_PACKET, MAX_VALUES_PER_PACKET, DROP_REASONS,
   type Packet, type DecodedPacket, type Body, type BodyType, type NodeRecord, type DropReason,
 } from './packet.js';
+export { LookupHistory, LOOKUP_HISTORY_SIZE, type LookupRecord, type LookupRoundRecord } from './lookup-history.js';
 export { ValueStore, DEFAULT_VALUE_LIMITS, type ValueStoreLimits } from './value-store.js';
 export { networkKey, encodeNetworkRecord, decodeNetworkRecord, type NetworkRecord } from './network-record.js';
 export { ExpiringLru, SourceBudget } from './bounded.js';

@@ -19,6 +19,7 @@ import { RoutingTable, K, type Contact, type Entry } from './routing-table.js';
 import { Rpc } from './rpc.js';
 import { realClock, UdpTransport, type Clock, type Datagram, type Transport } from './transport.js';
 import { ValueStore, DEFAULT_VALUE_LIMITS } from './value-store.js';
+import { LookupHistory, LookupTrace } from './lookup-history.js';
 
 export type { LookupResult } from './lookup.js';
 export type { PeerRecord, TablePersistence, KadOptions, KadEvents, KadStats } from './options.js';
@@ -40,6 +41,8 @@ export class KadNode extends EventEmitter<KadEvents> {
   readonly log: Logger;
   /** SHA-256("kadchain-network" || genesis) when a network is set. */
   readonly networkKey: Uint8Array | undefined;
+  /** The last lookups, round by round (bounded; see lookup-history.ts). */
+  readonly lookups = new LookupHistory();
   private transport: Transport | undefined;
   private readonly rpc: Rpc;
   /** (id, IP) -> it answered our PING from there (we may answer its FIND_*). */
@@ -375,6 +378,7 @@ export class KadNode extends EventEmitter<KadEvents> {
   /** Iterative lookup (FIND_NODE, or FIND_VALUE with findValue). */
   async lookup(target: Uint8Array, opts: { findValue?: boolean } = {}): Promise<LookupResult> {
     const sentBefore = this.stats.sent;
+    const trace = new LookupTrace(target, opts.findValue ? 'find-value' : 'find-node', this.clock.now());
     this.table.touch(this.table.bucketIndex(target), this.clock.now());
     const r = await iterativeLookup(target, {
       selfHex: this.idHex, k: this.k, alpha: this.alpha, stopOnValue: opts.findValue === true,
@@ -383,10 +387,16 @@ export class KadNode extends EventEmitter<KadEvents> {
       clearTimer: (t) => this.clock.clearTimeout(t),
       start: this.table.closest(target, this.k),
       running: () => this.started,
-      query: (c) => this.query(c, target, opts.findValue === true),
+      query: async (c, round) => {
+        trace.asked(round);
+        const res = await this.query(c, target, opts.findValue === true);
+        trace.answered(round, res ? c.id : undefined);
+        return res;
+      },
       acceptRelayed: (from, n) => n.port > 0 && relayAllowed(from.host, n.host) && (this.transport?.canReach(n.host) ?? false),
       failed: (c) => this.failed(c),
     });
+    this.lookups.add(trace.finish(this.clock.now(), r.closest.map((c) => c.id), this.stats.sent - sentBefore));
     return { ...r, messages: this.stats.sent - sentBefore };
   }
 

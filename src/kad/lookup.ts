@@ -25,7 +25,7 @@ export interface LookupDeps {
   alpha: number;
   start: Contact[];
   /** One query (with its own retries); undefined when the contact never answered. */
-  query(c: Contact): Promise<QueryAnswer | undefined>;
+  query(c: Contact, round: number): Promise<QueryAnswer | undefined>;
   /** May a relayed record be followed (relay rule, reachable family, a sane port)? */
   acceptRelayed(from: Contact, n: NodeRecord): boolean;
   failed(c: Contact): void;
@@ -101,7 +101,7 @@ export async function iterativeLookup(target: Uint8Array, d: LookupDeps): Promis
           release();
           pump();
         }, d.slowMs);
-        d.query(x.c).then(
+        d.query(x.c, x.round).then(
           (res) => {
             d.clearTimer(slow);
             release();

@@ -19,6 +19,7 @@ import { loadOrCreateNodeKey } from './node-key.js';
 import { Relay } from './relay.js';
 import { Serving } from './serving.js';
 import { chargePeer, p2pPenalties } from './penalties.js';
+import { PropagationRecorder } from './propagation.js';
 import { LevelBanStore, LevelTablePersistence } from './persistence.js';
 import { NodeHealth } from './health.js';
 
@@ -35,6 +36,8 @@ export interface NodeOptions {
   /** "host:port" strings. */
   bootstrap: string[];
   mine: boolean;
+  /** Serve Prometheus metrics at the API's /metrics. */
+  metrics?: boolean;
   minerAddress?: string;
   threads?: number;
   /** Mining hot loop (default wasm). */
@@ -164,6 +167,9 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     cleanups.push(async () => serving.stop());
     cleanups.push(async () => gossip.stop());
     cleanups.push(() => sync.stop());
+    const propagation = new PropagationRecorder(chain, net);
+    propagation.start();
+    cleanups.push(async () => propagation.stop());
 
     let miner: Miner | undefined;
     if (opts.mine && minerAddress) {
@@ -195,7 +201,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     });
 
     const api = new ApiServer({
-      chain, mempool, host: opts.apiHost, port: opts.apiPort, allowHosts: opts.apiAllowHosts, logger: log,
+      chain, mempool, host: opts.apiHost, port: opts.apiPort, allowHosts: opts.apiAllowHosts, logger: log, metrics: opts.metrics === true,
       view: {
         peers: () => ({ table: kad.tableEntries(), connected: net.peerInfos() }),
         bucketFill: () => kad.bucketFill(),
@@ -204,6 +210,16 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
         syncProgress: () => sync.progress(),
         health: () => ({ ok: health.ok, problems: health.problems() }),
         submitTx: (tx) => mempool.add(tx),
+        lookups: () => kad.lookups.list(),
+        propagation: () => propagation.list(),
+        counters: () => ({
+          blocksReceived: gossip.stats.bodiesReceived,
+          txsReceived: gossip.stats.txsReceived,
+          peersBanned: net.stats().bans,
+          lookups: kad.lookups.totals().lookups,
+          lookupRounds: kad.lookups.totals().rounds,
+          syncProgress: sync.syncing ? syncFraction(sync.progress()) : 1,
+        }),
         events: peerEvents,
       },
     });
@@ -224,4 +240,9 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     await stopAll();
     throw e;
   }
+}
+
+/** Connected blocks over checked headers, 0..1 (the metrics' sync progress). */
+function syncFraction(p: { headers: number; blocks: number }): number {
+  return p.headers > 0 ? Math.min(1, p.blocks / p.headers) : 1;
 }

@@ -15,6 +15,7 @@ export interface StartOpts {
   dir?: TempDir;
   p2pLimits?: NodeOptions['p2pLimits'];
   syncOptions?: NodeOptions['syncOptions'];
+  metrics?: boolean;
 }
 
 export interface TestNet {
@@ -48,7 +49,7 @@ export function testNet(over: Partial<ChainParams> = {}, t?: AfterHook): TestNet
       if (!opts.dir) net.dirs.push(dir);
       const node = await startNode({
         dataDir: dir.path, genesisPath: file, host: '127.0.0.1', port: 0, apiHost: '127.0.0.1', apiPort: 0,
-        bootstrap: (opts.bootstrap ?? []).map((n) => `127.0.0.1:${n.port}`), mine: opts.mine ?? false, minerAddress: opts.minerAddress,
+        bootstrap: (opts.bootstrap ?? []).map((n) => `127.0.0.1:${n.port}`), mine: opts.mine ?? false, minerAddress: opts.minerAddress, metrics: opts.metrics,
         threads: 1, logLevel: 'silent', logger: silentLogger, p2pLimits: { dialIntervalMs: 200, ...opts.p2pLimits }, kadRefreshIntervalMs: 2000,
         syncOptions: opts.syncOptions,
       });

@@ -15,6 +15,8 @@ const allowed: Record<string, string[]> = {
   api: ['chain', 'mempool', 'core', 'crypto', 'store', 'miner', 'p2p', 'kad', 'sync', 'log'],
   node: ['sync', 'miner', 'p2p', 'kad', 'mempool', 'chain', 'store', 'core', 'crypto', 'api', 'log'],
   cli: ['node', 'api', 'sync', 'miner', 'p2p', 'kad', 'mempool', 'chain', 'store', 'core', 'crypto', 'log'],
+  // The explorer runs in the browser: it shares only the API's JSON types (type-only, checked below).
+  explorer: ['api'],
   log: [],
 };
 
@@ -41,4 +43,19 @@ test('layers: no upward imports in src/', () => {
     }
   }
   assert.deepEqual(violations, []);
+});
+
+test('layers: the explorer imports the api only for types (nothing of the node runs in the page)', () => {
+  const dir = join(src, 'explorer');
+  const files = readdirSync(dir, { recursive: true }).map(String).filter((f) => f.endsWith('.ts'));
+  assert.ok(files.length >= 5, 'expected the explorer modules');
+  const bad: string[] = [];
+  for (const f of files) {
+    for (const m of readFileSync(join(dir, f), 'utf8').matchAll(/^\s*(import|export)\b([^;]*?)from\s*['"]([^'"]+)['"]/gm)) {
+      const spec = m[3]!;
+      if (!spec.startsWith('.')) bad.push(`${f}: imports package ${spec} (the page loads no packages)`);
+      else if (resolve(dirname(join(dir, f)), spec).startsWith(join(src, 'api')) && !/^\s*(import|export)\s+type\b/.test(m[0])) bad.push(`${f}: value import from api/`);
+    }
+  }
+  assert.deepEqual(bad, []);
 });

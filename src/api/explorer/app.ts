@@ -233,9 +233,10 @@ export const EXPLORER_JS = String.raw`/* kadchain explorer */
     var bs = state.recent.slice().reverse();
     var pts = [];
     for (var i = 1; i < bs.length; i++) {
-      if (bs[i].height === bs[i - 1].height + 1) pts.push({ h: bs[i].height, dt: (bs[i].timestamp - bs[i - 1].timestamp) / 1000, d: diffOf(bs[i].target), w: workOf(bs[i].target) });
+      // The genesis timestamp is fixed long before mining starts: that gap is not a block time.
+      if (bs[i].height === bs[i - 1].height + 1 && bs[i - 1].height > 0) pts.push({ h: bs[i].height, dt: (bs[i].timestamp - bs[i - 1].timestamp) / 1000, d: diffOf(bs[i].target), w: workOf(bs[i].target) });
     }
-    if (pts.length < 2) { append(box, el('p', { 'class': 'muted' }, 'Not enough blocks yet for a chart.')); summary.textContent = ''; $('net-hashrate').textContent = '–'; return; }
+    if (pts.length < 2) { append(box, el('p', { 'class': 'muted' }, 'Not enough blocks yet for a chart.')); summary.textContent = ''; return; }
     var W = 720, H = 230, L = 46, R = 62, T = 16, B = 30;
     var targetS = state.status ? state.status.targetBlockTimeMs / 1000 : 0;
     var maxDt = Math.max(targetS * 2, 1);
@@ -273,10 +274,8 @@ export const EXPLORER_JS = String.raw`/* kadchain explorer */
       svg('text', { x: W - R - 92, y: T + 4 }, 'difficulty (right)')
     ]);
     append(box, s);
-    var span = (bs[bs.length - 1].timestamp - bs[0].timestamp) / 1000;
-    var net = span > 0 ? sumWork / span : 0;
-    $('net-hashrate').textContent = net > 0 ? rate(net) : '–';
-    summary.textContent = 'Average block time over the last ' + pts.length + ' blocks: ' + avg.toFixed(1) + ' s (target ' + targetS + ' s). Estimated network hash rate: ' + (net > 0 ? rate(net) : 'unknown') + '.';
+    // The node computes the hash rate and block-time figures (/api/stats, shown by main.js).
+    summary.textContent = 'Block times of the last ' + pts.length + ' blocks against a target of ' + targetS + ' s; the figures above come from the node.';
   }
 
   // ---------- block, tx and account pages ----------
@@ -683,7 +682,8 @@ export const EXPLORER_JS = String.raw`/* kadchain explorer */
   }
 
   // ---------- routing and search ----------
-  var VIEWS = { home: 'view-home', block: 'block-view', tx: 'tx-view', account: 'account-view', mempool: 'mempool', peers: 'peers', forks: 'forks', notfound: 'notfound-view' };
+  // dht, lookups and propagation are filled by the typed modules (/explorer/main.js); this script only shows them.
+  var VIEWS = { home: 'view-home', block: 'block-view', tx: 'tx-view', account: 'account-view', mempool: 'mempool', peers: 'peers', forks: 'forks', dht: 'dht', lookups: 'lookups', propagation: 'propagation', notfound: 'notfound-view' };
 
   function parseRoute() {
     // Plain in-page anchors (the skip link) are not routes: they keep the current view.

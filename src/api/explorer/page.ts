@@ -11,6 +11,7 @@ export const EXPLORER_HTML = `<!doctype html>
 <link rel="icon" href="/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/explorer.css">
 <script src="/explorer.js" defer></script>
+<script type="module" src="/explorer/main.js"></script>
 </head>
 <body>
 <a class="skip" href="#main-content" id="skip-link">Skip to content</a>
@@ -23,6 +24,9 @@ export const EXPLORER_HTML = `<!doctype html>
       <a href="#/mempool" data-nav="mempool" id="nav-mempool" data-testid="nav-mempool">Mempool</a>
       <a href="#/peers" data-nav="peers" id="nav-peers" data-testid="nav-peers">Peers</a>
       <a href="#/forks" data-nav="forks" id="nav-forks" data-testid="nav-forks">Forks</a>
+      <a href="#/dht" data-nav="dht" id="nav-dht" data-testid="nav-dht">DHT</a>
+      <a href="#/lookups" data-nav="lookups" id="nav-lookups" data-testid="nav-lookups">Lookups</a>
+      <a href="#/propagation" data-nav="propagation" id="nav-propagation" data-testid="nav-propagation">Propagation</a>
     </nav>
   </div>
   <form id="search-form" data-testid="search-form" role="search" autocomplete="off">
@@ -40,7 +44,11 @@ export const EXPLORER_HTML = `<!doctype html>
     <div><dt>Last block</dt><dd id="tip-age" data-testid="tip-age">–</dd></div>
     <div><dt>Difficulty</dt><dd id="difficulty" data-testid="difficulty">–</dd></div>
     <div><dt>Hash rate (this node)</dt><dd id="hashrate" data-testid="hashrate">–</dd></div>
-    <div><dt>Hash rate (network, est.)</dt><dd id="net-hashrate" data-testid="net-hashrate">–</dd></div>
+    <div><dt>Hash rate (network, from work)</dt><dd id="net-hashrate" data-testid="net-hashrate">–</dd></div>
+    <div><dt>Block time (mean)</dt><dd id="block-time-mean" data-testid="block-time-mean">–</dd></div>
+    <div><dt>Block time (median)</dt><dd id="block-time-median" data-testid="block-time-median">–</dd></div>
+    <div><dt>Next retarget</dt><dd id="next-retarget" data-testid="next-retarget">–</dd></div>
+    <div><dt>Forks</dt><dd id="fork-counts" data-testid="fork-counts">–</dd></div>
     <div><dt>Peers</dt><dd id="peer-count" data-testid="peer-count">–</dd></div>
     <div><dt>Mempool</dt><dd id="mempool-count" data-testid="mempool-count">–</dd></div>
     <div><dt>Sync</dt><dd id="sync-state" data-testid="sync-state">–</dd></div>
@@ -58,6 +66,7 @@ export const EXPLORER_HTML = `<!doctype html>
     <h2 id="h-chart">Block times and difficulty</h2>
     <div id="chart" data-testid="chart" class="chart"></div>
     <p id="chart-summary" data-testid="chart-summary" class="muted"></p>
+    <p id="stats-note" data-testid="stats-note" class="muted"></p>
   </section>
   <section id="block-view" data-testid="block-view" data-view="block" hidden aria-labelledby="h-block">
     <h1 id="h-block" tabindex="-1">Block</h1>
@@ -121,6 +130,23 @@ export const EXPLORER_HTML = `<!doctype html>
         <tbody id="reorgs" data-testid="reorgs"></tbody>
       </table>
     </div>
+    <h2 id="h-node-reorgs">Reorganisations the node made</h2>
+    <p class="muted">Depth, fork height, old and new tips since the node started (from <code>/api/reorgs</code>, bounded history).</p>
+    <div id="node-reorgs" data-testid="node-reorgs" class="table-wrap"></div>
+    <h2 id="h-difficulty">Difficulty over time</h2>
+    <div id="difficulty-chart" data-testid="difficulty-chart" class="chart"></div>
+  </section>
+  <section id="dht" data-testid="dht" data-view="dht" hidden aria-labelledby="h-dht">
+    <h1 id="h-dht" tabindex="-1">Kademlia routing table</h1>
+    <div id="dht-buckets" data-testid="dht-buckets"><p class="muted">Loading…</p></div>
+  </section>
+  <section id="lookups" data-testid="lookups" data-view="lookups" hidden aria-labelledby="h-lookups">
+    <h1 id="h-lookups" tabindex="-1">Recent lookups</h1>
+    <div id="lookups-list" data-testid="lookups-list"><p class="muted">Loading…</p></div>
+  </section>
+  <section id="propagation" data-testid="propagation" data-view="propagation" hidden aria-labelledby="h-propagation">
+    <h1 id="h-propagation" tabindex="-1">Block propagation</h1>
+    <div id="propagation-list" data-testid="propagation-list"><p class="muted">Loading…</p></div>
   </section>
   <section id="notfound-view" data-testid="notfound-view" data-view="notfound" hidden aria-labelledby="h-notfound">
     <h1 id="h-notfound" tabindex="-1">Not found</h1>

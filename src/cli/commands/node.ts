@@ -99,6 +99,7 @@ export async function nodeCommand(flags: NodeFlags): Promise<number> {
       minerAddress,
       threads: cfg.threads,
       minerImpl: cfg.minerImpl,
+      metrics: cfg.metrics,
       logLevel: cfg.logLevel,
       logger: log,
     });

@@ -31,7 +31,7 @@ export const FAKE_PEERS = {
 };
 
 export async function startApi(
-  opts: { genesis?: Genesis; view?: NodeView; limits?: Partial<ApiLimits>; allowHosts?: string[]; mempoolLimits?: Partial<MempoolLimits> } = {},
+  opts: { genesis?: Genesis; view?: NodeView; limits?: Partial<ApiLimits>; allowHosts?: string[]; mempoolLimits?: Partial<MempoolLimits>; metrics?: boolean } = {},
 ): Promise<ApiHarness> {
   const { chain, close: closeChain } = await openTestChain(opts.genesis ?? testGenesis());
   const mempool = new Mempool(chain, { limits: opts.mempoolLimits });
@@ -44,7 +44,7 @@ export async function startApi(
     submitTx: (tx) => mempool.add(tx),
     events: peerEvents,
   };
-  const api = new ApiServer({ chain, mempool, host: '127.0.0.1', port: 0, view, limits: opts.limits, allowHosts: opts.allowHosts });
+  const api = new ApiServer({ chain, mempool, host: '127.0.0.1', port: 0, view, limits: opts.limits, allowHosts: opts.allowHosts, metrics: opts.metrics });
   await api.start();
   return {
     chain,

@@ -90,3 +90,10 @@ test('wallet dir and node URL defaults', () => {
   assert.equal(resolveNodeUrl(undefined, { KADCHAIN_NODE: 'http://h:1' }), 'http://h:1');
   assert.equal(resolveNodeUrl('http://f:2', { KADCHAIN_NODE: 'http://h:1' }), 'http://f:2');
 });
+
+test('--metrics: off by default; the flag or KADCHAIN_METRICS=1 turns it on; a bad value is refused', () => {
+  assert.equal(resolveNodeConfig({}, {}, '/cwd', '/home/u').metrics, false);
+  assert.equal(resolveNodeConfig({ metrics: true }, {}, '/cwd', '/home/u').metrics, true);
+  assert.equal(resolveNodeConfig({}, { KADCHAIN_METRICS: '1' }, '/cwd', '/home/u').metrics, true);
+  assert.throws(() => resolveNodeConfig({}, { KADCHAIN_METRICS: 'maybe' }, '/cwd', '/home/u'), /KADCHAIN_METRICS/);
+});
