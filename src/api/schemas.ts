@@ -31,7 +31,19 @@ export const StatusSchema = z
     orphans: z.number().int(),
     mining: z.object({ enabled: z.boolean(), hashrate: z.number(), address: address.optional() }),
     syncing: z.boolean(),
-    health: z.object({ ok: z.boolean(), problems: z.array(z.object({ reason: z.string(), message: z.string() })) }).optional(),
+    health: z.object({ ok: z.boolean(), problems: z.array(z.object({ reason: z.string().describe('disk-full, io-error, store-damaged'), message: z.string() })) }),
+    sync: z
+      .object({
+        headers: z.number().int().describe('height of the best checked header'),
+        blocks: z.number().int().describe('height of the connected tip'),
+        peersServing: z.number().int(),
+        blocksPerSec: z.number(),
+        etaSeconds: z.number().nullable(),
+        inflight: z.number().int(),
+        buffered: z.number().int(),
+      })
+      .optional()
+      .describe('headers-first sync progress'),
   })
   .meta({ id: 'Status' });
 

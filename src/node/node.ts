@@ -5,6 +5,8 @@ import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createSocket } from 'node:dgram';
+import { createServer, isIPv6 } from 'node:net';
 import { genesisFromJson, parseAddress, encodeAddress, KadchainError, type Genesis } from '../core/index.js';
 import { Chain } from '../chain/index.js';
 import { ChainStore } from '../store/index.js';
@@ -124,9 +126,10 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     mempool.start();
     cleanups.push(async () => mempool.stop());
 
-    // WebSocket first (port 0 picks a number), then UDP on the same number.
+    // WebSocket and UDP share one port number; port 0 picks one free for both.
+    const port = opts.port === 0 ? await freeDualPort(opts.host) : opts.port;
     const net = new P2PNetwork({
-      secretKey: key.secretKey, genesis: genesis.id, host: opts.host, port: opts.port, logger: log,
+      secretKey: key.secretKey, genesis: genesis.id, host: opts.host, port, logger: log,
       getTip: () => ({ id: chain.tip.id, height: chain.tip.height, work: chain.tip.work }),
       banStore: new LevelBanStore(chain.store), limits: opts.p2pLimits, penalties: p2pPenalties(),
     });
@@ -245,4 +248,39 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
 /** Connected blocks over checked headers, 0..1 (the metrics' sync progress). */
 function syncFraction(p: { headers: number; blocks: number }): number {
   return p.headers > 0 ? Math.min(1, p.blocks / p.headers) : 1;
+}
+
+/**
+ * A port number free for both UDP and TCP on `host`. The OS picks a free UDP port and the TCP
+ * listener is tried on the same number, so the Kademlia socket cannot collide with another
+ * process's UDP port after the WebSocket listener took a TCP-only free number. Retried a few times.
+ */
+async function freeDualPort(host: string): Promise<number> {
+  let last: unknown;
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const udp = createSocket(isIPv6(host) ? 'udp6' : 'udp4');
+    try {
+      await new Promise<void>((res, rej) => {
+        udp.once('error', rej);
+        udp.bind(0, host, () => res());
+      });
+      const port = udp.address().port;
+      const tcp = createServer();
+      const ok = await new Promise<boolean>((res) => {
+        tcp.once('error', () => res(false));
+        tcp.listen(port, host, () => res(true));
+      });
+      if (ok) await new Promise<void>((res) => tcp.close(() => res()));
+      if (ok) return port;
+    } catch (e) {
+      last = e;
+    } finally {
+      try {
+        udp.close();
+      } catch {
+        // never bound
+      }
+    }
+  }
+  throw new KadchainError('port-unavailable', `no port free for both UDP and TCP on ${host}: ${String(last ?? 'all tried were taken')}`);
 }
