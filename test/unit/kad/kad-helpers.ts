@@ -9,6 +9,8 @@ export const kadKey = (label: string): KeyPair => keyPairFromSecret(sha256(new T
 export class ScriptedPeer {
   readonly got: { p: DecodedPacket; host: string; port: number }[] = [];
   onPacket: ((p: DecodedPacket, host: string, port: number) => void) | undefined;
+  /** Request ids count up (deterministic; distinct per packet). */
+  private nextRequestId = 1n;
   private constructor(readonly socket: Socket, readonly port: number, public key: KeyPair) {
     socket.on('message', (msg, r) => {
       const p = decodePacket(new Uint8Array(msg), Date.now());
@@ -22,7 +24,7 @@ export class ScriptedPeer {
     await new Promise<void>((r) => s.bind(0, host, () => r()));
     return new ScriptedPeer(s, s.address().port, key);
   }
-  send(port: number, body: Body, requestId = BigInt(Math.floor(Math.random() * 1e9)), key = this.key, host = '127.0.0.1'): void {
+  send(port: number, body: Body, requestId = this.nextRequestId++, key = this.key, host = '127.0.0.1'): void {
     this.socket.send(encodePacket({ requestId, expiry: Date.now() + 20_000, body }, key.secretKey, key.publicKey), port, host);
   }
   /** Answers PINGs (PONG, verified) so a node bonds with us. */
