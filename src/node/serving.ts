@@ -1,7 +1,11 @@
 // Serving peers' requests: getheaders (up to 2,000 headers from a main-chain header cache, disk
 // only on a miss), getdata (bodies: blocks from the store, at most a small batch per message; txs
 // from the mempool in memory), and the legacy getblocks (reading stops once the reply is full).
-// Every reply is bounded in items and bytes before the store is touched.
+// Every reply is bounded in items and bytes before the store is touched. getdata costs are bounded
+// per request (items de-duplicated, a byte cap) and per peer over time (a byte bucket): a peer's
+// getdatas are served one after another, and when its bucket is empty the rest waits for the refill
+// instead of being refused, so an honest fast syncer is slowed, never charged (a notfound for a
+// block it was promised would cost the requester's source points in sync).
 import type { Chain, ConnectedBlockEvent, ReorgEvent } from '../chain/index.js';
 import { encodeHeader, encodeTx, HEADER_BYTES } from '../core/index.js';
 import { toHex } from '../crypto/index.js';
@@ -13,6 +17,33 @@ import { silentLogger, type Logger } from '../log/index.js';
 export const MAX_GETDATA_BLOCKS = 32;
 /** Transactions served per getdata. */
 export const MAX_GETDATA_TXS = 1_000;
+
+/** What serving bodies to one peer may cost. */
+export interface ServingBudget {
+  /** Body bytes sent for one getdata; items past it are ignored (an honest requester never asks this much at once). */
+  maxGetdataBytes: number;
+  /** Body bytes per second per peer (bucket refill), and the bucket size. */
+  bytesPerSecond: number;
+  burstBytes: number;
+  /** getdata messages waiting per peer (served in order); more are dropped. */
+  maxQueuedGetdata: number;
+}
+
+export const DEFAULT_SERVING_BUDGET: Readonly<ServingBudget> = {
+  // 16 one-MiB blocks: the requester's in-flight cap times the largest block.
+  maxGetdataBytes: 16 * 1024 * 1024,
+  bytesPerSecond: 8 * 1024 * 1024,
+  burstBytes: 32 * 1024 * 1024,
+  maxQueuedGetdata: 64,
+};
+
+/** One peer's serving state: its byte bucket and its queue of getdatas. */
+interface PeerServing {
+  tokens: number;
+  at: number;
+  queued: number;
+  tail: Promise<void>;
+}
 
 /** Main-chain headers by height, filled as blocks connect and on reads; reorgs cut it back. */
 class HeaderCache {
@@ -36,19 +67,32 @@ class HeaderCache {
 export class Serving {
   private readonly headers: HeaderCache;
   private readonly log: Logger;
+  private readonly budget: ServingBudget;
+  /** Per-peer serving state; dies with the Peer object, so it needs no cap of its own. */
+  private readonly perPeer = new WeakMap<Peer, PeerServing>();
+  /** Waits for a bucket refill, woken (and abandoned) on stop. */
+  private readonly waits = new Map<NodeJS.Timeout, () => void>();
   private started = false;
 
   private readonly onMessage = (peer: Peer, m: Message): void => {
     const run = (p: Promise<void>): void => void p.catch((e: unknown) => this.log.error('serving failed', { kind: m.kind, err: String(e) }));
     if (m.kind === 'getheaders') run(this.onGetHeaders(peer, m.locator, m.stop));
-    else if (m.kind === 'getdata') run(this.onGetData(peer, m.items));
+    else if (m.kind === 'getdata') this.queueGetData(peer, m.items);
     else if (m.kind === 'getblocks') run(this.onGetBlocks(peer, m.locator));
   };
   private readonly onBlock = (e: ConnectedBlockEvent): void => this.headers.set(e.height, e.id, encodeHeader(e.block.header));
   private readonly onReorg = (e: ReorgEvent): void => this.headers.cutAbove(e.forkHeight);
 
-  constructor(private readonly chain: Chain, private readonly mempool: Mempool, private readonly net: P2PNetwork, logger: Logger = silentLogger, cacheSize = 100_000) {
+  constructor(
+    private readonly chain: Chain,
+    private readonly mempool: Mempool,
+    private readonly net: P2PNetwork,
+    logger: Logger = silentLogger,
+    cacheSize = 100_000,
+    budget: Partial<ServingBudget> = {},
+  ) {
     this.log = logger.child({ module: 'serving' });
+    this.budget = { ...DEFAULT_SERVING_BUDGET, ...budget };
     this.headers = new HeaderCache(cacheSize);
   }
 
@@ -66,6 +110,11 @@ export class Serving {
     this.net.off('message', this.onMessage);
     this.chain.off('block', this.onBlock);
     this.chain.off('reorg', this.onReorg);
+    for (const [t, wake] of this.waits) {
+      clearTimeout(t);
+      wake();
+    }
+    this.waits.clear();
   }
 
   /** Height after the first locator entry on our main chain (0 when none is: start from genesis). */
@@ -103,25 +152,80 @@ export class Serving {
     this.net.send(peer, { kind: 'headers', headers: out });
   }
 
-  private async onGetData(peer: Peer, items: InvItem[]): Promise<void> {
+  private stateOf(peer: Peer): PeerServing {
+    let s = this.perPeer.get(peer);
+    if (!s) {
+      s = { tokens: this.budget.burstBytes, at: Date.now(), queued: 0, tail: Promise.resolve() };
+      this.perPeer.set(peer, s);
+    }
+    return s;
+  }
+
+  /** getdatas of one peer are served in order, at most `maxQueuedGetdata` waiting. */
+  private queueGetData(peer: Peer, items: InvItem[]): void {
+    const s = this.stateOf(peer);
+    if (s.queued >= this.budget.maxQueuedGetdata) {
+      this.log.debug('getdata dropped: queue full', { peer: peer.id.slice(0, 16), items: items.length });
+      return;
+    }
+    s.queued++;
+    s.tail = s.tail
+      .then(() => this.onGetData(peer, items, s))
+      .catch((e: unknown) => this.log.error('serving failed', { kind: 'getdata', err: String(e) }))
+      .finally(() => s.queued--);
+  }
+
+  /** Waits until the peer's bucket holds a byte (a body may take it negative); false when serving stopped or the peer left meanwhile. */
+  private async takeBudget(peer: Peer, s: PeerServing): Promise<boolean> {
+    const b = this.budget;
+    for (;;) {
+      if (!this.started || !peer.connected) return false;
+      const now = Date.now();
+      s.tokens = Math.min(b.burstBytes, s.tokens + ((now - s.at) * b.bytesPerSecond) / 1000);
+      s.at = now;
+      // At least a whole byte: refill during a disk read must not let the next body through.
+      if (s.tokens >= 1) return true;
+      const ms = Math.min(60_000, Math.ceil(((1 - s.tokens) * 1000) / b.bytesPerSecond) + 1);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(() => {
+          this.waits.delete(t);
+          resolve();
+        }, ms);
+        this.waits.set(t, resolve);
+      });
+    }
+  }
+
+  private async onGetData(peer: Peer, items: InvItem[], s: PeerServing): Promise<void> {
     const missing: InvItem[] = [];
+    const asked = new Set<string>();
     let blocks = 0;
     let txs = 0;
+    let bytes = 0;
     for (const it of items) {
-      if (!peer.connected) return;
-      if (it.type === 'block') {
-        if (++blocks > MAX_GETDATA_BLOCKS) continue;
-        const bytes = await this.chain.getBlockBytes(it.id);
-        if (bytes) this.net.send(peer, { kind: 'block', bytes });
-        else missing.push(it);
-      } else {
-        if (++txs > MAX_GETDATA_TXS) continue;
-        const e = this.mempool.get(toHex(it.id));
-        if (e) this.net.send(peer, { kind: 'tx', bytes: encodeTx(e.tx) });
-        else missing.push(it);
+      // Each body at most once per request: 1,000 copies of one id are one item.
+      const key = `${it.type}:${toHex(it.id)}`;
+      if (asked.has(key)) continue;
+      asked.add(key);
+      if (it.type === 'block' ? ++blocks > MAX_GETDATA_BLOCKS : ++txs > MAX_GETDATA_TXS) continue;
+      if (!(await this.takeBudget(peer, s))) return;
+      const body = it.type === 'block' ? await this.chain.getBlockBytes(it.id) : this.txBytes(it.id);
+      if (!body) {
+        missing.push(it);
+        continue;
       }
+      if (bytes > 0 && bytes + body.length > this.budget.maxGetdataBytes) break;
+      bytes += body.length;
+      s.tokens -= body.length;
+      if (!peer.connected) return;
+      this.net.send(peer, it.type === 'block' ? { kind: 'block', bytes: body } : { kind: 'tx', bytes: body });
     }
     if (missing.length && peer.connected) this.net.send(peer, { kind: 'notfound', items: missing });
+  }
+
+  private txBytes(id: Uint8Array): Uint8Array | undefined {
+    const e = this.mempool.get(toHex(id));
+    return e && encodeTx(e.tx);
   }
 
   /** Legacy full-block sync: main-chain bodies after the locator, reading stops once the reply is full. */

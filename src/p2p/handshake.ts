@@ -1,33 +1,63 @@
 // The handshake, as pure functions. Both sides send, as soon as the socket opens:
 //   hello    {version, genesis, publicKey, listenPort, challenge (32 random bytes), tip}
-// and, on receiving the other's hello:
-//   helloAck {signature = Ed25519(secretKey, DOMAIN || theirChallenge || genesis || ourPublicKey)}
-// The signature proves the node id (SHA-256 of publicKey) for this connection only (fresh
-// challenge: no replay), for this chain only (genesis), and binds the signer's key (no reflection:
-// a relay cannot pass our own ack back to us as its proof). A connection is ready when we have the
-// peer's hello and a valid ack. The network refuses with close reasons from errors.ts.
+// then each proves its key with
+//   helloAck {signature = Ed25519(secretKey, transcript(signer role))}
+// over a transcript of the whole exchange: DOMAIN, protocol version, genesis, the dialler's and
+// the listener's challenge and public key, and the signer's role. Binding both challenges and both
+// keys is what stops a relay: a middleman that passes one node's challenge to another gets a proof
+// over a transcript naming the middleman's key (or its own challenge), which the first node does
+// not accept. The dialler proves first; the listener verifies that proof before it sends its own,
+// so a listener never signs for an unproven peer. The network refuses with close reasons from
+// errors.ts; a bad proof is a refusal, never a ban (the peer's claimed id is not proved).
+// Known limit: frames after the handshake are not authenticated, so a middleman that forwards
+// every byte unchanged ends up as a transparent pipe (as any TCP router is); keying frames to the
+// handshake (Noise transport keys) is the step that would make injection into such a pipe fail.
 import { bytesEqual, signMessage, verifySignature } from '../crypto/index.js';
 import type { P2PReason } from './errors.js';
 import { PROTOCOL_VERSION, type MessageOf } from './messages.js';
 
-const DOMAIN = new TextEncoder().encode('kadchain-handshake-v1');
+const DOMAIN = new TextEncoder().encode('kadchain-handshake-transcript-v2');
+
+/** One side of a handshake: the challenge it sent and the key it claimed. */
+export interface HandshakeSide {
+  challenge: Uint8Array;
+  publicKey: Uint8Array;
+}
+
+/** Everything both sides saw in the two hellos, named by role (the dialler opened the socket). */
+export interface HandshakeTranscript {
+  version: number;
+  genesis: Uint8Array;
+  dialer: HandshakeSide;
+  listener: HandshakeSide;
+}
+
+export type HandshakeRole = 'dialer' | 'listener';
 
 /** The exact bytes a helloAck signs. */
-export function handshakeProofMessage(challenge: Uint8Array, genesis: Uint8Array, signerPublicKey: Uint8Array): Uint8Array {
-  const m = new Uint8Array(DOMAIN.length + 96);
+export function handshakeProofMessage(t: HandshakeTranscript, signer: HandshakeRole): Uint8Array {
+  const fields = [t.genesis, t.dialer.challenge, t.dialer.publicKey, t.listener.challenge, t.listener.publicKey];
+  for (const f of fields) if (f.length !== 32) throw new RangeError('handshake transcript: 32-byte fields expected');
+  const m = new Uint8Array(DOMAIN.length + 2 + 32 * fields.length + 1);
   m.set(DOMAIN, 0);
-  m.set(challenge, DOMAIN.length);
-  m.set(genesis, DOMAIN.length + 32);
-  m.set(signerPublicKey, DOMAIN.length + 64);
+  let o = DOMAIN.length;
+  m[o++] = (t.version >>> 8) & 0xff;
+  m[o++] = t.version & 0xff;
+  for (const f of fields) {
+    m.set(f, o);
+    o += 32;
+  }
+  m[o] = signer === 'dialer' ? 1 : 2;
   return m;
 }
 
-export function signHandshake(theirChallenge: Uint8Array, genesis: Uint8Array, ourSecretKey: Uint8Array, ourPublicKey: Uint8Array): Uint8Array {
-  return signMessage(handshakeProofMessage(theirChallenge, genesis, ourPublicKey), ourSecretKey);
+export function signHandshake(t: HandshakeTranscript, signer: HandshakeRole, secretKey: Uint8Array): Uint8Array {
+  return signMessage(handshakeProofMessage(t, signer), secretKey);
 }
 
-export function verifyHandshake(ourChallenge: Uint8Array, genesis: Uint8Array, theirPublicKey: Uint8Array, signature: Uint8Array): boolean {
-  return verifySignature(handshakeProofMessage(ourChallenge, genesis, theirPublicKey), signature, theirPublicKey);
+/** True when `signature` is `signer`'s proof over this transcript, by the key that side claimed. */
+export function verifyHandshake(t: HandshakeTranscript, signer: HandshakeRole, signature: Uint8Array): boolean {
+  return verifySignature(handshakeProofMessage(t, signer), signature, t[signer].publicKey);
 }
 
 /** Checks of a hello that need no connection state; undefined when acceptable. */

@@ -1,7 +1,7 @@
 // The listener and the handshake: one HTTP server that only upgrades to WebSocket, inbound
 // admission (bans, inbound caps), every socket's frame intake (rate bucket, strict decode), and the
-// signed hello / helloAck exchange that turns a socket into a ready peer. Post-handshake messages
-// go to the network's `deliver`.
+// transcript-signed hello / helloAck exchange (the dialler proves first) that turns a socket into a
+// ready peer. Post-handshake messages go to the network's `deliver`.
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -11,7 +11,7 @@ import { nodeIdFromPublicKey, toHex } from '../crypto/index.js';
 import { isLoopback, normaliseHost } from './bans.js';
 import type { NetContext } from './config.js';
 import { closeCodeFor, type P2PReason } from './errors.js';
-import { checkHello, keepNewConnection, signHandshake, verifyHandshake } from './handshake.js';
+import { checkHello, keepNewConnection, signHandshake, verifyHandshake, type HandshakeTranscript } from './handshake.js';
 import { PROTOCOL_VERSION, decodeMessage, encodeMessage, type Message, type TipInfo } from './messages.js';
 import { Peer, type Direction } from './peer.js';
 import type { Scoring } from './scoring.js';
@@ -176,12 +176,27 @@ export class Listener {
     this.hooks.deliver(peer, m, now);
   }
 
+  /** The transcript of this connection, once the peer's hello arrived. */
+  private transcript(peer: Peer): HandshakeTranscript {
+    const ours = { challenge: peer.challenge, publicKey: this.ctx.publicKey };
+    const theirs = { challenge: peer.peerChallenge!, publicKey: peer.publicKey! };
+    return peer.direction === 'outbound'
+      ? { version: PROTOCOL_VERSION, genesis: this.ctx.genesis, dialer: ours, listener: theirs }
+      : { version: PROTOCOL_VERSION, genesis: this.ctx.genesis, dialer: theirs, listener: ours };
+  }
+
+  private sendProof(peer: Peer): void {
+    const role = peer.direction === 'outbound' ? 'dialer' : 'listener';
+    this.ctx.write(peer, encodeMessage({ kind: 'helloAck', signature: signHandshake(this.transcript(peer), role, this.ctx.secretKey) }));
+  }
+
   private onHandshake(peer: Peer, m: Message): void {
     const ctx = this.ctx;
     if (m.kind === 'hello' && !peer.gotHello) {
       const bad = checkHello(m, { genesis: ctx.genesis, publicKey: ctx.publicKey });
       if (bad) return ctx.disconnect(peer, bad);
       peer.publicKey = m.publicKey;
+      peer.peerChallenge = m.challenge;
       peer.id = toHex(nodeIdFromPublicKey(m.publicKey));
       if (this.scoring.idBanned(peer.id)) return ctx.disconnect(peer, 'banned');
       const existing = ctx.byId.get(peer.id);
@@ -189,12 +204,16 @@ export class Listener {
       if (peer.direction === 'inbound') peer.listenPort = m.listenPort;
       peer.tip = m.tip;
       peer.gotHello = true;
-      ctx.write(peer, encodeMessage({ kind: 'helloAck', signature: signHandshake(m.challenge, ctx.genesis, ctx.secretKey, ctx.publicKey) }));
-      return this.maybeReady(peer);
+      // The dialler proves first; the listener answers only after verifying that proof.
+      if (peer.direction === 'outbound') this.sendProof(peer);
+      return;
     }
     if (m.kind === 'helloAck' && peer.gotHello && !peer.proved) {
-      if (!verifyHandshake(peer.challenge, ctx.genesis, peer.publicKey!, m.signature)) return ctx.disconnect(peer, 'bad-proof');
+      const theirRole = peer.direction === 'outbound' ? 'listener' : 'dialer';
+      // A failed proof is a refusal, not misbehaviour: the claimed id was not proved, so no one is charged.
+      if (!verifyHandshake(this.transcript(peer), theirRole, m.signature)) return ctx.disconnect(peer, 'bad-proof');
       peer.proved = true;
+      if (peer.direction === 'inbound') this.sendProof(peer);
       return this.maybeReady(peer);
     }
     // Anything else before the handshake completes is a protocol violation.

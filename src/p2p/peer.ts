@@ -67,6 +67,8 @@ export class Peer {
   gotHello = false;
   /** @internal */
   proved = false;
+  /** @internal the challenge in the peer's hello (half of the transcript both sides sign) */
+  peerChallenge: Uint8Array | undefined;
   /** @internal first time the send buffer was seen above the bound (slow-reader detection) */
   slowSince: number | undefined;
   /** @internal outstanding keep-alive ping */

@@ -141,8 +141,11 @@ export class ScriptedPeer {
     switch (m.kind) {
       case 'hello': {
         const tip = this.o.tip ?? { id: this.o.genesis, height: 0, work: 0n };
-        this.send({ kind: 'hello', version: PROTOCOL_VERSION, genesis: this.o.genesis, publicKey: this.key.publicKey, listenPort: 1, challenge: new Uint8Array(32).fill(9), tip });
-        this.send({ kind: 'helloAck', signature: signHandshake(m.challenge, this.o.genesis, this.key.secretKey, this.key.publicKey) });
+        const challenge = new Uint8Array(32).fill(9);
+        this.send({ kind: 'hello', version: PROTOCOL_VERSION, genesis: this.o.genesis, publicKey: this.key.publicKey, listenPort: 1, challenge, tip });
+        // It dials, so it proves first over the transcript of both hellos (src/p2p/handshake.ts).
+        const transcript = { version: PROTOCOL_VERSION, genesis: this.o.genesis, dialer: { challenge, publicKey: this.key.publicKey }, listener: { challenge: m.challenge, publicKey: m.publicKey } };
+        this.send({ kind: 'helloAck', signature: signHandshake(transcript, 'dialer', this.key.secretKey) });
         break;
       }
       case 'ping':

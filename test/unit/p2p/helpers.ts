@@ -198,8 +198,11 @@ export class RawPeer {
   private answerHello(h: MessageOf<'hello'>): void {
     const genesis = this.o.genesis ?? GENESIS_A;
     const signer = this.o.forgeProof ? generateKeyPair() : this.key;
-    this.send({ kind: 'hello', version: this.o.version ?? PROTOCOL_VERSION, genesis, publicKey: this.key.publicKey, listenPort: 1, challenge: new Uint8Array(32).fill(7), tip: TIP });
-    this.send({ kind: 'helloAck', signature: signHandshake(h.challenge, genesis, signer.secretKey, signer.publicKey) });
+    const challenge = new Uint8Array(32).fill(7);
+    this.send({ kind: 'hello', version: this.o.version ?? PROTOCOL_VERSION, genesis, publicKey: this.key.publicKey, listenPort: 1, challenge, tip: TIP });
+    // A raw peer dials, so it proves first (handshake.ts).
+    const transcript = { version: PROTOCOL_VERSION, genesis, dialer: { challenge, publicKey: this.key.publicKey }, listener: { challenge: h.challenge, publicKey: h.publicKey } };
+    this.send({ kind: 'helloAck', signature: signHandshake(transcript, 'dialer', signer.secretKey) });
   }
 
   send(m: Message): void {
