@@ -8,7 +8,7 @@ import { sha256d } from '../crypto/index.js';
 import { P2PError } from './errors.js';
 import { enumU8, fixedBytes, list, optional, struct, u16, u32, u64, uintBig, varBytes, type Infer } from './schema.js';
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 /** Entries per inv / getdata / notfound (DESIGN "Limits"). */
 export const MAX_INV_ITEMS = 50_000;
 /** Locator ids per getblocks: tip, tip-1, tip-2, tip-4, ... genesis stays under this for 2^100 blocks. */

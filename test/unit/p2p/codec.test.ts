@@ -102,7 +102,7 @@ test('codec: strict framing (version, type, trailing bytes, canonical numbers an
       return e.reason;
     }
   };
-  assert.equal(reason(Uint8Array.from([2, ...ping.subarray(1)])), 'unknown-version');
+  assert.equal(reason(Uint8Array.from([PROTOCOL_VERSION + 1, ...ping.subarray(1)])), 'unknown-version');
   assert.equal(reason(Uint8Array.from([PROTOCOL_VERSION, 0x7f, 0, 0])), 'bad-kind');
   assert.equal(reason(Uint8Array.from([...ping, 0])), 'trailing-bytes');
   assert.equal(reason(ping.subarray(0, ping.length - 1)), 'truncated');
