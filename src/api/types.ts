@@ -1,6 +1,7 @@
 // The JSON shapes of the HTTP API, shared by the server (which builds them) and the typed client
 // (which reads them). u64 values (amounts, nonces, work) are decimal strings so that no JSON
 // parser rounds them; hashes, ids and targets are lowercase hex; times are epoch milliseconds.
+import type { SyncProgress } from '../sync/index.js';
 import type { TxJson } from '../core/index.js';
 
 /** Every error response: a human message and a stable machine reason (e.g. "bad-signature"). */
@@ -36,18 +37,8 @@ export interface StatusJson {
   sync?: SyncProgressJson;
 }
 
-export interface SyncProgressJson {
-  /** Height of the best checked header. */
-  headers: number;
-  /** Height of the connected tip. */
-  blocks: number;
-  peersServing: number;
-  blocksPerSec: number;
-  /** Seconds to reach `headers`; null while unknown. */
-  etaSeconds: number | null;
-  inflight: number;
-  buffered: number;
-}
+/** Headers-first sync progress as /api/status shows it: the sync service's own record. */
+export type SyncProgressJson = SyncProgress;
 
 /** `ok` is false while any problem lasts; `reason` is stable (`disk-full`, `io-error`). */
 export interface HealthJson {
