@@ -10,6 +10,8 @@ import { loadRecent, pushBlock, refreshStatus, renderStatus } from './views/over
 import { loadTips, markMainChain, onReorg, rememberBlock, renderForks } from './views/fork-tree.js';
 import { showMempool } from './views/mempool.js';
 import { showPeers } from './views/peers.js';
+import { showReorgs } from './views/reorgs.js';
+import { showDifficulty } from './views/difficulty.js';
 
 const RETRY_BASE_MS = 500, RETRY_MAX_MS = 5000;
 
@@ -47,6 +49,7 @@ function onBlock(b: BlockSummaryJson, refreshRoute: () => void): void {
   if (r === 'forks') {
     soon('forks', renderForks, 200);
     soon('tips', loadTips, 500);
+    soon('difficulty', showDifficulty, 500);
   }
   // Confirmations, balances and pending status change with every block.
   if (r === 'block' || r === 'tx' || r === 'account') soon('page', refreshRoute, 300);
@@ -66,7 +69,10 @@ function onEvent(ev: ApiEvent, refreshRoute: () => void): void {
       break;
     case 'reorg':
       void onReorg(ev.data as ReorgEventJson);
-      if (page.route.name === 'forks') soon('tips', loadTips, 500);
+      if (page.route.name === 'forks') {
+        soon('tips', loadTips, 500);
+        soon('node-reorgs', showReorgs, 300);
+      }
       soon('recent', reloadRecent, 150);
       break;
     case 'peer':

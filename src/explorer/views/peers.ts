@@ -37,10 +37,16 @@ export async function showPeers(): Promise<void> {
   ));
 }
 
-/** One bar per bucket up to a little past the deepest filled one (at least 24). */
+/** Bucket i holds ids sharing i leading bits: at most one per id bit. */
+const ID_BITS = 256;
+
+/**
+ * One bar per bucket up to one past the deepest filled one, and at least 24, so the empty deep
+ * buckets show too (the node lists buckets only up to its deepest in use).
+ */
 function renderBuckets(fill: number[]): void {
   const last = fill.reduce((m, n, i) => (n > 0 ? i : m), 0);
-  const count = Math.min(Math.max(24, last + 2), fill.length || 24);
+  const count = Math.min(Math.max(24, last + 2), ID_BITS);
   const bw = 18, gap = 4, L = 30, T = 10, B = 34, H = 150;
   const W = L + count * (bw + gap) + 10;
   const full = H - T - B;
