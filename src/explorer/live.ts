@@ -12,6 +12,7 @@ import { showMempool } from './views/mempool.js';
 import { showPeers } from './views/peers.js';
 import { showReorgs } from './views/reorgs.js';
 import { showDifficulty } from './views/difficulty.js';
+import { refreshChainStats } from './views/chain-stats.js';
 
 const RETRY_BASE_MS = 500, RETRY_MAX_MS = 5000;
 
@@ -44,6 +45,7 @@ function onBlock(b: BlockSummaryJson, refreshRoute: () => void): void {
   if (!pushBlock(b)) soon('recent', reloadRecent, 150);
   if (page.status) renderStatus({ ...page.status, height: b.height, tip: b.id, tipTime: b.timestamp });
   soon('status', refreshStatus, 250);
+  soon('chain-stats', refreshChainStats, 300);
   const r = page.route.name;
   if (r === 'mempool') soon('mempool', showMempool, 250);
   if (r === 'forks') {
@@ -74,6 +76,7 @@ function onEvent(ev: ApiEvent, refreshRoute: () => void): void {
         soon('node-reorgs', showReorgs, 300);
       }
       soon('recent', reloadRecent, 150);
+      soon('chain-stats', refreshChainStats, 300);
       break;
     case 'peer':
       soon('status', refreshStatus, 250);
