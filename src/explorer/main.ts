@@ -11,6 +11,7 @@ import { classifySearch, parseRoute, routeTitle, VIEW_SECTIONS, type RouteName }
 import { page } from './state.js';
 import { connectLive, reloadRecent } from './live.js';
 import { refreshStatus } from './views/overview.js';
+import { renderBlockTimes } from './views/block-times.js';
 import { refreshChainStats } from './views/chain-stats.js';
 import { showBlock } from './views/block.js';
 import { showTx } from './views/tx.js';
@@ -89,6 +90,8 @@ async function refreshAll(): Promise<void> {
       if (page.status && page.status.genesis !== genesis) {
         genesis = page.status.genesis;
         loadForkLog(genesis);
+        // The chart's target line and difficulty scale need the status: redraw once it is known.
+        if (page.recent.length) renderBlockTimes();
       }
     }),
     refreshChainStats(),

@@ -81,7 +81,7 @@ test('explorer: every page in Chromium — overview, live blocks, block/tx/accou
     // A newly mined block appears without a reload, in the figures, the table and the chart.
     await a.chain.submitBlock(await childOf(a.chain, await tipEntry(a.chain)));
     await until(page, 'live tip 3', () => text('tip-height').trim() === '3' && count('#blocks [data-height="3"]') === 1, null);
-    await until(page, 'block-time chart', () => count('#chart polyline.series-time') === 1, null);
+    await until(page, 'block-time chart with its target line', () => count('#chart polyline.series-time') === 1 && count('#chart line.series-target') === 1, null);
 
     // Block page by height; its tx table links the tx.
     const b2 = (await a.chain.getBlock(2))!;
@@ -134,6 +134,7 @@ test('explorer: every page in Chromium — overview, live blocks, block/tx/accou
       const rows = [...document.querySelectorAll('#tips [data-testid="tip-row"]')];
       return rows.length === 2 && rows[0]!.getAttribute('data-status') === 'active' && rows[1]!.getAttribute('data-status') === 'fork' && (rows[1]!.textContent ?? '').includes(id.slice(0, 8));
     }, oldTip);
+    await until(page, 'reorg counted in the overview figures', () => text('fork-counts').startsWith('1 reorg,'), null);
     await until(page, 'node reorg history', () => count('#node-reorgs [data-testid="reorgs-table"] tbody tr') === 1, null);
     mkdirSync(outDir, { recursive: true });
     await page.screenshot({ path: join(outDir, 'explorer-forks.png'), fullPage: true });
