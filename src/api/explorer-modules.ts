@@ -16,7 +16,7 @@ function load(): Map<string, string> {
       if (/^(views\/)?[a-z][a-z0-9-]*\.js$/.test(rel)) out.set(`/explorer/${rel}`, readFileSync(join(DIR, rel), 'utf8'));
     }
   } catch {
-    // No compiled explorer (a partial build): the overview script still works without it.
+    // No compiled explorer (a partial build): the page shell loads but shows no data.
   }
   return out;
 }

@@ -12,7 +12,7 @@ import { silentLogger, type Logger } from '../log/index.js';
 import { HttpError, refuseAndDrain, sendEncoded, sendError, sendJson } from './http-util.js';
 import { EventHub } from './events.js';
 import { blockSummary, txView } from './views.js';
-import { EXPLORER_CSS, EXPLORER_HTML, EXPLORER_JS, EXPLORER_ICON } from './explorer/index.js';
+import { EXPLORER_CSS, EXPLORER_HTML, EXPLORER_ICON } from './explorer/index.js';
 import { DEFAULT_API_LIMITS, type ApiLimits } from './limits.js';
 import { ClientLimiter, ConnectionGate, HostPolicy, isLoopbackAddress } from './guards.js';
 import { ResponseCache } from './response-cache.js';
@@ -354,7 +354,6 @@ export class ApiServer {
     const files: Record<string, [string, string]> = {
       '/': [EXPLORER_HTML, 'text/html; charset=utf-8'],
       '/index.html': [EXPLORER_HTML, 'text/html; charset=utf-8'],
-      '/explorer.js': [EXPLORER_JS, 'text/javascript; charset=utf-8'],
       '/explorer.css': [EXPLORER_CSS, 'text/css; charset=utf-8'],
       '/favicon.svg': [EXPLORER_ICON, 'image/svg+xml'],
       '/favicon.ico': [EXPLORER_ICON, 'image/svg+xml'],

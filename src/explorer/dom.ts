@@ -35,3 +35,13 @@ export function table(head: string[], rows: Kid[][], attrs: Record<string, strin
     el('tbody', {}, rows.map((r) => el('tr', {}, r.map((c) => el('td', {}, c))))),
   ]);
 }
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+/** An SVG element; like el(), children are nodes or text only. */
+export function svg(tag: string, attrs: Record<string, string | number | null | undefined> = {}, kids: Kid | Kid[] = []): SVGElement {
+  const n = document.createElementNS(SVG_NS, tag);
+  for (const [k, v] of Object.entries(attrs)) if (v !== null && v !== undefined) n.setAttribute(k, String(v));
+  for (const c of Array.isArray(kids) ? kids : [kids]) if (c !== null && c !== undefined) n.append(typeof c === 'string' ? document.createTextNode(c) : c);
+  return n;
+}

@@ -27,5 +27,44 @@ export function short(hex: string): string {
 }
 
 export function difficulty(d: number): string {
+  if (!Number.isFinite(d)) return '∞';
   return d >= 1e6 ? d.toExponential(3) : d >= 100 ? d.toFixed(0) : d.toFixed(3);
+}
+
+const UNITS = 100_000_000n;
+
+/** Base units (decimal string) as coins with up to 8 decimals; anything unparsable shown as is. */
+export function coins(units: string): string {
+  let u: bigint;
+  try {
+    u = BigInt(units);
+  } catch {
+    return units;
+  }
+  const neg = u < 0n;
+  if (neg) u = -u;
+  const frac = (u % UNITS).toString().padStart(8, '0').replace(/0+$/, '');
+  return `${neg ? '-' : ''}${u / UNITS}${frac ? `.${frac}` : ''}`;
+}
+
+export function shortAddr(a: string): string {
+  return a.length > 20 ? `${a.slice(0, 11)}…${a.slice(-5)}` : a;
+}
+
+/** An absolute UTC time, second precision. */
+export function when(ms: number): string {
+  return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+}
+
+export function bytes(n: number): string {
+  return n < 1024 ? `${n} B` : n < 1_048_576 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1_048_576).toFixed(2)} MiB`;
+}
+
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** A 256-bit target (hex) as a float; NaN when it is not hex. */
+export function targetNum(hex: string): number {
+  return /^[0-9a-f]+$/i.test(hex) ? Number(BigInt('0x' + hex)) : NaN;
 }

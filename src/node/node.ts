@@ -218,6 +218,8 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
         counters: () => ({
           blocksReceived: gossip.stats.bodiesReceived,
           txsReceived: gossip.stats.txsReceived,
+          blocksRelayed: gossip.stats.blocksRelayed,
+          txsRelayed: gossip.stats.txsRelayed,
           peersBanned: net.stats().bans,
           lookups: kad.lookups.totals().lookups,
           lookupRounds: kad.lookups.totals().rounds,

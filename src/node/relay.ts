@@ -21,6 +21,10 @@ export interface GossipStats {
   /** Bodies received for a block we already had or were already receiving. */
   readonly duplicateBodies: number;
   txsReceived: number;
+  /** Tips announced to at least one peer (read by /metrics as kadchain_blocks_relayed_total). */
+  blocksRelayed: number;
+  /** Txs announced to at least one peer (kadchain_txs_relayed_total). */
+  txsRelayed: number;
 }
 
 export interface RelayEvents {
@@ -54,7 +58,7 @@ export class Relay extends EventEmitter<RelayEvents> {
   private readonly onTxAdded = (e: MempoolEntry): void => {
     const src = this.txSources.get(e.id);
     this.txSources.delete(e.id);
-    this.net.announce('tx', [fromHex(e.id)], src);
+    if (this.net.announce('tx', [fromHex(e.id)], src) > 0) this.stats.txsRelayed++;
   };
 
   constructor(
@@ -76,6 +80,8 @@ export class Relay extends EventEmitter<RelayEvents> {
         return s.duplicateBodies;
       },
       txsReceived: 0,
+      blocksRelayed: 0,
+      txsRelayed: 0,
     };
   }
 
@@ -104,6 +110,7 @@ export class Relay extends EventEmitter<RelayEvents> {
 
   private announceTip(idHex: string, header: Uint8Array, height: number, except?: Peer): void {
     const peers = this.net.announceHeader(fromHex(idHex), header, except);
+    if (peers > 0) this.stats.blocksRelayed++;
     this.emit('announced', { id: idHex, height, peers });
   }
 

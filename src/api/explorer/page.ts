@@ -1,6 +1,7 @@
 // The explorer's HTML shell and stylesheet, as strings so tsc carries them into dist/ with no copy
-// step. The page loads only /explorer.js and /explorer.css from the node itself (no CDN), and
-// every element a browser test drives has a stable id and a matching data-testid.
+// step. The page loads only /explorer.css and its typed ES modules (/explorer/main.js and what it
+// imports, compiled from src/explorer/) from the node itself (no CDN, no bundler), and every
+// element a browser test drives has a stable id and a matching data-testid.
 
 export const EXPLORER_HTML = `<!doctype html>
 <html lang="en">
@@ -10,7 +11,6 @@ export const EXPLORER_HTML = `<!doctype html>
 <title>kadchain explorer</title>
 <link rel="icon" href="/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/explorer.css">
-<script src="/explorer.js" defer></script>
 <script type="module" src="/explorer/main.js"></script>
 </head>
 <body>

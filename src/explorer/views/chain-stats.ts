@@ -3,7 +3,7 @@
 // orphans and reorgs, all from /api/stats. The page computes none of them.
 import type { ChainStatsJson } from '../../api/index.js';
 import { figure } from '../dom.js';
-import { difficulty, duration, rate } from '../format.js';
+import { difficulty, duration, plural, rate } from '../format.js';
 import { getJson } from '../fetch-json.js';
 
 export async function refreshChainStats(): Promise<ChainStatsJson> {
@@ -14,7 +14,7 @@ export async function refreshChainStats(): Promise<ChainStatsJson> {
   figure('block-time-median', s.medianBlockTimeMs === null ? '–' : duration(s.medianBlockTimeMs), s.medianBlockTimeMs);
   const est = s.retarget.estimatedDifficulty;
   figure('next-retarget', `height ${s.retarget.nextHeight} (in ${s.retarget.blocksLeft})${est === null ? '' : `, est. difficulty ${difficulty(est)}`}`, s.retarget.nextHeight);
-  figure('fork-counts', `${s.reorgs} reorgs, ${s.orphans} orphans, ${s.sideTips} side tips`, s.reorgs);
+  figure('fork-counts', `${plural(s.reorgs, 'reorg')}, ${plural(s.orphans, 'orphan')}, ${plural(s.sideTips, 'side tip')}`, s.reorgs);
   const note = document.getElementById('stats-note');
   if (note) {
     const ex = s.window.excluded;

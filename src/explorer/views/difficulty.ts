@@ -3,17 +3,9 @@
 // Difficulty is powLimit / target; the page knows the tip's difficulty and every block's target,
 // so each block's difficulty is the tip's scaled by tipTarget / target (no powLimit needed).
 import type { BlockSummaryJson, ChainStatsJson } from '../../api/index.js';
-import { byId, el, replace } from '../dom.js';
+import { byId, el, replace, svg } from '../dom.js';
 import { difficulty as fmt } from '../format.js';
 import { getJson } from '../fetch-json.js';
-
-const NS = 'http://www.w3.org/2000/svg';
-function svg(tag: string, attrs: Record<string, string | number>, text?: string): SVGElement {
-  const n = document.createElementNS(NS, tag);
-  for (const [k, v] of Object.entries(attrs)) n.setAttribute(k, String(v));
-  if (text !== undefined) n.textContent = text;
-  return n;
-}
 
 const targetOf = (hex: string): number => Number(BigInt('0x' + hex));
 

@@ -297,7 +297,7 @@ test('routing errors: unknown route, wrong method, too many headers, events with
   await stillAlive();
 });
 
-test('GET / serves the explorer; its script parses and finds every element it uses', async () => {
+test('GET / serves the explorer; its modules load and find every element they use', async () => {
   const page = await fetch(h.url + '/');
   assert.equal(page.status, 200);
   assert.match(page.headers.get('content-type')!, /text\/html/);
@@ -306,12 +306,29 @@ test('GET / serves the explorer; its script parses and finds every element it us
   for (const id of ['tip-height', 'blocks', 'search', 'peers', 'mempool', 'forks', 'chart', 'banner']) assert.match(html, new RegExp(`id="${id}"`), id);
   assert.doesNotMatch(html, /https?:\/\/(?!www\.w3\.org)/, 'no external resources');
 
-  const js = await (await fetch(h.url + '/explorer.js')).text();
-  assert.doesNotThrow(() => new Function(js), 'explorer.js is valid JavaScript');
-  const used = new Set([...js.matchAll(/\$\('([a-z0-9-]+)'\)/g)].map((m) => m[1]!));
-  for (const m of js.matchAll(/'([a-z]+-view|view-home)'/g)) used.add(m[1]!);
-  for (const id of used) assert.match(html, new RegExp(`id="${id}"`), `explorer.js uses #${id}, missing from the page`);
-  assert.ok(used.size > 20);
+  // The script is the typed modules: every module main.js imports (transitively) is served as
+  // JavaScript, and every element id they look up is on the page.
+  assert.match(html, /<script type="module" src="\/explorer\/main\.js"><\/script>/);
+  assert.equal((await fetch(h.url + '/explorer.js')).status, 404, 'the old string-embedded script is gone');
+  const used = new Set<string>();
+  const loaded = new Set<string>();
+  const queue = ['/explorer/main.js'];
+  while (queue.length && loaded.size < 100) {
+    const path = queue.shift()!;
+    if (loaded.has(path)) continue;
+    loaded.add(path);
+    const r = await fetch(h.url + path);
+    assert.equal(r.status, 200, path);
+    assert.match(r.headers.get('content-type')!, /text\/javascript/, path);
+    const js = await r.text();
+    for (const m of js.matchAll(/from '(\.{1,2}\/[a-z0-9/.-]+\.js)'/g)) queue.push(new URL(m[1]!, h.url + path).pathname);
+    for (const m of js.matchAll(/byId\('([a-z0-9-]+)'\)/g)) used.add(m[1]!);
+    for (const m of js.matchAll(/: '([a-z]+-view|view-home)'/g)) used.add(m[1]!);
+  }
+  assert.ok(loaded.size >= 15, `modules loaded: ${[...loaded].join(', ')}`);
+  for (const p of loaded) assert.ok(p.startsWith('/explorer/'), `${p}: the API's types are imported type-only, no server module reaches the page`);
+  for (const id of used) assert.match(html, new RegExp(`id="${id}"`), `the explorer uses #${id}, missing from the page`);
+  assert.ok(used.size > 20, `ids used: ${used.size}`);
 
   const css = await fetch(h.url + '/explorer.css');
   assert.equal(css.status, 200);
