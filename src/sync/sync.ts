@@ -189,6 +189,7 @@ export class SyncService extends EventEmitter<SyncEvents> {
     const idHex = blockIdHex(block);
     this.stats.bodiesReceived++;
     if (!this.window.requestedFrom(idHex)) {
+      this.window.lateAnswer(idHex, peer);
       void this.onUnrequestedBody(peer, block, idHex).catch((e: unknown) => this.failed('block', e));
       return;
     }
@@ -234,6 +235,7 @@ export class SyncService extends EventEmitter<SyncEvents> {
     }
     this.tree.admit(nodes);
     this.headers.proved(peer, node);
+    this.headers.resolveClaims();
     this.window.offer(idHex, peer, block);
     this.schedule();
   }
@@ -346,11 +348,9 @@ export class SyncService extends EventEmitter<SyncEvents> {
     const now = Date.now();
     const rate = this.rate.sample(this.chain.tip.height, now);
     const p = this.currentPath();
-    if (p) {
-      const head = p.nodes[p.start];
-      const staller = this.window.checkHead(head, this.headers.holders(p.index)(p.start), now);
-      if (staller) this.refuse(staller, 'stalling', `held up block ${head?.height} of the download window`);
-    }
+    // Also once synced: a peer still owing moved requests past the timeout is found all the same.
+    const stallers = p ? this.window.checkStalls(p.nodes[p.start], this.headers.holders(p.index)(p.start), now) : this.window.checkStalls(undefined, [], now);
+    for (const staller of stallers) this.refuse(staller, 'stalling', `held up the download window (${this.window.opts.maxStrikes} requests past the stall timeout)`);
     if (now - this.lastPrune > 10_000) {
       this.lastPrune = now;
       const keep = this.headers.bests();
