@@ -39,6 +39,9 @@ export interface SyncEvents {
 
 export { MAX_BLOCK_INV_ITEMS } from './peer-headers.js';
 
+/** Buffered bodies ahead of the head whose signatures are checked early (the chain keeps a few more). */
+const PREVERIFY_AHEAD = 6;
+
 export interface SyncStats {
   /** Block bodies received. */
   bodiesReceived: number;
@@ -295,6 +298,19 @@ export class SyncService extends EventEmitter<SyncEvents> {
     void this.drain();
   }
 
+  /**
+   * Starts the signature checks of the buffered bodies just ahead of the head on the worker
+   * threads, so they run while earlier blocks connect and later ones download, even while the
+   * head itself is still on its way.
+   */
+  private preverifyAhead(p: { nodes: HeaderNode[]; start: number }, from: number): void {
+    for (let j = from; j < from + PREVERIFY_AHEAD; j++) {
+      const next = p.nodes[p.start + j];
+      const b = next && this.window.peek(next.idHex);
+      if (b) this.chain.preverify(b);
+    }
+  }
+
   /** Connects buffered bodies in order, checking the next few on worker threads meanwhile. */
   private async drain(): Promise<void> {
     if (this.draining) return;
@@ -306,12 +322,11 @@ export class SyncService extends EventEmitter<SyncEvents> {
         const head = p?.nodes[p.start];
         if (!p || !head || !this.started) break;
         const got = this.window.take(head.idHex);
-        if (!got) break;
-        for (let j = 1; j <= 3; j++) {
-          const next = p.nodes[p.start + j];
-          const b = next && this.window.peek(next.idHex);
-          if (b) this.chain.preverify(b);
+        if (!got) {
+          this.preverifyAhead(p, 0);
+          break;
         }
+        this.preverifyAhead(p, 1);
         let r;
         try {
           r = await this.chain.submitBlock(got.block, { source: got.peer.id });

@@ -25,6 +25,8 @@ export const DEFAULT_WINDOW_OPTIONS: Readonly<WindowOptions> = { windowSize: 102
 
 /** A request moves to an idle peer only if that peer is expected to answer this many times sooner. */
 const STEAL_ADVANTAGE = 2;
+/** Younger requests are never moved (event-loop jitter is not slowness); a lone new tip is never moved either (relay: one body per block). */
+const MIN_MOVE_AGE_MS = 50;
 /** Moved requests remembered for the first peer's late answer (its response time still counts). */
 const MAX_MOVED = 4_096;
 
@@ -105,9 +107,10 @@ export class DownloadWindow {
    */
   private endGame(path: HeaderNode[], holders: (i: number) => Peer[], now = Date.now()): number {
     let moved = 0;
+    if (path.length < 2) return 0;
     for (let i = 0; i < path.length; i++) {
       const r = this.inflight.get(path[i]!.idHex);
-      if (!r) continue;
+      if (!r || now - r.at < MIN_MOVE_AGE_MS) continue;
       // What the asked peer still needs: its usual time less the wait so far, or, once it is past
       // half of that, as long again as it has already taken (a late answer is a slow peer).
       const age = now - r.at;
