@@ -23,8 +23,8 @@ export function isHeaderFailure(reason: string): boolean {
   return HEADER_REASONS.has(reason);
 }
 
-/** How many blocks `preverify` may run ahead of submitBlock. */
-const MAX_PREVERIFIED = 4;
+/** How many blocks `preverify` may run ahead of submitBlock (sync asks for fewer, so none is dropped unused). */
+const MAX_PREVERIFIED = 8;
 
 export class BlockValidator {
   /** Transfers already verified here or by the mempool: a block of relayed txs skips them. */

@@ -7,7 +7,7 @@
 // instead of being refused, so an honest fast syncer is slowed, never charged (a notfound for a
 // block it was promised would cost the requester's source points in sync).
 import type { Chain, ConnectedBlockEvent, ReorgEvent } from '../chain/index.js';
-import { encodeHeader, encodeTx, HEADER_BYTES } from '../core/index.js';
+import { encodeBlock, encodeHeader, encodeTx, HEADER_BYTES } from '../core/index.js';
 import { toHex } from '../crypto/index.js';
 import type { Mempool } from '../mempool/index.js';
 import { MAX_BLOCKS_PER_MSG, MAX_HEADERS_PER_MSG, type InvItem, type Message, type P2PNetwork, type Peer } from '../p2p/index.js';
@@ -15,6 +15,8 @@ import { silentLogger, type Logger } from '../log/index.js';
 
 /** Block bodies served per getdata (twice the requester's in-flight cap): the rest are ignored. */
 export const MAX_GETDATA_BLOCKS = 32;
+/** Newest connected bodies kept encoded in memory: a new tip is asked for by every peer at once. */
+const RECENT_BODIES = 8;
 /** Transactions served per getdata. */
 export const MAX_GETDATA_TXS = 1_000;
 
@@ -80,7 +82,13 @@ export class Serving {
     else if (m.kind === 'getdata') this.queueGetData(peer, m.items);
     else if (m.kind === 'getblocks') run(this.onGetBlocks(peer, m.locator));
   };
-  private readonly onBlock = (e: ConnectedBlockEvent): void => this.headers.set(e.height, e.id, encodeHeader(e.block.header));
+  /** Recently connected bodies by id (relay: every peer fetches the new tip within milliseconds). */
+  private readonly recent = new Map<string, Uint8Array>();
+  private readonly onBlock = (e: ConnectedBlockEvent): void => {
+    this.headers.set(e.height, e.id, encodeHeader(e.block.header));
+    this.recent.set(e.id, encodeBlock(e.block));
+    if (this.recent.size > RECENT_BODIES) this.recent.delete(this.recent.keys().next().value!);
+  };
   private readonly onReorg = (e: ReorgEvent): void => this.headers.cutAbove(e.forkHeight);
 
   constructor(
@@ -209,7 +217,7 @@ export class Serving {
       asked.add(key);
       if (it.type === 'block' ? ++blocks > MAX_GETDATA_BLOCKS : ++txs > MAX_GETDATA_TXS) continue;
       if (!(await this.takeBudget(peer, s))) return;
-      const body = it.type === 'block' ? await this.chain.getBlockBytes(it.id) : this.txBytes(it.id);
+      const body = it.type === 'block' ? (this.recent.get(toHex(it.id)) ?? (await this.chain.getBlockBytes(it.id))) : this.txBytes(it.id);
       if (!body) {
         missing.push(it);
         continue;

@@ -31,8 +31,8 @@ interface Link {
   target: bigint;
   work: bigint;
   parentHex: string;
-  /** True for a block on our main chain (ancestors are found by height). */
-  main: boolean;
+  /** True for a block in the store (false for a header of the tree). */
+  stored: boolean;
   invalid: boolean;
 }
 
@@ -94,7 +94,9 @@ export class HeaderTree {
         if (!parent) throw new SyncError('headers-not-connecting', `header ${idHex.slice(0, 16)} at height ${header.height}: parent ${prevHex.slice(0, 16)} unknown`, out);
       }
       if (parent.invalid) throw new SyncError('invalid-header', `header ${idHex.slice(0, 16)} builds on an invalid block`, out);
-      const known = this.nodes.get(idHex) ?? overlay?.get(idHex) ?? (await this.chain.entry(id));
+      // A block is stored only once its parent is: under a parent that is itself only a header
+      // here, the child cannot be stored, so the store is asked only under stored parents.
+      const known = this.nodes.get(idHex) ?? overlay?.get(idHex) ?? (parent.stored ? await this.chain.entry(id) : undefined);
       if (known) {
         parent = await this.link(idHex, id, local, overlay);
         continue;
@@ -197,14 +199,14 @@ export class HeaderTree {
   }
 
   private async link(idHex: string, id: Uint8Array, local: Map<string, HeaderNode>, overlay?: Map<string, HeaderNode>): Promise<Link | undefined> {
-    if (this.invalid.has(idHex)) return { idHex, id, height: 0, timestamp: 0, target: 0n, work: 0n, parentHex: '', main: false, invalid: true };
+    if (this.invalid.has(idHex)) return { idHex, id, height: 0, timestamp: 0, target: 0n, work: 0n, parentHex: '', stored: true, invalid: true };
     const n = local.get(idHex) ?? overlay?.get(idHex) ?? this.nodes.get(idHex);
     if (n) return nodeLink(n);
     const e = await this.chain.entry(id);
     if (!e) return undefined;
     return {
       idHex, id, height: e.height, timestamp: e.timestamp, target: targetToBigInt(e.target), work: e.work, parentHex: toHex(e.parent),
-      main: await this.chain.isMain(e), invalid: e.status === BlockStatus.Invalid,
+      stored: true, invalid: e.status === BlockStatus.Invalid,
     };
   }
 
@@ -216,7 +218,8 @@ export class HeaderTree {
   private async ancestorAt(l: Link, height: number, local: Map<string, HeaderNode>, overlay?: Map<string, HeaderNode>): Promise<Link> {
     let cur = l;
     while (cur.height > height) {
-      if (cur.main) {
+      // Main-chain membership costs a store read: asked only here, where it saves a walk.
+      if (cur.stored && (await this.chain.isMain(cur))) {
         const id = await this.chain.store.getMainId(height);
         const e = id && (await this.link(toHex(id), id, local, overlay));
         if (e) return e;
@@ -247,7 +250,7 @@ export class HeaderTree {
 }
 
 function nodeLink(n: HeaderNode): Link {
-  return { idHex: n.idHex, id: n.id, height: n.height, timestamp: n.header.timestamp, target: targetToBigInt(n.header.target), work: n.work, parentHex: n.parentHex, main: false, invalid: false };
+  return { idHex: n.idHex, id: n.id, height: n.height, timestamp: n.header.timestamp, target: targetToBigInt(n.header.target), work: n.work, parentHex: n.parentHex, stored: false, invalid: false };
 }
 
 function fromHexId(hex: string): Uint8Array {

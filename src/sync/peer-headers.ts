@@ -113,6 +113,21 @@ export class PeerHeaders {
     this.d.schedule();
   }
 
+  /**
+   * Peers whose announced tip is now a checked header (someone's headers proved its work) have
+   * that block's chain (Core's ProcessBlockAvailability): the window may ask them for bodies at
+   * once instead of after their own, maybe slower, getheaders. A peer that announced a tip it
+   * cannot serve answers notfound or stalls, and is refused for it.
+   */
+  resolveClaims(): void {
+    for (const [peer, st] of this.peers) {
+      const tip = peer.tip;
+      if (!tip || !peer.connected || (st.best && st.best.work >= tip.work)) continue;
+      const n = this.d.tree.get(toHex(tip.id));
+      if (n) this.prove(st, nodeProven(n));
+    }
+  }
+
   /** Records a header the peer proved it has; its advertised tip follows (for the API's peer list). */
   prove(st: PeerSync, p: Proven, peer?: Peer): void {
     if (!st.best || p.work > st.best.work) st.best = p;
@@ -189,6 +204,7 @@ export class PeerHeaders {
       // The headers show more work than our tip: only now are they kept.
       this.d.tree.admit([...st.pending.values()]);
       st.pending.clear();
+      this.resolveClaims();
     } else if (st.pending.size > this.d.maxLowWork) {
       st.pending.clear();
       return this.d.refuse(peer, 'low-work-headers', `more than ${this.d.maxLowWork} headers without beating our tip's work`);

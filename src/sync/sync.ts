@@ -39,6 +39,9 @@ export interface SyncEvents {
 
 export { MAX_BLOCK_INV_ITEMS } from './peer-headers.js';
 
+/** Buffered bodies ahead of the head whose signatures are checked early (the chain keeps a few more). */
+const PREVERIFY_AHEAD = 6;
+
 export interface SyncStats {
   /** Block bodies received. */
   bodiesReceived: number;
@@ -189,6 +192,7 @@ export class SyncService extends EventEmitter<SyncEvents> {
     const idHex = blockIdHex(block);
     this.stats.bodiesReceived++;
     if (!this.window.requestedFrom(idHex)) {
+      this.window.lateAnswer(idHex, peer);
       void this.onUnrequestedBody(peer, block, idHex).catch((e: unknown) => this.failed('block', e));
       return;
     }
@@ -234,6 +238,7 @@ export class SyncService extends EventEmitter<SyncEvents> {
     }
     this.tree.admit(nodes);
     this.headers.proved(peer, node);
+    this.headers.resolveClaims();
     this.window.offer(idHex, peer, block);
     this.schedule();
   }
@@ -293,6 +298,19 @@ export class SyncService extends EventEmitter<SyncEvents> {
     void this.drain();
   }
 
+  /**
+   * Starts the signature checks of the buffered bodies just ahead of the head on the worker
+   * threads, so they run while earlier blocks connect and later ones download, even while the
+   * head itself is still on its way.
+   */
+  private preverifyAhead(p: { nodes: HeaderNode[]; start: number }, from: number): void {
+    for (let j = from; j < from + PREVERIFY_AHEAD; j++) {
+      const next = p.nodes[p.start + j];
+      const b = next && this.window.peek(next.idHex);
+      if (b) this.chain.preverify(b);
+    }
+  }
+
   /** Connects buffered bodies in order, checking the next few on worker threads meanwhile. */
   private async drain(): Promise<void> {
     if (this.draining) return;
@@ -304,12 +322,11 @@ export class SyncService extends EventEmitter<SyncEvents> {
         const head = p?.nodes[p.start];
         if (!p || !head || !this.started) break;
         const got = this.window.take(head.idHex);
-        if (!got) break;
-        for (let j = 1; j <= 3; j++) {
-          const next = p.nodes[p.start + j];
-          const b = next && this.window.peek(next.idHex);
-          if (b) this.chain.preverify(b);
+        if (!got) {
+          this.preverifyAhead(p, 0);
+          break;
         }
+        this.preverifyAhead(p, 1);
         let r;
         try {
           r = await this.chain.submitBlock(got.block, { source: got.peer.id });
@@ -346,11 +363,9 @@ export class SyncService extends EventEmitter<SyncEvents> {
     const now = Date.now();
     const rate = this.rate.sample(this.chain.tip.height, now);
     const p = this.currentPath();
-    if (p) {
-      const head = p.nodes[p.start];
-      const staller = this.window.checkHead(head, this.headers.holders(p.index)(p.start), now);
-      if (staller) this.refuse(staller, 'stalling', `held up block ${head?.height} of the download window`);
-    }
+    // Also once synced: a peer still owing moved requests past the timeout is found all the same.
+    const stallers = p ? this.window.checkStalls(p.nodes[p.start], this.headers.holders(p.index)(p.start), now) : this.window.checkStalls(undefined, [], now);
+    for (const staller of stallers) this.refuse(staller, 'stalling', `held up the download window (${this.window.opts.maxStrikes} requests past the stall timeout)`);
     if (now - this.lastPrune > 10_000) {
       this.lastPrune = now;
       const keep = this.headers.bests();

@@ -1,7 +1,9 @@
 // The download window: block bodies for the best header chain, fetched in parallel from every peer
 // whose proven headers include them. At most `windowSize` blocks ahead of the first missing one
 // are in flight or buffered, at most `maxInflightPerPeer` per peer, each request given to the peer
-// with the shortest expected wait (in flight x its smoothed response time). A request that holds
+// with the shortest expected wait (in flight x its smoothed response time). When every wanted body
+// is asked for and a peer has free slots, requests a much slower peer still owes are moved to it
+// (end game: the window never waits on a slow peer while a fast one idles). A request that holds
 // up the head of the window longer than an adaptive timeout is reassigned; a peer that does so
 // `maxStrikes` times stalls the window and is reported.
 import type { Block } from '../core/index.js';
@@ -20,6 +22,13 @@ export interface WindowOptions {
 }
 
 export const DEFAULT_WINDOW_OPTIONS: Readonly<WindowOptions> = { windowSize: 1024, maxInflightPerPeer: 16, stallMinMs: 2_000, maxStrikes: 3 };
+
+/** A request moves to an idle peer only if that peer is expected to answer this many times sooner. */
+const STEAL_ADVANTAGE = 2;
+/** Younger requests are never moved (event-loop jitter is not slowness); a lone new tip is never moved either (relay: one body per block). */
+const MIN_MOVE_AGE_MS = 50;
+/** Moved requests remembered for the first peer's late answer (its response time still counts). */
+const MAX_MOVED = 4_096;
 
 /** Per-peer download record. */
 export interface PeerLoad {
@@ -45,6 +54,8 @@ export class DownloadWindow {
   private readonly received = new Map<string, { block: Block; peer: Peer }>();
   /** Taken for connecting and not yet stored: not to be asked for again meanwhile. */
   private readonly connecting = new Set<string>();
+  /** Requests moved to a faster peer: who was asked first, and when. */
+  private readonly moved = new Map<string, { peer: Peer; at: number; struck: boolean }>();
 
   constructor(private readonly net: P2PNetwork, readonly opts: WindowOptions) {}
 
@@ -84,7 +95,47 @@ export class DownloadWindow {
       if (!peer) continue;
       if (this.send(node, peer, new Set())) asked++;
     }
-    return asked;
+    return asked + this.endGame(path.slice(0, end), holders);
+  }
+
+  /**
+   * Moves requests from slow peers to peers with free slots, nearest the head first, when the idle
+   * peer is expected to deliver `STEAL_ADVANTAGE` times sooner than the one asked is expected to
+   * still take. Equal peers never trade (their remaining time is below their full response time).
+   * The first peer keeps its tracker slot until it answers, so it gets no new work meanwhile; a
+   * moved request it still owes past the stall timeout counts against it (see checkStalls).
+   */
+  private endGame(path: HeaderNode[], holders: (i: number) => Peer[], now = Date.now()): number {
+    let moved = 0;
+    if (path.length < 2) return 0;
+    for (let i = 0; i < path.length; i++) {
+      const r = this.inflight.get(path[i]!.idHex);
+      if (!r || now - r.at < MIN_MOVE_AGE_MS) continue;
+      // What the asked peer still needs: its usual time less the wait so far, or, once it is past
+      // half of that, as long again as it has already taken (a late answer is a slow peer).
+      const age = now - r.at;
+      const remaining = Math.max(this.load(r.peer).ewmaMs - age, age);
+      const exclude = new Set(r.tried).add(r.peer);
+      const q = this.pick(holders(i), exclude);
+      if (!q) continue;
+      const lq = this.load(q);
+      if (remaining <= STEAL_ADVANTAGE * (lq.inflight + 1) * lq.ewmaMs) continue;
+      this.release(r.node.idHex);
+      r.tried.add(r.peer);
+      this.moved.set(r.node.idHex, { peer: r.peer, at: r.at, struck: false });
+      if (this.moved.size > MAX_MOVED) this.moved.delete(this.moved.keys().next().value!);
+      if (this.send(r.node, q, r.tried, true)) moved++;
+    }
+    return moved;
+  }
+
+  /** A peer answered a request that had been moved away from it: its response time still counts. */
+  lateAnswer(idHex: string, peer: Peer, now = Date.now()): void {
+    const m = this.moved.get(idHex);
+    if (m?.peer !== peer) return;
+    this.moved.delete(idHex);
+    const l = this.loads.get(peer);
+    if (l) l.ewmaMs = l.ewmaMs * 0.8 + (now - m.at) * 0.2;
   }
 
   /** The body arrived from `peer`: frees the slot and buffers it. False when we never asked anyone. */
@@ -97,7 +148,7 @@ export class DownloadWindow {
     if (r.peer === peer) {
       l.ewmaMs = l.ewmaMs * 0.8 + (now - r.at) * 0.2;
       l.strikes = 0;
-    }
+    } else this.lateAnswer(idHex, peer, now);
     this.load(peer).served++;
     this.received.set(idHex, { block, peer });
     return true;
@@ -141,6 +192,7 @@ export class DownloadWindow {
   /** Drops what a gone peer had in flight; its requests go back to the pool. */
   peerGone(peer: Peer): void {
     for (const [k, r] of [...this.inflight]) if (r.peer === peer) this.inflight.delete(k);
+    for (const [k, m] of [...this.moved]) if (m.peer === peer) this.moved.delete(k);
     this.loads.delete(peer);
   }
 
@@ -153,26 +205,37 @@ export class DownloadWindow {
       l.inflight = Math.max(0, l.inflight - 1);
     }
     for (const k of [...this.received.keys()]) if (!keep(k)) this.received.delete(k);
+    for (const k of [...this.moved.keys()]) if (!keep(k)) this.moved.delete(k);
   }
 
   /**
-   * Head-of-window stall check: if the first missing body has waited longer than the adaptive
-   * timeout, ask another holder; returns the peer to report once it has stalled `maxStrikes` times.
+   * Stall checks: if the first missing body has waited longer than the adaptive timeout, ask
+   * another holder; a request moved away (end game) and still owed past that timeout is a strike
+   * too, so a slow peer is found even when the window no longer waits on it. Returns the peers
+   * that have stalled `maxStrikes` times.
    */
-  checkHead(head: HeaderNode | undefined, holders: Peer[], now = Date.now()): Peer | undefined {
-    if (!head) return undefined;
-    const r = this.inflight.get(head.idHex);
-    if (!r) return undefined;
-    if (now - r.at < this.stallTimeoutMs(r.peer)) return undefined;
-    const other = this.pick(holders.filter((p) => p !== r.peer), r.tried);
-    const l = this.load(r.peer);
-    l.strikes++;
-    if (other) {
-      this.release(head.idHex);
-      r.tried.add(r.peer);
-      this.send(head, other, r.tried, true);
-    } else r.at = now; // nobody else has it: wait another round
-    return l.strikes >= this.opts.maxStrikes ? r.peer : undefined;
+  checkStalls(head: HeaderNode | undefined, holders: Peer[], now = Date.now()): Peer[] {
+    const stallers = new Set<Peer>();
+    const strike = (peer: Peer): void => {
+      const l = this.loads.get(peer);
+      if (l && ++l.strikes >= this.opts.maxStrikes) stallers.add(peer);
+    };
+    for (const m of this.moved.values()) {
+      if (m.struck || now - m.at < this.stallTimeoutMs(m.peer)) continue;
+      m.struck = true;
+      strike(m.peer);
+    }
+    const r = head && this.inflight.get(head.idHex);
+    if (head && r && now - r.at >= this.stallTimeoutMs(r.peer)) {
+      const other = this.pick(holders.filter((p) => p !== r.peer), r.tried);
+      strike(r.peer);
+      if (other) {
+        this.release(head.idHex);
+        r.tried.add(r.peer);
+        this.send(head, other, r.tried, true);
+      } else r.at = now; // nobody else has it: wait another round
+    }
+    return [...stallers];
   }
 
   /** max(stallMinMs, 4 x the median smoothed response time of the serving peers). */

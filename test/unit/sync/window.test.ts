@@ -1,0 +1,71 @@
+// The download window against honest peers of different speeds, on the real wire protocol: bodies
+// are spread over every peer that has them, and requests a slow peer still owes move to fast peers
+// once those run out of work, so the window never waits on the slow one (Bitcoin Core's
+// FindNextBlocksToDownload spreads, BitTorrent's end game steals). Shares are asserted, not times.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Block } from '../../../src/core/index.js';
+import { nodeIdFromPublicKey, toHex } from '../../../src/crypto/index.js';
+import { ScriptedPeer } from '../../helpers/scripted-peer.js';
+import { testNet, waitUntil } from '../../helpers/node-helpers.js';
+import { childOf, tipEntry } from '../../helpers/chain-helpers.js';
+
+const BLOCKS = 60;
+const FAST = 3;
+
+function idOf(p: ScriptedPeer): string {
+  return toHex(nodeIdFromPublicKey(p.key.publicKey));
+}
+
+test('one slow honest peer among fast ones (it never answers in time): the fast peers serve the bodies, the window never waits on it, nobody is penalised', { timeout: 90_000 }, async (t) => {
+  const net = testNet({}, t);
+  const source = await net.start();
+  const blocks: Block[] = [];
+  for (let i = 0; i < BLOCKS; i++) {
+    const b = await childOf(source.chain, await tipEntry(source.chain));
+    assert.equal((await source.chain.submitBlock(b)).status, 'connected');
+    blocks.push(b);
+  }
+  const st = source.chain.tip;
+  const tip = { id: st.id, height: st.height, work: st.work };
+  // A stall floor far past the test: only moving work to idle fast peers can finish this sync.
+  const victim = await net.start({ syncOptions: { window: { stallMinMs: 600_000 }, tickMs: 50 } });
+  const dropped: string[] = [];
+  victim.net.on('peer:disconnected', (p) => dropped.push(p.id));
+
+  // The slow peer announces first, so it gets the head of the window; it holds every answer.
+  const slow = await ScriptedPeer.connect(victim.port, { genesis: net.genesis.id, blocks, tip, script: { getdata: () => {} } });
+  t.after(() => slow.close());
+  await slow.next('getdata');
+
+  // The fast peers answer at once, but only once all of them are connected, so each has been
+  // handed work before any body arrives (the split does not depend on who connects first).
+  let open!: () => void;
+  const allConnected = new Promise<void>((r) => (open = r));
+  const fast: ScriptedPeer[] = [];
+  for (let i = 0; i < FAST; i++) {
+    const p = await ScriptedPeer.connect(victim.port, {
+      genesis: net.genesis.id, blocks, tip,
+      script: { getdata: (s, m) => void allConnected.then(() => s.answerData(m)) },
+    });
+    t.after(() => p.close());
+    fast.push(p);
+  }
+  open();
+
+  await waitUntil('victim at the tip', () => victim.chain.tip.idHex === st.idHex, 60_000, 20);
+  const served = victim.sync.servedBy();
+  const total = [...served.values()].reduce((s, n) => s + n, 0);
+  assert.equal(total, BLOCKS, 'every body was downloaded once');
+  assert.equal(served.get(idOf(slow)) ?? 0, 0, 'the slow peer served nothing (its requests moved)');
+  for (const p of fast) {
+    const share = (served.get(idOf(p)) ?? 0) / total;
+    assert.ok(share >= 0.15, `each fast peer served at least 15% (got ${share})`);
+  }
+  // Slow is not a lie: the slow peer is still connected and unpunished, and so is every fast one.
+  assert.deepEqual(dropped, []);
+  const s = victim.net.peer(idOf(slow));
+  assert.ok(s, 'the slow peer is still connected');
+  assert.equal(s.score, 0, 'the slow peer is not penalised');
+  for (const p of fast) assert.equal(victim.net.peer(idOf(p))?.score, 0, 'no fast peer is penalised');
+});
