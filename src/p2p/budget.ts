@@ -1,8 +1,8 @@
 // The half-open budget: inbound connections that have not finished the handshake (a TCP socket
 // waiting for its upgrade request, or a WebSocket waiting for the hello and proof) live in their
-// own small pool, bounded overall and per source, the oldest evicted first. A flood of silent
-// sockets then only ever displaces itself, and an honest newcomer always gets in (its handshake
-// takes milliseconds, the attacker's sockets wait for seconds).
+// own small pool, bounded overall and per source, the oldest evicted first, where age counts from
+// a connection's last step forward (accepted, upgraded, hello received). An honest dialler steps
+// forward every round trip, so a flood of silent sockets mostly displaces itself.
 
 interface Entry {
   source: string;
@@ -33,10 +33,12 @@ export class HalfOpenBudget<K> {
     while (this.entries.size > Math.max(1, this.max)) if (!this.evictOldest(k)) break;
   }
 
-  /** Replaces how `k` is evicted (a socket that became a WebSocket). */
-  update(k: K, evict: () => void): void {
+  /** `k` stepped forward: it becomes the youngest (and, when given, is now evicted differently). */
+  advance(k: K, evict?: () => void): void {
     const e = this.entries.get(k);
-    if (e) e.evict = evict;
+    if (!e) return;
+    this.entries.delete(k);
+    this.entries.set(k, evict ? { ...e, evict } : e);
   }
 
   /** `k` finished its handshake or closed. */
@@ -54,6 +56,7 @@ export class HalfOpenBudget<K> {
     for (const k of [...this.entries.keys()]) this.evictKey(k);
   }
 
+  /** Evicts the entry that stepped forward least recently (within `source` when given). */
   private evictOldest(except: K, source?: string): boolean {
     for (const [k, e] of this.entries) {
       if (k === except || (source !== undefined && e.source !== source)) continue;

@@ -159,7 +159,7 @@ export class Listener {
     const peer = this.attach(ws, host, 'inbound', 0);
     this.inboundSocket.set(peer, socket);
     // Evicted from the half-open budget: no close handshake to wait for (it may be one of thousands).
-    this.halfOpen.update(socket, () => {
+    this.halfOpen.advance(socket, () => {
       this.ctx.disconnect(peer, 'too-many-peers');
       ws.terminate();
     });
@@ -256,7 +256,11 @@ export class Listener {
       if (this.scoring.idBanned(peer.id)) return ctx.disconnect(peer, 'banned');
       const existing = ctx.byId.get(peer.id);
       if (existing && !keepNewConnection(ctx.nodeId, peer.id, existing.direction, peer.direction)) return ctx.disconnect(peer, 'duplicate');
-      if (peer.direction === 'inbound') peer.listenPort = m.listenPort;
+      if (peer.direction === 'inbound') {
+        peer.listenPort = m.listenPort;
+        const socket = this.inboundSocket.get(peer);
+        if (socket) this.halfOpen.advance(socket);
+      }
       peer.tip = m.tip;
       peer.gotHello = true;
       // The dialler proves first; the listener answers only after verifying that proof.
