@@ -25,6 +25,14 @@ export function banKeysFor(id: string, host: string, banLoopbackHosts: boolean):
   return keys;
 }
 
+/** True when `host` is banned by address or (public addresses) by its /24 or /64. */
+export function isHostBanned(bans: BanList, host: string, banLoopbackHosts: boolean, now = Date.now()): boolean {
+  if (!addressBannable(host, banLoopbackHosts)) return false;
+  if (bans.isBanned(hostBanKey(host), now)) return true;
+  const group = netGroup(host);
+  return group !== undefined && bans.isBanned(netBanKey(group), now);
+}
+
 /** Public addresses are banned by address; loopback and private ranges only when configured. */
 export function addressBannable(host: string, banLoopbackHosts: boolean): boolean {
   return isPublicAddress(host) || (banLoopbackHosts && host !== 'unknown');
@@ -42,7 +50,8 @@ export class Scoring {
     let worst = peer.addScore(points, now);
     for (const key of this.recordKeys(peer)) worst = Math.max(worst, this.charge(key, points, now));
     this.ctx.log.debug('peer misbehaved', { peer: peer.id.slice(0, 16), host: peer.host, points, reason, score: peer.score });
-    if (worst >= BAN_THRESHOLD) this.ban(peer, reason);
+    // Compared as shown (rounded): 60 then 40 points a moment apart is 100, not 99.999 after decay.
+    if (Math.round(worst) >= BAN_THRESHOLD) this.ban(peer, reason);
   }
 
   /** Bans the peer's node id (and its address and prefix unless exempt) and disconnects it. */
@@ -76,10 +85,7 @@ export class Scoring {
 
   /** True when the host, or (public addresses) its /24 or /64, is banned. */
   hostBanned(host: string): boolean {
-    if (!this.hostBannable(host)) return false;
-    if (this.bans.isBanned(hostBanKey(host))) return true;
-    const group = netGroup(host);
-    return group !== undefined && this.bans.isBanned(netBanKey(group));
+    return isHostBanned(this.bans, host, this.ctx.limits.banLoopbackHosts);
   }
 
   idBanned(id: string): boolean {
