@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { WebSocket } from 'ws';
-import { SILENT_SOCKETS_RSS_BOUND, type P2PNetwork } from '../../../src/p2p/index.js';
+import { HalfOpenBudget, SILENT_SOCKETS_RSS_BOUND, type P2PNetwork } from '../../../src/p2p/index.js';
 import { spawnTracked } from '../../helpers/cleanup.js';
 import { RawPeer, startNet, waitUntil, within } from './helpers.js';
 
@@ -70,6 +70,27 @@ function silentWebSocket(port: number): (onClose: () => void) => { close(): void
     return { close: () => ws.terminate() };
   };
 }
+
+test('half-open budget: over a source\'s cap its oldest goes, over the total the oldest overall; a step forward makes a connection the youngest', () => {
+  const evicted: string[] = [];
+  const b = new HalfOpenBudget<string>(3, 2);
+  const admit = (k: string, source: string): void => b.admit(k, source, () => evicted.push(k));
+  admit('a1', 'A');
+  admit('a2', 'A');
+  admit('a3', 'A');
+  assert.deepEqual(evicted, ['a1'], 'source A over its cap of 2: its oldest');
+  admit('b1', 'B');
+  b.advance('a2'); // a2 upgraded: now the youngest
+  admit('c1', 'C');
+  assert.deepEqual(evicted, ['a1', 'a3'], 'total over 3: the one that stepped forward least recently');
+  b.release('b1');
+  admit('d1', 'D');
+  assert.equal(b.size, 3);
+  assert.deepEqual(evicted, ['a1', 'a3'], 'a released slot is reused without eviction');
+  b.clear();
+  assert.equal(b.size, 0);
+  assert.deepEqual(evicted.slice(2), ['a2', 'c1', 'd1'], 'shutdown closes the rest');
+});
 
 test('slot hogging before the upgrade: silent TCP sockets are held per source only up to the half-open cap and dropped within seconds; an honest peer still connects', async (t) => {
   const net = await startNet({ limits: { maxHalfOpen: 16, maxHalfOpenPerSource: 8, upgradeTimeoutMs: 1_000 } });
