@@ -3,6 +3,8 @@
 // imitate are protected first: the lowest-latency, those that most recently delivered blocks and
 // transactions we asked for, then the longer-connected half of the rest. Of what remains, the
 // network group with the most connections loses its youngest member. Nothing left: refuse.
+// Before any of that, a public address over its per-IP or per-/24|/64 cap is refused outright.
+import { isPublicAddress } from './bans.js';
 
 /** What eviction looks at for one established inbound peer. */
 export interface EvictionCandidate<T = unknown> {
@@ -29,6 +31,29 @@ export const DEFAULT_EVICTION_PROTECTION: Readonly<EvictionProtection> = { lowes
 function protect<T>(list: EvictionCandidate<T>[], n: number, better: (a: EvictionCandidate<T>, b: EvictionCandidate<T>) => number, eligible: (c: EvictionCandidate<T>) => boolean = () => true): void {
   const chosen = new Set(list.filter(eligible).sort(better).slice(0, n));
   for (let i = list.length - 1; i >= 0; i--) if (chosen.has(list[i]!)) list.splice(i, 1);
+}
+
+export interface InboundCaps {
+  maxInbound: number;
+  maxInboundPerIp: number;
+  maxInboundPerNetGroup: number;
+}
+
+/**
+ * Whether a newcomer from `host` (network group `group`) may take an established inbound slot
+ * among `peers` (each with its host): room, room once `evict` is gone, or refused.
+ */
+export function inboundSlotFor<T>(
+  host: string, group: string, peers: readonly (EvictionCandidate<T> & { host: string })[], caps: InboundCaps, protection?: EvictionProtection,
+): { refuse: 'too-many-peers' } | { evict: T | undefined } {
+  if (isPublicAddress(host)) {
+    const sameHost = peers.filter((p) => p.host === host).length;
+    const sameGroup = peers.filter((p) => p.group === group).length;
+    if (sameHost >= caps.maxInboundPerIp || sameGroup >= caps.maxInboundPerNetGroup) return { refuse: 'too-many-peers' };
+  }
+  if (peers.length < caps.maxInbound) return { evict: undefined };
+  const victim = selectPeerToEvict(peers, protection);
+  return victim === undefined ? { refuse: 'too-many-peers' } : { evict: victim };
 }
 
 /** The peer to evict, or undefined when every one is protected (then the newcomer is refused). */

@@ -9,11 +9,11 @@ import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import { DecodeError } from '../core/index.js';
 import { nodeIdFromPublicKey, toHex } from '../crypto/index.js';
-import { isPublicAddress, netGroup, normaliseHost } from './bans.js';
+import { netGroup, normaliseHost } from './bans.js';
 import { HalfOpenBudget } from './budget.js';
 import type { NetContext } from './config.js';
 import { closeCodeFor, type P2PReason } from './errors.js';
-import { selectPeerToEvict, type EvictionCandidate } from './eviction.js';
+import { inboundSlotFor, type EvictionCandidate } from './eviction.js';
 import { checkHello, keepNewConnection, signHandshake, verifyHandshake, type HandshakeTranscript } from './handshake.js';
 import { PROTOCOL_VERSION, decodeMessage, encodeMessage, type Message, type TipInfo } from './messages.js';
 import { Peer, type Direction } from './peer.js';
@@ -123,22 +123,12 @@ export class Listener {
    * established peer protected).
    */
   private inboundSlot(host: string, except?: Peer): { refuse: P2PReason } | { evict: Peer | undefined } {
-    const l = this.ctx.limits;
-    const group = Listener.sourceOf(host);
-    let sameHost = 0;
-    let sameGroup = 0;
-    const candidates: EvictionCandidate<Peer>[] = [];
+    const peers: (EvictionCandidate<Peer> & { host: string })[] = [];
     for (const p of this.ctx.byId.values()) {
       if (p === except || p.direction !== 'inbound' || p.dropped) continue;
-      const c = { ref: p, group: Listener.sourceOf(p.host), connectedAt: p.connectedAt, latencyMs: p.latencyMs, lastBlockAt: p.lastBlockAt, lastTxAt: p.lastTxAt };
-      candidates.push(c);
-      if (p.host === host) sameHost++;
-      if (c.group === group) sameGroup++;
+      peers.push({ ref: p, host: p.host, group: Listener.sourceOf(p.host), connectedAt: p.connectedAt, latencyMs: p.latencyMs, lastBlockAt: p.lastBlockAt, lastTxAt: p.lastTxAt });
     }
-    if (isPublicAddress(host) && (sameHost >= l.maxInboundPerIp || sameGroup >= l.maxInboundPerNetGroup)) return { refuse: 'too-many-peers' };
-    if (candidates.length < l.maxInbound) return { evict: undefined };
-    const victim = selectPeerToEvict(candidates);
-    return victim ? { evict: victim } : { refuse: 'too-many-peers' };
+    return inboundSlotFor(host, Listener.sourceOf(host), peers, this.ctx.limits);
   }
 
   private onInbound(ws: WebSocket, req: IncomingMessage, socket: Socket): void {

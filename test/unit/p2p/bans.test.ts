@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { silentLogger } from '../../../src/log/index.js';
 import { BanList, isPublicAddress, netGroup } from '../../../src/p2p/bans.js';
-import { selectPeerToEvict, type EvictionCandidate } from '../../../src/p2p/eviction.js';
+import { inboundSlotFor, selectPeerToEvict, type EvictionCandidate } from '../../../src/p2p/eviction.js';
 import { decayedScore } from '../../../src/p2p/peer.js';
 import { banKeysFor, isHostBanned } from '../../../src/p2p/scoring.js';
 import { CLOSE_CODES } from '../../../src/p2p/index.js';
@@ -99,4 +99,22 @@ test('inbound eviction policy: protects low latency, recent block and tx relayer
   assert.equal(selectPeerToEvict(peers, protection), 'attacker2');
   assert.equal(selectPeerToEvict(peers.filter((p) => p.group !== 'g9'), protection), 'loner');
   assert.equal(selectPeerToEvict([c('fast', 'g1', 1, { latencyMs: 2 })], protection), undefined, 'all protected: refuse the newcomer');
+});
+
+test('inbound caps by address and prefix: a public IP over 4 or a /24 (/64) over 8 is refused; loopback and private hosts are not capped by address', () => {
+  const caps = { maxInbound: 32, maxInboundPerIp: 4, maxInboundPerNetGroup: 8 };
+  const peer = (host: string, i: number) => ({ ref: `${host}#${i}`, host, group: netGroup(host) ?? host, connectedAt: i, latencyMs: undefined, lastBlockAt: 0, lastTxAt: 0 });
+  const fourFromOne = [0, 1, 2, 3].map((i) => peer('8.8.4.4', i));
+  assert.deepEqual(inboundSlotFor('8.8.4.4', '8.8.4.0/24', fourFromOne, caps), { refuse: 'too-many-peers' }, 'fifth from one public IP');
+  assert.deepEqual(inboundSlotFor('8.8.4.5', '8.8.4.0/24', fourFromOne, caps), { evict: undefined }, 'a neighbour still fits');
+  const eightFromOneNet = [1, 2, 3, 4, 5, 6, 7, 8].map((i) => peer(`8.8.4.${i}`, i));
+  assert.deepEqual(inboundSlotFor('8.8.4.99', '8.8.4.0/24', eightFromOneNet, caps), { refuse: 'too-many-peers' }, 'ninth from one /24');
+  const v6 = [1, 2, 3, 4, 5, 6, 7, 8].map((i) => peer(`2a01:4f8:10:20::${i}`, i));
+  assert.deepEqual(inboundSlotFor('2a01:4f8:10:20:abcd::1', '2a01:4f8:10:20::/64', v6, caps), { refuse: 'too-many-peers' }, 'ninth from one /64, however the interface id is chosen');
+  assert.deepEqual(inboundSlotFor('2a01:4f8:10:21::1', '2a01:4f8:10:21::/64', v6, caps), { evict: undefined });
+  const local = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map((i) => peer('127.0.0.1', i));
+  assert.deepEqual(inboundSlotFor('127.0.0.1', '127.0.0.1', local, caps), { evict: undefined }, 'a devnet on one address');
+  const full = Array.from({ length: 32 }, (_, i) => peer('10.0.0.1', i));
+  const r = inboundSlotFor('10.0.0.2', '10.0.0.2', full, caps);
+  assert.ok('evict' in r && r.evict !== undefined, 'full: an unprotected peer makes room');
 });
