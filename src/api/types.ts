@@ -115,16 +115,27 @@ export interface TableEntryJson {
   lastSeen: number;
 }
 
-/** A connected WebSocket peer. */
+/** A connected WebSocket peer (listed only once its handshake proved its key). */
 export interface ConnectedPeerJson {
+  /** Node id: SHA-256 of the public key the peer proved at the handshake. */
   id: string;
+  /** The connection's remote address. */
   host: string;
+  /** Its listening port: dialled (outbound) or advertised in its hello (inbound). */
   port: number;
+  /** `host:port`, IPv6 in brackets. */
+  address: string;
   direction: 'inbound' | 'outbound';
   height: number;
   work: string;
+  /** Misbehaviour score now (decays; banned at 100). */
   score: number;
   connectedAt: number;
+  /** Last keep-alive round trip; absent until one was answered. */
+  latencyMs?: number;
+  /** Last delivery of a block / transaction we asked it for (0: never). */
+  lastBlockAt: number;
+  lastTxAt: number;
 }
 
 export interface PeersJson {

@@ -1,8 +1,11 @@
 // Bans: an in-memory table of `key -> until` (ms since epoch), loaded from and written through an
-// injected BanStore (the node backs it with LevelDB). Keys are `ip:<host>` for an address and
-// `id:<hex node id>` for an identity. Loopback hosts are banned by identity only by default, as
-// Bitcoin Core does not punish local peers: a devnet runs every node on 127.0.0.1, and one bad
-// node must not cut off its neighbours.
+// injected BanStore (the node backs it with LevelDB). Keys are `id:<hex node id>` for an identity,
+// `ip:<host>` for an address and `net:<prefix>` for a public address's /24 (IPv4) or /64 (IPv6), so
+// that walking the addresses of one subscriber's range does not escape a ban. Loopback and
+// private-range hosts are banned by identity only by default, as Bitcoin Core does not punish
+// local peers: a devnet runs every node on 127.0.0.1, and one bad node must not cut off its
+// neighbours.
+import { BlockList, isIP } from 'node:net';
 import type { Logger } from '../log/index.js';
 
 /** Persisted bans. `key` is `ip:<host>` or `id:<hex node id>`; `until` is ms since the epoch. */
@@ -18,9 +21,53 @@ export interface BanEntry {
 
 export const hostBanKey = (host: string): string => `ip:${host}`;
 export const idBanKey = (id: string): string => `id:${id}`;
+export const netBanKey = (group: string): string => `net:${group}`;
 
 export function isLoopback(host: string): boolean {
   return host === '::1' || host === 'localhost' || /^127\./.test(host) || /^::ffff:127\./.test(host);
+}
+
+// Ranges that are not one subscriber's public address: loopback, private, link-local, CGNAT,
+// unspecified, unique-local and documentation ranges (RFC 1918, 6598, 3927, 4193, 4291, 5737, 3849).
+const NON_PUBLIC = new BlockList();
+for (const [net, bits] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.0.2.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['198.51.100.0', 24], ['203.0.113.0', 24], ['224.0.0.0', 3]] as const) {
+  NON_PUBLIC.addSubnet(net, bits, 'ipv4');
+}
+for (const [net, bits] of [['::', 127], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['2001:db8::', 32]] as const) NON_PUBLIC.addSubnet(net, bits, 'ipv6');
+
+/** True for a routable public IPv4 or IPv6 address (what bans and caps by address and prefix apply to). */
+export function isPublicAddress(host: string): boolean {
+  const h = normaliseHost(host);
+  const v = isIP(h);
+  if (v === 0) return false;
+  return !NON_PUBLIC.check(h, v === 4 ? 'ipv4' : 'ipv6');
+}
+
+/** The eight 16-bit groups of an IPv6 address (`::` expanded; an embedded IPv4 tail converted). */
+function ipv6Groups(host: string): number[] {
+  let h = host.split('%')[0]!.toLowerCase();
+  const v4 = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(h);
+  if (v4) {
+    const [a, b, c, d] = v4.slice(1).map(Number) as [number, number, number, number];
+    h = h.slice(0, v4.index) + `${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head, tail] = h.includes('::') ? (h.split('::') as [string, string]) : [h, undefined];
+  const left = head ? head.split(':') : [];
+  const right = tail === undefined ? [] : tail ? tail.split(':') : [];
+  const fill = tail === undefined ? [] : new Array<string>(8 - left.length - right.length).fill('0');
+  return [...left, ...fill, ...right].map((g) => parseInt(g, 16));
+}
+
+/**
+ * The network group a public address belongs to: its /24 (IPv4) or /64 (IPv6), e.g.
+ * `203.1.2.0/24` or `2a01:4f8:10:20::/64`. Undefined for loopback and private ranges, which are
+ * exempt from bans and caps by address.
+ */
+export function netGroup(host: string): string | undefined {
+  const h = normaliseHost(host);
+  if (!isPublicAddress(h)) return undefined;
+  if (isIP(h) === 4) return `${h.split('.').slice(0, 3).join('.')}.0/24`;
+  return `${ipv6Groups(h).slice(0, 4).map((g) => g.toString(16)).join(':')}::/64`;
 }
 
 /** IPv4-mapped IPv6 (`::ffff:1.2.3.4`) to plain IPv4, so one host has one ban key. */

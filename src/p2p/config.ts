@@ -18,9 +18,22 @@ export interface P2PLimits {
   /** A peer that sends nothing (not even a pong) for this long is dropped. */
   idleTimeoutMs: number;
   maxOutbound: number;
+  /** Established (handshaken) inbound peers; when full, a new one evicts an unprotected peer or is refused (eviction.ts). */
   maxInbound: number;
-  /** Inbound connections per remote IP, loopback exempt. */
+  /** Established inbound peers per remote IP, loopback and private ranges exempt. */
   maxInboundPerIp: number;
+  /** Established inbound peers per public /24 (IPv4) or /64 (IPv6). */
+  maxInboundPerNetGroup: number;
+  /** Sockets the listener holds in any state (the HTTP server's `maxConnections`); over it the kernel-accepted socket is closed at once. */
+  maxConnections: number;
+  /** Inbound connections that have not finished the handshake (before or after the upgrade); over it the oldest is evicted. */
+  maxHalfOpen: number;
+  /** Half-open connections per source (host; /24 or /64 for public addresses), loopback included; over it that source's oldest is evicted. */
+  maxHalfOpenPerSource: number;
+  /** A TCP socket must send its upgrade request within this (then the handshake deadline runs). */
+  upgradeTimeoutMs: number;
+  /** Misbehaviour scores (per peer, per id, per address) halve this often, so a rare fault does not accumulate forever. */
+  scoreHalfLifeMs: number;
   /** Token bucket per peer: refill rate and capacity (messages). */
   messagesPerSecond: number;
   messageBurst: number;
@@ -56,6 +69,12 @@ export const DEFAULT_P2P_LIMITS: Readonly<P2PLimits> = {
   maxOutbound: 8,
   maxInbound: 32,
   maxInboundPerIp: 4,
+  maxInboundPerNetGroup: 8,
+  maxConnections: 128,
+  maxHalfOpen: 16,
+  maxHalfOpenPerSource: 8,
+  upgradeTimeoutMs: 3_000,
+  scoreHalfLifeMs: 10 * 60 * 1000,
   messagesPerSecond: 200,
   messageBurst: 2_000,
   maxBufferedBytes: 16 * 1024 * 1024,
@@ -94,8 +113,18 @@ export const DEFAULT_PENALTIES: Readonly<P2PPenalties> = { malformed: 20, unrequ
 /** A score at or above this disconnects the peer and bans it for `banMs`. */
 export const BAN_THRESHOLD = 100;
 
+/**
+ * What 2,000 silent TCP sockets from one address may cost the listening process: peak RSS growth
+ * and heap still held once all are open. The half-open budget keeps at most `maxHalfOpenPerSource`
+ * of them, so the held heap stays small (before the budgets all 2,000 were held for 24 s: about
+ * 5 MiB of heap); the RSS peak is mostly the garbage of accepting and closing them (10-13 MiB
+ * measured on 2 cores), with headroom for a loaded machine. Checked by
+ * test/unit/p2p/budgets.test.ts; `npm run bench connBudget` prints the figures.
+ */
+export const SILENT_SOCKETS_RSS_BOUND = { sockets: 2_000, bytes: 24 * 1024 * 1024, heldBytes: 1024 * 1024 } as const;
+
 export interface BanEvent {
-  /** `id:<node id>` or `ip:<host>` (one event per key). */
+  /** `id:<node id>`, `ip:<host>` or `net:<prefix>` (one event per key). */
   key: string;
   until: number;
   reason: string;
@@ -159,8 +188,10 @@ interface P2PBaseOptions {
 export type P2POptions = P2PBaseOptions & ({ genesisHash: Uint8Array; genesis?: undefined } | { genesis: Uint8Array; genesisHash?: undefined });
 
 export interface P2PStats {
-  /** Sockets, including those still in the handshake. */
+  /** WebSocket connections, including those still in the handshake. */
   connections: number;
+  /** Inbound connections not yet handshaken: TCP sockets before the upgrade plus WebSockets before the proof. */
+  halfOpen: number;
   peers: number;
   inbound: number;
   outbound: number;
@@ -178,6 +209,9 @@ export function resolveLimits(over: Partial<P2PLimits> | undefined): P2PLimits {
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new P2PError('invalid-option', `limits.${k}: expected a non-negative number, got ${String(v)}`);
   }
   if (l.maxPayload < 1024) throw new P2PError('invalid-option', 'limits.maxPayload: expected at least 1024 bytes');
+  if (l.maxConnections < l.maxInbound + l.maxHalfOpen) {
+    throw new P2PError('invalid-option', `limits.maxConnections: expected at least maxInbound + maxHalfOpen (${l.maxInbound + l.maxHalfOpen}), got ${l.maxConnections}`);
+  }
   return l;
 }
 

@@ -19,6 +19,7 @@ export type P2PReason =
   | 'oversize'
   | 'slow-reader'
   | 'idle-timeout'
+  | 'evicted'
   | 'shutdown'
   // local failures (reported to callers)
   | 'unreachable'
@@ -47,6 +48,7 @@ export const CLOSE_CODES: Readonly<Record<P2PReason, number>> = {
   oversize: 4013,
   'slow-reader': 4014,
   'idle-timeout': 4015,
+  evicted: 4016,
   shutdown: 4020,
   unreachable: 4000,
   closed: 4000,

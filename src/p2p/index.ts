@@ -10,9 +10,11 @@ export { handshakeProofMessage, signHandshake, verifyHandshake, type HandshakeRo
 export { LruSet } from './lru.js';
 export { Peer, type PeerInfo, type Direction, type PendingExchange } from './peer.js';
 export { CandidatePool, type Candidate, type BackoffPolicy } from './candidates.js';
-export { type BanStore, type BanEntry } from './bans.js';
+export { type BanStore, type BanEntry, isPublicAddress, netGroup } from './bans.js';
+export { selectPeerToEvict, DEFAULT_EVICTION_PROTECTION, type EvictionCandidate, type EvictionProtection } from './eviction.js';
+export { HalfOpenBudget } from './budget.js';
 export {
-  DEFAULT_P2P_LIMITS, DEFAULT_PENALTIES, BAN_THRESHOLD,
+  DEFAULT_P2P_LIMITS, DEFAULT_PENALTIES, BAN_THRESHOLD, SILENT_SOCKETS_RSS_BOUND,
   type P2PLimits, type P2PPenalties, type P2POptions, type P2PEvents, type BanEvent, type RefusedEvent, type RequestResult, type P2PStats, type ExchangeKind,
 } from './config.js';
 export { RequestTracker } from './requests.js';

@@ -1,16 +1,19 @@
 // The listener and the handshake: one HTTP server that only upgrades to WebSocket, inbound
-// admission (bans, inbound caps), every socket's frame intake (rate bucket, strict decode), and the
-// transcript-signed hello / helloAck exchange (the dialler proves first) that turns a socket into a
-// ready peer. Post-handshake messages go to the network's `deliver`.
+// admission (bans; the half-open budget with its upgrade deadline; established-slot caps and
+// eviction), every socket's frame intake (rate bucket, strict decode), and the transcript-signed
+// hello / helloAck exchange (the dialler proves first) that turns a socket into a ready peer.
+// Post-handshake messages go to the network's `deliver`.
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import { DecodeError } from '../core/index.js';
 import { nodeIdFromPublicKey, toHex } from '../crypto/index.js';
-import { isLoopback, normaliseHost } from './bans.js';
+import { netGroup, normaliseHost } from './bans.js';
+import { HalfOpenBudget } from './budget.js';
 import type { NetContext } from './config.js';
 import { closeCodeFor, type P2PReason } from './errors.js';
+import { inboundSlotFor, type EvictionCandidate } from './eviction.js';
 import { checkHello, keepNewConnection, signHandshake, verifyHandshake, type HandshakeTranscript } from './handshake.js';
 import { PROTOCOL_VERSION, decodeMessage, encodeMessage, type Message, type TipInfo } from './messages.js';
 import { Peer, type Direction } from './peer.js';
@@ -38,8 +41,17 @@ export class Listener {
   private http: Server | undefined;
   private wss: WebSocketServer | undefined;
   private readonly rawSockets = new Set<Socket>();
+  /** Inbound sockets not yet handshaken, keyed by their TCP socket from accept to ready. */
+  private readonly halfOpen: HalfOpenBudget<Socket>;
+  private readonly inboundSocket = new WeakMap<Peer, Socket>();
 
-  constructor(private readonly ctx: NetContext, private readonly scoring: Scoring, private readonly hooks: ListenerHooks) {}
+  constructor(private readonly ctx: NetContext, private readonly scoring: Scoring, private readonly hooks: ListenerHooks) {
+    this.halfOpen = new HalfOpenBudget(ctx.limits.maxHalfOpen, ctx.limits.maxHalfOpenPerSource);
+  }
+
+  get halfOpenCount(): number {
+    return this.halfOpen.size;
+  }
 
   /** Listens on host:port (0 picks one); resolves with the bound port. */
   async listen(host: string, port: number): Promise<number> {
@@ -48,18 +60,18 @@ export class Listener {
       res.writeHead(426, { 'content-type': 'text/plain', connection: 'close' });
       res.end('kadchain p2p: WebSocket only\n');
     });
-    // Slow or silent HTTP clients must not hold sockets: the upgrade is part of the handshake budget.
+    // Slow or silent HTTP clients must not hold sockets. The server's own timeouts are only checked
+    // by a 30 s sweep, so each socket also gets its own deadline and a place in the half-open budget.
     http.headersTimeout = l.handshakeTimeoutMs;
     http.requestTimeout = l.handshakeTimeoutMs;
     http.keepAliveTimeout = 1_000;
-    http.on('connection', (s: Socket) => {
-      this.rawSockets.add(s);
-      s.once('close', () => this.rawSockets.delete(s));
-    });
+    http.maxConnections = l.maxConnections;
+    http.on('drop', (d?: { remoteAddress?: string }) => this.ctx.log.debug('connection dropped: maxConnections', { host: normaliseHost(d?.remoteAddress) }));
+    http.on('connection', (s: Socket) => this.onSocket(s));
     const wss = new WebSocketServer({ noServer: true, maxPayload: l.maxPayload, perMessageDeflate: false, clientTracking: false });
     http.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
-      if (!this.ctx.isRunning()) return void socket.destroy();
-      wss.handleUpgrade(req, socket, head, (ws) => this.onInbound(ws, req));
+      if (!this.ctx.isRunning() || !this.halfOpen.has(socket)) return void socket.destroy();
+      wss.handleUpgrade(req, socket, head, (ws) => this.onInbound(ws, req, socket));
     });
     this.http = http;
     this.wss = wss;
@@ -80,13 +92,46 @@ export class Listener {
     if (this.http) {
       const http = this.http;
       this.http = undefined;
+      this.halfOpen.clear();
       for (const s of this.rawSockets) s.destroy();
       this.rawSockets.clear();
       await new Promise<void>((r) => http.close(() => r()));
     }
   }
 
-  private onInbound(ws: WebSocket, req: IncomingMessage): void {
+  /** A TCP socket was accepted: it must send its upgrade within `upgradeTimeoutMs`, inside the half-open budget. */
+  private onSocket(s: Socket): void {
+    const host = normaliseHost(s.remoteAddress);
+    this.rawSockets.add(s);
+    s.once('close', () => {
+      this.rawSockets.delete(s);
+      this.halfOpen.release(s);
+    });
+    // ws clears the socket timeout once upgraded; from then on the handshake deadline runs.
+    s.setTimeout(this.ctx.limits.upgradeTimeoutMs, () => s.destroy());
+    this.halfOpen.admit(s, Listener.sourceOf(host), () => s.destroy());
+  }
+
+  /** Whom a half-open budget counts against: a public address's /24 or /64, else the host itself (loopback too). */
+  private static sourceOf(host: string): string {
+    return netGroup(host) ?? host;
+  }
+
+  /**
+   * Whether an inbound peer from `host` may hold an established slot: room, room after evicting a
+   * peer (eviction.ts), or a refusal (public address over its per-IP or per-/24|/64 cap, or every
+   * established peer protected).
+   */
+  private inboundSlot(host: string, except?: Peer): { refuse: P2PReason } | { evict: Peer | undefined } {
+    const peers: (EvictionCandidate<Peer> & { host: string })[] = [];
+    for (const p of this.ctx.byId.values()) {
+      if (p === except || p.direction !== 'inbound' || p.dropped) continue;
+      peers.push({ ref: p, host: p.host, group: Listener.sourceOf(p.host), connectedAt: p.connectedAt, latencyMs: p.latencyMs, lastBlockAt: p.lastBlockAt, lastTxAt: p.lastTxAt });
+    }
+    return inboundSlotFor(host, Listener.sourceOf(host), peers, this.ctx.limits);
+  }
+
+  private onInbound(ws: WebSocket, req: IncomingMessage, socket: Socket): void {
     const host = normaliseHost(req.socket.remoteAddress);
     if (!this.ctx.isRunning()) return ws.terminate();
     const refuse = (reason: P2PReason): void => {
@@ -98,22 +143,22 @@ export class Listener {
       this.ctx.emit('peer:refused', { host, port: 0, direction: 'inbound', id: '', reason });
     };
     if (this.scoring.hostBanned(host)) return refuse('banned');
-    let inbound = 0;
-    let sameHost = 0;
-    for (const p of this.ctx.conns) {
-      if (p.direction !== 'inbound') continue;
-      inbound++;
-      if (p.host === host) sameHost++;
-    }
-    if (inbound >= this.ctx.limits.maxInbound) return refuse('too-many-peers');
-    if (!isLoopback(host) && sameHost >= this.ctx.limits.maxInboundPerIp) return refuse('too-many-peers');
-    this.attach(ws, host, 'inbound', 0);
+    // Cheap early answer; the slot is taken (and a peer evicted) only once the newcomer is authenticated.
+    const slot = this.inboundSlot(host);
+    if ('refuse' in slot) return refuse(slot.refuse);
+    const peer = this.attach(ws, host, 'inbound', 0);
+    this.inboundSocket.set(peer, socket);
+    // Evicted from the half-open budget: no close handshake to wait for (it may be one of thousands).
+    this.halfOpen.advance(socket, () => {
+      this.ctx.disconnect(peer, 'too-many-peers');
+      ws.terminate();
+    });
   }
 
   /** Wraps a socket (inbound, or outbound from the peer manager) in a Peer and starts the handshake. */
   attach(ws: WebSocket, host: string, direction: Direction, port: number): Peer {
     const l = this.ctx.limits;
-    const peer = new Peer(ws, host, direction, randomBytes(32), { perSecond: l.messagesPerSecond, burst: l.messageBurst }, l.knownIdsPerPeer);
+    const peer = new Peer(ws, host, direction, randomBytes(32), { perSecond: l.messagesPerSecond, burst: l.messageBurst }, l.knownIdsPerPeer, l.scoreHalfLifeMs);
     peer.listenPort = port;
     this.ctx.conns.add(peer);
     peer.hsTimer = setTimeout(() => {
@@ -201,7 +246,11 @@ export class Listener {
       if (this.scoring.idBanned(peer.id)) return ctx.disconnect(peer, 'banned');
       const existing = ctx.byId.get(peer.id);
       if (existing && !keepNewConnection(ctx.nodeId, peer.id, existing.direction, peer.direction)) return ctx.disconnect(peer, 'duplicate');
-      if (peer.direction === 'inbound') peer.listenPort = m.listenPort;
+      if (peer.direction === 'inbound') {
+        peer.listenPort = m.listenPort;
+        const socket = this.inboundSocket.get(peer);
+        if (socket) this.halfOpen.advance(socket);
+      }
       peer.tip = m.tip;
       peer.gotHello = true;
       // The dialler proves first; the listener answers only after verifying that proof.
@@ -229,10 +278,20 @@ export class Listener {
       if (!keepNewConnection(ctx.nodeId, peer.id, existing.direction, peer.direction)) return ctx.disconnect(peer, 'duplicate');
       ctx.disconnect(existing, 'duplicate');
     }
+    if (peer.direction === 'inbound') {
+      const slot = this.inboundSlot(peer.host, peer);
+      if ('refuse' in slot) return ctx.disconnect(peer, slot.refuse);
+      if (slot.evict) {
+        ctx.log.info('inbound peer evicted', { peer: slot.evict.id.slice(0, 16), host: slot.evict.host, for: peer.id.slice(0, 16) });
+        ctx.disconnect(slot.evict, 'evicted');
+      }
+      const socket = this.inboundSocket.get(peer);
+      if (socket) this.halfOpen.release(socket);
+    }
     clearTimeout(peer.hsTimer);
     peer.ready = true;
     peer.lastPingAt = Date.now();
-    peer.score = this.scoring.recall(peer.id);
+    peer.score = this.scoring.recall(peer.id, peer.host);
     ctx.byId.set(peer.id, peer);
     ctx.log.info('peer connected', { peer: peer.id.slice(0, 16), host: peer.host, port: peer.listenPort, direction: peer.direction, height: peer.tip?.height });
     peer.settle?.(undefined);

@@ -177,7 +177,7 @@ export class P2PNetwork extends EventEmitter<P2PEvents> {
       inflight += p.inflight.size;
     }
     return {
-      connections: this.conns.size, peers: this.byId.size, inbound, outbound: this.conns.size - inbound, candidates: this.manager.pool.size,
+      connections: this.conns.size, halfOpen: this.listener.halfOpenCount, peers: this.byId.size, inbound, outbound: this.conns.size - inbound, candidates: this.manager.pool.size,
       bans: this.scoring.bans.size, seen: this.seen.size, inflight,
     };
   }
@@ -317,7 +317,11 @@ export class P2PNetwork extends EventEmitter<P2PEvents> {
   // ---------------------------------------------------------------- receiving
 
   private onMessage(peer: Peer, m: Message, now: number): void {
-    if (routeIncoming(this.ctx, this.requests, this.scoring, this.keepAlive, peer, m, now) && !peer.dropped) this.emit('message', peer, m);
+    // Eviction protects peers that recently delivered what we asked for (Core: novel blocks and txs).
+    const asked = (m.kind === 'block' || m.kind === 'tx') && peer.inflight.has(idKey(bodyId(m.kind, m.bytes)));
+    if (!routeIncoming(this.ctx, this.requests, this.scoring, this.keepAlive, peer, m, now) || peer.dropped) return;
+    if (asked) peer[m.kind === 'block' ? 'lastBlockAt' : 'lastTxAt'] = now;
+    this.emit('message', peer, m);
   }
 
   // ---------------------------------------------------------------- scoring and bans
@@ -363,7 +367,6 @@ export class P2PNetwork extends EventEmitter<P2PEvents> {
     this.conns.delete(peer);
     clearTimeout(peer.hsTimer);
     this.requests.dropped(peer);
-    this.scoring.remember(peer);
     if (!peer.ready) {
       peer.settle?.(reason);
       peer.settle = undefined;

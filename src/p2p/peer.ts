@@ -16,15 +16,27 @@ export interface PeerInfo {
   host: string;
   /** The peer's listening port (dialled port for outbound, advertised port for inbound). */
   port: number;
+  /** `host:port` (IPv6 in brackets), where the peer can be dialled. */
+  address: string;
   direction: Direction;
   height: number;
   /** Cumulative work of its tip, decimal string (bigint in code). */
   work: string;
   tipId: string;
+  /** Misbehaviour score now (decays with a half-life; banned at 100). */
   score: number;
   connectedAt: number;
   /** Round trip of the last answered keep-alive ping, if any. */
   latencyMs: number | undefined;
+  /** When it last delivered a block / a transaction we asked for (0: never); eviction protects recent relayers. */
+  lastBlockAt: number;
+  lastTxAt: number;
+}
+
+/** Points left of `points` charged at `at`, halving every `halfLifeMs` (no decay when halfLifeMs is 0). */
+export function decayedScore(points: number, at: number, now: number, halfLifeMs: number): number {
+  if (points <= 0 || halfLifeMs <= 0 || now <= at) return points;
+  return points * 0.5 ** ((now - at) / halfLifeMs);
 }
 
 /** A getheaders / getblocks awaiting its reply; `settle` is set when a caller awaits it. */
@@ -45,12 +57,14 @@ export class Peer {
   publicKey: Uint8Array | undefined;
   listenPort = 0;
   tip: TipInfo | undefined;
-  score = 0;
   /** True once both sides proved their keys; only ready peers are in `peers()` and get messages. */
   ready = false;
   readonly connectedAt = Date.now();
   lastSeen = Date.now();
   latencyMs: number | undefined;
+  /** Last delivery of a requested block / transaction (0: never). */
+  lastBlockAt = 0;
+  lastTxAt = 0;
 
   /** Ids this peer knows about (announced by either side): an id is announced to it once. */
   readonly known: LruSet;
@@ -91,6 +105,8 @@ export class Peer {
   readonly queued = new Set<string>();
 
   private readonly counts: Record<InvType, number> = { block: 0, tx: 0 };
+  private scorePoints = 0;
+  private scoreAt = Date.now();
   private tokens: number;
   private lastRefill = Date.now();
 
@@ -103,6 +119,8 @@ export class Peer {
     readonly challenge: Uint8Array,
     private readonly rate: { perSecond: number; burst: number },
     idsPerPeer: number,
+    /** Misbehaviour points halve this often (0: never). */
+    private readonly scoreHalfLifeMs = 0,
   ) {
     this.tokens = rate.burst;
     this.known = new LruSet(idsPerPeer);
@@ -122,6 +140,29 @@ export class Peer {
   /** @deprecated alias of `address` */
   get key(): string {
     return this.address;
+  }
+
+  /** Misbehaviour score now, rounded (the exact value is `scoreNow()`). */
+  get score(): number {
+    return Math.round(this.scoreNow());
+  }
+
+  /** Sets the score (e.g. a reconnecting id's remembered one). */
+  set score(points: number) {
+    this.scorePoints = Math.max(0, points);
+    this.scoreAt = Date.now();
+  }
+
+  /** The exact decayed score at `now`. */
+  scoreNow(now = Date.now()): number {
+    return decayedScore(this.scorePoints, this.scoreAt, now, this.scoreHalfLifeMs);
+  }
+
+  /** Adds points to the decayed score; returns the new exact score. */
+  addScore(points: number, now = Date.now()): number {
+    this.scorePoints = this.scoreNow(now) + points;
+    this.scoreAt = Math.max(now, this.scoreAt);
+    return this.scorePoints;
   }
 
   /** Token bucket: false when the peer sends faster than its allowance. */
@@ -180,6 +221,7 @@ export class Peer {
       id: this.id,
       host: this.host,
       port: this.listenPort,
+      address: this.host.includes(':') ? `[${this.host}]:${this.listenPort}` : this.address,
       direction: this.direction,
       height: this.tip?.height ?? 0,
       work: (this.tip?.work ?? 0n).toString(),
@@ -187,6 +229,8 @@ export class Peer {
       score: this.score,
       connectedAt: this.connectedAt,
       latencyMs: this.latencyMs,
+      lastBlockAt: this.lastBlockAt,
+      lastTxAt: this.lastTxAt,
     };
   }
 }

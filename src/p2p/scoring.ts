@@ -1,45 +1,73 @@
-// Misbehaviour scores and bans: points accumulate per peer, survive a reconnect (decaying with a
-// half-life), and at BAN_THRESHOLD the peer is disconnected and its id (and host, unless loopback
-// is exempt) banned for `banMs`, persisted through the BanStore. What an offence costs is decided
-// by the caller (p2p's own wire faults, or the node's penalty table); this file only adds up.
+// Misbehaviour scores and bans. Points are charged to what was observed: the connection (the
+// peer's live score), its authenticated identity and, for public addresses, its address, so that a
+// fresh key from the same address starts with the address's record. Every score decays toward 0
+// with a half-life, so an honest peer's rare fault does not add up forever. At BAN_THRESHOLD the
+// peer is disconnected and its id, its address and its address's /24 or /64 are banned for `banMs`
+// (loopback and private ranges by id only, unless `banLoopbackHosts`), persisted through the
+// BanStore. What an offence costs is decided by the caller (p2p's wire faults, or the node's
+// penalty table); this file only adds up.
 import { BAN_THRESHOLD, type NetContext } from './config.js';
-import { BanList, hostBanKey, idBanKey, isLoopback, normaliseHost } from './bans.js';
-import type { Peer } from './peer.js';
+import { BanList, hostBanKey, idBanKey, isPublicAddress, netBanKey, netGroup, normaliseHost } from './bans.js';
+import { decayedScore, type Peer } from './peer.js';
 
+/** Remembered score records (ids and addresses, live or gone); the least recently charged is forgotten first. */
 const SCORE_MEMORY = 10_000;
-const SCORE_HALF_LIFE_MS = 60 * 60 * 1000;
+
+/** The ban keys a misbehaving peer earns: its id, and unless exempt its address and network group. */
+export function banKeysFor(id: string, host: string, banLoopbackHosts: boolean): string[] {
+  const keys: string[] = [];
+  if (id) keys.push(idBanKey(id));
+  if (addressBannable(host, banLoopbackHosts)) {
+    keys.push(hostBanKey(host));
+    const group = netGroup(host);
+    if (group) keys.push(netBanKey(group));
+  }
+  return keys;
+}
+
+/** True when `host` is banned by address or (public addresses) by its /24 or /64. */
+export function isHostBanned(bans: BanList, host: string, banLoopbackHosts: boolean, now = Date.now()): boolean {
+  if (!addressBannable(host, banLoopbackHosts)) return false;
+  if (bans.isBanned(hostBanKey(host), now)) return true;
+  const group = netGroup(host);
+  return group !== undefined && bans.isBanned(netBanKey(group), now);
+}
+
+/** Public addresses are banned by address; loopback and private ranges only when configured. */
+export function addressBannable(host: string, banLoopbackHosts: boolean): boolean {
+  return isPublicAddress(host) || (banLoopbackHosts && host !== 'unknown');
+}
 
 export class Scoring {
-  /** Scores of recently disconnected ids: reconnecting does not wipe a bad record. */
-  private readonly memory = new Map<string, { score: number; at: number }>();
+  /** Decaying score records by key (`id:<id>`, `ip:<host>`): reconnecting does not wipe a bad record. */
+  private readonly records = new Map<string, { points: number; at: number }>();
 
   constructor(private readonly ctx: NetContext, readonly bans: BanList) {}
 
-  /** Adds points; at BAN_THRESHOLD the peer is banned, even if it already disconnected. */
-  misbehave(peer: Peer, points: number, reason: string): void {
+  /** Adds points to the peer, its id and its address; at BAN_THRESHOLD it is banned, even if it already disconnected. */
+  misbehave(peer: Peer, points: number, reason: string, now = Date.now()): void {
     if (!Number.isFinite(points) || points <= 0) return;
-    peer.score += points;
+    let worst = peer.addScore(points, now);
+    for (const key of this.recordKeys(peer)) worst = Math.max(worst, this.charge(key, points, now));
     this.ctx.log.debug('peer misbehaved', { peer: peer.id.slice(0, 16), host: peer.host, points, reason, score: peer.score });
-    if (peer.score >= BAN_THRESHOLD) this.ban(peer, reason);
-    else if (peer.dropped) this.remember(peer);
+    // Compared as shown (rounded): 60 then 40 points a moment apart is 100, not 99.999 after decay.
+    if (Math.round(worst) >= BAN_THRESHOLD) this.ban(peer, reason);
   }
 
-  /** Bans the peer's node id (and its host unless loopback-exempt) and disconnects it. */
+  /** Bans the peer's node id (and its address and prefix unless exempt) and disconnects it. */
   ban(peer: Peer, reason: string, ms = this.ctx.limits.banMs): void {
     if (peer.banned) return;
     peer.banned = true;
     const until = Date.now() + ms;
-    const keys: string[] = [];
-    if (peer.id) keys.push(idBanKey(peer.id));
-    if (this.hostBannable(peer.host)) keys.push(hostBanKey(peer.host));
+    const keys = banKeysFor(peer.id, peer.host, this.ctx.limits.banLoopbackHosts);
     for (const key of keys) {
       this.bans.add(key, until);
       this.ctx.emit('peer:banned', { key, until, reason, host: peer.host, id: peer.id, score: peer.score });
     }
-    this.memory.delete(peer.id);
-    this.ctx.log.info('peer banned', { peer: peer.id.slice(0, 16), host: peer.host, reason, score: peer.score, until: new Date(until).toISOString() });
+    for (const key of this.recordKeys(peer)) this.records.delete(key);
+    this.ctx.log.info('peer banned', { peer: peer.id.slice(0, 16), host: peer.host, reason, score: peer.score, keys, until: new Date(until).toISOString() });
     this.ctx.disconnect(peer, 'banned');
-    if (this.hostBannable(peer.host)) for (const p of [...this.ctx.conns]) if (p.host === peer.host) this.ctx.disconnect(p, 'banned');
+    for (const p of [...this.ctx.conns]) if (this.hostBanned(p.host)) this.ctx.disconnect(p, 'banned');
   }
 
   /** Bans an address outright (e.g. from an operator command) and drops its connections. */
@@ -52,30 +80,43 @@ export class Scoring {
   }
 
   hostBannable(host: string): boolean {
-    return this.ctx.limits.banLoopbackHosts || !isLoopback(host);
+    return addressBannable(host, this.ctx.limits.banLoopbackHosts);
   }
 
+  /** True when the host, or (public addresses) its /24 or /64, is banned. */
   hostBanned(host: string): boolean {
-    return this.hostBannable(host) && this.bans.isBanned(hostBanKey(host));
+    return isHostBanned(this.bans, host, this.ctx.limits.banLoopbackHosts);
   }
 
   idBanned(id: string): boolean {
     return this.bans.isBanned(idBanKey(id));
   }
 
-  /** Keeps a disconnected peer's score for its next connection (bounded, oldest forgotten). */
-  remember(peer: Peer): void {
-    if (!peer.id || peer.score <= 0 || peer.banned) return;
-    this.memory.delete(peer.id);
-    this.memory.set(peer.id, { score: peer.score, at: Date.now() });
-    if (this.memory.size > SCORE_MEMORY) this.memory.delete(this.memory.keys().next().value!);
+  /** The score a newly authenticated peer starts with: the worse of its id's and its address's records, decayed. */
+  recall(id: string, host: string, now = Date.now()): number {
+    let score = this.current(idBanKey(id), now);
+    if (this.hostBannable(host)) score = Math.max(score, this.current(hostBanKey(host), now));
+    return score;
   }
 
-  /** The decayed score a reconnecting id starts with (and forgets the record). */
-  recall(id: string): number {
-    const r = this.memory.get(id);
-    this.memory.delete(id);
-    if (!r) return 0;
-    return Math.round(r.score * 0.5 ** ((Date.now() - r.at) / SCORE_HALF_LIFE_MS));
+  /** Records of the peer: its id once authenticated, its address unless exempt. */
+  private recordKeys(peer: Peer): string[] {
+    const keys: string[] = [];
+    if (peer.id) keys.push(idBanKey(peer.id));
+    if (this.hostBannable(peer.host)) keys.push(hostBanKey(peer.host));
+    return keys;
+  }
+
+  private current(key: string, now: number): number {
+    const r = this.records.get(key);
+    return r ? decayedScore(r.points, r.at, now, this.ctx.limits.scoreHalfLifeMs) : 0;
+  }
+
+  private charge(key: string, points: number, now: number): number {
+    const total = this.current(key, now) + points;
+    this.records.delete(key);
+    this.records.set(key, { points: total, at: now });
+    if (this.records.size > SCORE_MEMORY) this.records.delete(this.records.keys().next().value!);
+    return total;
   }
 }

@@ -84,7 +84,13 @@ export function formatAccount(a: AccountJson): string {
 export function formatPeers(p: PeersJson): string {
   const now = Date.now();
   const connected = p.connected.length
-    ? table(['NODE ID', 'ADDRESS', 'DIR', 'HEIGHT', 'SCORE', 'CONNECTED'], p.connected.map((c) => [shortId(c.id), `${c.host}:${c.port}`, c.direction, String(c.height), String(c.score), ago(c.connectedAt, now)]))
+    ? table(
+        ['NODE ID', 'ADDRESS', 'DIR', 'HEIGHT', 'SCORE', 'PING', 'CONNECTED'],
+        p.connected.map((c) => [
+          shortId(c.id), c.address ?? `${c.host}:${c.port}`, c.direction, String(c.height), String(c.score),
+          c.latencyMs === undefined ? '-' : `${Math.round(c.latencyMs)} ms`, ago(c.connectedAt, now),
+        ]),
+      )
     : '(none)';
   const entries = [...p.table].sort((a, b) => b.bucket - a.bucket || b.lastSeen - a.lastSeen);
   const dht = entries.length ? table(['BUCKET', 'NODE ID', 'ADDRESS', 'LAST SEEN'], entries.map((e) => [String(e.bucket), shortId(e.id), `${e.host}:${e.port}`, ago(e.lastSeen, now)])) : '(empty)';

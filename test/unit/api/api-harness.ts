@@ -27,7 +27,7 @@ export const FAKE_PEERS = {
     { id: 'aa'.repeat(32), host: '127.0.0.1', port: 30421, bucket: 0, lastSeen: 1_700_000_000_000 },
     { id: 'bb'.repeat(32), host: '127.0.0.1', port: 30422, bucket: 3, lastSeen: 1_700_000_000_000 },
   ],
-  connected: [{ id: 'aa'.repeat(32), host: '127.0.0.1', port: 30421, direction: 'outbound' as const, height: 2, work: '32', score: 0, connectedAt: 1_700_000_000_000 }],
+  connected: [{ id: 'aa'.repeat(32), host: '127.0.0.1', port: 30421, address: '127.0.0.1:30421', direction: 'outbound' as const, height: 2, work: '32', score: 0, connectedAt: 1_700_000_000_000, lastBlockAt: 0, lastTxAt: 0 }],
 };
 
 export async function startApi(

@@ -99,11 +99,13 @@ test('oversize: a frame over maxPayload closes the socket (1009) and bans the se
   }
 });
 
-test('inbound cap: connections over maxInbound are refused with a reason; a freed slot is reusable', async () => {
-  const a = await startNet({ limits: { maxInbound: 2 } });
+test('inbound cap: when every established peer is protected a newcomer is refused with a reason; a freed slot is reusable', async () => {
+  // Fast pings measure every peer's latency, and the lowest-latency peers are protected from eviction.
+  const a = await startNet({ limits: { maxInbound: 2, pingIntervalMs: 50 } });
   try {
     const c1 = await RawPeer.ready(a.port);
     const c2 = await RawPeer.ready(a.port);
+    await waitUntil('latency measured', () => a.peers().every((p) => p.latencyMs !== undefined));
     const c3 = await RawPeer.connect(a.port);
     assert.deepEqual(await c3.closed, { code: CLOSE_CODES['too-many-peers'], reason: 'too-many-peers' });
     await c1.close();
@@ -111,6 +113,22 @@ test('inbound cap: connections over maxInbound are refused with a reason; a free
     const c4 = await RawPeer.ready(a.port);
     assert.equal(a.peers().length, 2);
     await Promise.all([c2.close(), c4.close()]);
+  } finally {
+    await a.stop();
+  }
+});
+
+test('inbound eviction: a new authenticated peer takes the slot of the youngest unprotected one; the longest-connected stays', async () => {
+  const a = await startNet({ limits: { maxInbound: 2 } });
+  try {
+    const c1 = await RawPeer.ready(a.port);
+    const c2 = await RawPeer.ready(a.port);
+    const c3 = await RawPeer.ready(a.port);
+    assert.deepEqual(await c2.closed, { code: CLOSE_CODES.evicted, reason: 'evicted' });
+    assert.equal(c1.isOpen, true, 'the longest-connected peer is protected');
+    assert.equal(await c3.roundtrip(), true);
+    assert.equal(a.peers().length, 2);
+    await Promise.all([c1.close(), c3.close()]);
   } finally {
     await a.stop();
   }
