@@ -19,6 +19,7 @@ import { ApiServer, type PeerEventJson } from '../api/index.js';
 import { createLogger, type Logger, type LogLevel } from '../log/index.js';
 import { loadOrCreateNodeKey } from './node-key.js';
 import { Relay } from './relay.js';
+import type { TxAdmissionLimits } from './tx-admission.js';
 import { Serving } from './serving.js';
 import { chargePeer, p2pPenalties } from './penalties.js';
 import { PropagationRecorder } from './propagation.js';
@@ -61,6 +62,8 @@ export interface NodeOptions {
   checkDepth?: number;
   /** Damage found at start: 'heal' (default) rolls back to the last intact block and re-syncs; 'refuse' stops. */
   onDamage?: 'heal' | 'refuse';
+  /** Validation work each peer may cause (token bucket of txs); defaults in tx-admission.ts. */
+  txAdmission?: Partial<TxAdmissionLimits>;
 }
 
 export interface RunningNode {
@@ -162,7 +165,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
 
     // Sync, relay and serving share the network; every refusal is priced by the one penalty table.
     const sync = new SyncService({ chain, net, logger: log, onRefusal: (p, reason, detail) => chargePeer(net, p, reason, detail), ...opts.syncOptions });
-    const gossip = new Relay(chain, mempool, net, sync, (p, reason, detail) => chargePeer(net, p, reason, detail), log);
+    const gossip = new Relay(chain, mempool, net, sync, (p, reason, detail) => chargePeer(net, p, reason, detail), log, opts.txAdmission);
     const serving = new Serving(chain, mempool, net, log);
     serving.start();
     gossip.start();
