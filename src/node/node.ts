@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { createSocket } from 'node:dgram';
 import { createServer, isIPv6 } from 'node:net';
 import { genesisFromJson, parseAddress, encodeAddress, KadchainError, type Genesis } from '../core/index.js';
-import { Chain } from '../chain/index.js';
+import { Chain, type SideBranchLimits } from '../chain/index.js';
 import { ChainStore } from '../store/index.js';
 import { Mempool, type MempoolLimits } from '../mempool/index.js';
 import { Miner, type MinerImpl } from '../miner/index.js';
@@ -64,6 +64,8 @@ export interface NodeOptions {
   onDamage?: 'heal' | 'refuse';
   /** Validation work each peer may cause (token bucket of txs); defaults in tx-admission.ts. */
   txAdmission?: Partial<TxAdmissionLimits>;
+  /** Side-branch storage: work distance, fork depth, prune depth (defaults in chain/side-branches.ts). */
+  sideBranches?: Partial<SideBranchLimits>;
 }
 
 export interface RunningNode {
@@ -118,7 +120,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   if (opts.mine && !minerAddress) throw new KadchainError('no-miner-address', 'mining needs --miner-address (the CLI creates a wallet when none is given)');
   const { key, created } = loadOrCreateNodeKey(opts.dataDir);
   const store = await ChainStore.open({ dataDir: join(opts.dataDir, 'chain'), genesisId: genesis.id });
-  const chain = await Chain.open(store, genesis, { logger: log, checkDepth: opts.checkDepth, onDamage: opts.onDamage ?? 'heal' }).catch(async (e: unknown) => { await store.close(); throw e; });
+  const chain = await Chain.open(store, genesis, { logger: log, checkDepth: opts.checkDepth, onDamage: opts.onDamage ?? 'heal', sideBranches: opts.sideBranches }).catch(async (e: unknown) => { await store.close(); throw e; });
   const cleanups: (() => Promise<void>)[] = [async () => store.close(), async () => chain.close()];
   const stopAll = async (): Promise<void> => {
     for (const c of cleanups.reverse()) await c().catch((e) => log.warn('stop step failed', { err: String(e) }));
