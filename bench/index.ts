@@ -8,6 +8,7 @@ import { benchApi } from './api.js';
 import { benchApiStats } from './api-stats.js';
 import { benchMempool } from './mempool.js';
 import { benchGossip } from './gossip.js';
+import { benchTxFlood } from './tx-flood.js';
 
 const only = process.argv[2];
 const sections: Record<string, () => Promise<Record<string, unknown>>> = {
@@ -19,6 +20,7 @@ const sections: Record<string, () => Promise<Record<string, unknown>>> = {
   apiStats: benchApiStats,
   mempool: benchMempool,
   gossip: benchGossip,
+  txFlood: benchTxFlood,
 };
 const out: Record<string, unknown> = {};
 for (const [name, run] of Object.entries(sections)) {
