@@ -122,8 +122,9 @@ export class Relay extends EventEmitter<RelayEvents> {
   private onInv(peer: Peer, items: InvItem[]): void {
     const blocks: Uint8Array[] = [];
     const want: InvItem[] = [];
-    // Fetch no more than the peer may have validated now (the tracker bounds what waits for a slot).
-    let room = this.txBudget.available(peer.id);
+    // Fetch no more than the peer may have validated now, less what it is already sending (the
+    // tracker bounds what waits for a slot).
+    let room = this.txBudget.available(peer.id) - peer.inflightCount('tx');
     for (const it of items) {
       if (it.type === 'block') {
         blocks.push(it.id);

@@ -5,11 +5,10 @@
 // honest peer's transaction is still accepted and relayed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { txId, type TransferTx } from '../../../src/core/index.js';
+import { encodeTx, txId, type TransferTx } from '../../../src/core/index.js';
 import { sha256, toHex } from '../../../src/crypto/index.js';
-import type { RunningNode } from '../../../src/node/index.js';
+import { TxAdmissionBudget, type RunningNode } from '../../../src/node/index.js';
 import type { Message } from '../../../src/p2p/index.js';
-import { encodeTx } from '../../../src/core/index.js';
 import { testNet, waitUntil } from '../../helpers/node-helpers.js';
 import { testAddress, transfer, prng } from '../../helpers/fixtures.js';
 import { ScriptedPeer } from '../../helpers/scripted-peer.js';
@@ -104,4 +103,17 @@ test('unfunded tx flood: validated only up to the peer budget, charged, and an h
   await waitUntil('honest tx in the mempool', () => node.mempool.isReady(toHex(honestId)), 20_000);
   const relayed = await attacker.next('inv', (m) => m.kind === 'inv' && m.items.some((it) => toHex(it.id) === toHex(honestId)), 20_000);
   assert.ok(relayed, 'the honest tx was relayed onwards');
+});
+
+test('tx admission budget: spent tokens refill over time up to the burst; the peer table is capped', () => {
+  let now = 0;
+  const b = new TxAdmissionBudget({ burst: 3, refillEveryMs: 100, maxPeers: 2 }, () => now);
+  assert.deepEqual([b.take('p'), b.take('p'), b.take('p'), b.take('p')], [true, true, true, false], 'a burst, then nothing');
+  now += 250;
+  assert.equal(b.available('p'), 2, 'two tokens back after 250 ms');
+  now += 10_000;
+  assert.equal(b.available('p'), 3, 'never above the burst');
+  b.take('q');
+  b.take('r');
+  assert.equal(b.size, 2, 'the least recently active peer is forgotten');
 });
