@@ -9,6 +9,7 @@ import { benchApiStats } from './api-stats.js';
 import { benchMempool } from './mempool.js';
 import { benchGossip } from './gossip.js';
 import { benchConnBudget } from './conn-budget.js';
+import { benchTxFlood } from './tx-flood.js';
 
 const only = process.argv[2];
 const sections: Record<string, () => Promise<Record<string, unknown>>> = {
@@ -21,6 +22,7 @@ const sections: Record<string, () => Promise<Record<string, unknown>>> = {
   mempool: benchMempool,
   gossip: benchGossip,
   connBudget: benchConnBudget,
+  txFlood: benchTxFlood,
 };
 const out: Record<string, unknown> = {};
 for (const [name, run] of Object.entries(sections)) {

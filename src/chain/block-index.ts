@@ -1,8 +1,9 @@
 // The block index as the chain sees it: index records by id through a bounded LRU, main-chain
-// membership, ancestors, and the parent context a child is checked against.
+// membership, ancestors, and the parent context a child is checked against. A pruned side block
+// (header kept, body gone) reads as unknown: a peer may send it again like any other block.
 import { targetToBigInt, type ChainParams } from '../core/index.js';
 import { toHex, bytesEqual } from '../crypto/index.js';
-import type { ChainStore } from '../store/index.js';
+import { BlockStatus, type ChainStore } from '../store/index.js';
 import type { ParentContext } from './header-rules.js';
 import type { IndexEntry } from './events.js';
 import { retargetWindow, retargetTarget, medianTimePast, MEDIAN_TIME_SPAN } from './pow.js';
@@ -28,7 +29,7 @@ export class BlockIndex {
       return hit;
     }
     const rec = await this.store.getIndex(id);
-    if (!rec) return undefined;
+    if (!rec || rec.status === BlockStatus.Pruned) return undefined;
     const e: IndexEntry = { ...rec, id, idHex };
     this.remember(e);
     return e;
@@ -45,6 +46,10 @@ export class BlockIndex {
     this.cache.delete(e.idHex);
     this.cache.set(e.idHex, e);
     if (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value!);
+  }
+
+  forget(id: Uint8Array): void {
+    this.cache.delete(toHex(id));
   }
 
   async isMain(e: { id: Uint8Array; height: number }): Promise<boolean> {

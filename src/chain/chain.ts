@@ -18,6 +18,7 @@ import { BlockValidator, isHeaderFailure } from './validator.js';
 import { ReorgExecutor } from './reorg.js';
 import { checkAtOpen } from './store-check.js';
 import { beats, listTips } from './fork-choice.js';
+import { SideBranches, type SideBranchLimits } from './side-branches.js';
 import type { VerifiedSignatures } from './verified-signatures.js';
 import type { Account } from './tx-rules.js';
 import type { ChainEvents, ChainTip, IndexEntry, NextBlockContext, SubmitOptions, SubmitResult, TipInfo } from './events.js';
@@ -40,6 +41,8 @@ export interface ChainOptions {
    * intact block (state rebuilt from genesis) and forgets the rest, which peers then send again.
    */
   onDamage?: 'refuse' | 'heal';
+  /** Which side-branch bodies are stored and when stale ones are pruned (side-branches.ts). */
+  sideBranches?: Partial<SideBranchLimits>;
 }
 
 const MAX_LOCATOR = 101;
@@ -59,6 +62,7 @@ export class Chain extends EventEmitter<ChainEvents> {
   private readonly index: BlockIndex;
   private readonly validator: BlockValidator;
   private readonly reorgs: ReorgExecutor;
+  private readonly sides: SideBranches;
   /** Header failures: refused again without rework (bounded). */
   private readonly rejected = new Map<string, string>();
   private queue: Promise<unknown> = Promise.resolve();
@@ -79,6 +83,7 @@ export class Chain extends EventEmitter<ChainEvents> {
     // The executor moves the tip one step at a time; nobody else may.
     const tips = { tip: (): IndexEntry => this.tip_, setTip: (e: IndexEntry): void => void (this.tip_ = e) };
     this.reorgs = new ReorgExecutor(store, this.index, genesis.params, this.log, tips, this);
+    this.sides = new SideBranches(store, this.index, opts.sideBranches);
   }
 
   /**
@@ -188,7 +193,7 @@ export class Chain extends EventEmitter<ChainEvents> {
 
   submitBlock(block: Block, opts: SubmitOptions = {}): Promise<SubmitResult> {
     return this.exclusive(async () => {
-      const first = await this.processBlock(block, opts.source ?? LOCAL_SOURCE);
+      const first = await this.processBlock(block, opts.source ?? LOCAL_SOURCE, opts.provenWork);
       await this.drainChildren(first);
       // Held blocks may have come due while we worked.
       await this.processDueHeld();
@@ -225,7 +230,7 @@ export class Chain extends EventEmitter<ChainEvents> {
     }
   }
 
-  private async processBlock(block: Block, source: string): Promise<SubmitResult> {
+  private async processBlock(block: Block, source: string, provenWork?: bigint): Promise<SubmitResult> {
     this.tipsCache = undefined;
     const idBytes = blockId(block);
     const id = toHex(idBytes);
@@ -266,6 +271,15 @@ export class Chain extends EventEmitter<ChainEvents> {
       return { status: 'orphan', id, height, missing: this.orphans.missingRoot(id) ?? toHex(block.header.prevHash) };
     }
     if (parent.status === BlockStatus.Invalid) return invalid(new RuleError('bad-prev', 'parent block is invalid'));
+    // A side block too far behind the tip is refused before any header or body check costs us.
+    const work = parent.work + workForTarget(block.header.target);
+    if (!beats({ work }, this.tipEntry)) {
+      const no = await this.sides.refusal({ work, height }, parent, this.tipEntry, provenWork);
+      if (no) {
+        this.log.debug('side block not stored', { id, height, reason: no.reason, source });
+        return { status: 'low-work', id, height, ...no };
+      }
+    }
 
     try {
       const now = this.now();
@@ -287,16 +301,18 @@ export class Chain extends EventEmitter<ChainEvents> {
 
     const entry: IndexEntry = {
       id: idBytes, idHex: id, height, parent: parent.id, timestamp: block.header.timestamp, target: block.header.target,
-      work: parent.work + workForTarget(block.header.target), status: BlockStatus.Stored, size: bytes.length,
+      work, status: BlockStatus.Stored, size: bytes.length,
     };
     if (!beats(entry, this.tipEntry)) {
-      await this.store.batch().putBlock(idBytes, bytes, entry).write();
+      await this.store.batch().putBlock(idBytes, bytes, entry).putSide(height, idBytes).write();
       this.index.remember(entry);
       this.log.debug('stored side block', { id, height });
       return { status: 'side', id, height };
     }
     const err = await this.reorgs.reorganize(entry, { block, bytes });
     if (err) return invalid(err);
+    // The block is connected whatever pruning does: a failed prune is retried on the next block.
+    await this.sides.prune(this.tipEntry.height).catch((e: unknown) => this.log.warn('side-branch pruning failed', { err: String(e) }));
     return { status: 'connected', id, height };
   }
 

@@ -2,8 +2,12 @@
 import type { Block, TransferTx } from '../core/index.js';
 import type { IndexRecord } from '../store/index.js';
 
-/** held: too far in the future for now; kept (bounded) and retried when its time comes. */
-export type SubmitStatus = 'connected' | 'side' | 'orphan' | 'held' | 'duplicate' | 'invalid';
+/**
+ * held: too far in the future for now; kept (bounded) and retried when its time comes.
+ * low-work: a side block too far behind the tip (work distance or fork depth, see side-branches.ts):
+ * not stored, not checked further, and no fault of the sender (`reason` says which limit).
+ */
+export type SubmitStatus = 'connected' | 'side' | 'orphan' | 'held' | 'duplicate' | 'invalid' | 'low-work';
 
 export interface SubmitResult {
   status: SubmitStatus;
@@ -19,6 +23,11 @@ export interface SubmitResult {
 /** Who handed a block over (a peer id, "miner", "api"); used only to bound per-source pools. */
 export interface SubmitOptions {
   source?: string;
+  /**
+   * Work of a checked header chain this block leads to (sync's best header). When it beats the
+   * tip, a side block is stored however far behind it is: the headers proved the branch.
+   */
+  provenWork?: bigint;
 }
 
 export interface IndexEntry extends IndexRecord {

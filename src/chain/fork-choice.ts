@@ -61,7 +61,8 @@ export async function listTips(store: ChainStore, index: BlockIndex, active: Ind
     all.set(toHex(id), rec);
     parents.add(toHex(rec.parent));
   }
-  const ends = [...all].filter(([id]) => !parents.has(id) || id === active.idHex);
+  // A pruned side block (body gone) is no tip: the chain treats it as unknown.
+  const ends = [...all].filter(([id, rec]) => (!parents.has(id) && rec.status !== BlockStatus.Pruned) || id === active.idHex);
   const tips: ChainTip[] = [];
   for (const [id, rec] of ends) {
     let status: ChainTip['status'] = id === active.idHex ? 'active' : 'fork';

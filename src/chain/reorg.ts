@@ -115,7 +115,8 @@ export class ReorgExecutor {
     const parent = await this.index.require(tip.parent, `parent of ${tip.idHex}`);
     const batch = this.store.batch();
     for (const u of undo) batch.putAccount(u.address, u.prior);
-    batch.delMain(tip.height).delUndo(tip.id).setTip(parent.id);
+    // The block becomes a side block in the same step: pruning will find it when it is deep enough.
+    batch.delMain(tip.height).delUndo(tip.id).setTip(parent.id).putSide(tip.height, tip.id);
     for (const tx of block.txs) batch.del('txs', txId(tx));
     await batch.write();
     this.tips.setTip(parent);

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { createSocket } from 'node:dgram';
 import { createServer, isIPv6 } from 'node:net';
 import { genesisFromJson, parseAddress, encodeAddress, KadchainError, type Genesis } from '../core/index.js';
-import { Chain } from '../chain/index.js';
+import { Chain, type SideBranchLimits } from '../chain/index.js';
 import { ChainStore } from '../store/index.js';
 import { Mempool, type MempoolLimits } from '../mempool/index.js';
 import { Miner, type MinerImpl } from '../miner/index.js';
@@ -19,6 +19,7 @@ import { ApiServer, type PeerEventJson } from '../api/index.js';
 import { createLogger, type Logger, type LogLevel } from '../log/index.js';
 import { loadOrCreateNodeKey } from './node-key.js';
 import { Relay } from './relay.js';
+import type { TxAdmissionLimits } from './tx-admission.js';
 import { Serving } from './serving.js';
 import { chargePeer, p2pPenalties } from './penalties.js';
 import { PropagationRecorder } from './propagation.js';
@@ -61,6 +62,10 @@ export interface NodeOptions {
   checkDepth?: number;
   /** Damage found at start: 'heal' (default) rolls back to the last intact block and re-syncs; 'refuse' stops. */
   onDamage?: 'heal' | 'refuse';
+  /** Validation work each peer may cause (token bucket of txs); defaults in tx-admission.ts. */
+  txAdmission?: Partial<TxAdmissionLimits>;
+  /** Side-branch storage: work distance, fork depth, prune depth (defaults in chain/side-branches.ts). */
+  sideBranches?: Partial<SideBranchLimits>;
 }
 
 export interface RunningNode {
@@ -115,7 +120,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   if (opts.mine && !minerAddress) throw new KadchainError('no-miner-address', 'mining needs --miner-address (the CLI creates a wallet when none is given)');
   const { key, created } = loadOrCreateNodeKey(opts.dataDir);
   const store = await ChainStore.open({ dataDir: join(opts.dataDir, 'chain'), genesisId: genesis.id });
-  const chain = await Chain.open(store, genesis, { logger: log, checkDepth: opts.checkDepth, onDamage: opts.onDamage ?? 'heal' }).catch(async (e: unknown) => { await store.close(); throw e; });
+  const chain = await Chain.open(store, genesis, { logger: log, checkDepth: opts.checkDepth, onDamage: opts.onDamage ?? 'heal', sideBranches: opts.sideBranches }).catch(async (e: unknown) => { await store.close(); throw e; });
   const cleanups: (() => Promise<void>)[] = [async () => store.close(), async () => chain.close()];
   const stopAll = async (): Promise<void> => {
     for (const c of cleanups.reverse()) await c().catch((e) => log.warn('stop step failed', { err: String(e) }));
@@ -162,7 +167,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
 
     // Sync, relay and serving share the network; every refusal is priced by the one penalty table.
     const sync = new SyncService({ chain, net, logger: log, onRefusal: (p, reason, detail) => chargePeer(net, p, reason, detail), ...opts.syncOptions });
-    const gossip = new Relay(chain, mempool, net, sync, (p, reason, detail) => chargePeer(net, p, reason, detail), log);
+    const gossip = new Relay(chain, mempool, net, sync, (p, reason, detail) => chargePeer(net, p, reason, detail), log, opts.txAdmission);
     const serving = new Serving(chain, mempool, net, log);
     serving.start();
     gossip.start();

@@ -6,7 +6,7 @@ import type { P2PNetwork, P2PPenalties, Peer } from '../p2p/index.js';
 import type { SyncReason } from '../sync/index.js';
 
 /** Refusals the relay and the p2p layer name, besides sync's. */
-export type RelayReason = 'malformed-tx' | 'invalid-tx' | 'junk-tx' | 'coinbase-relayed' | 'malformed' | 'unrequested' | 'oversize' | 'rate-limit';
+export type RelayReason = 'malformed-tx' | 'invalid-tx' | 'junk-tx' | 'unfunded-tx' | 'coinbase-relayed' | 'malformed' | 'unrequested' | 'oversize' | 'rate-limit';
 export type RefusalReason = SyncReason | RelayReason;
 
 export interface PeerAction {
@@ -39,6 +39,9 @@ const TABLE: Readonly<Record<RefusalReason, PeerAction>> = {
   'invalid-tx': { points: 10, disconnect: false },
   // cheap-to-refuse spam (rbf-fee-too-low, nonce-too-far, bad-nonce): a point each
   'junk-tx': { points: 1, disconnect: false },
+  // a requested tx its sender cannot pay for (a store read and checks each): a point each, so a
+  // flood of them ends in a ban while an honest race (funds in a block we lack) costs little
+  'unfunded-tx': { points: 1, disconnect: false },
   'coinbase-relayed': { points: 10, disconnect: false },
   malformed: { points: 20, disconnect: false },
   unrequested: { points: 5, disconnect: false },

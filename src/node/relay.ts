@@ -1,7 +1,9 @@
 // Relay: what announcements mean for this node. New tips go out as their header (peers check it
 // before fetching the body); transactions go out as `inv` and are fetched through the request
 // tracker; block ids announced by `inv` are handed to sync. Every check on an announcement is made
-// in memory (mempool, recent LRUs): an `inv` never costs one store read per item.
+// in memory (mempool, recent LRUs): an `inv` never costs one store read per item. Transaction
+// validation is rationed per peer (tx-admission.ts): past its budget a peer's txs are neither
+// fetched nor checked, and requested txs refused for reasons that cost CPU are charged.
 import { EventEmitter } from 'node:events';
 import type { Chain, ConnectedBlockEvent } from '../chain/index.js';
 import { decodeTx, encodeHeader, txIdHex, txId } from '../core/index.js';
@@ -11,6 +13,7 @@ import { LruSet, type InvItem, type Message, type P2PNetwork, type Peer } from '
 import type { SyncService } from '../sync/index.js';
 import { silentLogger, type Logger } from '../log/index.js';
 import type { RefusalReason } from './penalties.js';
+import { TxAdmissionBudget, type TxAdmissionLimits } from './tx-admission.js';
 
 /** Tx refusals that prove the sender relayed junk (the rest can be honest races). */
 const INVALID_TX_REASONS = new Set(['bad-signature', 'bad-chain-id', 'bad-amount', 'bad-kind', 'malformed', 'truncated', 'trailing-bytes']);
@@ -25,6 +28,10 @@ export interface GossipStats {
   blocksRelayed: number;
   /** Txs announced to at least one peer (kadchain_txs_relayed_total). */
   txsRelayed: number;
+  /** Transactions handed to the mempool for validation (each spent a token of its peer's budget). */
+  txsValidated: number;
+  /** Transactions (bodies, or announcements not fetched) dropped unchecked: the peer was over budget. */
+  txsOverBudget: number;
 }
 
 export interface RelayEvents {
@@ -39,6 +46,7 @@ export class Relay extends EventEmitter<RelayEvents> {
   /** Txs confirmed recently: an inv for them needs no store read. */
   private readonly confirmedTxs = new LruSet(50_000);
   private readonly txSources = new Map<string, Peer>();
+  private readonly txBudget: TxAdmissionBudget;
   private started = false;
 
   private readonly onMessage = (peer: Peer, m: Message): void => {
@@ -68,9 +76,11 @@ export class Relay extends EventEmitter<RelayEvents> {
     private readonly sync: SyncService,
     private readonly charge: (peer: Peer, reason: RefusalReason, detail: string) => void,
     logger: Logger = silentLogger,
+    txAdmission: Partial<TxAdmissionLimits> = {},
   ) {
     super();
     this.log = logger.child({ module: 'relay' });
+    this.txBudget = new TxAdmissionBudget(txAdmission);
     const s = sync.stats;
     this.stats = {
       get bodiesReceived() {
@@ -82,6 +92,8 @@ export class Relay extends EventEmitter<RelayEvents> {
       txsReceived: 0,
       blocksRelayed: 0,
       txsRelayed: 0,
+      txsValidated: 0,
+      txsOverBudget: 0,
     };
   }
 
@@ -117,6 +129,9 @@ export class Relay extends EventEmitter<RelayEvents> {
   private onInv(peer: Peer, items: InvItem[]): void {
     const blocks: Uint8Array[] = [];
     const want: InvItem[] = [];
+    // Fetch no more than the peer may have validated now, less what it is already sending (the
+    // tracker bounds what waits for a slot).
+    let room = this.txBudget.available(peer.id) - peer.inflightCount('tx');
     for (const it of items) {
       if (it.type === 'block') {
         blocks.push(it.id);
@@ -124,6 +139,11 @@ export class Relay extends EventEmitter<RelayEvents> {
       }
       const k = toHex(it.id);
       if (this.mempool.has(k) || this.rejectedTxs.has(k) || this.confirmedTxs.has(k)) continue;
+      if (room <= 0) {
+        this.stats.txsOverBudget++;
+        continue;
+      }
+      room--;
       want.push(it);
     }
     if (blocks.length) this.sync.onBlockInv(peer, blocks);
@@ -140,6 +160,13 @@ export class Relay extends EventEmitter<RelayEvents> {
     }
     if (tx.kind !== 'transfer') return this.charge(peer, 'coinbase-relayed', 'a coinbase relayed as a tx');
     const id = txIdHex(tx);
+    if (this.mempool.get(id)) return;
+    if (!this.txBudget.take(peer.id)) {
+      // Over budget: dropped unchecked and not remembered, so an honest peer can still supply it.
+      this.stats.txsOverBudget++;
+      return;
+    }
+    this.stats.txsValidated++;
     this.txSources.set(id, peer);
     if (this.txSources.size > 10_000) this.txSources.delete(this.txSources.keys().next().value!);
     const r = await this.mempool.add(tx, peer.id);
@@ -149,6 +176,9 @@ export class Relay extends EventEmitter<RelayEvents> {
       if (!TX_REFUSALS_MAY_BECOME_VALID.has(r.reason)) this.rejectedTxs.add(id);
       if (INVALID_TX_REASONS.has(r.reason)) this.charge(peer, 'invalid-tx', r.reason);
       else if (TX_REFUSALS_JUNK.has(r.reason)) this.charge(peer, 'junk-tx', r.reason);
+      // Unfunded costs us a store read and the checks before it; while we catch up it may be our
+      // state that is behind, so it is charged only once synced.
+      else if (r.reason === 'insufficient-funds' && !this.sync.syncing) this.charge(peer, 'unfunded-tx', r.message);
     }
   }
 }

@@ -45,6 +45,11 @@ export interface P2PLimits {
   maxInflightTxsPerPeer: number;
   /** Requests waiting for a slot, per peer. */
   maxQueuedPerPeer: number;
+  /**
+   * Of those, transaction requests (Bitcoin Core keeps at most 5,000 tx announcements per peer): an
+   * `inv` flood past it is dropped, not queued; honest peers announce the rest again.
+   */
+  maxQueuedTxsPerPeer: number;
   /** An unanswered request frees its slot after this (and `request:expired` fires). */
   requestTimeoutMs: number;
   /** Size of each per-peer LRU (ids it knows / bodies it has). */
@@ -82,6 +87,7 @@ export const DEFAULT_P2P_LIMITS: Readonly<P2PLimits> = {
   maxInflightPerPeer: 16,
   maxInflightTxsPerPeer: 64,
   maxQueuedPerPeer: 50_000,
+  maxQueuedTxsPerPeer: 1_000,
   requestTimeoutMs: 30_000,
   knownIdsPerPeer: 5_000,
   seenIds: 50_000,

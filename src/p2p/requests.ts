@@ -14,6 +14,8 @@ const MAX_EXCHANGES_PER_PEER = 8;
 export class RequestTracker {
   /** Which peer a body is being fetched from: the same body is not fetched twice at once. */
   private readonly fetching = new Map<string, Peer>();
+  /** Transaction requests waiting in each peer's queue (their own, smaller bound). */
+  private readonly queuedTxs = new WeakMap<Peer, number>();
 
   constructor(private readonly ctx: NetContext) {}
 
@@ -41,9 +43,10 @@ export class RequestTracker {
       else if (peer.inflightCount(it.type) < this.limit(it.type)) {
         this.track(peer, k, it, now);
         res.sent.push(it);
-      } else if (peer.queue.length < this.ctx.limits.maxQueuedPerPeer) {
+      } else if (peer.queue.length < this.ctx.limits.maxQueuedPerPeer && (it.type !== 'tx' || this.txsQueued(peer) < this.ctx.limits.maxQueuedTxsPerPeer)) {
         peer.queue.push(it);
         peer.queued.add(k);
+        if (it.type === 'tx') this.queuedTxs.set(peer, this.txsQueued(peer) + 1);
         res.queued.push(it);
       } else res.skipped.push(it);
     }
@@ -102,6 +105,7 @@ export class RequestTracker {
       } else keep.push(it);
     }
     peer.queue.splice(0, peer.queue.length, ...keep);
+    this.queuedTxs.set(peer, keep.reduce((n, it) => n + (it.type === 'tx' ? 1 : 0), 0));
     if (out.length) this.ctx.write(peer, encodeMessage({ kind: 'getdata', items: out }));
   }
 
@@ -150,6 +154,7 @@ export class RequestTracker {
     for (const k of peer.inflight.keys()) if (this.fetching.get(k) === peer) this.fetching.delete(k);
     peer.queue.length = 0;
     peer.queued.clear();
+    this.queuedTxs.delete(peer);
     for (const e of peer.exchanges.splice(0)) e.settle?.(undefined, 'closed');
   }
 
@@ -160,6 +165,10 @@ export class RequestTracker {
   private track(peer: Peer, k: string, it: InvItem, now: number): void {
     peer.addInflight(k, it, now);
     if (!this.fetching.has(k)) this.fetching.set(k, peer);
+  }
+
+  private txsQueued(peer: Peer): number {
+    return this.queuedTxs.get(peer) ?? 0;
   }
 
   private limit(type: InvType): number {

@@ -7,9 +7,9 @@ import { KadchainError } from '../core/index.js';
 import { blockBytesProblem } from './checked-block.js';
 import { classifyWriteError, type WriteFailureKind } from './write-failure.js';
 import { toHex, bytesEqual } from '../crypto/index.js';
-import { META_GENESIS, META_REORG, META_SCHEMA, META_TIP, SCHEMA_VERSION, heightKey, heightFromKey, type SublevelName } from './layout.js';
+import { META_GENESIS, META_REORG, META_SCHEMA, META_TIP, SCHEMA_VERSION, heightKey, heightFromKey, sideKey, type SublevelName } from './layout.js';
 import {
-  decodeAccount, decodeIndexRecord, decodeTxLocation, decodeUndo, encodeAccount, encodeIndexRecord, encodeTxLocation, encodeUndo,
+  BlockStatus, decodeAccount, decodeIndexRecord, decodeTxLocation, decodeUndo, encodeAccount, encodeIndexRecord, encodeTxLocation, encodeUndo,
   type AccountRecord, type IndexRecord, type TxLocation, type UndoEntry,
 } from './records.js';
 
@@ -55,6 +55,17 @@ export class WriteBatch {
   }
   putIndex(id: Bytes, rec: IndexRecord): this {
     return this.put('index', id, encodeIndexRecord(rec));
+  }
+  /** A side-branch body to prune once it is deep enough (see `sideBelow`). */
+  putSide(height: number, id: Bytes): this {
+    return this.put('side', sideKey(height, id), new Uint8Array(0));
+  }
+  delSide(height: number, id: Bytes): this {
+    return this.del('side', sideKey(height, id));
+  }
+  /** Drops a stale side block's body; its index record stays, marked Pruned. */
+  pruneBody(id: Bytes, rec: IndexRecord): this {
+    return this.del('blocks', id).putIndex(id, { ...rec, status: BlockStatus.Pruned }).delSide(rec.height, id);
   }
   putMain(height: number, id: Bytes): this {
     return this.put('main', heightKey(height), id);
@@ -347,6 +358,11 @@ export class ChainStore extends EventEmitter<StoreEvents> {
   /** Iterate all account records (for tests and audits; streams, never loads all at once). */
   async *accounts(): AsyncGenerator<[Bytes, AccountRecord]> {
     for await (const [k, v] of this.sub('accounts').iterator()) yield [k, decodeAccount(v)];
+  }
+
+  /** Side-branch bodies recorded below `height`, oldest first, at most `limit` (streams). */
+  async *sideBelow(height: number, limit: number): AsyncGenerator<{ height: number; id: Bytes }> {
+    for await (const [k] of this.sub('side').iterator({ lt: heightKey(height), limit })) yield { height: heightFromKey(k.subarray(0, 4)), id: k.slice(4) };
   }
 
   /** Iterate every block index record, main chain and side branches (streams). */

@@ -13,11 +13,14 @@
 //   accounts  address (20)             AccountRecord: balance u64, nonce u64 (absent = empty)
 //   undo      block id (32)            UndoRecord: prior AccountRecord of every touched address
 //   txs       tx id (32)               TxLocation: block id + position (main chain only)
+//   side      height (u32 BE) ++ id    empty: a side-branch body stored at that height (pruning's
+//                                      to-do list, oldest first; a stale entry for a block that
+//                                      went main is dropped when reached)
 //   peers     node id (32)             opaque Kademlia peer record (kad's codec)
 //   bans      address string (utf8)    ban expiry, u64 ms
 export const SCHEMA_VERSION = 1;
 
-export const SUBLEVELS = ['meta', 'blocks', 'index', 'main', 'accounts', 'undo', 'txs', 'peers', 'bans'] as const;
+export const SUBLEVELS = ['meta', 'blocks', 'index', 'main', 'accounts', 'undo', 'txs', 'side', 'peers', 'bans'] as const;
 export type SublevelName = (typeof SUBLEVELS)[number];
 
 const enc = new TextEncoder();
@@ -34,4 +37,12 @@ export function heightKey(height: number): Uint8Array {
 
 export function heightFromKey(key: Uint8Array): number {
   return new DataView(key.buffer, key.byteOffset, key.byteLength).getUint32(0);
+}
+
+/** Key of a side-branch body in `side`: height first, so iteration runs oldest first. */
+export function sideKey(height: number, id: Uint8Array): Uint8Array {
+  const k = new Uint8Array(4 + id.length);
+  new DataView(k.buffer).setUint32(0, height);
+  k.set(id, 4);
+  return k;
 }

@@ -7,6 +7,8 @@ export const enum BlockStatus {
   Stored = 0,
   /** Failed a rule: never connect it or anything built on it. */
   Invalid = 1,
+  /** A stale side-branch block whose body was pruned: the header fields stay, the block is unknown. */
+  Pruned = 2,
 }
 
 export interface IndexRecord {

@@ -329,12 +329,13 @@ export class SyncService extends EventEmitter<SyncEvents> {
         this.preverifyAhead(p, 1);
         let r;
         try {
-          r = await this.chain.submitBlock(got.block, { source: got.peer.id });
+          // The checked headers prove this branch beats our tip: store it however far behind it starts.
+          r = await this.chain.submitBlock(got.block, { source: got.peer.id, provenWork: this.tree.best?.work });
         } finally {
           this.window.settled(head.idHex);
         }
         // A block a little ahead of our clock is held by the chain and connects when its time comes.
-        if (r.status === 'held') break;
+        if (r.status === 'held' || r.status === 'low-work') break;
         if (r.status === 'invalid') {
           if (r.reason === 'time-too-new') break;
           this.tree.invalidate(head.idHex);

@@ -5,6 +5,7 @@ import { childOf, tipEntry, openChainAt } from './chain-helpers.js';
 import { addressFromPublicKey, type TransferTx } from '../../src/core/index.js';
 import { testKey } from './fixtures.js';
 import { exitWithParent } from './cleanup.js';
+import { workForTarget } from '../../src/chain/index.js';
 
 exitWithParent();
 
@@ -27,10 +28,12 @@ for (;;) {
     // kill lands inside the step-wise disconnect/connect loop.
     const k = 1 + Math.floor(rnd() * Math.min(rnd() < 0.2 ? 40 : 5, chain.tip.height - 1));
     let parent = (await chain.getBlock(chain.tip.height - k))!.entry;
+    // As sync would: the branch's headers prove it beats the tip, so it is stored however deep.
+    const provenWork = parent.work + BigInt(k + 1) * workForTarget(g.params.initialTarget);
     tag++;
     for (let i = 0; i <= k; i++) {
       const b = await childOf(chain, parent, [], tag);
-      await chain.submitBlock(b);
+      await chain.submitBlock(b, { provenWork });
       parent = (await chain.entry((await import('../../src/core/index.js')).blockId(b)))!;
     }
   }

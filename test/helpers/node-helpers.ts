@@ -16,6 +16,7 @@ export interface StartOpts {
   p2pLimits?: NodeOptions['p2pLimits'];
   syncOptions?: NodeOptions['syncOptions'];
   metrics?: boolean;
+  txAdmission?: NodeOptions['txAdmission'];
 }
 
 export interface TestNet {
@@ -51,7 +52,7 @@ export function testNet(over: Partial<ChainParams> = {}, t?: AfterHook): TestNet
         dataDir: dir.path, genesisPath: file, host: '127.0.0.1', port: 0, apiHost: '127.0.0.1', apiPort: 0,
         bootstrap: (opts.bootstrap ?? []).map((n) => `127.0.0.1:${n.port}`), mine: opts.mine ?? false, minerAddress: opts.minerAddress, metrics: opts.metrics,
         threads: 1, logLevel: 'silent', logger: silentLogger, p2pLimits: { dialIntervalMs: 200, ...opts.p2pLimits }, kadRefreshIntervalMs: 2000,
-        syncOptions: opts.syncOptions,
+        syncOptions: opts.syncOptions, txAdmission: opts.txAdmission,
       });
       net.nodes.push(node);
       return node;

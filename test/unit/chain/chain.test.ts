@@ -1,7 +1,7 @@
 // Chain on a real LevelDB: growth, fork choice, reorgs with undo, orphans, refusals.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Chain, blockReward, type ReorgEvent } from '../../../src/chain/index.js';
+import { Chain, blockReward, workForTarget, type ReorgEvent } from '../../../src/chain/index.js';
 import { addressKey, blockIdHex, txIdHex, bigIntToTarget, blockMerkleRoot, type Block, type TransferTx } from '../../../src/core/index.js';
 import { toHex } from '../../../src/crypto/index.js';
 import { testGenesis, transfer, testAddress, mineHeader, buildBlock } from '../../helpers/fixtures.js';
@@ -68,7 +68,8 @@ for (const depth of [1, 5, 50]) {
         const txs = i === 0 ? [losing[0]!] : [transfer('carol', testAddress('dave'), 1n, 0n, g.id, 0n)].slice(0, 0);
         const b = await childOf(main.chain, parent, txs, 99n);
         winning.push(b);
-        const r = await main.chain.submitBlock(b);
+        // As sync would: the branch's checked headers prove it beats the tip, so it is stored however deep.
+        const r = await main.chain.submitBlock(b, { provenWork: forkEntry.work + BigInt(depth + 1) * workForTarget(g.params.initialTarget) });
         assert.equal(r.status, i < depth ? 'side' : 'connected', `block ${i}: ${r.status} ${r.reason ?? ''}`);
         parent = { id: (await main.chain.entry(Buffer.from(r.id, 'hex')))!.id, height: b.header.height, timestamp: b.header.timestamp };
       }

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { blockId, blockIdHex, type Block, type TransferTx, type Genesis } from '../../../src/core/index.js';
 import { toHex } from '../../../src/crypto/index.js';
-import type { Chain, ReorgEvent } from '../../../src/chain/index.js';
+import { workForTarget, type Chain, type ReorgEvent } from '../../../src/chain/index.js';
 import { testGenesis, transfer, testAddress, buildBlock } from '../../helpers/fixtures.js';
 import { tempDir, openChainAt, checkInvariants } from '../../helpers/chain-helpers.js';
 
@@ -37,9 +37,13 @@ function spyBatches(chain: Chain, failAt?: number): { batches: number; maxOps: n
   return stats;
 }
 
-async function submitAll(chain: Chain, blocks: Block[]): Promise<void> {
+/** Work of genesis plus n blocks at the initial target: what sync's checked headers would prove. */
+const branchWork = (n: number): bigint => BigInt(n + 1) * workForTarget(g.params.initialTarget);
+
+/** `provenWork`: the branch's header work, as sync passes it (a side branch is stored however deep). */
+async function submitAll(chain: Chain, blocks: Block[], provenWork?: bigint): Promise<void> {
   for (const b of blocks) {
-    const r = await chain.submitBlock(b);
+    const r = await chain.submitBlock(b, { provenWork });
     if (r.status !== 'connected' && r.status !== 'side') throw new Error(`block ${r.height}: ${r.status} ${r.reason ?? ''}`);
   }
 }
@@ -55,7 +59,7 @@ test('deep reorg: 2,000 blocks disconnected and 2,001 connected one atomic batch
   const chain = await openChainAt(dir.path, g);
   try {
     await submitAll(chain, main);
-    await submitAll(chain, side.slice(0, DEPTH));
+    await submitAll(chain, side.slice(0, DEPTH), branchWork(DEPTH + 1));
     assert.equal(chain.tip.idHex, blockIdHex(main[DEPTH - 1]!), 'an equal-work branch does not displace the tip');
     const reorgs: ReorgEvent[] = [];
     chain.on('reorg', (e) => reorgs.push(e));
@@ -94,7 +98,7 @@ test('deep reorg: a crash before any step resumes at the next open', { timeout: 
     try {
       let chain = await openChainAt(dir.path, g);
       await submitAll(chain, main);
-      await submitAll(chain, side.slice(0, DEPTH));
+      await submitAll(chain, side.slice(0, DEPTH), branchWork(DEPTH + 1));
       spyBatches(chain, failAt);
       await assert.rejects(chain.submitBlock(side[DEPTH]!), /injected crash/);
       await chain.close();
