@@ -7,10 +7,10 @@ import { KadchainError } from '../core/index.js';
 import { blockBytesProblem } from './checked-block.js';
 import { classifyWriteError, type WriteFailureKind } from './write-failure.js';
 import { toHex, bytesEqual } from '../crypto/index.js';
-import { META_GENESIS, META_REORG, META_SCHEMA, META_TIP, SCHEMA_VERSION, heightKey, heightFromKey, type SublevelName } from './layout.js';
+import { META_GENESIS, META_REORG, META_SCHEMA, META_TIP, META_VERIFIED, SCHEMA_VERSION, heightKey, heightFromKey, type SublevelName } from './layout.js';
 import {
-  decodeAccount, decodeIndexRecord, decodeTxLocation, decodeUndo, encodeAccount, encodeIndexRecord, encodeTxLocation, encodeUndo,
-  type AccountRecord, type IndexRecord, type TxLocation, type UndoEntry,
+  decodeAccount, decodeIndexRecord, decodeTxLocation, decodeUndo, decodeVerifiedMark, encodeAccount, encodeIndexRecord, encodeTxLocation, encodeUndo,
+  encodeVerifiedMark, type AccountRecord, type IndexRecord, type TxLocation, type UndoEntry, type VerifiedMark,
 } from './records.js';
 
 export type StoreReason =
@@ -41,6 +41,8 @@ const VIEW = { keyEncoding: 'view', valueEncoding: 'view' } as const;
 /** Collects writes to several sublevels and commits them as one atomic LevelDB batch. */
 export class WriteBatch {
   readonly ops: Op[] = [];
+  /** Lowest main-chain height this batch puts or deletes (the verified mark must not stay above it). */
+  private lowestMain = Number.POSITIVE_INFINITY;
   constructor(private readonly store: ChainStore) {}
   put(name: SublevelName, key: Bytes, value: Bytes): this {
     this.ops.push({ type: 'put', key, value, sublevel: this.store.sub(name) });
@@ -57,9 +59,11 @@ export class WriteBatch {
     return this.put('index', id, encodeIndexRecord(rec));
   }
   putMain(height: number, id: Bytes): this {
+    this.lowestMain = Math.min(this.lowestMain, height);
     return this.put('main', heightKey(height), id);
   }
   delMain(height: number): this {
+    this.lowestMain = Math.min(this.lowestMain, height);
     return this.del('main', heightKey(height));
   }
   putAccount(address: Bytes, a: AccountRecord): this {
@@ -87,12 +91,33 @@ export class WriteBatch {
   }
   async write(): Promise<void> {
     if (!this.ops.length) return;
+    const lowered = await this.lowerMark();
     try {
       await this.store.db.batch(this.ops as never);
     } catch (e) {
       throw this.store.noteWriteFailure(e);
     }
+    if (lowered !== undefined) this.store.noteMark(lowered ?? undefined);
     this.store.noteWriteOk();
+  }
+
+  /**
+   * A batch that rewrites the main chain at or below the verified mark (a reorg past it) takes the
+   * mark down to the height below, in the same atomic write: what the mark vouches for is never
+   * rewritten behind its back. Returns the new mark (null: removed), or undefined when unchanged.
+   */
+  private async lowerMark(): Promise<VerifiedMark | null | undefined> {
+    const mark = this.store.verifiedMark;
+    if (!mark || this.lowestMain > mark.height) return undefined;
+    const height = this.lowestMain - 1;
+    const id = height >= 0 ? await this.store.getMainId(height).catch(() => undefined) : undefined;
+    if (!id) {
+      this.del('meta', META_VERIFIED);
+      return null;
+    }
+    const lowered = { height, id };
+    this.put('meta', META_VERIFIED, encodeVerifiedMark(lowered));
+    return lowered;
   }
 }
 
@@ -124,6 +149,7 @@ export class ChainStore extends EventEmitter<StoreEvents> {
   private genesisId: Bytes = new Uint8Array(32);
   private initializedFlag = false;
   private failing = false;
+  private mark: VerifiedMark | undefined;
   /**
    * Set by any failed write: LevelDB's log writer may have left a torn record, and on recovery it
    * drops the rest of that log block, so what the memtable holds must be flushed to a table file.
@@ -166,6 +192,7 @@ export class ChainStore extends EventEmitter<StoreEvents> {
         if (!g || !bytesEqual(g, opts.genesisId)) {
           throw new StoreError('wrong-genesis', `data dir ${opts.dataDir} belongs to another chain (genesis ${g ? toHex(g) : 'missing'}, expected ${toHex(opts.genesisId)}); use another --data-dir`);
         }
+        store.mark = await store.readMark();
       }
     } catch (e) {
       await store.db.close();
@@ -211,6 +238,34 @@ export class ChainStore extends EventEmitter<StoreEvents> {
 
   get isOpen(): boolean {
     return !this.closed;
+  }
+
+  /** The verified mark (undefined: none, or unreadable; the start-up walk then covers everything). */
+  get verifiedMark(): VerifiedMark | undefined {
+    return this.mark;
+  }
+
+  /** Records (or, with undefined, removes) the verified mark; the integrity walk's caller sets it. */
+  async setVerifiedMark(mark: VerifiedMark | undefined): Promise<void> {
+    const batch = this.batch();
+    if (mark) batch.put('meta', META_VERIFIED, encodeVerifiedMark(mark));
+    else batch.del('meta', META_VERIFIED);
+    await batch.write();
+    this.mark = mark && { height: mark.height, id: mark.id.slice() };
+  }
+
+  /** @internal WriteBatch reports a mark it lowered (undefined: removed) once the batch is written. */
+  noteMark(mark: VerifiedMark | undefined): void {
+    this.mark = mark;
+  }
+
+  private async readMark(): Promise<VerifiedMark | undefined> {
+    try {
+      const b = await this.sub('meta').get(META_VERIFIED);
+      return b && decodeVerifiedMark(b);
+    } catch {
+      return undefined; // a damaged mark only costs a full walk
+    }
   }
 
   /** True from a failed write until the next successful one. */
@@ -330,13 +385,14 @@ export class ChainStore extends EventEmitter<StoreEvents> {
     return this.decoded('txs', txId, await this.read('txs', txId), decodeTxLocation);
   }
 
-  /** Main-chain entries in height order (streams). */
-  async *mainEntries(): AsyncGenerator<[number, Bytes]> {
-    for await (const [k, v] of this.sub('main').iterator()) yield [heightFromKey(k), v];
+  /** Main-chain entries in height order from `from` (streams). */
+  async *mainEntries(from = 0): AsyncGenerator<[number, Bytes]> {
+    for await (const [k, v] of this.sub('main').iterator(from > 0 ? { gte: heightKey(from) } : undefined)) yield [heightFromKey(k), v];
   }
 
-  /** Deletes every record of a sublevel (reindex). */
+  /** Deletes every record of a sublevel (reindex). Clearing `main` drops the verified mark first. */
   async clearSublevel(name: SublevelName): Promise<void> {
+    if (name === 'main' && this.mark) await this.setVerifiedMark(undefined);
     try {
       await (this.sub(name) as unknown as { clear(): Promise<void> }).clear();
     } catch (e) {

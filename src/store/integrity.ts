@@ -2,12 +2,22 @@
 // tip (one entry per height, linked by parent ids), and the newest `depth` blocks must each have an
 // index record, block bytes that hash to their id, an undo record, and decodable accounts. Reports
 // the lowest damaged height rather than throwing, so the caller can name it and heal below it.
+//
+// The verified mark keeps start-up flat in chain length: heights up to the mark were walked whole
+// by an earlier start (and any rewrite below it lowers it in the same batch), so a start walks the
+// main-chain entries only from the mark, less a small tail, up to the tip. A missing mark, or one
+// whose block is no longer main[height], means a walk from genesis. `--check` (depth Infinity)
+// ignores the mark, like Core's -checkblocks=0; what it finds damaged drops the mark (recordWalk),
+// so the next start walks everything again and heals.
 import { bytesEqual, toHex } from '../crypto/index.js';
 import { blockBytesProblem } from './checked-block.js';
 import { StoreError, type ChainStore } from './chain-store.js';
 
 /** Blocks below the tip checked in full at start (the rest of the chain is checked for gaps only). */
 export const DEFAULT_CHECK_DEPTH = 288;
+
+/** Heights below a trusted mark walked again anyway: a torn last write must not hide behind it. */
+export const MARK_TAIL = 6;
 
 export interface StoreDamage {
   /** Lowest main-chain height found damaged. */
@@ -17,6 +27,10 @@ export interface StoreDamage {
 
 export interface IntegrityReport {
   tipHeight: number;
+  /** The tip's id (undefined when the tip itself is unreadable). */
+  tipId?: Uint8Array;
+  /** First height whose main-chain entry was walked: 0, or below the verified mark. */
+  walkedFrom: number;
   /** Heights checked in full (records, bytes, undo, accounts). */
   checked: number;
   /** Undefined when nothing is damaged. */
@@ -45,15 +59,18 @@ export async function verifyStore(store: ChainStore, depth: number = DEFAULT_CHE
     throw e instanceof StoreError ? new StoreError('store-damaged', e.message) : e;
   }));
   const tip = tipId && (await guard(Number.MAX_SAFE_INTEGER, 'tip index record', () => store.getIndex(tipId)));
-  if (!tipId || !tip) return { tipHeight: -1, checked: 0, damage: damage ?? { height: 0, what: `tip ${tipId ? toHex(tipId) : '(none)'} has no index record` } };
+  if (!tipId || !tip) return { tipHeight: -1, walkedFrom: 0, checked: 0, damage: damage ?? { height: 0, what: `tip ${tipId ? toHex(tipId) : '(none)'} has no index record` } };
   const tipHeight = tip.height;
 
-  // Whole chain, cheaply: one main entry per height, none missing, the tip's at the top.
-  let expect = 0;
-  const ids: Uint8Array[] = [];
+  // Whole chain, cheaply: one main entry per height, none missing, the tip's at the top. Below a
+  // trusted mark the entries were walked before; the walk starts under the mark and the full depth.
   const keepFrom = depth >= tipHeight ? 0 : tipHeight - depth;
+  const mark = Number.isFinite(depth) ? await trustedMark(store, tipHeight) : undefined;
+  const walkedFrom = mark === undefined ? 0 : Math.max(0, Math.min(keepFrom, mark - MARK_TAIL));
+  let expect = walkedFrom;
+  const ids: Uint8Array[] = [];
   await guard(expect, 'main-chain index', async () => {
-    for await (const [h, id] of store.mainEntries()) {
+    for await (const [h, id] of store.mainEntries(walkedFrom)) {
       if (h > tipHeight) break;
       if (h !== expect) {
         found(expect, `main-chain entries missing for heights ${expect}-${h - 1}`);
@@ -96,5 +113,32 @@ export async function verifyStore(store: ChainStore, depth: number = DEFAULT_CHE
     }
     checked++;
   }
-  return { tipHeight, checked, damage };
+  return { tipHeight, tipId, walkedFrom, checked, damage };
+}
+
+/** The mark's height when it can be trusted: at or below the tip, and its block still main there. */
+async function trustedMark(store: ChainStore, tipHeight: number): Promise<number | undefined> {
+  const mark = store.verifiedMark;
+  if (!mark || mark.height > tipHeight) return undefined;
+  const id = await store.getMainId(mark.height).catch(() => undefined);
+  return id && bytesEqual(id, mark.id) ? mark.height : undefined;
+}
+
+/**
+ * After a walk: a whole store is verified through its tip (the mark moves up); a damaged one loses
+ * its mark, so the next start walks from genesis. Best effort: a failed write only costs a longer
+ * walk next time (the store's health hears about the failure itself). True when recorded.
+ */
+export async function recordWalk(store: ChainStore, report: IntegrityReport): Promise<boolean> {
+  const next = !report.damage && report.tipId ? { height: report.tipHeight, id: report.tipId } : undefined;
+  const cur = store.verifiedMark;
+  if (next && cur && cur.height === next.height && bytesEqual(cur.id, next.id)) return true;
+  if (!next && !cur) return true;
+  try {
+    await store.setVerifiedMark(next);
+    return true;
+  } catch (e) {
+    if (e instanceof StoreError) return false;
+    throw e;
+  }
 }
