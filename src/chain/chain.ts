@@ -65,7 +65,6 @@ export class Chain extends EventEmitter<ChainEvents> {
   private tip_!: IndexEntry;
   private tipsCache: ChainTip[] | undefined;
   private closed = false;
-  private readonly damageLogged = new Set<string>();
 
   private constructor(readonly store: ChainStore, readonly genesis: Genesis, private readonly opts: ChainOptions) {
     super();
@@ -326,7 +325,7 @@ export class Chain extends EventEmitter<ChainEvents> {
     try {
       return await this.store.getBlockBytes(id);
     } catch (e) {
-      if (e instanceof StoreError && e.reason === 'store-damaged') throw this.damaged(e.message.replace(/^store damaged: /, '').split('; ')[0]!);
+      if (e instanceof StoreError && e.reason === 'store-damaged') throw this.damaged(e.message.replace(/^store damaged: /, '').split('; ')[0]!, toHex(id));
       throw e;
     }
   }
@@ -403,10 +402,9 @@ export class Chain extends EventEmitter<ChainEvents> {
     return out;
   }
 
-  /** A read found damage: logged once per kind of problem, returned to be thrown. */
-  private damaged(what: string): StoreError {
-    if (this.damageLogged.size < 100 && !this.damageLogged.has(what)) {
-      this.damageLogged.add(what);
+  /** A read found damage: counted by the store, logged once per record (`key`: block id), returned to be thrown. */
+  private damaged(what: string, key = what): StoreError {
+    if (this.store.damage.note(key)) {
       this.log.error('store damaged', { damage: what, recovery: RECOVERY_HINT });
       this.emit('store-damaged', `${what}; restart the node to roll back and re-sync, or ${RECOVERY_HINT}`);
     }

@@ -50,10 +50,16 @@ export class NodeHealth {
   }
 
   problems(): HealthProblem[] {
-    return [this.problem, this.damage].filter((p): p is HealthProblem => !!p).map((p) => ({ ...p }));
+    const out = this.problem ? [{ ...this.problem }] : [];
+    if (this.damage) {
+      // The first damage found, and how much has been read damaged since (the chain logs each record once).
+      const { reads, records } = this.opts.store.damage.counts();
+      out.push({ ...this.damage, message: `${this.damage.message} (${reads} damaged reads of ${records} records since start)` });
+    }
+    return out;
   }
 
-  /** A read found the store damaged (the chain logs it). */
+  /** A read found the store damaged (the chain logs it once per record; the store counts every read). */
   noteDamage(message: string): void {
     this.damage ??= { reason: 'store-damaged', message };
   }

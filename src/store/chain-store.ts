@@ -5,6 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { Level } from 'level';
 import { KadchainError } from '../core/index.js';
 import { blockBytesProblem } from './checked-block.js';
+import { DamageLog } from './damage-log.js';
 import { classifyWriteError, type WriteFailureKind } from './write-failure.js';
 import { toHex, bytesEqual } from '../crypto/index.js';
 import { META_GENESIS, META_REORG, META_SCHEMA, META_TIP, META_VERIFIED, SCHEMA_VERSION, heightKey, heightFromKey, type SublevelName } from './layout.js';
@@ -150,6 +151,8 @@ export class ChainStore extends EventEmitter<StoreEvents> {
   private initializedFlag = false;
   private failing = false;
   private mark: VerifiedMark | undefined;
+  /** Damage readers found at run time: counted, and logged once per record (see noteDamage). */
+  readonly damage = new DamageLog();
   /**
    * Set by any failed write: LevelDB's log writer may have left a torn record, and on recovery it
    * drops the rest of that log block, so what the memtable holds must be flushed to a table file.
