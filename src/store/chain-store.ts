@@ -1,5 +1,6 @@
-// The data dir's LevelDB: opening (lock, schema, genesis checks), typed reads per sublevel, and
-// atomic write batches. Knows bytes and records, not consensus.
+// The data dir's LevelDB: opening (lock, schema, genesis checks), typed and checked reads per
+// sublevel, write-failure reporting, and the walk's bookkeeping (verified mark, damage reads found).
+// Knows bytes and records, not consensus.
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { Level } from 'level';
@@ -7,11 +8,12 @@ import { KadchainError } from '../core/index.js';
 import { blockBytesProblem } from './checked-block.js';
 import { DamageLog } from './damage-log.js';
 import { classifyWriteError, type WriteFailureKind } from './write-failure.js';
+import { WriteBatch, type Sub } from './write-batch.js';
 import { toHex, bytesEqual } from '../crypto/index.js';
-import { META_GENESIS, META_REORG, META_SCHEMA, META_TIP, META_VERIFIED, SCHEMA_VERSION, heightKey, heightFromKey, type SublevelName } from './layout.js';
+import { META_DAMAGED, META_GENESIS, META_REORG, META_SCHEMA, META_TIP, META_VERIFIED, SCHEMA_VERSION, heightKey, heightFromKey, type SublevelName } from './layout.js';
 import {
-  decodeAccount, decodeIndexRecord, decodeTxLocation, decodeUndo, decodeVerifiedMark, encodeAccount, encodeIndexRecord, encodeTxLocation, encodeUndo,
-  encodeVerifiedMark, type AccountRecord, type IndexRecord, type TxLocation, type UndoEntry, type VerifiedMark,
+  decodeAccount, decodeIndexRecord, decodeTxLocation, decodeUndo, decodeVerifiedMark, encodeVerifiedMark,
+  type AccountRecord, type IndexRecord, type TxLocation, type UndoEntry, type VerifiedMark,
 } from './records.js';
 
 export type StoreReason =
@@ -29,98 +31,7 @@ export const RECOVERY_HINT = 'run "kadchain node --check" to see the damage and 
 export class StoreError extends KadchainError<StoreReason> {}
 
 type Bytes = Uint8Array;
-/** The slice of abstract-level's sublevel API we use, with byte keys and values. */
-interface Sub {
-  get(key: Bytes): Promise<Bytes | undefined>;
-  getMany(keys: Bytes[]): Promise<(Bytes | undefined)[]>;
-  iterator(opts?: { gte?: Bytes; lt?: Bytes; reverse?: boolean; limit?: number }): AsyncIterable<[Bytes, Bytes]>;
-}
-type Op = { type: 'put'; key: Bytes; value: Bytes; sublevel: Sub } | { type: 'del'; key: Bytes; sublevel: Sub };
-
 const VIEW = { keyEncoding: 'view', valueEncoding: 'view' } as const;
-
-/** Collects writes to several sublevels and commits them as one atomic LevelDB batch. */
-export class WriteBatch {
-  readonly ops: Op[] = [];
-  /** Lowest main-chain height this batch puts or deletes (the verified mark must not stay above it). */
-  private lowestMain = Number.POSITIVE_INFINITY;
-  constructor(private readonly store: ChainStore) {}
-  put(name: SublevelName, key: Bytes, value: Bytes): this {
-    this.ops.push({ type: 'put', key, value, sublevel: this.store.sub(name) });
-    return this;
-  }
-  del(name: SublevelName, key: Bytes): this {
-    this.ops.push({ type: 'del', key, sublevel: this.store.sub(name) });
-    return this;
-  }
-  putBlock(id: Bytes, bytes: Bytes, rec: IndexRecord): this {
-    return this.put('blocks', id, bytes).put('index', id, encodeIndexRecord(rec));
-  }
-  putIndex(id: Bytes, rec: IndexRecord): this {
-    return this.put('index', id, encodeIndexRecord(rec));
-  }
-  putMain(height: number, id: Bytes): this {
-    this.lowestMain = Math.min(this.lowestMain, height);
-    return this.put('main', heightKey(height), id);
-  }
-  delMain(height: number): this {
-    this.lowestMain = Math.min(this.lowestMain, height);
-    return this.del('main', heightKey(height));
-  }
-  putAccount(address: Bytes, a: AccountRecord): this {
-    // An empty account is the same as no account: keep the table to real holders.
-    return a.balance === 0n && a.nonce === 0n ? this.del('accounts', address) : this.put('accounts', address, encodeAccount(a));
-  }
-  putUndo(id: Bytes, entries: UndoEntry[]): this {
-    return this.put('undo', id, encodeUndo(entries));
-  }
-  putTx(txId: Bytes, loc: TxLocation): this {
-    return this.put('txs', txId, encodeTxLocation(loc));
-  }
-  delUndo(id: Bytes): this {
-    return this.del('undo', id);
-  }
-  setTip(id: Bytes): this {
-    return this.put('meta', META_TIP, id);
-  }
-  /** Marks a multi-step reorg in progress: start-up resumes it after a crash. */
-  setReorgTarget(id: Bytes): this {
-    return this.put('meta', META_REORG, id);
-  }
-  clearReorgTarget(): this {
-    return this.del('meta', META_REORG);
-  }
-  async write(): Promise<void> {
-    if (!this.ops.length) return;
-    const lowered = await this.lowerMark();
-    try {
-      await this.store.db.batch(this.ops as never);
-    } catch (e) {
-      throw this.store.noteWriteFailure(e);
-    }
-    if (lowered !== undefined) this.store.noteMark(lowered ?? undefined);
-    this.store.noteWriteOk();
-  }
-
-  /**
-   * A batch that rewrites the main chain at or below the verified mark (a reorg past it) takes the
-   * mark down to the height below, in the same atomic write: what the mark vouches for is never
-   * rewritten behind its back. Returns the new mark (null: removed), or undefined when unchanged.
-   */
-  private async lowerMark(): Promise<VerifiedMark | null | undefined> {
-    const mark = this.store.verifiedMark;
-    if (!mark || this.lowestMain > mark.height) return undefined;
-    const height = this.lowestMain - 1;
-    const id = height >= 0 ? await this.store.getMainId(height).catch(() => undefined) : undefined;
-    if (!id) {
-      this.del('meta', META_VERIFIED);
-      return null;
-    }
-    const lowered = { height, id };
-    this.put('meta', META_VERIFIED, encodeVerifiedMark(lowered));
-    return lowered;
-  }
-}
 
 export interface OpenStoreOptions {
   dataDir: string;
@@ -153,6 +64,9 @@ export class ChainStore extends EventEmitter<StoreEvents> {
   private mark: VerifiedMark | undefined;
   /** Damage readers found at run time: counted, and logged once per record (see noteDamage). */
   readonly damage = new DamageLog();
+  private damagedAt: number | undefined;
+  /** Best-effort writes a read started (the damaged height); close waits for them. */
+  private readonly sideWrites = new Set<Promise<void>>();
   /**
    * Set by any failed write: LevelDB's log writer may have left a torn record, and on recovery it
    * drops the rest of that log block, so what the memtable holds must be flushed to a table file.
@@ -196,6 +110,7 @@ export class ChainStore extends EventEmitter<StoreEvents> {
           throw new StoreError('wrong-genesis', `data dir ${opts.dataDir} belongs to another chain (genesis ${g ? toHex(g) : 'missing'}, expected ${toHex(opts.genesisId)}); use another --data-dir`);
         }
         store.mark = await store.readMark();
+        store.damagedAt = await store.readDamagedHeight();
       }
     } catch (e) {
       await store.db.close();
@@ -234,6 +149,7 @@ export class ChainStore extends EventEmitter<StoreEvents> {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    while (this.sideWrites.size) await Promise.all(this.sideWrites);
     this.closed = true;
     await this.flushIfNeeded().catch(() => {}); // still full: the next open's walk will say what is missing
     await this.db.close();
@@ -260,6 +176,56 @@ export class ChainStore extends EventEmitter<StoreEvents> {
   /** @internal WriteBatch reports a mark it lowered (undefined: removed) once the batch is written. */
   noteMark(mark: VerifiedMark | undefined): void {
     this.mark = mark;
+  }
+
+  /**
+   * A reader found damage: counts it, and when it is a main-chain height, remembers the lowest such
+   * height on disk so the next start checks from there and heals, however deep it is (best effort).
+   * True the first time this `key` (a block id) is seen: the caller logs it then, not on every read.
+   */
+  noteDamage(key: string, height?: number): boolean {
+    if (height !== undefined) this.rememberDamagedHeight(height);
+    return this.damage.note(key);
+  }
+
+  /** Lowest main-chain height a read found damaged since the last whole walk (undefined: none). */
+  get damagedHeight(): number | undefined {
+    return this.damagedAt;
+  }
+
+  /** A whole walk (or a rebuild of the main chain) settles what reads had found. */
+  async clearDamagedHeight(): Promise<void> {
+    if (this.damagedAt === undefined) return;
+    await this.batch().del('meta', META_DAMAGED).write();
+    this.damagedAt = undefined;
+  }
+
+  private rememberDamagedHeight(height: number): void {
+    if (this.closed || (this.damagedAt !== undefined && this.damagedAt <= height)) return;
+    this.damagedAt = height;
+    const w = this.batch().put('meta', META_DAMAGED, heightKey(height)).write()
+      .catch(() => {}) // a failed write is the health's business; this start still knows it
+      .finally(() => this.sideWrites.delete(w));
+    this.sideWrites.add(w);
+  }
+
+  /** Where damaged block bytes sit on the main chain, if they do (side branches need no heal). */
+  private locateDamagedBlock(id: Bytes): void {
+    const w = (async () => {
+      const rec = await this.getIndex(id);
+      const main = rec && (await this.getMainId(rec.height));
+      if (rec && main && bytesEqual(main, id)) this.rememberDamagedHeight(rec.height);
+    })().catch(() => {}).finally(() => this.sideWrites.delete(w));
+    this.sideWrites.add(w);
+  }
+
+  private async readDamagedHeight(): Promise<number | undefined> {
+    try {
+      const b = await this.sub('meta').get(META_DAMAGED);
+      return b && b.length === 4 ? heightFromKey(b) : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   private async readMark(): Promise<VerifiedMark | undefined> {
@@ -352,7 +318,10 @@ export class ChainStore extends EventEmitter<StoreEvents> {
     const b = await this.read('blocks', id);
     if (!b) return undefined;
     const problem = blockBytesProblem(id, b);
-    if (problem) throw new StoreError('store-damaged', `store damaged: ${problem}; ${RECOVERY_HINT}`, { id: toHex(id) });
+    if (problem) {
+      this.locateDamagedBlock(id);
+      throw new StoreError('store-damaged', `store damaged: ${problem}; ${RECOVERY_HINT}`, { id: toHex(id) });
+    }
     return b;
   }
   /** Unchecked bytes, for the integrity walk (which reports rather than throws). */
@@ -395,7 +364,10 @@ export class ChainStore extends EventEmitter<StoreEvents> {
 
   /** Deletes every record of a sublevel (reindex). Clearing `main` drops the verified mark first. */
   async clearSublevel(name: SublevelName): Promise<void> {
-    if (name === 'main' && this.mark) await this.setVerifiedMark(undefined);
+    if (name === 'main') {
+      if (this.mark) await this.setVerifiedMark(undefined);
+      await this.clearDamagedHeight();
+    }
     try {
       await (this.sub(name) as unknown as { clear(): Promise<void> }).clear();
     } catch (e) {

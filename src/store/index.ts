@@ -2,7 +2,8 @@
 // checked reads, the integrity walk and write-failure classification.
 export { SCHEMA_VERSION, SUBLEVELS, heightKey, heightFromKey, type SublevelName } from './layout.js';
 export { BlockStatus, decodeVerifiedMark, type IndexRecord, type AccountRecord, type UndoEntry, type TxLocation, type VerifiedMark } from './records.js';
-export { ChainStore, WriteBatch, StoreError, RECOVERY_HINT, type StoreReason, type OpenStoreOptions, type StoreEvents } from './chain-store.js';
+export { WriteBatch } from './write-batch.js';
+export { ChainStore, StoreError, RECOVERY_HINT, type StoreReason, type OpenStoreOptions, type StoreEvents } from './chain-store.js';
 export { verifyStore, recordWalk, DEFAULT_CHECK_DEPTH, MARK_TAIL, type IntegrityReport, type StoreDamage } from './integrity.js';
 export { DamageLog, DAMAGE_LOG_CAP, type DamageCounts } from './damage-log.js';
 export { classifyWriteError, type WriteFailureKind } from './write-failure.js';

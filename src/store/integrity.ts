@@ -8,7 +8,8 @@
 // main-chain entries only from the mark, less a small tail, up to the tip. A missing mark, or one
 // whose block is no longer main[height], means a walk from genesis. `--check` (depth Infinity)
 // ignores the mark, like Core's -checkblocks=0; what it finds damaged drops the mark (recordWalk),
-// so the next start walks everything again and heals.
+// so the next start walks everything again and heals. Damage a read found at run time is remembered
+// by height, and the next start checks in full from there, however deep: a restart heals it.
 import { bytesEqual, toHex } from '../crypto/index.js';
 import { blockBytesProblem } from './checked-block.js';
 import { StoreError, type ChainStore } from './chain-store.js';
@@ -64,7 +65,8 @@ export async function verifyStore(store: ChainStore, depth: number = DEFAULT_CHE
 
   // Whole chain, cheaply: one main entry per height, none missing, the tip's at the top. Below a
   // trusted mark the entries were walked before; the walk starts under the mark and the full depth.
-  const keepFrom = depth >= tipHeight ? 0 : tipHeight - depth;
+  const suspect = store.damagedHeight;
+  const keepFrom = Math.min(depth >= tipHeight ? 0 : tipHeight - depth, suspect ?? Number.MAX_SAFE_INTEGER);
   const mark = Number.isFinite(depth) ? await trustedMark(store, tipHeight) : undefined;
   const walkedFrom = mark === undefined ? 0 : Math.max(0, Math.min(keepFrom, mark - MARK_TAIL));
   let expect = walkedFrom;
@@ -125,16 +127,18 @@ async function trustedMark(store: ChainStore, tipHeight: number): Promise<number
 }
 
 /**
- * After a walk: a whole store is verified through its tip (the mark moves up); a damaged one loses
- * its mark, so the next start walks from genesis. Best effort: a failed write only costs a longer
- * walk next time (the store's health hears about the failure itself). True when recorded.
+ * After a walk: a whole store is verified through its tip (the mark moves up, damage reads had
+ * found is settled); a damaged one loses its mark, so the next start walks from genesis. Best
+ * effort: a failed write only costs a longer walk next time (the store's health hears about the
+ * failure itself). True when recorded.
  */
 export async function recordWalk(store: ChainStore, report: IntegrityReport): Promise<boolean> {
   const next = !report.damage && report.tipId ? { height: report.tipHeight, id: report.tipId } : undefined;
   const cur = store.verifiedMark;
-  if (next && cur && cur.height === next.height && bytesEqual(cur.id, next.id)) return true;
-  if (!next && !cur) return true;
   try {
+    if (next && store.damagedHeight !== undefined) await store.clearDamagedHeight();
+    if (next && cur && cur.height === next.height && bytesEqual(cur.id, next.id)) return true;
+    if (!next && !cur) return true;
     await store.setVerifiedMark(next);
     return true;
   } catch (e) {

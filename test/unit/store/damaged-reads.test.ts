@@ -1,16 +1,18 @@
 // Damage found at run time, when peers keep asking for a block whose body is damaged on disk: the
 // node logs it once per block id (a bounded LRU), answers notfound, keeps serving what is intact,
-// and keeps counting every damaged read for the store health.
+// and keeps counting every damaged read for the store health. A damaged main-chain block found by
+// a read, however deep, is remembered by height: the next start checks from there and heals.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { StoreDamagedError } from '../../../src/chain/index.js';
 import { blockId } from '../../../src/core/index.js';
 import { toHex } from '../../../src/crypto/index.js';
 import type { Logger, LogFields } from '../../../src/log/index.js';
 import { Mempool } from '../../../src/mempool/index.js';
 import { NodeHealth, Serving } from '../../../src/node/index.js';
 import type { InvItem } from '../../../src/p2p/index.js';
-import { DamageLog } from '../../../src/store/index.js';
-import { openTestChain, extend } from '../../helpers/chain-helpers.js';
+import { ChainStore, DamageLog, StoreError } from '../../../src/store/index.js';
+import { openTestChain, openChainAt, extend, tempDir, checkInvariants } from '../../helpers/chain-helpers.js';
 import { testGenesis } from '../../helpers/fixtures.js';
 import { RawPeer, startNet } from '../p2p/helpers.js';
 
@@ -84,4 +86,31 @@ test('the damage log is a bounded LRU: once per key, a key seen again stays, the
   assert.equal(d.note('a'), false, 'a stayed');
   assert.equal(d.note('b'), true, 'b fell out: it is logged again, once');
   assert.deepEqual(d.counts(), { reads: 8, records: 5 });
+});
+
+test('a damaged block a read finds deep below the check depth and the verified mark is healed by a restart', async (t) => {
+  const g = testGenesis();
+  const dir = tempDir('kadchain-damaged-', t);
+  const first = await openChainAt(dir.path, g);
+  await extend(first, 60);
+  await first.close();
+  const chain = await openChainAt(dir.path, g, { checkDepth: 10 });
+  assert.equal(chain.store.verifiedMark?.height, 60, 'a start would walk only the top of the chain');
+  const id = (await chain.store.getMainId(7))!;
+  const bytes = (await chain.store.getRawBlockBytes(id))!.slice();
+  bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0xff;
+  await chain.store.batch().put('blocks', id, bytes).write();
+  await assert.rejects(chain.getBlock(7), (e: unknown) => e instanceof StoreError && e.reason === 'store-damaged');
+  await chain.close();
+
+  const raw = await ChainStore.open({ dataDir: dir.path, genesisId: g.id });
+  assert.equal(raw.damagedHeight, 7, 'the damaged height is on disk');
+  await raw.close();
+  await assert.rejects(openChainAt(dir.path, g, { checkDepth: 10 }), (e: unknown) => e instanceof StoreDamagedError && e.damage.height === 7);
+  const healed = await openChainAt(dir.path, g, { checkDepth: 10, onDamage: 'heal' });
+  t.after(() => healed.close());
+  assert.equal(healed.tip.height, 6, 'rolled back below the damage; peers send the rest');
+  assert.equal(healed.store.damagedHeight, undefined, 'settled by the whole walk after the heal');
+  assert.equal(healed.store.verifiedMark?.height, 6);
+  await checkInvariants(healed, g);
 });
