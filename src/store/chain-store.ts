@@ -324,6 +324,15 @@ export class ChainStore extends EventEmitter<StoreEvents> {
     }
     return b;
   }
+  /** Unchecked records of several keys in one multi-get, for the integrity walk (which decodes and reports). */
+  async getRawMany(name: 'index' | 'blocks' | 'undo', keys: Bytes[]): Promise<(Bytes | undefined)[]> {
+    try {
+      return await this.sub(name).getMany(keys);
+    } catch (e) {
+      if (isCorruption(e)) throw new StoreError('store-damaged', `store damaged: reading ${name} failed (${causeText(e)}); ${RECOVERY_HINT}`);
+      throw e;
+    }
+  }
   /** Unchecked bytes, for the integrity walk (which reports rather than throws). */
   async getRawBlockBytes(id: Bytes): Promise<Bytes | undefined> {
     return this.read('blocks', id);

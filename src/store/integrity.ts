@@ -12,6 +12,7 @@
 // by height, and the next start checks in full from there, however deep: a restart heals it.
 import { bytesEqual, toHex } from '../crypto/index.js';
 import { blockBytesProblem } from './checked-block.js';
+import { decodeIndexRecord, decodeUndo } from './records.js';
 import { StoreError, type ChainStore } from './chain-store.js';
 
 /** Blocks below the tip checked in full at start (the rest of the chain is checked for gaps only). */
@@ -89,33 +90,88 @@ export async function verifyStore(store: ChainStore, depth: number = DEFAULT_CHE
   });
   if (ids.length && expect > tipHeight && !bytesEqual(ids[ids.length - 1]!, tipId)) found(tipHeight, `main-chain entry at the tip height ${tipHeight} is not the tip`);
 
-  // The newest `depth` blocks in full. The previous id links each record to the one below it.
+  // The newest `depth` blocks in full, a chunk at a time: one multi-get per record kind (a start
+  // costs a few reads, not thousands). A chunk whose multi-get fails is read a record at a time, so
+  // the damage is still pinned to its height. The previous id links each record to the one below it.
   let checked = 0;
+  let rows: ChunkRows | undefined;
   for (let i = 0; i < ids.length; i++) {
     const h = keepFrom + i;
     if (damage && h >= damage.height) break;
     const id = ids[i]!;
-    const rec = await guard(h, `index record of height ${h}`, () => store.getIndex(id));
+    if (i % CHUNK === 0) rows = await prefetch(store, ids.slice(i, i + CHUNK));
+    const row = i % CHUNK;
+    const rec = await guard(h, `index record of height ${h}`, () => (rows ? Promise.resolve(decodeRow('index', id, rows.index[row], decodeIndexRecord)) : store.getIndex(id)));
     if (!rec) {
       found(h, `index record missing for block ${toHex(id)} at height ${h}`);
       break;
     }
     if (rec.height !== h) found(h, `index record of ${toHex(id)} says height ${rec.height}, main chain says ${h}`);
     if (i > 0 && !bytesEqual(rec.parent, ids[i - 1]!)) found(h, `block at height ${h} does not link to the main-chain block below it`);
-    const bytes = await guard(h, `block at height ${h}`, () => store.getRawBlockBytes(id));
+    const bytes = rows ? rows.blocks[row] : await guard(h, `block at height ${h}`, () => store.getRawBlockBytes(id));
     if (!bytes) found(h, `block bytes missing for ${toHex(id)} at height ${h}`);
     else {
       const problem = blockBytesProblem(id, bytes);
       if (problem) found(h, `height ${h}: ${problem}`);
     }
     if (h > 0) {
-      const undo = await guard(h, `undo record of height ${h}`, () => store.getUndo(id));
+      const undo = await guard(h, `undo record of height ${h}`, () => (rows ? Promise.resolve(decodeRow('undo', id, rows.undo[row], decodeUndo)) : store.getUndo(id)));
       if (!undo) found(h, `undo record missing for block ${toHex(id)} at height ${h}`);
-      else await guard(h, `accounts touched at height ${h}`, () => store.getAccounts(undo.map((u) => u.address)));
+      else if (!rows?.accountsWhole) await guard(h, `accounts touched at height ${h}`, () => store.getAccounts(undo.map((u) => u.address)));
     }
     checked++;
   }
   return { tipHeight, tipId, walkedFrom, checked, damage };
+}
+
+/** Heights read per multi-get in the full check. */
+const CHUNK = 64;
+
+interface ChunkRows {
+  index: (Uint8Array | undefined)[];
+  blocks: (Uint8Array | undefined)[];
+  undo: (Uint8Array | undefined)[];
+  /** Every account the chunk's undo records touch read and decoded in one go. */
+  accountsWhole: boolean;
+}
+
+/** One multi-get per record kind for `ids`; undefined when LevelDB fails it (read one at a time then). */
+async function prefetch(store: ChainStore, ids: Uint8Array[]): Promise<ChunkRows | undefined> {
+  let rows: ChunkRows;
+  try {
+    const [index, blocks, undo] = await Promise.all([store.getRawMany('index', ids), store.getRawMany('blocks', ids), store.getRawMany('undo', ids)]);
+    rows = { index, blocks, undo, accountsWhole: false };
+  } catch (e) {
+    if (e instanceof StoreError && e.reason === 'store-damaged') return undefined;
+    throw e;
+  }
+  // Accounts of the whole chunk at once; any trouble, and each height reads its own (to name it).
+  const addresses: Uint8Array[] = [];
+  for (const b of rows.undo) {
+    if (!b) continue;
+    try {
+      for (const u of decodeUndo(b)) addresses.push(u.address);
+    } catch {
+      return rows;
+    }
+  }
+  try {
+    await store.getAccounts(addresses);
+    rows.accountsWhole = true;
+  } catch (e) {
+    if (!(e instanceof StoreError && e.reason === 'store-damaged')) throw e;
+  }
+  return rows;
+}
+
+/** A prefetched record decoded the way the store's own reads do: one that does not decode is damage. */
+function decodeRow<T>(name: string, key: Uint8Array, b: Uint8Array | undefined, decode: (b: Uint8Array) => T): T | undefined {
+  if (!b) return undefined;
+  try {
+    return decode(b);
+  } catch (e) {
+    throw new StoreError('store-damaged', `store damaged: ${name} record ${toHex(key)} does not decode (${(e as Error).message})`);
+  }
 }
 
 /** The mark's height when it can be trusted: at or below the tip, and its block still main there. */
