@@ -54,7 +54,8 @@ export class NodeHealth {
     if (this.damage) {
       // The first damage found, and how much has been read damaged since (the chain logs each record once).
       const { reads, records } = this.opts.store.damage.counts();
-      out.push({ ...this.damage, message: `${this.damage.message} (${reads} damaged reads of ${records} records since start)` });
+      const n = (k: number, what: string): string => `${k} ${what}${k === 1 ? '' : 's'}`;
+      out.push({ ...this.damage, message: `${this.damage.message} (${n(reads, 'damaged read')} of ${n(records, 'record')} since start)` });
     }
     return out;
   }

@@ -71,7 +71,7 @@ test('damaged-block runtime requests log repeatedly: a peer asking 6 times for a
   assert.equal(health.ok, false);
   assert.equal(problems.length, 1);
   assert.equal(problems[0]!.reason, 'store-damaged');
-  assert.match(problems[0]!.message, new RegExp(`${toHex(bad)}.*--reindex.*\\(${asks} damaged reads of 1 records since start\\)$`));
+  assert.match(problems[0]!.message, new RegExp(`${toHex(bad)}.*--reindex.*\\(${asks} damaged reads of 1 record since start\\)$`));
 });
 
 test('the damage log is a bounded LRU: once per key, a key seen again stays, the oldest falls out', () => {
