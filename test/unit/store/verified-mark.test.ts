@@ -169,3 +169,17 @@ test('a reindex drops the mark with the main-chain records; the next open sets i
   t.after(() => chain.close());
   assert.equal(chain.store.verifiedMark?.height, 60);
 });
+
+test('the chunked full check still pins damage to its height: an account record that no longer decodes', async (t) => {
+  const dir = tempDir('kadchain-mark-', t);
+  await markedStore(dir.path);
+  await withRawStore(dir.path, async (s) => {
+    // Every block pays its coinbase to the same address, so its account is touched at every height.
+    const undo = (await s.getUndo((await s.getMainId(55))!))!;
+    assert.ok(undo.length > 0);
+    await s.batch().put('accounts', undo[0]!.address, new Uint8Array([1, 2, 3])).write();
+    const report = await verifyStore(s, 10);
+    assert.equal(report.damage?.height, 50, 'the lowest checked height that touches it');
+    assert.match(report.damage!.what, /accounts touched at height 50/);
+  });
+});
