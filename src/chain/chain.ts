@@ -69,7 +69,6 @@ export class Chain extends EventEmitter<ChainEvents> {
   private tip_!: IndexEntry;
   private tipsCache: ChainTip[] | undefined;
   private closed = false;
-  private readonly damageLogged = new Set<string>();
 
   private constructor(readonly store: ChainStore, readonly genesis: Genesis, private readonly opts: ChainOptions) {
     super();
@@ -322,7 +321,7 @@ export class Chain extends EventEmitter<ChainEvents> {
     let id: Uint8Array | undefined;
     if (typeof ref === 'number') {
       id = await this.store.getMainId(ref);
-      if (!id && ref >= 0 && ref <= this.tipEntry.height) throw this.damaged(`main-chain entry missing at height ${ref}`);
+      if (!id && ref >= 0 && ref <= this.tipEntry.height) throw this.damaged(`main-chain entry missing at height ${ref}`, `main:${ref}`, ref);
     } else id = typeof ref === 'string' ? fromHex(ref, 32) : ref;
     if (!id) return undefined;
     const entry = await this.index.entry(id);
@@ -342,7 +341,7 @@ export class Chain extends EventEmitter<ChainEvents> {
     try {
       return await this.store.getBlockBytes(id);
     } catch (e) {
-      if (e instanceof StoreError && e.reason === 'store-damaged') throw this.damaged(e.message.replace(/^store damaged: /, '').split('; ')[0]!);
+      if (e instanceof StoreError && e.reason === 'store-damaged') throw this.damaged(e.message.replace(/^store damaged: /, '').split('; ')[0]!, toHex(id));
       throw e;
     }
   }
@@ -402,7 +401,7 @@ export class Chain extends EventEmitter<ChainEvents> {
       // A gap is damage: a peer must never get a range with a hole in it.
       const id = await this.store.getMainId(h);
       const b = id && (await this.blockBytes(id));
-      if (!b) throw this.damaged(`main-chain block at height ${h} is missing`);
+      if (!b) throw this.damaged(`main-chain block at height ${h} is missing`, `main:${h}`, h);
       out.push(b);
     }
     return out;
@@ -419,10 +418,12 @@ export class Chain extends EventEmitter<ChainEvents> {
     return out;
   }
 
-  /** A read found damage: logged once per kind of problem, returned to be thrown. */
-  private damaged(what: string): StoreError {
-    if (this.damageLogged.size < 100 && !this.damageLogged.has(what)) {
-      this.damageLogged.add(what);
+  /**
+   * A read found damage: counted by the store (which remembers a main-chain `height` for the next
+   * start to heal), logged once per record (`key`: block id or height), returned to be thrown.
+   */
+  private damaged(what: string, key = what, height?: number): StoreError {
+    if (this.store.noteDamage(key, height)) {
       this.log.error('store damaged', { damage: what, recovery: RECOVERY_HINT });
       this.emit('store-damaged', `${what}; restart the node to roll back and re-sync, or ${RECOVERY_HINT}`);
     }

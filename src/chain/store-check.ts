@@ -1,7 +1,8 @@
-// The chain's integrity gate at open: the store's walk, then (when asked) a heal by rollback to the
-// last intact block, or a refusal that names the first damaged height and the recovery command.
+// The chain's integrity gate at open: the store's walk (from the verified mark up), then (when asked)
+// a heal by rollback to the last intact block, or a refusal that names the first damaged height and
+// the recovery command. A whole store's mark moves up to the tip; a damaged one's is dropped.
 import type { Genesis } from '../core/index.js';
-import { StoreError, RECOVERY_HINT, verifyStore, type ChainStore, type StoreDamage } from '../store/index.js';
+import { StoreError, RECOVERY_HINT, recordWalk, verifyStore, type ChainStore, type StoreDamage } from '../store/index.js';
 import type { Logger } from '../log/index.js';
 import { rebuildChainState } from './rebuild.js';
 
@@ -22,6 +23,7 @@ export async function checkAtOpen(store: ChainStore, genesis: Genesis, log: Logg
     log.warn('store healed', { height: healed.height, tip: healed.tip, forgotten: healed.forgotten });
     report = await verifyStore(store, depth);
   }
+  await recordWalk(store, report);
   if (report.damage) {
     log.error('store damaged', { firstDamagedHeight: report.damage.height, damage: report.damage.what, recovery: RECOVERY_HINT });
     throw new StoreDamagedError(report.damage, store.dataDir);

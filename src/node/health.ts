@@ -50,10 +50,17 @@ export class NodeHealth {
   }
 
   problems(): HealthProblem[] {
-    return [this.problem, this.damage].filter((p): p is HealthProblem => !!p).map((p) => ({ ...p }));
+    const out = this.problem ? [{ ...this.problem }] : [];
+    if (this.damage) {
+      // The first damage found, and how much has been read damaged since (the chain logs each record once).
+      const { reads, records } = this.opts.store.damage.counts();
+      const n = (k: number, what: string): string => `${k} ${what}${k === 1 ? '' : 's'}`;
+      out.push({ ...this.damage, message: `${this.damage.message} (${n(reads, 'damaged read')} of ${n(records, 'record')} since start)` });
+    }
+    return out;
   }
 
-  /** A read found the store damaged (the chain logs it). */
+  /** A read found the store damaged (the chain logs it once per record; the store counts every read). */
   noteDamage(message: string): void {
     this.damage ??= { reason: 'store-damaged', message };
   }

@@ -2,7 +2,7 @@
 // store alone (no network), walk or rebuild it, close it. The node is not running meanwhile.
 import { join } from 'node:path';
 import { rebuildChainState, type RebuildReport } from '../chain/index.js';
-import { ChainStore, verifyStore, type IntegrityReport } from '../store/index.js';
+import { ChainStore, recordWalk, verifyStore, type IntegrityReport } from '../store/index.js';
 import type { Logger } from '../log/index.js';
 import { defaultGenesisPath, loadGenesis } from './node.js';
 
@@ -16,9 +16,16 @@ async function withStore<T>(dataDir: string, genesisPath: string | undefined, fn
   }
 }
 
-/** Walks the whole main chain in full (every block, index entry, undo record and account touched). */
+/**
+ * Walks the whole main chain in full (every block, index entry, undo record and account touched),
+ * whatever the verified mark says; damage found drops the mark, so the next start walks it all and heals.
+ */
 export function checkStore(dataDir: string, genesisPath?: string): Promise<IntegrityReport> {
-  return withStore(dataDir, genesisPath, (store) => verifyStore(store, Infinity));
+  return withStore(dataDir, genesisPath, async (store) => {
+    const report = await verifyStore(store, Infinity);
+    await recordWalk(store, report);
+    return report;
+  });
 }
 
 /** Rebuilds index and state from the stored blocks; what is damaged or above the damage is forgotten. */

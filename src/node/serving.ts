@@ -12,6 +12,7 @@ import { toHex } from '../crypto/index.js';
 import type { Mempool } from '../mempool/index.js';
 import { MAX_BLOCKS_PER_MSG, MAX_HEADERS_PER_MSG, type InvItem, type Message, type P2PNetwork, type Peer } from '../p2p/index.js';
 import { silentLogger, type Logger } from '../log/index.js';
+import { StoreError } from '../store/index.js';
 
 /** Block bodies served per getdata (twice the requester's in-flight cap): the rest are ignored. */
 export const MAX_GETDATA_BLOCKS = 32;
@@ -77,7 +78,7 @@ export class Serving {
   private started = false;
 
   private readonly onMessage = (peer: Peer, m: Message): void => {
-    const run = (p: Promise<void>): void => void p.catch((e: unknown) => this.log.error('serving failed', { kind: m.kind, err: String(e) }));
+    const run = (p: Promise<void>): void => void p.catch((e: unknown) => this.failed(m.kind, e));
     if (m.kind === 'getheaders') run(this.onGetHeaders(peer, m.locator, m.stop));
     else if (m.kind === 'getdata') this.queueGetData(peer, m.items);
     else if (m.kind === 'getblocks') run(this.onGetBlocks(peer, m.locator));
@@ -179,7 +180,7 @@ export class Serving {
     s.queued++;
     s.tail = s.tail
       .then(() => this.onGetData(peer, items, s))
-      .catch((e: unknown) => this.log.error('serving failed', { kind: 'getdata', err: String(e) }))
+      .catch((e: unknown) => this.failed('getdata', e))
       .finally(() => s.queued--);
   }
 
@@ -217,7 +218,7 @@ export class Serving {
       asked.add(key);
       if (it.type === 'block' ? ++blocks > MAX_GETDATA_BLOCKS : ++txs > MAX_GETDATA_TXS) continue;
       if (!(await this.takeBudget(peer, s))) return;
-      const body = it.type === 'block' ? (this.recent.get(toHex(it.id)) ?? (await this.chain.getBlockBytes(it.id))) : this.txBytes(it.id);
+      const body = it.type === 'block' ? (this.recent.get(toHex(it.id)) ?? (await this.intactBlock(it.id))) : this.txBytes(it.id);
       if (!body) {
         missing.push(it);
         continue;
@@ -229,6 +230,22 @@ export class Serving {
       this.net.send(peer, it.type === 'block' ? { kind: 'block', bytes: body } : { kind: 'tx', bytes: body });
     }
     if (missing.length && peer.connected) this.net.send(peer, { kind: 'notfound', items: missing });
+  }
+
+  /** A damaged body is not ours to serve: notfound (the chain logged and counted the damage). */
+  private async intactBlock(id: Uint8Array): Promise<Uint8Array | undefined> {
+    try {
+      return await this.chain.getBlockBytes(id);
+    } catch (e) {
+      if (isDamage(e)) return undefined;
+      throw e;
+    }
+  }
+
+  /** Damage was logged once per block by the chain; a peer asking again must not log it again. */
+  private failed(kind: string, e: unknown): void {
+    if (isDamage(e)) this.log.debug('serving stopped at damage', { kind, err: String(e) });
+    else this.log.error('serving failed', { kind, err: String(e) });
   }
 
   private txBytes(id: Uint8Array): Uint8Array | undefined {
@@ -251,4 +268,8 @@ export class Serving {
     }
     this.net.send(peer, { kind: 'blocks', blocks: out });
   }
+}
+
+function isDamage(e: unknown): boolean {
+  return e instanceof StoreError && e.reason === 'store-damaged';
 }

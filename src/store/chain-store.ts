@@ -1,16 +1,19 @@
-// The data dir's LevelDB: opening (lock, schema, genesis checks), typed reads per sublevel, and
-// atomic write batches. Knows bytes and records, not consensus.
+// The data dir's LevelDB: opening (lock, schema, genesis checks), typed and checked reads per
+// sublevel, write-failure reporting, and the walk's bookkeeping (verified mark, damage reads found).
+// Knows bytes and records, not consensus.
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { Level } from 'level';
 import { KadchainError } from '../core/index.js';
 import { blockBytesProblem } from './checked-block.js';
+import { DamageLog } from './damage-log.js';
 import { classifyWriteError, type WriteFailureKind } from './write-failure.js';
+import { WriteBatch, type Sub } from './write-batch.js';
 import { toHex, bytesEqual } from '../crypto/index.js';
-import { META_GENESIS, META_REORG, META_SCHEMA, META_TIP, SCHEMA_VERSION, heightKey, heightFromKey, sideKey, type SublevelName } from './layout.js';
+import { META_DAMAGED, META_GENESIS, META_REORG, META_SCHEMA, META_TIP, META_VERIFIED, SCHEMA_VERSION, heightKey, heightFromKey, type SublevelName } from './layout.js';
 import {
-  BlockStatus, decodeAccount, decodeIndexRecord, decodeTxLocation, decodeUndo, encodeAccount, encodeIndexRecord, encodeTxLocation, encodeUndo,
-  type AccountRecord, type IndexRecord, type TxLocation, type UndoEntry,
+  decodeAccount, decodeIndexRecord, decodeTxLocation, decodeUndo, decodeVerifiedMark, encodeVerifiedMark,
+  type AccountRecord, type IndexRecord, type TxLocation, type UndoEntry, type VerifiedMark,
 } from './records.js';
 
 export type StoreReason =
@@ -28,84 +31,7 @@ export const RECOVERY_HINT = 'run "kadchain node --check" to see the damage and 
 export class StoreError extends KadchainError<StoreReason> {}
 
 type Bytes = Uint8Array;
-/** The slice of abstract-level's sublevel API we use, with byte keys and values. */
-interface Sub {
-  get(key: Bytes): Promise<Bytes | undefined>;
-  getMany(keys: Bytes[]): Promise<(Bytes | undefined)[]>;
-  iterator(opts?: { gte?: Bytes; lt?: Bytes; reverse?: boolean; limit?: number }): AsyncIterable<[Bytes, Bytes]>;
-}
-type Op = { type: 'put'; key: Bytes; value: Bytes; sublevel: Sub } | { type: 'del'; key: Bytes; sublevel: Sub };
-
 const VIEW = { keyEncoding: 'view', valueEncoding: 'view' } as const;
-
-/** Collects writes to several sublevels and commits them as one atomic LevelDB batch. */
-export class WriteBatch {
-  readonly ops: Op[] = [];
-  constructor(private readonly store: ChainStore) {}
-  put(name: SublevelName, key: Bytes, value: Bytes): this {
-    this.ops.push({ type: 'put', key, value, sublevel: this.store.sub(name) });
-    return this;
-  }
-  del(name: SublevelName, key: Bytes): this {
-    this.ops.push({ type: 'del', key, sublevel: this.store.sub(name) });
-    return this;
-  }
-  putBlock(id: Bytes, bytes: Bytes, rec: IndexRecord): this {
-    return this.put('blocks', id, bytes).put('index', id, encodeIndexRecord(rec));
-  }
-  putIndex(id: Bytes, rec: IndexRecord): this {
-    return this.put('index', id, encodeIndexRecord(rec));
-  }
-  /** A side-branch body to prune once it is deep enough (see `sideBelow`). */
-  putSide(height: number, id: Bytes): this {
-    return this.put('side', sideKey(height, id), new Uint8Array(0));
-  }
-  delSide(height: number, id: Bytes): this {
-    return this.del('side', sideKey(height, id));
-  }
-  /** Drops a stale side block's body; its index record stays, marked Pruned. */
-  pruneBody(id: Bytes, rec: IndexRecord): this {
-    return this.del('blocks', id).putIndex(id, { ...rec, status: BlockStatus.Pruned }).delSide(rec.height, id);
-  }
-  putMain(height: number, id: Bytes): this {
-    return this.put('main', heightKey(height), id);
-  }
-  delMain(height: number): this {
-    return this.del('main', heightKey(height));
-  }
-  putAccount(address: Bytes, a: AccountRecord): this {
-    // An empty account is the same as no account: keep the table to real holders.
-    return a.balance === 0n && a.nonce === 0n ? this.del('accounts', address) : this.put('accounts', address, encodeAccount(a));
-  }
-  putUndo(id: Bytes, entries: UndoEntry[]): this {
-    return this.put('undo', id, encodeUndo(entries));
-  }
-  putTx(txId: Bytes, loc: TxLocation): this {
-    return this.put('txs', txId, encodeTxLocation(loc));
-  }
-  delUndo(id: Bytes): this {
-    return this.del('undo', id);
-  }
-  setTip(id: Bytes): this {
-    return this.put('meta', META_TIP, id);
-  }
-  /** Marks a multi-step reorg in progress: start-up resumes it after a crash. */
-  setReorgTarget(id: Bytes): this {
-    return this.put('meta', META_REORG, id);
-  }
-  clearReorgTarget(): this {
-    return this.del('meta', META_REORG);
-  }
-  async write(): Promise<void> {
-    if (!this.ops.length) return;
-    try {
-      await this.store.db.batch(this.ops as never);
-    } catch (e) {
-      throw this.store.noteWriteFailure(e);
-    }
-    this.store.noteWriteOk();
-  }
-}
 
 export interface OpenStoreOptions {
   dataDir: string;
@@ -135,6 +61,12 @@ export class ChainStore extends EventEmitter<StoreEvents> {
   private genesisId: Bytes = new Uint8Array(32);
   private initializedFlag = false;
   private failing = false;
+  private mark: VerifiedMark | undefined;
+  /** Damage readers found at run time: counted, and logged once per record (see noteDamage). */
+  readonly damage = new DamageLog();
+  private damagedAt: number | undefined;
+  /** Best-effort writes a read started (the damaged height); close waits for them. */
+  private readonly sideWrites = new Set<Promise<void>>();
   /**
    * Set by any failed write: LevelDB's log writer may have left a torn record, and on recovery it
    * drops the rest of that log block, so what the memtable holds must be flushed to a table file.
@@ -177,6 +109,8 @@ export class ChainStore extends EventEmitter<StoreEvents> {
         if (!g || !bytesEqual(g, opts.genesisId)) {
           throw new StoreError('wrong-genesis', `data dir ${opts.dataDir} belongs to another chain (genesis ${g ? toHex(g) : 'missing'}, expected ${toHex(opts.genesisId)}); use another --data-dir`);
         }
+        store.mark = await store.readMark();
+        store.damagedAt = await store.readDamagedHeight();
       }
     } catch (e) {
       await store.db.close();
@@ -215,6 +149,7 @@ export class ChainStore extends EventEmitter<StoreEvents> {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    while (this.sideWrites.size) await Promise.all(this.sideWrites);
     this.closed = true;
     await this.flushIfNeeded().catch(() => {}); // still full: the next open's walk will say what is missing
     await this.db.close();
@@ -222,6 +157,84 @@ export class ChainStore extends EventEmitter<StoreEvents> {
 
   get isOpen(): boolean {
     return !this.closed;
+  }
+
+  /** The verified mark (undefined: none, or unreadable; the start-up walk then covers everything). */
+  get verifiedMark(): VerifiedMark | undefined {
+    return this.mark;
+  }
+
+  /** Records (or, with undefined, removes) the verified mark; the integrity walk's caller sets it. */
+  async setVerifiedMark(mark: VerifiedMark | undefined): Promise<void> {
+    const batch = this.batch();
+    if (mark) batch.put('meta', META_VERIFIED, encodeVerifiedMark(mark));
+    else batch.del('meta', META_VERIFIED);
+    await batch.write();
+    this.mark = mark && { height: mark.height, id: mark.id.slice() };
+  }
+
+  /** @internal WriteBatch reports a mark it lowered (undefined: removed) once the batch is written. */
+  noteMark(mark: VerifiedMark | undefined): void {
+    this.mark = mark;
+  }
+
+  /**
+   * A reader found damage: counts it, and when it is a main-chain height, remembers the lowest such
+   * height on disk so the next start checks from there and heals, however deep it is (best effort).
+   * True the first time this `key` (a block id) is seen: the caller logs it then, not on every read.
+   */
+  noteDamage(key: string, height?: number): boolean {
+    if (height !== undefined) this.rememberDamagedHeight(height);
+    return this.damage.note(key);
+  }
+
+  /** Lowest main-chain height a read found damaged since the last whole walk (undefined: none). */
+  get damagedHeight(): number | undefined {
+    return this.damagedAt;
+  }
+
+  /** A whole walk (or a rebuild of the main chain) settles what reads had found. */
+  async clearDamagedHeight(): Promise<void> {
+    if (this.damagedAt === undefined) return;
+    await this.batch().del('meta', META_DAMAGED).write();
+    this.damagedAt = undefined;
+  }
+
+  private rememberDamagedHeight(height: number): void {
+    if (this.closed || (this.damagedAt !== undefined && this.damagedAt <= height)) return;
+    this.damagedAt = height;
+    const w = this.batch().put('meta', META_DAMAGED, heightKey(height)).write()
+      .catch(() => {}) // a failed write is the health's business; this start still knows it
+      .finally(() => this.sideWrites.delete(w));
+    this.sideWrites.add(w);
+  }
+
+  /** Where damaged block bytes sit on the main chain, if they do (side branches need no heal). */
+  private locateDamagedBlock(id: Bytes): void {
+    const w = (async () => {
+      const rec = await this.getIndex(id);
+      const main = rec && (await this.getMainId(rec.height));
+      if (rec && main && bytesEqual(main, id)) this.rememberDamagedHeight(rec.height);
+    })().catch(() => {}).finally(() => this.sideWrites.delete(w));
+    this.sideWrites.add(w);
+  }
+
+  private async readDamagedHeight(): Promise<number | undefined> {
+    try {
+      const b = await this.sub('meta').get(META_DAMAGED);
+      return b && b.length === 4 ? heightFromKey(b) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async readMark(): Promise<VerifiedMark | undefined> {
+    try {
+      const b = await this.sub('meta').get(META_VERIFIED);
+      return b && decodeVerifiedMark(b);
+    } catch {
+      return undefined; // a damaged mark only costs a full walk
+    }
   }
 
   /** True from a failed write until the next successful one. */
@@ -305,8 +318,20 @@ export class ChainStore extends EventEmitter<StoreEvents> {
     const b = await this.read('blocks', id);
     if (!b) return undefined;
     const problem = blockBytesProblem(id, b);
-    if (problem) throw new StoreError('store-damaged', `store damaged: ${problem}; ${RECOVERY_HINT}`, { id: toHex(id) });
+    if (problem) {
+      this.locateDamagedBlock(id);
+      throw new StoreError('store-damaged', `store damaged: ${problem}; ${RECOVERY_HINT}`, { id: toHex(id) });
+    }
     return b;
+  }
+  /** Unchecked records of several keys in one multi-get, for the integrity walk (which decodes and reports). */
+  async getRawMany(name: 'index' | 'blocks' | 'undo', keys: Bytes[]): Promise<(Bytes | undefined)[]> {
+    try {
+      return await this.sub(name).getMany(keys);
+    } catch (e) {
+      if (isCorruption(e)) throw new StoreError('store-damaged', `store damaged: reading ${name} failed (${causeText(e)}); ${RECOVERY_HINT}`);
+      throw e;
+    }
   }
   /** Unchecked bytes, for the integrity walk (which reports rather than throws). */
   async getRawBlockBytes(id: Bytes): Promise<Bytes | undefined> {
@@ -341,13 +366,17 @@ export class ChainStore extends EventEmitter<StoreEvents> {
     return this.decoded('txs', txId, await this.read('txs', txId), decodeTxLocation);
   }
 
-  /** Main-chain entries in height order (streams). */
-  async *mainEntries(): AsyncGenerator<[number, Bytes]> {
-    for await (const [k, v] of this.sub('main').iterator()) yield [heightFromKey(k), v];
+  /** Main-chain entries in height order from `from` (streams). */
+  async *mainEntries(from = 0): AsyncGenerator<[number, Bytes]> {
+    for await (const [k, v] of this.sub('main').iterator(from > 0 ? { gte: heightKey(from) } : undefined)) yield [heightFromKey(k), v];
   }
 
-  /** Deletes every record of a sublevel (reindex). */
+  /** Deletes every record of a sublevel (reindex). Clearing `main` drops the verified mark first. */
   async clearSublevel(name: SublevelName): Promise<void> {
+    if (name === 'main') {
+      if (this.mark) await this.setVerifiedMark(undefined);
+      await this.clearDamagedHeight();
+    }
     try {
       await (this.sub(name) as unknown as { clear(): Promise<void> }).clear();
     } catch (e) {

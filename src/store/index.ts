@@ -1,8 +1,10 @@
 // store/: the LevelDB data dir: key layout, records, atomic batches, schema and genesis checks,
 // checked reads, the integrity walk and write-failure classification.
 export { SCHEMA_VERSION, SUBLEVELS, heightKey, heightFromKey, type SublevelName } from './layout.js';
-export { BlockStatus, type IndexRecord, type AccountRecord, type UndoEntry, type TxLocation } from './records.js';
-export { ChainStore, WriteBatch, StoreError, RECOVERY_HINT, type StoreReason, type OpenStoreOptions, type StoreEvents } from './chain-store.js';
-export { verifyStore, DEFAULT_CHECK_DEPTH, type IntegrityReport, type StoreDamage } from './integrity.js';
+export { BlockStatus, decodeVerifiedMark, type IndexRecord, type AccountRecord, type UndoEntry, type TxLocation, type VerifiedMark } from './records.js';
+export { WriteBatch } from './write-batch.js';
+export { ChainStore, StoreError, RECOVERY_HINT, type StoreReason, type OpenStoreOptions, type StoreEvents } from './chain-store.js';
+export { verifyStore, recordWalk, DEFAULT_CHECK_DEPTH, MARK_TAIL, type IntegrityReport, type StoreDamage } from './integrity.js';
+export { DamageLog, DAMAGE_LOG_CAP, type DamageCounts } from './damage-log.js';
 export { classifyWriteError, type WriteFailureKind } from './write-failure.js';
 export { blockBytesProblem } from './checked-block.js';

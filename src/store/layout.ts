@@ -7,6 +7,10 @@
 //   meta      "genesis"                genesis block id (32)
 //   meta      "tip"                    id of the connected tip (32)
 //   meta      "reorg"                  id a multi-step reorg is heading for (32); absent when none
+//   meta      "verified"               VerifiedMark: height u32 BE + block id (32); heights 0..height
+//                                      were walked whole and not rewritten since (absent = walk all)
+//   meta      "damaged"                u32 lowest main-chain height a read found damaged since the
+//                                      last whole walk; the next start checks from there
 //   blocks    block id (32)            canonical block bytes
 //   index     block id (32)            IndexRecord: height, parent, timestamp, target, cumulative work, status
 //   main      height (u32 BE)          block id on the main chain
@@ -28,6 +32,8 @@ export const META_SCHEMA = enc.encode('schema');
 export const META_GENESIS = enc.encode('genesis');
 export const META_TIP = enc.encode('tip');
 export const META_REORG = enc.encode('reorg');
+export const META_VERIFIED = enc.encode('verified');
+export const META_DAMAGED = enc.encode('damaged');
 
 export function heightKey(height: number): Uint8Array {
   const k = new Uint8Array(4);

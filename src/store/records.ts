@@ -1,4 +1,4 @@
-// Disk records (one codec each): block index entries, accounts, undo data, tx locations.
+// Disk records (one codec each): block index entries, accounts, undo data, tx locations, the verified mark.
 import { ByteReader, ByteWriter, ADDRESS_BYTES } from '../core/index.js';
 import { bigIntToBytes, bytesToBigInt } from '../crypto/index.js';
 
@@ -84,4 +84,21 @@ export function decodeTxLocation(b: Uint8Array): TxLocation {
   const l = { blockId: r.fixed(32), index: r.u32() };
   r.end();
   return l;
+}
+
+/** "Heights 0..height were walked whole and not rewritten since"; `id` is main[height] then. */
+export interface VerifiedMark {
+  height: number;
+  id: Uint8Array;
+}
+
+export function encodeVerifiedMark(m: VerifiedMark): Uint8Array {
+  return new ByteWriter(36).u32(m.height).fixed(m.id, 32).finish();
+}
+
+export function decodeVerifiedMark(b: Uint8Array): VerifiedMark {
+  const r = new ByteReader(b, 'verified mark');
+  const m = { height: r.u32(), id: r.fixed(32) };
+  r.end();
+  return m;
 }

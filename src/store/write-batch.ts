@@ -1,0 +1,108 @@
+// One atomic LevelDB batch over several sublevels: the typed puts and deletes the chain writes with,
+// and the verified mark kept honest (a main-chain rewrite at or below it lowers it in the same batch).
+import { META_REORG, META_TIP, META_VERIFIED, heightKey, sideKey, type SublevelName } from './layout.js';
+import { BlockStatus, encodeAccount, encodeIndexRecord, encodeTxLocation, encodeUndo, encodeVerifiedMark, type AccountRecord, type IndexRecord, type TxLocation, type UndoEntry, type VerifiedMark } from './records.js';
+import type { ChainStore } from './chain-store.js';
+
+type Bytes = Uint8Array;
+/** The slice of abstract-level's sublevel API we use, with byte keys and values. */
+export interface Sub {
+  get(key: Bytes): Promise<Bytes | undefined>;
+  getMany(keys: Bytes[]): Promise<(Bytes | undefined)[]>;
+  iterator(opts?: { gte?: Bytes; lt?: Bytes; reverse?: boolean; limit?: number }): AsyncIterable<[Bytes, Bytes]>;
+}
+export type Op = { type: 'put'; key: Bytes; value: Bytes; sublevel: Sub } | { type: 'del'; key: Bytes; sublevel: Sub };
+
+/** Collects writes to several sublevels and commits them as one atomic LevelDB batch. */
+export class WriteBatch {
+  readonly ops: Op[] = [];
+  /** Lowest main-chain height this batch puts or deletes (the verified mark must not stay above it). */
+  private lowestMain = Number.POSITIVE_INFINITY;
+  constructor(private readonly store: ChainStore) {}
+  put(name: SublevelName, key: Bytes, value: Bytes): this {
+    this.ops.push({ type: 'put', key, value, sublevel: this.store.sub(name) });
+    return this;
+  }
+  del(name: SublevelName, key: Bytes): this {
+    this.ops.push({ type: 'del', key, sublevel: this.store.sub(name) });
+    return this;
+  }
+  putBlock(id: Bytes, bytes: Bytes, rec: IndexRecord): this {
+    return this.put('blocks', id, bytes).put('index', id, encodeIndexRecord(rec));
+  }
+  putIndex(id: Bytes, rec: IndexRecord): this {
+    return this.put('index', id, encodeIndexRecord(rec));
+  }
+  /** A side-branch body to prune once it is deep enough (see `sideBelow`). */
+  putSide(height: number, id: Bytes): this {
+    return this.put('side', sideKey(height, id), new Uint8Array(0));
+  }
+  delSide(height: number, id: Bytes): this {
+    return this.del('side', sideKey(height, id));
+  }
+  /** Drops a stale side block's body; its index record stays, marked Pruned. */
+  pruneBody(id: Bytes, rec: IndexRecord): this {
+    return this.del('blocks', id).putIndex(id, { ...rec, status: BlockStatus.Pruned }).delSide(rec.height, id);
+  }
+  putMain(height: number, id: Bytes): this {
+    this.lowestMain = Math.min(this.lowestMain, height);
+    return this.put('main', heightKey(height), id);
+  }
+  delMain(height: number): this {
+    this.lowestMain = Math.min(this.lowestMain, height);
+    return this.del('main', heightKey(height));
+  }
+  putAccount(address: Bytes, a: AccountRecord): this {
+    // An empty account is the same as no account: keep the table to real holders.
+    return a.balance === 0n && a.nonce === 0n ? this.del('accounts', address) : this.put('accounts', address, encodeAccount(a));
+  }
+  putUndo(id: Bytes, entries: UndoEntry[]): this {
+    return this.put('undo', id, encodeUndo(entries));
+  }
+  putTx(txId: Bytes, loc: TxLocation): this {
+    return this.put('txs', txId, encodeTxLocation(loc));
+  }
+  delUndo(id: Bytes): this {
+    return this.del('undo', id);
+  }
+  setTip(id: Bytes): this {
+    return this.put('meta', META_TIP, id);
+  }
+  /** Marks a multi-step reorg in progress: start-up resumes it after a crash. */
+  setReorgTarget(id: Bytes): this {
+    return this.put('meta', META_REORG, id);
+  }
+  clearReorgTarget(): this {
+    return this.del('meta', META_REORG);
+  }
+  async write(): Promise<void> {
+    if (!this.ops.length) return;
+    const lowered = await this.lowerMark();
+    try {
+      await this.store.db.batch(this.ops as never);
+    } catch (e) {
+      throw this.store.noteWriteFailure(e);
+    }
+    if (lowered !== undefined) this.store.noteMark(lowered ?? undefined);
+    this.store.noteWriteOk();
+  }
+
+  /**
+   * A batch that rewrites the main chain at or below the verified mark (a reorg past it) takes the
+   * mark down to the height below, in the same atomic write: what the mark vouches for is never
+   * rewritten behind its back. Returns the new mark (null: removed), or undefined when unchanged.
+   */
+  private async lowerMark(): Promise<VerifiedMark | null | undefined> {
+    const mark = this.store.verifiedMark;
+    if (!mark || this.lowestMain > mark.height) return undefined;
+    const height = this.lowestMain - 1;
+    const id = height >= 0 ? await this.store.getMainId(height).catch(() => undefined) : undefined;
+    if (!id) {
+      this.del('meta', META_VERIFIED);
+      return null;
+    }
+    const lowered = { height, id };
+    this.put('meta', META_VERIFIED, encodeVerifiedMark(lowered));
+    return lowered;
+  }
+}
