@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { StoreDamagedError, rebuildChainState } from '../../../src/chain/index.js';
-import { blockId } from '../../../src/core/index.js';
+import { blockId, workForTarget } from '../../../src/core/index.js';
 import { toHex } from '../../../src/crypto/index.js';
 import { silentLogger } from '../../../src/log/index.js';
 import { ChainStore, MARK_TAIL, decodeVerifiedMark, heightKey, recordWalk, verifyStore } from '../../../src/store/index.js';
@@ -73,9 +73,12 @@ test('the verified mark moves with the tip: up at each open, down in the batch o
     const mark = ops.find((o) => o.type === 'put' && o.sublevel === metaSub && new TextDecoder().decode(o.key) === 'verified');
     batches.push({ markHeight: mark?.value && decodeVerifiedMark(mark.value).height, deletesMain: ops.some((o) => o.type === 'del' && o.sublevel === mainSub) });
   };
+  // The branch arrives as sync hands it over: with the work its checked headers prove (a side
+  // branch this deep is stored only then).
+  const provenWork = parent.work + 11n * workForTarget(g.params.initialTarget);
   for (let i = 0; i < 11; i++) {
     const b = await childOf(chain, parent, [], 7n);
-    const r = await chain.submitBlock(b);
+    const r = await chain.submitBlock(b, { provenWork });
     assert.ok(r.status === 'side' || r.status === 'connected', `branch block ${i}: ${r.status} ${r.reason ?? ''}`);
     parent = (await chain.entry(blockId(b)))!;
   }
