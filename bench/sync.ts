@@ -46,7 +46,7 @@ async function rawVerifyAllRate(): Promise<number> {
 }
 
 /** A data dir holding BLOCKS blocks of TXS signed transfers; returns the blocks and the tip. */
-async function prebuilt(net: TestNet): Promise<{ dir: ReturnType<typeof tempDir>; blocks: Block[]; tip: string; tipWork: { id: Uint8Array; height: number; work: bigint } }> {
+export async function prebuilt(net: TestNet): Promise<{ dir: ReturnType<typeof tempDir>; blocks: Block[]; tip: string; tipWork: { id: Uint8Array; height: number; work: bigint } }> {
   const dir = tempDir('kadchain-bench-');
   net.dirs.push(dir);
   const pre = await openChainAt(`${dir.path}/chain`, net.genesis);
@@ -68,7 +68,7 @@ async function prebuilt(net: TestNet): Promise<{ dir: ReturnType<typeof tempDir>
   return { dir, blocks, tip, tipWork };
 }
 
-function alloc(): Parameters<typeof testNet>[0] {
+export function alloc(): Parameters<typeof testNet>[0] {
   return { alloc: [{ address: addressFromPublicKey(testKey('alice').publicKey), amount: 10n ** 15n }] };
 }
 
