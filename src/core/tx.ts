@@ -106,8 +106,16 @@ export function txId(tx: Tx): Uint8Array {
   return id;
 }
 
+// The hex form keys the signature cache, the duplicate check and the tx index: formatted once too.
+const idHexCache = new WeakMap<Tx, string>();
+
 export function txIdHex(tx: Tx): string {
-  return toHex(txId(tx));
+  let h = idHexCache.get(tx);
+  if (h === undefined) {
+    h = toHex(txId(tx));
+    idHexCache.set(tx, h);
+  }
+  return h;
 }
 
 export function txSize(tx: Tx): number {
