@@ -1,7 +1,8 @@
 // Sync figures from real nodes on 127.0.0.1: a fresh node syncing blocks of 200 signed txs from
 // one honest peer (against the one-core raw Ed25519 verify rate) and from four peers, one of them
 // 10x slower (against the raw verify rate of every core at once, measured in the same run), with
-// the share of bodies each fast peer served.
+// the share of bodies each fast peer served. Each serving node runs in its own process (as on a
+// real network), so the syncing node's event loop and libuv pool do only the syncing node's work.
 import { cpSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -11,6 +12,7 @@ import { testKey, transfer, testAddress, buildBlock } from '../test/helpers/fixt
 import { tempDir, openChainAt } from '../test/helpers/chain-helpers.js';
 import { testNet, waitUntil, type TestNet } from '../test/helpers/node-helpers.js';
 import { ScriptedPeer } from '../test/helpers/scripted-peer.js';
+import { ChildNode, stopChildren } from './child-nodes.js';
 
 const BLOCKS = 60;
 const TXS = 200;
@@ -44,7 +46,7 @@ async function rawVerifyAllRate(): Promise<number> {
 }
 
 /** A data dir holding BLOCKS blocks of TXS signed transfers; returns the blocks and the tip. */
-async function prebuilt(net: TestNet): Promise<{ dir: ReturnType<typeof tempDir>; blocks: Block[]; tip: string }> {
+export async function prebuilt(net: TestNet): Promise<{ dir: ReturnType<typeof tempDir>; blocks: Block[]; tip: string; tipWork: { id: Uint8Array; height: number; work: bigint } }> {
   const dir = tempDir('kadchain-bench-');
   net.dirs.push(dir);
   const pre = await openChainAt(`${dir.path}/chain`, net.genesis);
@@ -61,23 +63,27 @@ async function prebuilt(net: TestNet): Promise<{ dir: ReturnType<typeof tempDir>
     parent = { id: blockId(block), height: block.header.height, timestamp: block.header.timestamp };
   }
   const tip = pre.tip.idHex;
+  const tipWork = { id: pre.tip.id, height: pre.tip.height, work: pre.tip.work };
   await pre.close();
-  return { dir, blocks, tip };
+  return { dir, blocks, tip, tipWork };
 }
 
-function alloc(): Parameters<typeof testNet>[0] {
+export function alloc(): Parameters<typeof testNet>[0] {
   return { alloc: [{ address: addressFromPublicKey(testKey('alice').publicKey), amount: 10n ** 15n }] };
 }
 
 async function onePeer(): Promise<Record<string, number>> {
   const net = testNet(alloc());
+  const children: ChildNode[] = [];
   try {
     const { dir, tip } = await prebuilt(net);
-    await net.start({ dir });
+    const honest = await ChildNode.start({ dataDir: dir.path, genesisFile: net.genesisFile, bootstrap: [] });
+    children.push(honest);
+    const b = await net.start();
     // The machine's speed drifts (shared cores): the reference is measured on both sides of the sync.
     const rawBefore = rawVerifyRate();
     const t0 = performance.now();
-    const b = await net.start({ bootstrap: [net.nodes[0]!] });
+    await b.net.dial('127.0.0.1', honest.port);
     await waitUntil('bench sync', () => b.chain.tip.idHex === tip, 300_000, 10);
     const secs = (performance.now() - t0) / 1000;
     const raw = (rawBefore + rawVerifyRate()) / 2;
@@ -90,28 +96,28 @@ async function onePeer(): Promise<Record<string, number>> {
       'sync.verifyRatio': Math.round(((BLOCKS * TXS) / secs / raw) * 100) / 100,
     };
   } finally {
+    await stopChildren(children);
     await net.stopAll();
   }
 }
 
 async function fourPeers(): Promise<Record<string, number>> {
   const net = testNet(alloc());
+  const fast: ChildNode[] = [];
   try {
-    const { dir, blocks, tip } = await prebuilt(net);
-    const fast = [];
+    const { dir, blocks, tip, tipWork } = await prebuilt(net);
     for (let i = 0; i < 3; i++) {
       const copy = tempDir('kadchain-bench-');
       net.dirs.push(copy);
       cpSync(dir.path, copy.path, { recursive: true });
-      fast.push(await net.start({ dir: copy }));
+      fast.push(await ChildNode.start({ dataDir: copy.path, genesisFile: net.genesisFile, bootstrap: [] }));
     }
     const rawBefore = await rawVerifyAllRate();
     const b = await net.start();
     // The slow peer: holds the same blocks and answers every getdata SLOW_FACTOR x later than the
     // fast peers answer on average (measured from the fresh node's own view as it goes).
-    const t = fast[0]!.chain.tip;
     const slow = await ScriptedPeer.connect(b.port, {
-      genesis: net.genesis.id, blocks, tip: { id: t.id, height: t.height, work: t.work },
+      genesis: net.genesis.id, blocks, tip: tipWork,
       script: {
         getdata: (s, m) => {
           const loads = [...b.sync.window.loads.entries()].filter(([p]) => p.id !== toHexId(s)).map(([, l]) => l.ewmaMs);
@@ -126,7 +132,7 @@ async function fourPeers(): Promise<Record<string, number>> {
     const secs = (performance.now() - t0) / 1000;
     const served = b.sync.servedBy();
     const total = [...served.values()].reduce((s, n) => s + n, 0);
-    const shares = fast.map((f) => (served.get(f.net.nodeId) ?? 0) / Math.max(1, total));
+    const shares = fast.map((f) => (served.get(f.nodeId) ?? 0) / Math.max(1, total));
     await slow.close();
     const raw = (rawBefore + (await rawVerifyAllRate())) / 2;
     return {
@@ -138,6 +144,7 @@ async function fourPeers(): Promise<Record<string, number>> {
       'sync.slowPeerShare': Math.round(((served.get(toHexId(slow)) ?? 0) / Math.max(1, total)) * 1000) / 1000,
     };
   } finally {
+    await stopChildren(fast);
     await net.stopAll();
   }
 }

@@ -1,10 +1,10 @@
 // Block body rules (no state): size, coinbase placement, duplicates, merkle root, then each
 // transfer's stateless checks with signatures last. And applying a block to an account view.
 import {
-  blockMerkleRoot, encodeBlock, txId, txSender, addressKey, RuleError, MAX_AMOUNT,
+  blockMerkleRoot, encodeBlock, txId, txIdHex, txSender, addressKey, RuleError, MAX_AMOUNT,
   type Block, type ChainParams, type Tx,
 } from '../core/index.js';
-import { bytesEqual, toHex } from '../crypto/index.js';
+import { bytesEqual } from '../crypto/index.js';
 import { EMPTY_ACCOUNT, checkTransferAgainstAccount, checkTransferStateless, type Account } from './tx-rules.js';
 import { blockReward } from './pow.js';
 
@@ -24,8 +24,8 @@ export function checkBlockBody(block: Block, params: Pick<ChainParams, 'maxBlock
   // No transaction twice.
   const ids = block.txs.map(txId);
   const seen = new Set<string>();
-  for (const id of ids) {
-    const k = toHex(id);
+  for (const tx of block.txs) {
+    const k = txIdHex(tx);
     if (seen.has(k)) throw new RuleError('duplicate-tx', `transaction ${k} appears twice`, { txId: k });
     seen.add(k);
   }

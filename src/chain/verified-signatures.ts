@@ -1,8 +1,7 @@
 // Transfers whose signatures already verified (Bitcoin Core's signature cache). A tx id commits to
 // every signed field, the signature and the chain id, so a hit is as good as verifying again. The
 // mempool fills it on admission, so a block of already-relayed txs skips their signatures.
-import { txId, type TransferTx } from '../core/index.js';
-import { toHex } from '../crypto/index.js';
+import { txIdHex, type TransferTx } from '../core/index.js';
 
 export class VerifiedSignatures {
   // Insertion-ordered: the oldest entries go first when full.
@@ -20,14 +19,14 @@ export class VerifiedSignatures {
   }
 
   has(tx: TransferTx): boolean {
-    const hit = this.ids.has(toHex(txId(tx)));
+    const hit = this.ids.has(txIdHex(tx));
     if (hit) this.hits++;
     return hit;
   }
 
   /** Only for a transfer whose signature was verified against its own signing bytes. */
   add(tx: TransferTx): void {
-    const k = toHex(txId(tx));
+    const k = txIdHex(tx);
     if (this.ids.has(k)) return;
     if (this.ids.size >= this.max) this.ids.delete(this.ids.values().next().value!);
     this.ids.add(k);

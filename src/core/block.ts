@@ -46,6 +46,15 @@ export function blockIdHex(b: Block): string {
   return toHex(headerId(b.header));
 }
 
+// A body is checked against its header's root when it arrives (sync) and again by the block rules:
+// the root of the same txs is computed once. The cache holds the tx objects it was computed over
+// and answers only if the array still holds exactly those (a pushed, dropped or swapped tx misses).
+const rootCache = new WeakMap<Tx[], { txs: Tx[]; root: Uint8Array }>();
+
 export function blockMerkleRoot(txs: Tx[]): Uint8Array {
-  return merkleRoot(txs.map(txId));
+  const hit = rootCache.get(txs);
+  if (hit && hit.txs.length === txs.length && hit.txs.every((t, i) => t === txs[i])) return hit.root.slice();
+  const root = merkleRoot(txs.map(txId));
+  rootCache.set(txs, { txs: [...txs], root: root.slice() });
+  return root;
 }

@@ -106,17 +106,34 @@ export function txId(tx: Tx): Uint8Array {
   return id;
 }
 
+// The hex form keys the signature cache, the duplicate check and the tx index: formatted once too.
+const idHexCache = new WeakMap<Tx, string>();
+
 export function txIdHex(tx: Tx): string {
-  return toHex(txId(tx));
+  let h = idHexCache.get(tx);
+  if (h === undefined) {
+    h = toHex(txId(tx));
+    idHexCache.set(tx, h);
+  }
+  return h;
 }
 
 export function txSize(tx: Tx): number {
   return tx.kind === 'transfer' ? TRANSFER_BYTES : 1 + 1 + 4 + ADDRESS_BYTES + 8 + 8 + 2 + tx.extraData.length;
 }
 
+// Connecting a block asks for each sender's address several times (touched accounts, the state
+// change, the mempool's eviction): hashed once per tx object, like its id.
+const senderCache = new WeakMap<TransferTx, Uint8Array>();
+
 /** Sender address of a transfer. */
 export function txSender(tx: TransferTx): Uint8Array {
-  return addressFromPublicKey(tx.from);
+  let a = senderCache.get(tx);
+  if (!a) {
+    a = addressFromPublicKey(tx.from);
+    senderCache.set(tx, a);
+  }
+  return a.slice();
 }
 
 function checkBytes(v: unknown, len: number, what: string): Uint8Array {
