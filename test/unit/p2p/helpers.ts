@@ -95,7 +95,7 @@ export function within<T>(what: string, ms: number, fn: (resolve: (v: T) => void
 }
 
 /** Next event `name` on `net` (matching `pred`), within `ms`. */
-export function nextEvent<E extends keyof P2PEvents>(net: P2PNetwork, name: E, pred: (...args: P2PEvents[E]) => boolean = () => true, ms = 5_000): Promise<P2PEvents[E]> {
+export function nextEvent<E extends keyof P2PEvents>(net: P2PNetwork, name: E, pred: (...args: P2PEvents[E]) => boolean = () => true, ms = 20_000): Promise<P2PEvents[E]> {
   type Fn = (n: E, f: (...a: P2PEvents[E]) => void) => void;
   return within<P2PEvents[E]>(`${String(name)} event`, ms, (resolve) => {
     const on = (...args: P2PEvents[E]): void => {
@@ -108,7 +108,7 @@ export function nextEvent<E extends keyof P2PEvents>(net: P2PNetwork, name: E, p
 }
 
 /** Polls `cond` every 5 ms until true, failing after `ms`. For end states, not for timing. */
-export function waitUntil(what: string, cond: () => boolean, ms = 5_000): Promise<void> {
+export function waitUntil(what: string, cond: () => boolean, ms = 30_000): Promise<void> {
   return within<void>(what, ms, (resolve) => {
     const check = (): void => {
       if (cond()) return resolve();
@@ -214,7 +214,7 @@ export class RawPeer {
   }
 
   /** Next message of `kind` (already received ones included), within `ms`. */
-  next<K extends MessageKind>(kind: K, pred: (m: MessageOf<K>) => boolean = () => true, ms = 5_000): Promise<MessageOf<K>> {
+  next<K extends MessageKind>(kind: K, pred: (m: MessageOf<K>) => boolean = () => true, ms = 20_000): Promise<MessageOf<K>> {
     const match = (m: Message): boolean => m.kind === kind && pred(m as unknown as MessageOf<K>);
     const have = this.messages.find(match);
     if (have) return Promise.resolve(have as unknown as MessageOf<K>);
