@@ -24,8 +24,9 @@ export class ChildNode {
 
   /** Forks a node; resolves once it listens (its port and node id known). */
   static async start(config: ChildConfig, timeoutMs = 60_000): Promise<ChildNode> {
-    // execArgv: [] so a profiler flag on the bench (--cpu-prof) profiles the bench process only.
-    const proc = fork(CHILD, [JSON.stringify(config)], { execArgv: [], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    // execArgv: [] so a profiler flag on the bench (--cpu-prof) profiles the bench process only;
+    // BENCH_CHILD_PROF=<dir> profiles every child node instead.
+    const proc = fork(CHILD, [JSON.stringify(config)], { execArgv: process.env.BENCH_CHILD_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CHILD_PROF}`] : [], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
     const c = new ChildNode(proc);
     try {
       const ready = await c.next((r): r is Extract<ChildReport, { type: 'ready' }> => r.type === 'ready', timeoutMs, 'ready');

@@ -32,7 +32,9 @@ export async function benchGossip(): Promise<Record<string, number>> {
     const seed = await start([]);
     for (let i = 1; i < NODES; i++) await start([`127.0.0.1:${seed.port}`]);
     let stats = await Promise.all(nodes.map((n) => n.stats()));
-    await waitUntil('mesh', async () => (stats = await Promise.all(nodes.map((n) => n.stats()))).every((s) => s.peers >= 2), 120_000, 200);
+    // Measured on a settled mesh (every node connected to every other), not while discovery and
+    // handshakes still load the two cores: relay latency is a steady-state figure.
+    await waitUntil('mesh', async () => (stats = await Promise.all(nodes.map((n) => n.stats()))).every((s) => s.peers >= NODES - 1), 120_000, 200);
     const before = stats.map((s) => s.bodiesReceived);
     const latencies: number[] = [];
     for (let i = 0; i < BLOCKS; i++) {
