@@ -2,6 +2,10 @@
 // tiers, cheapest first: framing, per-source budget, signature, expiry, then the handler. Bonds are
 // keyed by (node id, IP): FIND_* is answered only for a signer that answered our PING from that IP,
 // so neither a spoofed source nor a throwaway key from a bonded address gets a large reply.
+// Bonding is lazy (one round trip, on demand): a FIND_* from an unbonded (id, IP) is held (one per
+// (id, IP), bounded, short-lived) while we PING the sender once; its PONG bonds it and releases
+// the held request. The asker never runs a bond round of its own, and a spoofer gets one PING,
+// no larger than its request. A reply to one of our requests bonds its signer the same way a PONG does.
 // Maintenance (join with backoff, revalidation, refresh, network records) lives in maintenance.ts.
 import { EventEmitter } from 'node:events';
 import { nodeIdFromPublicKey, publicKeyFromSecret, toHex } from '../crypto/index.js';
@@ -53,6 +57,8 @@ export class KadNode extends EventEmitter<KadEvents> {
   private readonly bondWaiters = new Map<string, (() => void)[]>();
   private readonly bonding = new Map<string, Promise<boolean>>();
   private readonly pingingBack = new Set<string>();
+  /** (id, IP) -> a FIND_* held until that sender answers our PING (at most one each, short-lived). */
+  private readonly held: ExpiringLru<{ port: number; requestId: bigint; body: Body }>;
   private readonly evicting = new Set<string>();
   private readonly maintenance: Maintenance;
   private started = false;
@@ -78,7 +84,10 @@ export class KadNode extends EventEmitter<KadEvents> {
     const b = opts.requestBudget ?? { burst: 64, perSecond: 32 };
     this.budget = new SourceBudget(b.burst, b.perSecond, cap);
     this.maxPingBacks = Math.max(8, Math.min(256, cap >> 2));
-    this.rpc = new Rpc(this.clock, this.random, (h, p, id, body) => this.send(h, p, id, body), { attempts: opts.attempts ?? 3, timeoutMs: opts.responseTimeoutMs ?? 500 });
+    this.held = new ExpiringLru(this.maxPingBacks, (opts.responseTimeoutMs ?? 500) * 2);
+    this.rpc = new Rpc(this.clock, this.random, (h, p, id, body) => this.send(h, p, id, body), {
+      attempts: opts.attempts ?? 3, timeoutMs: opts.responseTimeoutMs ?? 500, adaptive: opts.adaptiveTimeouts !== false,
+    });
     this.networkKey = opts.networkId ? networkKey(opts.networkId) : undefined;
     this.transport = opts.transport;
     this.maintenance = new Maintenance(this, opts);
@@ -102,8 +111,8 @@ export class KadNode extends EventEmitter<KadEvents> {
     return this.maintenance.networkRecordsMissing;
   }
   /** Sizes of the per-source maps (tests check they stay bounded). */
-  get sourceState(): { verified: number; provedTo: number; budget: number; pending: number } {
-    return { verified: this.verified.size, provedTo: this.provedTo.size, budget: this.budget.size, pending: this.rpc.inflight };
+  get sourceState(): { verified: number; provedTo: number; budget: number; pending: number; held: number } {
+    return { verified: this.verified.size, provedTo: this.provedTo.size, budget: this.budget.size, pending: this.rpc.inflight, held: this.held.size };
   }
 
   async start(): Promise<void> {
@@ -191,11 +200,34 @@ export class KadNode extends EventEmitter<KadEvents> {
   private onPong(p: DecodedPacket, host: string, port: number): Contact {
     const idHex = toHex(p.senderId);
     const now = this.clock.now();
-    this.verified.set(bondKey(idHex, host), true, now);
     if (p.body.type === 'pong' && p.body.verified) this.provedTo.set(bondKey(idHex, host), true, now);
-    const c = { id: p.senderId, idHex, host, port, lastSeen: now };
+    return this.bonded(p.senderId, idHex, host, port, now);
+  }
+
+  /** A signed answer to our request came from (id, IP): it is bonded; a FIND_* it sent while unbonded is answered now. */
+  private bonded(id: Uint8Array, idHex: string, host: string, port: number, now: number): Contact {
+    const key = bondKey(idHex, host);
+    this.verified.set(key, true, now);
+    const c = { id, idHex, host, port, lastSeen: now };
     this.observe(c);
+    const held = this.held.get(key, now);
+    if (held) {
+      this.held.delete(key);
+      this.answerFind(host, held.port, held.requestId, held.body, idHex, now);
+    }
     return c;
+  }
+
+  /** One PING (no retries: the sender's own retries drive ours) to verify an unbonded sender; bounded in flight. */
+  private pingBack(host: string, port: number, idHex: string): void {
+    const key = bondKey(idHex, host);
+    if (this.pingingBack.has(key) || this.pingingBack.size >= this.maxPingBacks) return;
+    this.pingingBack.add(key);
+    void this.rpc.request(host, port, { type: 'ping' }, ['pong'], { expectId: idHex, attempts: 1, roundTrips: 2 }).then((r) => {
+      this.pingingBack.delete(key);
+      const p = r?.[0];
+      if (p && p.body.type === 'pong' && this.started) this.onPong(p, host, port);
+    });
   }
 
   /** Makes sure `c` has verified us (it answers FIND_* only then): ping it and await its ping back. */
@@ -278,27 +310,25 @@ export class KadNode extends EventEmitter<KadEvents> {
         this.bondWaiters.delete(key);
         waiters?.forEach((w) => w());
         if (isVerified) this.observe({ id: p.senderId, idHex: senderHex, host, port, lastSeen: now });
-        else if (!this.pingingBack.has(key) && this.pingingBack.size < this.maxPingBacks) {
-          // Verify it in turn (our PONG must reach a real address too); one ping-back per (id, IP),
-          // and a bounded number in flight: a flood of fresh keys cannot queue unbounded work.
-          this.pingingBack.add(key);
-          void this.ping(host, port, senderHex).finally(() => this.pingingBack.delete(key));
-        }
+        // Verify it in turn (our PONG must reach a real address too), unless it is about to answer
+        // a request of ours (that answer bonds it). One ping-back per (id, IP), a bounded number in
+        // flight: a flood of fresh keys cannot queue unbounded work.
+        else if (!this.rpc.awaiting(host, port, senderHex)) this.pingBack(host, port, senderHex);
         return;
       }
       case 'find-node':
       case 'find-value': {
-        if (!isVerified) return this.drop('unverified-endpoint');
-        this.observe({ id: p.senderId, idHex: senderHex, host, port, lastSeen: now });
-        if (p.body.type === 'find-value') {
-          const recs = this.values.get(toHex(p.body.key), now);
-          if (recs.length) return this.sendValues(host, port, p.requestId, p.body.key, recs);
+        if (!isVerified) {
+          // Not answered now; held (the latest one per (id, IP)) until the sender answers our PING.
+          this.drop('unverified-endpoint');
+          if (this.pingingBack.has(key) || this.pingingBack.size < this.maxPingBacks) {
+            this.held.set(key, { port, requestId: p.requestId, body: p.body }, now);
+            this.pingBack(host, port, senderHex);
+          }
+          return;
         }
-        const target = p.body.type === 'find-node' ? p.body.target : p.body.key;
-        const nodes = this.answerNodes(target, senderHex, now);
-        const total = Math.max(1, Math.ceil(nodes.length / MAX_NODES_PER_PACKET));
-        for (let i = 0; i < total; i++) this.send(host, port, p.requestId, { type: 'nodes', total, nodes: nodes.slice(i * MAX_NODES_PER_PACKET, (i + 1) * MAX_NODES_PER_PACKET) });
-        return;
+        this.observe({ id: p.senderId, idHex: senderHex, host, port, lastSeen: now });
+        return this.answerFind(host, port, p.requestId, p.body, senderHex, now);
       }
       case 'store': {
         if (!isVerified) return this.drop('unverified-endpoint');
@@ -317,12 +347,24 @@ export class KadNode extends EventEmitter<KadEvents> {
     }
   }
 
+  private answerFind(host: string, port: number, requestId: bigint, body: Body, senderHex: string, now: number): void {
+    if (body.type === 'find-value') {
+      const recs = this.values.get(toHex(body.key), now);
+      if (recs.length) return this.sendValues(host, port, requestId, body.key, recs);
+    }
+    if (body.type !== 'find-node' && body.type !== 'find-value') return;
+    const target = body.type === 'find-node' ? body.target : body.key;
+    const nodes = this.answerNodes(target, senderHex, now);
+    const total = Math.max(1, Math.ceil(nodes.length / MAX_NODES_PER_PACKET));
+    for (let i = 0; i < total; i++) this.send(host, port, requestId, { type: 'nodes', total, nodes: nodes.slice(i * MAX_NODES_PER_PACKET, (i + 1) * MAX_NODES_PER_PACKET) });
+  }
+
   /** Closest entries for a FIND_* reply: those verified live first; never-verified ones only to fill. */
   private answerNodes(target: Uint8Array, exceptHex: string, now: number): NodeRecord[] {
     const liveMs = this.opts.revalidateSettledMs !== undefined ? this.opts.revalidateSettledMs * 20 : 30 * 60 * 1000;
     const isLive = (e: Entry): boolean => e.failures === 0 && e.verifiedAt > 0 && now - e.verifiedAt < liveMs;
     // Usually every close entry is live: one pass over the k + 1 closest, a filtered pass only if not.
-    const n = this.opts.replyNodes ?? 2 * MAX_NODES_PER_PACKET;
+    const n = this.opts.replyNodes ?? Math.min(this.k, MAX_NODES_PER_PACKET);
     let picked = this.table.closest(target, n + 1).filter((e) => e.idHex !== exceptHex);
     if (!picked.slice(0, n).every(isLive)) {
       const live = this.table.closest(target, n + 1, (e) => e.idHex !== exceptHex && isLive(e));
@@ -382,7 +424,8 @@ export class KadNode extends EventEmitter<KadEvents> {
     this.table.touch(this.table.bucketIndex(target), this.clock.now());
     const r = await iterativeLookup(target, {
       selfHex: this.idHex, k: this.k, alpha: this.alpha, stopOnValue: opts.findValue === true,
-      slowMs: this.opts.responseTimeoutMs ?? 500,
+      // A query to a new peer may take two round trips (it bonds with us first).
+      slowMs: 2 * this.rpc.timeoutMs,
       setTimer: (fn, ms) => this.clock.setTimeout(fn, ms),
       clearTimer: (t) => this.clock.clearTimeout(t),
       start: this.table.closest(target, this.k),
@@ -401,11 +444,14 @@ export class KadNode extends EventEmitter<KadEvents> {
   }
 
   private async query(c: Contact, target: Uint8Array, findValue: boolean): Promise<QueryAnswer | undefined> {
-    if (!this.started || !(await this.bond(c))) return undefined;
+    if (!this.started) return undefined;
     const body: Body = findValue ? { type: 'find-value', key: target } : { type: 'find-node', target };
-    const res = await this.rpc.request(c.host, c.port, body, findValue ? ['nodes', 'value'] : ['nodes'], { expectId: c.idHex });
+    // No bond round first: an unbonded peer PINGs us and answers after our PONG (two round trips).
+    const proved = this.opts.endpointProof === false || this.provedTo.get(bondKey(c.idHex, c.host), this.clock.now()) === true;
+    const res = await this.rpc.request(c.host, c.port, body, findValue ? ['nodes', 'value'] : ['nodes'], { expectId: c.idHex, roundTrips: proved ? 1 : 2 });
     if (!res) return undefined;
-    this.observe({ ...c, lastSeen: this.clock.now() });
+    // Signed by c, echoing our request id, from c's endpoint: as good a proof as a PONG.
+    this.bonded(c.id, c.idHex, c.host, c.port, this.clock.now());
     const nodes: NodeRecord[] = [];
     const values: Uint8Array[] = [];
     for (const p of res) {

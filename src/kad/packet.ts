@@ -8,7 +8,8 @@ import { nodeIdFromPublicKey, signMessage, verifySignature } from '../crypto/ind
 import { bool, bytes, ip, list, struct, timeMs, u8, u16, u32, varBytes, type Infer } from './schema.js';
 
 export const MAX_PACKET_BYTES = 1280;
-export const MAX_NODES_PER_PACKET = 12;
+/** k records fit one datagram even as IPv6 (20 x 51 bytes + header and signature < 1,280). */
+export const MAX_NODES_PER_PACKET = 20;
 export const MAX_VALUE_BYTES = 1000;
 export const MAX_VALUES_PER_PACKET = 8;
 const MAGIC0 = 0x4b; // 'K'
