@@ -16,7 +16,7 @@ import { iterativeLookup, type LookupResult, type QueryAnswer } from './lookup.j
 import { Maintenance } from './maintenance.js';
 import { decodeNetworkRecord, networkKey } from './network-record.js';
 import {
-  DROP_REASONS, MAX_NODES_PER_PACKET, MAX_VALUES_PER_PACKET, RESPONSE_TYPES, decodePacket, encodePacket, peekPacket,
+  DROP_REASONS, MAX_NODES_PER_PACKET, MAX_VALUES_PER_PACKET, RESPONSE_TYPES, decodePacket, encodePacket, nodesPackets, peekPacket,
   type Body, type DecodedPacket, type DropReason, type NodeRecord,
 } from './packet.js';
 import { RoutingTable, K, type Contact, type Entry } from './routing-table.js';
@@ -84,7 +84,7 @@ export class KadNode extends EventEmitter<KadEvents> {
     const b = opts.requestBudget ?? { burst: 64, perSecond: 32 };
     this.budget = new SourceBudget(b.burst, b.perSecond, cap);
     this.maxPingBacks = Math.max(8, Math.min(256, cap >> 2));
-    this.held = new ExpiringLru(this.maxPingBacks, (opts.responseTimeoutMs ?? 500) * 2);
+    this.held = new ExpiringLru(this.maxPingBacks, (opts.responseTimeoutMs ?? 500) * 3);
     this.rpc = new Rpc(this.clock, this.random, (h, p, id, body) => this.send(h, p, id, body), {
       attempts: opts.attempts ?? 3, timeoutMs: opts.responseTimeoutMs ?? 500, adaptive: opts.adaptiveTimeouts !== false,
     });
@@ -223,7 +223,10 @@ export class KadNode extends EventEmitter<KadEvents> {
     const key = bondKey(idHex, host);
     if (this.pingingBack.has(key) || this.pingingBack.size >= this.maxPingBacks) return;
     this.pingingBack.add(key);
-    void this.rpc.request(host, port, { type: 'ping' }, ['pong'], { expectId: idHex, attempts: 1, roundTrips: 2 }).then((r) => {
+    // The full (not the adaptive) timeout, doubled: a late PONG still bonds, and a loaded peer is
+    // not pinged again while its answer is on the way.
+    const timeoutMs = 2 * (this.opts.responseTimeoutMs ?? 500);
+    void this.rpc.request(host, port, { type: 'ping' }, ['pong'], { expectId: idHex, attempts: 1, timeoutMs }).then((r) => {
       this.pingingBack.delete(key);
       const p = r?.[0];
       if (p && p.body.type === 'pong' && this.started) this.onPong(p, host, port);
@@ -274,8 +277,11 @@ export class KadNode extends EventEmitter<KadEvents> {
     if (data instanceof Uint8Array) {
       const peek = peekPacket(data);
       if (typeof peek === 'string') return this.drop(peek);
-      // Requests spend the source's budget before the signature check; responses must match ours.
-      if (!RESPONSE_TYPES.has(peek.type) && !this.budget.take(this.sourceKey(host, port), now)) return this.drop('over-budget');
+      // Before the signature check: a response must answer a request of ours still waiting (a late
+      // duplicate or a stray costs no verification), a request spends the source's budget.
+      if (RESPONSE_TYPES.has(peek.type)) {
+        if (!this.rpc.expects(peek.requestId, host, port)) return this.drop('unsolicited');
+      } else if (!this.budget.take(this.sourceKey(host, port), now)) return this.drop('over-budget');
       const d = decodePacket(data, now);
       if (typeof d === 'string') return this.drop(d);
       p = d;
@@ -355,8 +361,8 @@ export class KadNode extends EventEmitter<KadEvents> {
     if (body.type !== 'find-node' && body.type !== 'find-value') return;
     const target = body.type === 'find-node' ? body.target : body.key;
     const nodes = this.answerNodes(target, senderHex, now);
-    const total = Math.max(1, Math.ceil(nodes.length / MAX_NODES_PER_PACKET));
-    for (let i = 0; i < total; i++) this.send(host, port, requestId, { type: 'nodes', total, nodes: nodes.slice(i * MAX_NODES_PER_PACKET, (i + 1) * MAX_NODES_PER_PACKET) });
+    const parts = nodesPackets(nodes);
+    for (const part of parts) this.send(host, port, requestId, { type: 'nodes', total: parts.length, nodes: part });
   }
 
   /** Closest entries for a FIND_* reply: those verified live first; never-verified ones only to fill. */
@@ -364,7 +370,7 @@ export class KadNode extends EventEmitter<KadEvents> {
     const liveMs = this.opts.revalidateSettledMs !== undefined ? this.opts.revalidateSettledMs * 20 : 30 * 60 * 1000;
     const isLive = (e: Entry): boolean => e.failures === 0 && e.verifiedAt > 0 && now - e.verifiedAt < liveMs;
     // Usually every close entry is live: one pass over the k + 1 closest, a filtered pass only if not.
-    const n = this.opts.replyNodes ?? Math.min(this.k, MAX_NODES_PER_PACKET);
+    const n = this.opts.replyNodes ?? MAX_NODES_PER_PACKET;
     let picked = this.table.closest(target, n + 1).filter((e) => e.idHex !== exceptHex);
     if (!picked.slice(0, n).every(isLive)) {
       const live = this.table.closest(target, n + 1, (e) => e.idHex !== exceptHex && isLive(e));

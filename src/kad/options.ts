@@ -32,8 +32,8 @@ export interface KadOptions extends MaintenanceOptions {
   k?: number;
   alpha?: number;
   /**
-   * Contacts per NODES reply (default k = 20: one datagram; entries verified live recently come
-   * first, so the true k closest stay within reach when some entries have died unseen).
+   * Contacts per NODES reply (default 24, one IPv4 datagram; the margin over k keeps the true k
+   * closest within reach when some entries have died unseen).
    */
   replyNodes?: number;
   /** Per attempt, the ceiling (the timeout adapts below it to measured round trips); requests are sent up to `attempts` times. */

@@ -1,13 +1,14 @@
 // Requests and their answers: request ids, per-attempt timeouts and retries (geth's discover: an
 // answer within 500 ms or the request is sent again, at most 3 times), replies split across
 // several packets, and the check that an answer comes from the endpoint and the key we asked.
-// The per-attempt timeout adapts to measured round trips (TCP's SRTT + 4 RTTVAR, RFC 6298, Karn's
-// rule: only first attempts are sampled), between a floor and the configured 500 ms ceiling, so a
-// lost datagram on a fast network costs tens of milliseconds, not half a second. Retries back off
+// The per-attempt timeout adapts to measured round trips (RFC 6298's SRTT and RTTVAR; every attempt
+// has its own request id, so each answer is an unambiguous sample, late ones included), between a
+// floor and the configured 500 ms ceiling: a lost datagram on a fast network costs tens of ms. Retries back off
 // (x2 per attempt), so a loaded peer is not answered with a retry storm.
 import { toHex } from '../crypto/index.js';
 import type { Body, BodyType, DecodedPacket } from './packet.js';
 import type { Clock } from './transport.js';
+import { ExpiringLru } from './bounded.js';
 
 export interface RequestOptions {
   /** Only a reply signed by this node id counts (undefined: any signer, e.g. a bootstrap address). */
@@ -23,8 +24,6 @@ interface Attempt {
   got: DecodedPacket[];
   total: number;
   sentAt: number;
-  /** The first attempt of its call (Karn: only those give RTT samples). */
-  first: boolean;
 }
 
 interface Call {
@@ -48,6 +47,12 @@ export class Rpc {
   /** Smoothed round trip and its variation (ms); undefined until the first sample. */
   private srtt: number | undefined;
   private rttvar = 0;
+  /**
+   * Attempts that timed out, kept a little while (bounded): an answer arriving late is still a
+   * round-trip sample. Without it only the fast answers would be measured, and under load the
+   * timeout would shrink exactly when it should grow.
+   */
+  private readonly late = new ExpiringLru<{ endpoint: string; sentAt: number }>(512, 10_000);
 
   constructor(
     private readonly clock: Clock,
@@ -66,8 +71,8 @@ export class Rpc {
   get timeoutMs(): number {
     const ceil = this.defaults.timeoutMs;
     if (this.srtt === undefined) return ceil;
-    const floor = Math.min(ceil, this.defaults.minTimeoutMs ?? 40);
-    return Math.max(floor, Math.min(ceil, Math.ceil(this.srtt + Math.max(4 * this.rttvar, 5))));
+    const floor = Math.min(ceil, this.defaults.minTimeoutMs ?? 60);
+    return Math.max(floor, Math.min(ceil, Math.ceil(1.5 * this.srtt + 4 * this.rttvar)));
   }
 
   /** Whether a request to this endpoint is awaiting its answer (the peer is about to prove itself). */
@@ -107,7 +112,7 @@ export class Rpc {
         if (call.done) return;
         if (this.closed || n >= attempts) return this.finish(call, bestPartial(call));
         const id = this.nextId();
-        const a: Attempt = { call, got: [], total: 1, sentAt: this.clock.now(), first: n === 0 };
+        const a: Attempt = { call, got: [], total: 1, sentAt: this.clock.now() };
         call.attempts.push(a);
         call.ids.push(id.toString());
         this.pending.set(id.toString(), a);
@@ -119,6 +124,20 @@ export class Rpc {
     });
   }
 
+  /** Cheap check before a response's signature is verified: is this request id waiting on this endpoint? */
+  expects(requestId: bigint, host: string, port: number): boolean {
+    const key = requestId.toString();
+    const a = this.pending.get(key);
+    if (a !== undefined && !a.call.done && a.call.endpoint === `${host}|${port}`) return true;
+    const now = this.clock.now();
+    const l = this.late.get(key, now);
+    if (l && l.endpoint === `${host}|${port}`) {
+      this.late.delete(key);
+      this.sample(now - l.sentAt);
+    }
+    return false;
+  }
+
   /** A response packet: true when it answered one of our requests (else the caller drops it). */
   handleResponse(p: DecodedPacket, host: string, port: number): boolean {
     const a = this.pending.get(p.requestId.toString());
@@ -127,7 +146,7 @@ export class Rpc {
     if (call.endpoint !== `${host}|${port}` || !call.expect.includes(p.body.type)) return false;
     if (call.expectId !== undefined && toHex(p.senderId) !== call.expectId) return false;
     a.got.push(p);
-    if (a.first && a.got.length === 1) this.sample(this.clock.now() - a.sentAt);
+    if (a.got.length === 1) this.sample(this.clock.now() - a.sentAt);
     if (p.body.type === 'nodes' || p.body.type === 'value') a.total = Math.min(p.body.total, MAX_PARTS);
     if ((p.body.type !== 'nodes' && p.body.type !== 'value') || a.got.length >= a.total) this.finish(call, a.got);
     return true;
@@ -144,7 +163,11 @@ export class Rpc {
     if (call.done) return;
     call.done = true;
     this.clock.clearTimeout(call.timer);
-    for (const id of call.ids) this.pending.delete(id);
+    for (const id of call.ids) {
+      const a = this.pending.get(id);
+      if (a && !a.got.length) this.late.set(id, { endpoint: call.endpoint, sentAt: a.sentAt }, this.clock.now());
+      this.pending.delete(id);
+    }
     call.resolve(result && result.length ? result : undefined);
   }
 }
