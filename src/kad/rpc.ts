@@ -71,8 +71,8 @@ export class Rpc {
   get timeoutMs(): number {
     const ceil = this.defaults.timeoutMs;
     if (this.srtt === undefined) return ceil;
-    const floor = Math.min(ceil, this.defaults.minTimeoutMs ?? 60);
-    return Math.max(floor, Math.min(ceil, Math.ceil(1.5 * this.srtt + 4 * this.rttvar)));
+    const floor = Math.min(ceil, this.defaults.minTimeoutMs ?? 100);
+    return Math.max(floor, Math.min(ceil, Math.ceil(2 * this.srtt + 4 * this.rttvar)));
   }
 
   /** Whether a request to this endpoint is awaiting its answer (the peer is about to prove itself). */
