@@ -15,10 +15,10 @@ const N = Number(nodesArg ?? 150);
 const LOOKUPS = Number(lookupsArg ?? 100);
 const PHASES = (phasesArg ?? 'ideal,dead30').split(',');
 /** Phase deadlines (ms): join (all tables >= 8), each lookup phase, one lookup, the whole child. */
-const JOIN_MS = 30_000;
-const LOOKUP_PHASE_MS = 45_000;
-const PER_LOOKUP_MS = 10_000;
-const TOTAL_MS = 150_000;
+const JOIN_MS = 20_000;
+const LOOKUP_PHASE_MS = 30_000;
+const PER_LOOKUP_MS = 5_000;
+const TOTAL_MS = 120_000;
 const DEAD_CONCURRENCY = 10;
 
 let state = 0x9e3779b9;

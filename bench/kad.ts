@@ -75,7 +75,7 @@ async function simulations(nodes: number, lookups: number): Promise<Record<strin
 
 /** One side of kad.vsBtdht in its own process (phase deadlines inside; a cap here as the last resort). */
 function child(impl: string, loss: number, nodes: number, lookups: number, phases: string): Promise<Record<string, unknown>> {
-  return runChild('./kad-vs-child.js', [impl, String(loss), String(nodes), String(lookups), phases], 170_000);
+  return runChild('./kad-vs-child.js', [impl, String(loss), String(nodes), String(lookups), phases], 130_000);
 }
 
 async function vsBtdht(nodes: number, lookups: number): Promise<Record<string, unknown>> {
