@@ -99,13 +99,19 @@ async function vsBtdht(nodes: number, lookups: number): Promise<Record<string, u
   return { nodes, lookups, kadchain, btdht, seconds: Math.round((performance.now() - t0) / 100) / 10 };
 }
 
+/** KAD_BENCH=sims or KAD_BENCH=vs runs one half (e.g. to re-measure the side by side alone). */
 export async function benchKad(): Promise<Record<string, unknown>> {
+  const parts = process.env.KAD_BENCH ?? 'sims,vs';
   const t0 = performance.now();
-  const sims = await simulations(2000, 60);
-  const out: Record<string, unknown> = { 'kad.join2k': sims['kad.join2k'], 'kad.n10000': sims['kad.n10000'] };
-  if (sims.simErrors) out['kad.simErrors'] = sims.simErrors;
+  const out: Record<string, unknown> = {};
+  if (parts.includes('sims')) {
+    const sims = await simulations(2000, 60);
+    out['kad.join2k'] = sims['kad.join2k'];
+    out['kad.n10000'] = sims['kad.n10000'];
+    if (sims.simErrors) out['kad.simErrors'] = sims.simErrors;
+  }
   // Alone: the side by side measures wall-clock latency.
-  out['kad.vsBtdht'] = await vsBtdht(150, 100);
+  if (parts.includes('vs')) out['kad.vsBtdht'] = await vsBtdht(150, 100);
   out['kad.seconds'] = Math.round((performance.now() - t0) / 100) / 10;
   return out;
 }
