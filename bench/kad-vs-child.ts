@@ -17,7 +17,7 @@ const PHASES = (phasesArg ?? 'ideal,dead30').split(',');
 /** Phase deadlines (ms): join (all tables >= 8), each lookup phase, one lookup, the whole child. */
 const JOIN_MS = 20_000;
 const LOOKUP_PHASE_MS = 30_000;
-const PER_LOOKUP_MS = 5_000;
+const PER_LOOKUP_MS = 10_000;
 const TOTAL_MS = 120_000;
 const DEAD_CONCURRENCY = 10;
 

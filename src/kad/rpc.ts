@@ -3,8 +3,8 @@
 // several packets, and the check that an answer comes from the endpoint and the key we asked.
 // The per-attempt timeout adapts to measured round trips (RFC 6298's SRTT and RTTVAR; every attempt
 // has its own request id, so each answer is an unambiguous sample, late ones included), between a
-// floor and the configured 500 ms ceiling: a lost datagram on a fast network costs tens of ms. Retries back off
-// (x2 per attempt), so a loaded peer is not answered with a retry storm.
+// floor and the configured 500 ms ceiling: a lost datagram on a fast network costs tens of ms.
+// Retries back off (x2 per attempt), so a loaded peer is not answered with a retry storm.
 import { toHex } from '../crypto/index.js';
 import type { Body, BodyType, DecodedPacket } from './packet.js';
 import type { Clock } from './transport.js';
