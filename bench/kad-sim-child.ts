@@ -7,8 +7,13 @@ import { measureLookups, startSimulation, stopSimulation, type SimulationResult 
 const [job, nodesArg, lookupsArg] = process.argv.slice(2);
 const nodes = Number(nodesArg);
 const lookups = Number(lookupsArg);
-const out: Record<string, SimulationResult | number> = {};
+const out: Record<string, SimulationResult | number | string> = {};
 const t0 = performance.now();
+// Stopped by the parent's cap: report what was measured so far, with the reason.
+process.on('SIGTERM', () => {
+  process.stdout.write(JSON.stringify({ ...out, error: `${job} stopped by the parent after ${Math.round((performance.now() - t0) / 1000)} s` }) + '\n');
+  process.exit(0);
+});
 if (job === 'join-clean') {
   const sim = await startSimulation({ nodes, seed: 2000 });
   out.ideal = await measureLookups(sim, { seed: 1, lookups });
@@ -20,11 +25,14 @@ if (job === 'join-clean') {
   out.loss2 = await measureLookups(sim, { seed: 4, lookups });
   await stopSimulation(sim);
 } else if (job === 'seeded10k') {
-  // One seeded network, measured whole, then with 20% of it dead (building it is most of the cost).
+  // Two seeded networks, one measured whole, one with 20% dead, as before: measured on one network
+  // after its live lookups, recallDead20 read 0.73 against 0.99 on a fresh one (not yet explained).
   const sim = await startSimulation({ nodes, seed: 10000, mode: 'seeded' });
   out.live = await measureLookups(sim, { seed: 10000, lookups });
-  out.dead20 = await measureLookups(sim, { seed: 10001, lookups, deadFraction: 0.2 });
   await stopSimulation(sim);
+  const dead = await startSimulation({ nodes, seed: 10001, mode: 'seeded' });
+  out.dead20 = await measureLookups(dead, { seed: 10001, lookups, deadFraction: 0.2 });
+  await stopSimulation(dead);
 } else {
   throw new Error(`unknown job ${job}`);
 }
