@@ -211,5 +211,8 @@ if (PHASES.includes('dead30')) {
 }
 phase = 'stop';
 await withTimeout(Promise.all(sides.map((s) => s.stop().catch(() => undefined))), 5000);
-report((result.ideal as RecallFigures).lookups < LOOKUPS ? 'ideal lookups did not all finish' : undefined);
+const doneIdeal = (result.ideal as RecallFigures).lookups;
+const doneDead = (result.dead30 as RecallFigures | undefined)?.lookups ?? LOOKUPS;
+const short = [doneIdeal < LOOKUPS ? `ideal ${doneIdeal}/${LOOKUPS}` : '', doneDead < LOOKUPS ? `dead30 ${doneDead}/${LOOKUPS}` : ''].filter(Boolean);
+report(short.length ? `lookups finished within the ${LOOKUP_PHASE_MS / 1000} s phase deadline: ${short.join(', ')}` : undefined);
 process.exit(0);

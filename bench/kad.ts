@@ -84,7 +84,7 @@ async function vsBtdht(nodes: number, lookups: number): Promise<Record<string, u
     // Under 2% loss (joins and lookups): only recall is read from this run.
     const lossy = await child(impl, 0.02, nodes, lookups, 'ideal');
     const g = (o: Record<string, unknown>, k: string, f: string): unknown => (o[k] as Record<string, unknown> | undefined)?.[f];
-    const errors = [clean.error, lossy.error].filter((e) => e !== undefined);
+    const errors = [clean.error && `clean: ${String(clean.error)}`, lossy.error && `loss2: ${String(lossy.error)}`].filter(Boolean);
     return {
       joinMs: clean.joinMs, below8AfterJoin: clean.below8,
       recall8: { ideal: g(clean, 'ideal', 'recall'), loss2: g(lossy, 'ideal', 'recall'), dead30: g(clean, 'dead30', 'recall') },
