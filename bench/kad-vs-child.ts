@@ -3,16 +3,23 @@
 // harness for both: every datagram either sends passes one counter and one seeded drop (so "2%
 // loss" means the same thing), joins are timed until every table holds >= 8 entries, and each
 // lookup's answer is scored against the true 8 closest live nodes (recall@8).
-// Usage: node kad-vs-child.js <kadchain|btdht> <loss> <nodes> <lookups>; prints one JSON line.
+// Every phase has a deadline; the child always prints one JSON line, with `error` when a phase ran out.
+// Usage: node kad-vs-child.js <kadchain|btdht> <loss> <nodes> <lookups> [ideal,dead30]; prints one JSON line.
 import dgram from 'node:dgram';
-import { randomBytes } from 'node:crypto';
 import { KadNode } from '../src/kad/index.js';
 import { sha256 } from '../src/crypto/index.js';
 
-const [impl, lossArg, nodesArg, lookupsArg] = process.argv.slice(2);
+const [impl, lossArg, nodesArg, lookupsArg, phasesArg] = process.argv.slice(2);
 const LOSS = Number(lossArg ?? 0);
 const N = Number(nodesArg ?? 150);
 const LOOKUPS = Number(lookupsArg ?? 100);
+const PHASES = (phasesArg ?? 'ideal,dead30').split(',');
+/** Phase deadlines (ms): join (all tables >= 8), each lookup phase, one lookup, the whole child. */
+const JOIN_MS = 20_000;
+const LOOKUP_PHASE_MS = 30_000;
+const PER_LOOKUP_MS = 10_000;
+const TOTAL_MS = 120_000;
+const DEAD_CONCURRENCY = 10;
 
 let state = 0x9e3779b9;
 const rand = (): number => {
@@ -111,50 +118,101 @@ async function btdhtNodes(): Promise<Side[]> {
   }));
 }
 
-async function recallRun(sides: Side[], live: Side[], idLen: number): Promise<{ recall: number; datagramsPerLookup: number; medianMs: number }> {
+/** Lookups run `concurrency` at a time; each one is bounded by `perLookupMs`, the whole run by `deadline`. */
+async function recallRun(live: Side[], idLen: number, concurrency: number, deadline: number): Promise<RecallFigures> {
   let recallSum = 0;
+  let done = 0;
+  let timedOut = 0;
   const times: number[] = [];
   const before = datagrams;
-  for (let l = 0; l < LOOKUPS; l++) {
-    const from = live[Math.floor(rand() * live.length)]!;
-    const target = new Uint8Array(randomBytes(idLen));
-    const truth = live.filter((s) => s !== from).map((s) => s.id).sort((a, b) => xorLess(target, a, b)).slice(0, 8).map(hex);
-    const t0 = performance.now();
-    const got = new Set((await from.lookup(target)).slice(0, 8).map(hex));
-    times.push(performance.now() - t0);
-    recallSum += truth.filter((h) => got.has(h)).length / truth.length;
-  }
+  // Targets and askers drawn up front from the seeded PRNG: the same lookups whatever the concurrency.
+  const plan = Array.from({ length: LOOKUPS }, () => ({ from: live[Math.floor(rand() * live.length)]!, target: Uint8Array.from({ length: idLen }, () => Math.floor(rand() * 256)) }));
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < plan.length && performance.now() < deadline) {
+      const { from, target } = plan[next++]!;
+      const truth = live.filter((s) => s !== from).map((s) => s.id).sort((a, b) => xorLess(target, a, b)).slice(0, 8).map(hex);
+      const t0 = performance.now();
+      const got = await withTimeout(from.lookup(target), Math.min(PER_LOOKUP_MS, Math.max(1, deadline - t0)));
+      if (!got) timedOut++;
+      times.push(performance.now() - t0);
+      const ids = new Set((got ?? []).slice(0, 8).map(hex));
+      recallSum += truth.filter((h) => ids.has(h)).length / truth.length;
+      done++;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, () => worker()));
   times.sort((a, b) => a - b);
-  void sides;
   return {
-    recall: Math.round((recallSum / LOOKUPS) * 1000) / 1000,
-    datagramsPerLookup: Math.round(((datagrams - before) / LOOKUPS) * 10) / 10,
-    medianMs: Math.round(times[Math.floor(times.length / 2)]! * 10) / 10,
+    lookups: done,
+    recall: done ? Math.round((recallSum / done) * 1000) / 1000 : 0,
+    datagramsPerLookup: done ? Math.round(((datagrams - before) / done) * 10) / 10 : 0,
+    medianMs: done ? Math.round(times[Math.floor(times.length / 2)]! * 10) / 10 : 0,
+    ...(timedOut ? { timedOut } : {}),
   };
 }
 
+interface RecallFigures { lookups: number; recall: number; datagramsPerLookup: number; medianMs: number; timedOut?: number }
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  return new Promise((resolve) => {
+    const t = setTimeout(() => resolve(undefined), ms);
+    p.then((v) => { clearTimeout(t); resolve(v); }, () => { clearTimeout(t); resolve(undefined); });
+  });
+}
+
+// Whatever happens, one JSON line goes out: the figures so far, and `error` naming the phase that
+// did not finish (a stalled phase is reported, never silently lost to the parent's kill).
+const result: Record<string, unknown> = { impl, loss: LOSS, nodes: N, joinMs: null };
+let phase = 'start';
+let printed = false;
+const report = (error?: string): void => {
+  if (printed) return;
+  printed = true;
+  process.stdout.write(JSON.stringify(error ? { ...result, error } : result) + '\n');
+};
+const bail = (why: string): never => {
+  report(why);
+  process.exit(0);
+};
+process.on('SIGTERM', () => bail(`stopped by the parent during ${phase}`));
+setTimeout(() => bail(`child cap of ${TOTAL_MS} ms reached during ${phase}`), TOTAL_MS).unref();
+
 const t0 = performance.now();
+phase = 'build';
 const sides = impl === 'btdht' ? await btdhtNodes() : await kadchainNodes();
-let joinMs: number | null = null;
-const deadline = t0 + 30_000;
-while (performance.now() < deadline) {
+result.buildMs = Math.round(performance.now() - t0);
+phase = 'join';
+const joinDeadline = t0 + JOIN_MS;
+while (performance.now() < joinDeadline) {
   if (sides.every((s) => s.tableSize() >= 8)) {
-    joinMs = Math.round(performance.now() - t0);
+    result.joinMs = Math.round(performance.now() - t0);
     break;
   }
   await new Promise((r) => setTimeout(r, 10));
 }
-const below8 = sides.filter((s) => s.tableSize() < 8).length;
+result.below8 = sides.filter((s) => s.tableSize() < 8).length;
 // Let background joins settle before measuring lookups (both sides get the same pause).
+phase = 'settle';
 await new Promise((r) => setTimeout(r, 1000));
 const idLen = sides[0]!.id.length;
-const ideal = await recallRun(sides, sides, idLen);
-// 30% of the nodes die (not the bootstrap's role: any node), then the same lookups.
-const dead = new Set<Side>();
-while (dead.size < Math.floor(N * 0.3)) dead.add(sides[1 + Math.floor(rand() * (N - 1))]!);
-for (const s of dead) await s.stop();
-const live = sides.filter((s) => !dead.has(s));
-const dead30 = await recallRun(sides, live, idLen);
-for (const s of live) await s.stop();
-process.stdout.write(JSON.stringify({ impl, loss: LOSS, nodes: N, joinMs, below8, ideal, dead30 }) + '\n');
+phase = 'ideal lookups';
+// One lookup at a time: the latency of a lookup, not of a queue of them.
+result.ideal = await recallRun(sides, idLen, 1, performance.now() + LOOKUP_PHASE_MS);
+if (PHASES.includes('dead30')) {
+  // 30% of the nodes die (any node but the bootstrap), then the same number of lookups, several at
+  // once: a dead node costs each side its own timeouts, and the phase must not take minutes.
+  phase = 'dead30 lookups';
+  const dead = new Set<Side>();
+  while (dead.size < Math.floor(N * 0.3)) dead.add(sides[1 + Math.floor(rand() * (N - 1))]!);
+  for (const s of dead) await s.stop();
+  const live = sides.filter((s) => !dead.has(s));
+  result.dead30 = await recallRun(live, idLen, DEAD_CONCURRENCY, performance.now() + LOOKUP_PHASE_MS);
+}
+phase = 'stop';
+await withTimeout(Promise.all(sides.map((s) => s.stop().catch(() => undefined))), 5000);
+const doneIdeal = (result.ideal as RecallFigures).lookups;
+const doneDead = (result.dead30 as RecallFigures | undefined)?.lookups ?? LOOKUPS;
+const short = [doneIdeal < LOOKUPS ? `ideal ${doneIdeal}/${LOOKUPS}` : '', doneDead < LOOKUPS ? `dead30 ${doneDead}/${LOOKUPS}` : ''].filter(Boolean);
+report(short.length ? `lookups finished within the ${LOOKUP_PHASE_MS / 1000} s phase deadline: ${short.join(', ')}` : undefined);
 process.exit(0);

@@ -2,20 +2,25 @@
 // tiers, cheapest first: framing, per-source budget, signature, expiry, then the handler. Bonds are
 // keyed by (node id, IP): FIND_* is answered only for a signer that answered our PING from that IP,
 // so neither a spoofed source nor a throwaway key from a bonded address gets a large reply.
+// Bonding is lazy (one round trip, on demand): a FIND_* or STORE from an unbonded (id, IP) is held
+// (one per (id, IP), bounded, short-lived) while we PING the sender once; its PONG bonds it and
+// releases the held request. The asker never runs a bond round of its own, and a spoofer gets one PING,
+// no larger than its request. A reply to one of our requests bonds its signer the same way a PONG does.
 // Maintenance (join with backoff, revalidation, refresh, network records) lives in maintenance.ts.
 import { EventEmitter } from 'node:events';
 import { nodeIdFromPublicKey, publicKeyFromSecret, toHex } from '../crypto/index.js';
 import { silentLogger, type Logger } from '../log/index.js';
 import { ipFamily, normaliseIp, relayAllowed } from './addr.js';
+import { replyNodes, valueParts } from './answers.js';
 import { ExpiringLru, SourceBudget } from './bounded.js';
 import { iterativeLookup, type LookupResult, type QueryAnswer } from './lookup.js';
 import { Maintenance } from './maintenance.js';
 import { decodeNetworkRecord, networkKey } from './network-record.js';
 import {
-  DROP_REASONS, MAX_NODES_PER_PACKET, MAX_VALUES_PER_PACKET, RESPONSE_TYPES, decodePacket, encodePacket, peekPacket,
+  DROP_REASONS, MAX_NODES_PER_PACKET, RESPONSE_TYPES, decodePacket, encodePacket, nodesPackets, peekPacket,
   type Body, type DecodedPacket, type DropReason, type NodeRecord,
 } from './packet.js';
-import { RoutingTable, K, type Contact, type Entry } from './routing-table.js';
+import { RoutingTable, K, type Contact } from './routing-table.js';
 import { Rpc } from './rpc.js';
 import { realClock, UdpTransport, type Clock, type Datagram, type Transport } from './transport.js';
 import { ValueStore, DEFAULT_VALUE_LIMITS } from './value-store.js';
@@ -50,9 +55,9 @@ export class KadNode extends EventEmitter<KadEvents> {
   /** (id, IP) -> we answered its PING (it may answer our FIND_*). */
   private readonly provedTo: ExpiringLru<true>;
   private readonly budget: SourceBudget;
-  private readonly bondWaiters = new Map<string, (() => void)[]>();
-  private readonly bonding = new Map<string, Promise<boolean>>();
   private readonly pingingBack = new Set<string>();
+  /** (id, IP) -> a FIND_* or STORE held until that sender answers our PING (at most one each, short-lived). */
+  private readonly held: ExpiringLru<{ port: number; packet: DecodedPacket }>;
   private readonly evicting = new Set<string>();
   private readonly maintenance: Maintenance;
   private started = false;
@@ -78,7 +83,10 @@ export class KadNode extends EventEmitter<KadEvents> {
     const b = opts.requestBudget ?? { burst: 64, perSecond: 32 };
     this.budget = new SourceBudget(b.burst, b.perSecond, cap);
     this.maxPingBacks = Math.max(8, Math.min(256, cap >> 2));
-    this.rpc = new Rpc(this.clock, this.random, (h, p, id, body) => this.send(h, p, id, body), { attempts: opts.attempts ?? 3, timeoutMs: opts.responseTimeoutMs ?? 500 });
+    this.held = new ExpiringLru(this.maxPingBacks, (opts.responseTimeoutMs ?? 500) * 3);
+    this.rpc = new Rpc(this.clock, this.random, (h, p, id, body) => this.send(h, p, id, body), {
+      attempts: opts.attempts ?? 3, timeoutMs: opts.responseTimeoutMs ?? 500, adaptive: opts.adaptiveTimeouts !== false,
+    });
     this.networkKey = opts.networkId ? networkKey(opts.networkId) : undefined;
     this.transport = opts.transport;
     this.maintenance = new Maintenance(this, opts);
@@ -102,8 +110,8 @@ export class KadNode extends EventEmitter<KadEvents> {
     return this.maintenance.networkRecordsMissing;
   }
   /** Sizes of the per-source maps (tests check they stay bounded). */
-  get sourceState(): { verified: number; provedTo: number; budget: number; pending: number } {
-    return { verified: this.verified.size, provedTo: this.provedTo.size, budget: this.budget.size, pending: this.rpc.inflight };
+  get sourceState(): { verified: number; provedTo: number; budget: number; pending: number; held: number } {
+    return { verified: this.verified.size, provedTo: this.provedTo.size, budget: this.budget.size, pending: this.rpc.inflight, held: this.held.size };
   }
 
   async start(): Promise<void> {
@@ -119,8 +127,6 @@ export class KadNode extends EventEmitter<KadEvents> {
     this.started = false;
     this.maintenance.stop();
     this.rpc.close();
-    for (const list of this.bondWaiters.values()) list.forEach((w) => w());
-    this.bondWaiters.clear();
     await this.maintenance.save();
     await this.transport?.close();
   }
@@ -191,41 +197,37 @@ export class KadNode extends EventEmitter<KadEvents> {
   private onPong(p: DecodedPacket, host: string, port: number): Contact {
     const idHex = toHex(p.senderId);
     const now = this.clock.now();
-    this.verified.set(bondKey(idHex, host), true, now);
     if (p.body.type === 'pong' && p.body.verified) this.provedTo.set(bondKey(idHex, host), true, now);
-    const c = { id: p.senderId, idHex, host, port, lastSeen: now };
+    return this.bonded(p.senderId, idHex, host, port, now);
+  }
+
+  /** A signed answer to our request came from (id, IP): it is bonded; a request it sent while unbonded is handled now. */
+  private bonded(id: Uint8Array, idHex: string, host: string, port: number, now: number): Contact {
+    const key = bondKey(idHex, host);
+    this.verified.set(key, true, now);
+    const c = { id, idHex, host, port, lastSeen: now };
     this.observe(c);
+    const held = this.held.get(key, now);
+    if (held) {
+      this.held.delete(key);
+      this.handle(held.packet, host, held.port, now);
+    }
     return c;
   }
 
-  /** Makes sure `c` has verified us (it answers FIND_* only then): ping it and await its ping back. */
-  private bond(c: Contact): Promise<boolean> {
-    if (this.opts.endpointProof === false) return Promise.resolve(true);
-    const key = bondKey(c.idHex, c.host);
-    if (this.provedTo.get(key, this.clock.now())) return Promise.resolve(true);
-    let p = this.bonding.get(key);
-    if (!p) {
-      p = this.doBond(c, key).finally(() => this.bonding.delete(key));
-      this.bonding.set(key, p);
-    }
-    return p;
-  }
-
-  private async doBond(c: Contact, key: string): Promise<boolean> {
-    const timeout = (this.opts.responseTimeoutMs ?? 500) * (this.opts.attempts ?? 3);
-    const back = new Promise<boolean>((resolve) => {
-      const t = this.clock.setTimeout(() => resolve(false), timeout + (this.opts.responseTimeoutMs ?? 500));
-      const list = this.bondWaiters.get(key) ?? [];
-      list.push(() => { this.clock.clearTimeout(t); resolve(this.started); });
-      this.bondWaiters.set(key, list.slice(-8));
+  /** One PING (no retries: the sender's own retries drive ours) to verify an unbonded sender; bounded in flight. */
+  private pingBack(host: string, port: number, idHex: string): void {
+    const key = bondKey(idHex, host);
+    if (this.pingingBack.has(key) || this.pingingBack.size >= this.maxPingBacks) return;
+    this.pingingBack.add(key);
+    // The full (not the adaptive) timeout, doubled: a late PONG still bonds, and a loaded peer is
+    // not pinged again while its answer is on the way.
+    const timeoutMs = 2 * (this.opts.responseTimeoutMs ?? 500);
+    void this.rpc.request(host, port, { type: 'ping' }, ['pong'], { expectId: idHex, attempts: 1, timeoutMs }).then((r) => {
+      this.pingingBack.delete(key);
+      const p = r?.[0];
+      if (p && p.body.type === 'pong' && this.started) this.onPong(p, host, port);
     });
-    const pong = await this.ping(c.host, c.port, c.idHex);
-    if (!pong) {
-      this.bondWaiters.delete(key);
-      return false;
-    }
-    if (this.provedTo.get(key, this.clock.now())) return true;
-    return back;
   }
 
   // ---- receiving ----
@@ -242,8 +244,11 @@ export class KadNode extends EventEmitter<KadEvents> {
     if (data instanceof Uint8Array) {
       const peek = peekPacket(data);
       if (typeof peek === 'string') return this.drop(peek);
-      // Requests spend the source's budget before the signature check; responses must match ours.
-      if (!RESPONSE_TYPES.has(peek.type) && !this.budget.take(this.sourceKey(host, port), now)) return this.drop('over-budget');
+      // Before the signature check: a response must answer a request of ours still waiting (a late
+      // duplicate or a stray costs no verification), a request spends the source's budget.
+      if (RESPONSE_TYPES.has(peek.type)) {
+        if (!this.rpc.expects(peek.requestId, host, port)) return this.drop('unsolicited');
+      } else if (!this.budget.take(this.sourceKey(host, port), now)) return this.drop('over-budget');
       const d = decodePacket(data, now);
       if (typeof d === 'string') return this.drop(d);
       p = d;
@@ -274,34 +279,21 @@ export class KadNode extends EventEmitter<KadEvents> {
       case 'ping': {
         this.send(host, port, p.requestId, { type: 'pong', verified: isVerified });
         this.provedTo.set(key, true, now);
-        const waiters = this.bondWaiters.get(key);
-        this.bondWaiters.delete(key);
-        waiters?.forEach((w) => w());
         if (isVerified) this.observe({ id: p.senderId, idHex: senderHex, host, port, lastSeen: now });
-        else if (!this.pingingBack.has(key) && this.pingingBack.size < this.maxPingBacks) {
-          // Verify it in turn (our PONG must reach a real address too); one ping-back per (id, IP),
-          // and a bounded number in flight: a flood of fresh keys cannot queue unbounded work.
-          this.pingingBack.add(key);
-          void this.ping(host, port, senderHex).finally(() => this.pingingBack.delete(key));
-        }
+        // Verify it in turn (our PONG must reach a real address too), unless it is about to answer
+        // a request of ours (that answer bonds it). One ping-back per (id, IP), a bounded number in
+        // flight: a flood of fresh keys cannot queue unbounded work.
+        else if (!this.rpc.awaiting(host, port, senderHex)) this.pingBack(host, port, senderHex);
         return;
       }
       case 'find-node':
       case 'find-value': {
-        if (!isVerified) return this.drop('unverified-endpoint');
+        if (!isVerified) return this.hold(p, key, host, port, senderHex, now);
         this.observe({ id: p.senderId, idHex: senderHex, host, port, lastSeen: now });
-        if (p.body.type === 'find-value') {
-          const recs = this.values.get(toHex(p.body.key), now);
-          if (recs.length) return this.sendValues(host, port, p.requestId, p.body.key, recs);
-        }
-        const target = p.body.type === 'find-node' ? p.body.target : p.body.key;
-        const nodes = this.answerNodes(target, senderHex, now);
-        const total = Math.max(1, Math.ceil(nodes.length / MAX_NODES_PER_PACKET));
-        for (let i = 0; i < total; i++) this.send(host, port, p.requestId, { type: 'nodes', total, nodes: nodes.slice(i * MAX_NODES_PER_PACKET, (i + 1) * MAX_NODES_PER_PACKET) });
-        return;
+        return this.answerFind(host, port, p.requestId, p.body, senderHex, now);
       }
       case 'store': {
-        if (!isVerified) return this.drop('unverified-endpoint');
+        if (!isVerified) return this.hold(p, key, host, port, senderHex, now);
         const rec = decodeNetworkRecord(p.body.key, p.body.value, now);
         // Only a node's own record, for the address it speaks from: no pointing the DHT at a third party.
         if (typeof rec === 'string' || rec.id !== senderHex || rec.host !== host || rec.port !== port) return this.drop('bad-record');
@@ -317,36 +309,33 @@ export class KadNode extends EventEmitter<KadEvents> {
     }
   }
 
-  /** Closest entries for a FIND_* reply: those verified live first; never-verified ones only to fill. */
+  /** Not handled now: held (the latest per (id, IP)) until the sender answers our one PING. */
+  private hold(p: DecodedPacket, key: string, host: string, port: number, senderHex: string, now: number): void {
+    this.drop('unverified-endpoint');
+    if (!this.pingingBack.has(key) && this.pingingBack.size >= this.maxPingBacks) return;
+    this.held.set(key, { port, packet: p }, now);
+    this.pingBack(host, port, senderHex);
+  }
+
+  private answerFind(host: string, port: number, requestId: bigint, body: Body, senderHex: string, now: number): void {
+    if (body.type === 'find-value') {
+      const recs = this.values.get(toHex(body.key), now);
+      if (recs.length) return this.sendValues(host, port, requestId, body.key, recs);
+    }
+    if (body.type !== 'find-node' && body.type !== 'find-value') return;
+    const target = body.type === 'find-node' ? body.target : body.key;
+    const nodes = this.answerNodes(target, senderHex, now);
+    const parts = nodesPackets(nodes);
+    for (const part of parts) this.send(host, port, requestId, { type: 'nodes', total: parts.length, nodes: part });
+  }
+
   private answerNodes(target: Uint8Array, exceptHex: string, now: number): NodeRecord[] {
     const liveMs = this.opts.revalidateSettledMs !== undefined ? this.opts.revalidateSettledMs * 20 : 30 * 60 * 1000;
-    const isLive = (e: Entry): boolean => e.failures === 0 && e.verifiedAt > 0 && now - e.verifiedAt < liveMs;
-    // Usually every close entry is live: one pass over the k + 1 closest, a filtered pass only if not.
-    const n = this.opts.replyNodes ?? 2 * MAX_NODES_PER_PACKET;
-    let picked = this.table.closest(target, n + 1).filter((e) => e.idHex !== exceptHex);
-    if (!picked.slice(0, n).every(isLive)) {
-      const live = this.table.closest(target, n + 1, (e) => e.idHex !== exceptHex && isLive(e));
-      const have = new Set(live.map((e) => e.idHex));
-      picked = [...live, ...picked.filter((e) => !have.has(e.idHex) && e.failures < 2)];
-    }
-    return picked.slice(0, n).map((c) => ({ id: c.id, host: c.host, port: c.port }));
+    return replyNodes(this.table, target, exceptHex, this.opts.replyNodes ?? MAX_NODES_PER_PACKET, liveMs, now);
   }
 
   private sendValues(host: string, port: number, requestId: bigint, key: Uint8Array, recs: Uint8Array[]): void {
-    const chunks: Uint8Array[][] = [];
-    let cur: Uint8Array[] = [];
-    let bytes = 0;
-    for (const r of recs) {
-      if (cur.length >= MAX_VALUES_PER_PACKET || bytes + r.length + 2 > 1000) {
-        chunks.push(cur);
-        cur = [];
-        bytes = 0;
-      }
-      cur.push(r);
-      bytes += r.length + 2;
-    }
-    if (cur.length) chunks.push(cur);
-    const parts = chunks.slice(0, 4);
+    const parts = valueParts(recs);
     for (const c of parts) this.send(host, port, requestId, { type: 'value', key, total: parts.length, values: c });
   }
 
@@ -382,7 +371,8 @@ export class KadNode extends EventEmitter<KadEvents> {
     this.table.touch(this.table.bucketIndex(target), this.clock.now());
     const r = await iterativeLookup(target, {
       selfHex: this.idHex, k: this.k, alpha: this.alpha, stopOnValue: opts.findValue === true,
-      slowMs: this.opts.responseTimeoutMs ?? 500,
+      // A query to a new peer may take two round trips (it bonds with us first).
+      slowMs: 2 * this.rpc.timeoutMs,
       setTimer: (fn, ms) => this.clock.setTimeout(fn, ms),
       clearTimer: (t) => this.clock.clearTimeout(t),
       start: this.table.closest(target, this.k),
@@ -401,11 +391,14 @@ export class KadNode extends EventEmitter<KadEvents> {
   }
 
   private async query(c: Contact, target: Uint8Array, findValue: boolean): Promise<QueryAnswer | undefined> {
-    if (!this.started || !(await this.bond(c))) return undefined;
+    if (!this.started) return undefined;
     const body: Body = findValue ? { type: 'find-value', key: target } : { type: 'find-node', target };
-    const res = await this.rpc.request(c.host, c.port, body, findValue ? ['nodes', 'value'] : ['nodes'], { expectId: c.idHex });
+    // No bond round first: an unbonded peer PINGs us and answers after our PONG (two round trips).
+    const proved = this.opts.endpointProof === false || this.provedTo.get(bondKey(c.idHex, c.host), this.clock.now()) === true;
+    const res = await this.rpc.request(c.host, c.port, body, findValue ? ['nodes', 'value'] : ['nodes'], { expectId: c.idHex, roundTrips: proved ? 1 : 2 });
     if (!res) return undefined;
-    this.observe({ ...c, lastSeen: this.clock.now() });
+    // Signed by c, echoing our request id, from c's endpoint: as good a proof as a PONG.
+    this.bonded(c.id, c.idHex, c.host, c.port, this.clock.now());
     const nodes: NodeRecord[] = [];
     const values: Uint8Array[] = [];
     for (const p of res) {
@@ -415,10 +408,11 @@ export class KadNode extends EventEmitter<KadEvents> {
     return { nodes: nodes.slice(0, this.k * 2), values };
   }
 
-  /** STORE (acknowledged, retried) at one node after bonding with it. */
+  /** STORE (acknowledged, retried) at one node; an unbonded node bonds with us first (lazily, two round trips). */
   async storeAt(c: Contact, key: Uint8Array, value: Uint8Array, ttlSec: number): Promise<boolean> {
-    if (!(await this.bond(c))) return false;
-    const r = await this.rpc.request(c.host, c.port, { type: 'store', key, value, ttlSec }, ['pong'], { expectId: c.idHex });
+    if (!this.started) return false;
+    const proved = this.opts.endpointProof === false || this.provedTo.get(bondKey(c.idHex, c.host), this.clock.now()) === true;
+    const r = await this.rpc.request(c.host, c.port, { type: 'store', key, value, ttlSec }, ['pong'], { expectId: c.idHex, roundTrips: proved ? 1 : 2 });
     return r !== undefined;
   }
 }

@@ -1,5 +1,5 @@
 // Iterative Kademlia lookup: alpha queries in flight over the closest candidates seen, until the k
-// closest that have not failed have all answered. Contacts learned from replies are candidates
+// closest that have not failed have all answered (queries still out beyond them are not waited for). Contacts learned from replies are candidates
 // only: they enter no table here (they must bond themselves first), and a failure against one
 // counts against a table entry only when it is that entry's own address (the caller decides).
 import { toHex } from '../crypto/index.js';
@@ -131,7 +131,19 @@ export async function iterativeLookup(target: Uint8Array, d: LookupDeps): Promis
           },
         );
       }
-      if (outstanding === 0) finish();
+      if (outstanding === 0 || closestSettled()) finish();
+    };
+    // Done when the k closest candidates that have not failed have all answered: a straggler
+    // further out (a dead or slow node still being retried) does not hold the lookup open.
+    const closestSettled = (): boolean => {
+      let live = 0;
+      for (const x of order) {
+        if (live >= d.k) break;
+        if (x.state === 'failed') continue;
+        if (x.state !== 'done') return false;
+        live++;
+      }
+      return live > 0;
     };
     pump();
   });

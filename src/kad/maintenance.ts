@@ -159,7 +159,8 @@ export class Maintenance {
     this.after(delay, () => {
       const n = this.node;
       const size = n.table.size;
-      const work = size === 0 ? this.join() : size < n.k ? n.lookup(n.id) : this.randomLookup();
+      // A join in progress is already looking: wait for it rather than pile a second lookup on top.
+      const work = this.joining ?? (size === 0 ? this.join() : size < n.k ? n.lookup(n.id) : this.randomLookup());
       void work.catch(() => undefined).finally(() => {
         const healthy = n.table.size >= n.k;
         const grew = n.table.size > size;

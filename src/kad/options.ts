@@ -32,12 +32,14 @@ export interface KadOptions extends MaintenanceOptions {
   k?: number;
   alpha?: number;
   /**
-   * Contacts per NODES reply (default 24: two full packets, the same datagrams as k = 20 would take;
-   * the margin keeps the true k closest live within reach when some entries have died unseen).
+   * Contacts per NODES reply (default 24, one IPv4 datagram; the margin over k keeps the true k
+   * closest within reach when some entries have died unseen).
    */
   replyNodes?: number;
-  /** Per attempt; requests are sent up to `attempts` times. */
+  /** Per attempt, the ceiling (the timeout adapts below it to measured round trips); requests are sent up to `attempts` times. */
   responseTimeoutMs?: number;
+  /** Adapt per-attempt timeouts to measured round trips (default on; off: always responseTimeoutMs). */
+  adaptiveTimeouts?: boolean;
   attempts?: number;
   /** Packet lifetime (receivers drop older packets). */
   packetTtlMs?: number;

@@ -8,7 +8,8 @@ import { nodeIdFromPublicKey, signMessage, verifySignature } from '../crypto/ind
 import { bool, bytes, ip, list, struct, timeMs, u8, u16, u32, varBytes, type Infer } from './schema.js';
 
 export const MAX_PACKET_BYTES = 1280;
-export const MAX_NODES_PER_PACKET = 12;
+/** Records per NODES packet: 24 IPv4 records fit one datagram; IPv6 ones are split by size (nodesPackets). */
+export const MAX_NODES_PER_PACKET = 24;
 export const MAX_VALUE_BYTES = 1000;
 export const MAX_VALUES_PER_PACKET = 8;
 const MAGIC0 = 0x4b; // 'K'
@@ -132,3 +133,25 @@ export function decodePacket(bytes: Uint8Array, now: number): DecodedPacket | Dr
 
 /** Size of an encoded node record (for splitting replies): id, family, address, port. */
 export const nodeRecordBytes = (n: NodeRecord): number => 32 + 1 + (n.host.includes(':') ? 16 : 4) + 2;
+
+/** Bytes of a NODES packet around its records: header, type, total, list length, signature. */
+const NODES_OVERHEAD = HEADER_BYTES + 1 + 1 + 1 + SIG_BYTES;
+
+/** Splits records into as few NODES packets as fit MAX_PACKET_BYTES (and MAX_NODES_PER_PACKET) each. */
+export function nodesPackets(nodes: NodeRecord[]): NodeRecord[][] {
+  const out: NodeRecord[][] = [];
+  let cur: NodeRecord[] = [];
+  let bytes = NODES_OVERHEAD;
+  for (const n of nodes) {
+    const b = nodeRecordBytes(n);
+    if (cur.length >= MAX_NODES_PER_PACKET || bytes + b > MAX_PACKET_BYTES) {
+      out.push(cur);
+      cur = [];
+      bytes = NODES_OVERHEAD;
+    }
+    cur.push(n);
+    bytes += b;
+  }
+  if (cur.length || !out.length) out.push(cur);
+  return out;
+}

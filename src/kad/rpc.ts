@@ -1,21 +1,29 @@
 // Requests and their answers: request ids, per-attempt timeouts and retries (geth's discover: an
 // answer within 500 ms or the request is sent again, at most 3 times), replies split across
 // several packets, and the check that an answer comes from the endpoint and the key we asked.
+// The per-attempt timeout adapts to measured round trips (RFC 6298's SRTT and RTTVAR; every attempt
+// has its own request id, so each answer is an unambiguous sample, late ones included), between a
+// floor and the configured 500 ms ceiling: a lost datagram on a fast network costs tens of ms.
+// Retries back off (x2 per attempt), so a loaded peer is not answered with a retry storm.
 import { toHex } from '../crypto/index.js';
 import type { Body, BodyType, DecodedPacket } from './packet.js';
 import type { Clock } from './transport.js';
+import { ExpiringLru } from './bounded.js';
 
 export interface RequestOptions {
   /** Only a reply signed by this node id counts (undefined: any signer, e.g. a bootstrap address). */
   expectId?: string;
   attempts?: number;
   timeoutMs?: number;
+  /** Expected round trips per attempt (2 when the peer must bond with us before it answers). */
+  roundTrips?: number;
 }
 
 interface Attempt {
   call: Call;
   got: DecodedPacket[];
   total: number;
+  sentAt: number;
 }
 
 interface Call {
@@ -36,18 +44,52 @@ export class Rpc {
   private readonly pending = new Map<string, Attempt>();
   private counter: bigint;
   private closed = false;
+  /** Smoothed round trip and its variation (ms); undefined until the first sample. */
+  private srtt: number | undefined;
+  private rttvar = 0;
+  /**
+   * Attempts that timed out, kept a little while (bounded): an answer arriving late is still a
+   * round-trip sample. Without it only the fast answers would be measured, and under load the
+   * timeout would shrink exactly when it should grow.
+   */
+  private readonly late = new ExpiringLru<{ endpoint: string; sentAt: number }>(512, 10_000);
 
   constructor(
     private readonly clock: Clock,
     random: () => number,
     private readonly sendRaw: (host: string, port: number, requestId: bigint, body: Body) => void,
-    private readonly defaults: { attempts: number; timeoutMs: number },
+    private readonly defaults: { attempts: number; timeoutMs: number; minTimeoutMs?: number; adaptive?: boolean },
   ) {
     this.counter = BigInt(Math.floor(random() * 2 ** 48)) << 16n;
   }
 
   get inflight(): number {
     return this.pending.size;
+  }
+
+  /** The current per-attempt timeout for one round trip (ms). */
+  get timeoutMs(): number {
+    const ceil = this.defaults.timeoutMs;
+    if (this.srtt === undefined) return ceil;
+    const floor = Math.min(ceil, this.defaults.minTimeoutMs ?? 100);
+    return Math.max(floor, Math.min(ceil, Math.ceil(2 * this.srtt + 4 * this.rttvar)));
+  }
+
+  /** Whether a request to this endpoint is awaiting its answer (the peer is about to prove itself). */
+  awaiting(host: string, port: number, idHex: string): boolean {
+    const endpoint = `${host}|${port}`;
+    for (const a of this.pending.values()) if (!a.call.done && a.call.endpoint === endpoint && a.call.expectId === idHex) return true;
+    return false;
+  }
+
+  private sample(ms: number): void {
+    if (this.srtt === undefined) {
+      this.srtt = ms;
+      this.rttvar = ms / 2;
+    } else {
+      this.rttvar = 0.75 * this.rttvar + 0.25 * Math.abs(this.srtt - ms);
+      this.srtt = 0.875 * this.srtt + 0.125 * ms;
+    }
   }
 
   nextId(): bigint {
@@ -62,22 +104,38 @@ export class Rpc {
   request(host: string, port: number, body: Body, expect: readonly BodyType[], opts: RequestOptions = {}): Promise<DecodedPacket[] | undefined> {
     if (this.closed) return Promise.resolve(undefined);
     const attempts = opts.attempts ?? this.defaults.attempts;
-    const timeoutMs = opts.timeoutMs ?? this.defaults.timeoutMs;
+    const base = opts.timeoutMs ?? (this.defaults.adaptive === false ? this.defaults.timeoutMs : this.timeoutMs);
+    const timeoutMs = Math.min(base * (opts.roundTrips ?? 1), Math.max(base, this.defaults.timeoutMs));
     return new Promise((resolve) => {
       const call: Call = { endpoint: `${host}|${port}`, expect, expectId: opts.expectId, ids: [], timer: undefined, attempts: [], done: false, resolve };
       const attempt = (n: number): void => {
         if (call.done) return;
         if (this.closed || n >= attempts) return this.finish(call, bestPartial(call));
         const id = this.nextId();
-        const a: Attempt = { call, got: [], total: 1 };
+        const a: Attempt = { call, got: [], total: 1, sentAt: this.clock.now() };
         call.attempts.push(a);
         call.ids.push(id.toString());
         this.pending.set(id.toString(), a);
-        call.timer = this.clock.setTimeout(() => attempt(n + 1), timeoutMs);
+        // Each retry waits twice as long: a slow (loaded) peer is not answered by a retry storm.
+        call.timer = this.clock.setTimeout(() => attempt(n + 1), timeoutMs * 2 ** n);
         this.sendRaw(host, port, id, body);
       };
       attempt(0);
     });
+  }
+
+  /** Cheap check before a response's signature is verified: is this request id waiting on this endpoint? */
+  expects(requestId: bigint, host: string, port: number): boolean {
+    const key = requestId.toString();
+    const a = this.pending.get(key);
+    if (a !== undefined && !a.call.done && a.call.endpoint === `${host}|${port}`) return true;
+    const now = this.clock.now();
+    const l = this.late.get(key, now);
+    if (l && l.endpoint === `${host}|${port}`) {
+      this.late.delete(key);
+      this.sample(now - l.sentAt);
+    }
+    return false;
   }
 
   /** A response packet: true when it answered one of our requests (else the caller drops it). */
@@ -88,6 +146,7 @@ export class Rpc {
     if (call.endpoint !== `${host}|${port}` || !call.expect.includes(p.body.type)) return false;
     if (call.expectId !== undefined && toHex(p.senderId) !== call.expectId) return false;
     a.got.push(p);
+    if (a.got.length === 1) this.sample(this.clock.now() - a.sentAt);
     if (p.body.type === 'nodes' || p.body.type === 'value') a.total = Math.min(p.body.total, MAX_PARTS);
     if ((p.body.type !== 'nodes' && p.body.type !== 'value') || a.got.length >= a.total) this.finish(call, a.got);
     return true;
@@ -104,7 +163,11 @@ export class Rpc {
     if (call.done) return;
     call.done = true;
     this.clock.clearTimeout(call.timer);
-    for (const id of call.ids) this.pending.delete(id);
+    for (const id of call.ids) {
+      const a = this.pending.get(id);
+      if (a && !a.got.length) this.late.set(id, { endpoint: call.endpoint, sentAt: a.sentAt }, this.clock.now());
+      this.pending.delete(id);
+    }
     call.resolve(result && result.length ? result : undefined);
   }
 }

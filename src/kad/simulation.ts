@@ -122,7 +122,7 @@ async function buildSeeded(opts: SimulationOptions): Promise<{ net: SimNetwork; 
         continue;
       }
       if (count <= K) for (let j = from; j < to; j++) node.table.seed(sorted[j]!);
-      else for (let t = 0; t < K * 3 && node.table.bucketFill()[b] !== K; t++) node.table.seed(sorted[from + Math.floor(net.random() * count)]!);
+      else for (let t = 0, placed = 0; t < K * 3 && placed < K; t++) if (node.table.seed(sorted[from + Math.floor(net.random() * count)]!)) placed++;
     }
   }
   return { net, nodes };

@@ -178,3 +178,43 @@ test('bounded map under a PING flood from many source ports: per-source state st
   assert.ok(oneReplies <= 20, `replies to one flooding source: ${oneReplies}`);
   void replies;
 });
+
+test('lazy bond: FIND_NODE from an unbonded key is answered only after its PONG to one PING no larger than the request; no PONG, no answer', { timeout: 30_000 }, async (t) => {
+  const victim = new KadNode({ ...quick, secretKey: kadKey('lazy-victim').secretKey });
+  for (let i = 0; i < 8; i++) victim.table.update({ id: sha256(new Uint8Array([8, i])), host: '127.0.0.1', port: 41000 + i }, Date.now());
+  const asker = await ScriptedPeer.bind(kadKey('lazy-asker'));
+  const silent = await ScriptedPeer.bind(kadKey('lazy-silent'));
+  t.after(async () => {
+    asker.close();
+    silent.close();
+    await victim.stop();
+  });
+  await victim.start();
+  const findBytes = encodePacket({ requestId: 5n, expiry: Date.now() + 20_000, body: { type: 'find-node', target: new Uint8Array(32) } }, asker.key.secretKey, asker.key.publicKey).length;
+  // An asker that answers PINGs: first a PING comes back (no NODES yet), then, after its PONG, the NODES.
+  let nodesBeforePong = 0;
+  let pinged = false;
+  asker.onPacket = (p, host, port) => {
+    if (p.body.type === 'nodes' && !pinged) nodesBeforePong++;
+    if (p.body.type === 'ping') {
+      pinged = true;
+      asker.send(port, { type: 'pong', verified: true }, p.requestId, asker.key, host);
+    }
+  };
+  asker.send(victim.port, { type: 'find-node', target: new Uint8Array(32) }, 5n);
+  await until('NODES for the held FIND_NODE', () => asker.got.some((g) => g.p.body.type === 'nodes' && g.p.requestId === 5n));
+  assert.equal(nodesBeforePong, 0, 'no NODES before the asker proved its endpoint');
+  assert.equal(asker.got.filter((g) => g.p.body.type === 'ping').length, 1, 'one PING');
+  assert.ok(victim.table.has(toHex(sha256(asker.key.publicKey))), 'the bonded asker entered the table');
+  // A key that never answers (a spoofed source): one PING, no larger than its request, and nothing else.
+  silent.send(victim.port, { type: 'find-node', target: new Uint8Array(32) }, 6n);
+  await until('the PING to the silent key', () => silent.got.some((g) => g.p.body.type === 'ping'));
+  // Past the held request's lifetime (3 x 300 ms), then a PING round trip to flush anything in flight.
+  await new Promise((r) => setTimeout(r, 1200));
+  const beforeFlush = silent.got.length;
+  silent.send(victim.port, { type: 'ping' }, 7n);
+  await until('pong', () => silent.got.some((g) => g.p.requestId === 7n));
+  assert.deepEqual(silent.got.slice(0, beforeFlush).map((g) => g.p.body.type), ['ping'], 'a single PING, no NODES');
+  assert.equal(silent.got.filter((g) => g.p.body.type === 'nodes').length, 0, 'never NODES');
+  assert.ok(encodePacket({ requestId: 1n, expiry: Date.now(), body: { type: 'ping' } }, silent.key.secretKey, silent.key.publicKey).length <= findBytes, 'a PING is no larger than a FIND_NODE');
+});
