@@ -10,6 +10,8 @@ import { ChildNode, stopChildren } from './child-nodes.js';
 
 const NODES = 12;
 const BLOCKS = 20;
+/** A node's outbound target: the mesh is settled once every node has at least this many peers. */
+const SETTLED_PEERS = 8;
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length - 1) * p))]!;
@@ -32,9 +34,15 @@ export async function benchGossip(): Promise<Record<string, number>> {
     const seed = await start([]);
     for (let i = 1; i < NODES; i++) await start([`127.0.0.1:${seed.port}`]);
     let stats = await Promise.all(nodes.map((n) => n.stats()));
-    // Measured on a settled mesh (every node connected to every other), not while discovery and
-    // handshakes still load the two cores: relay latency is a steady-state figure.
-    await waitUntil('mesh', async () => (stats = await Promise.all(nodes.map((n) => n.stats()))).every((s) => s.peers >= NODES - 1), 120_000, 200);
+    // Measured on a settled mesh (every node at its outbound target of 8 peers or more), not while
+    // discovery and handshakes still load the two cores: relay latency is a steady-state figure.
+    // If discovery never settles it, measure what there is (every node with a few peers) and say
+    // so in gossip.meshSettled, rather than print nothing.
+    let meshSettled = 1;
+    await waitUntil('mesh', async () => (stats = await Promise.all(nodes.map((n) => n.stats()))).every((s) => s.peers >= SETTLED_PEERS), 60_000, 200).catch(() => {
+      meshSettled = 0;
+    });
+    if (!meshSettled) await waitUntil('mesh (partial)', async () => (stats = await Promise.all(nodes.map((n) => n.stats()))).every((s) => s.peers >= 2), 60_000, 200);
     const before = stats.map((s) => s.bodiesReceived);
     const latencies: number[] = [];
     for (let i = 0; i < BLOCKS; i++) {
@@ -61,6 +69,7 @@ export async function benchGossip(): Promise<Record<string, number>> {
       'gossip.nodes': nodes.length,
       'gossip.blocks': BLOCKS,
       'gossip.bodiesPerNodePerBlock': Math.round((bodies / BLOCKS / (nodes.length - 1)) * 1000) / 1000,
+      'gossip.meshSettled': meshSettled,
       'gossip.meanPeers': Math.round((stats.reduce((s, st) => s + st.peers, 0) / nodes.length) * 10) / 10,
       'relay.p50Ms': Math.round(percentile(latencies, 0.5) * 10) / 10,
       'relay.p95Ms': Math.round(percentile(latencies, 0.95) * 10) / 10,

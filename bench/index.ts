@@ -28,6 +28,12 @@ const out: Record<string, unknown> = {};
 for (const [name, run] of Object.entries(sections)) {
   if (only && only !== name) continue;
   process.stderr.write(`bench: ${name}...\n`);
-  Object.assign(out, await run());
+  // One section failing must not cost the figures of the others: its error is a key of its own.
+  try {
+    Object.assign(out, await run());
+  } catch (e) {
+    process.stderr.write(`bench: ${name} failed: ${(e as Error).stack ?? String(e)}\n`);
+    out[`${name}.error`] = (e as Error).message ?? String(e);
+  }
 }
 console.log(JSON.stringify(out, null, 2));
