@@ -1,7 +1,7 @@
 // Helpers for tests that drive a real Chain on a real LevelDB in a temp dir.
-import { Chain, blockReward, type IndexEntry, type ChainOptions } from '../../src/chain/index.js';
+import { Chain, blockReward, retargetTarget, retargetWindow, type IndexEntry, type ChainOptions } from '../../src/chain/index.js';
 import { ChainStore } from '../../src/store/index.js';
-import { addressKey, txSender, type Block, type Genesis, type TransferTx } from '../../src/core/index.js';
+import { addressKey, blockId, txSender, type Block, type ChainParams, type Genesis, type TransferTx } from '../../src/core/index.js';
 import { toHex } from '../../src/crypto/index.js';
 import { buildBlock, testGenesis } from './fixtures.js';
 import { tempDir, defer, type AfterHook, type TempDir } from './cleanup.js';
@@ -103,4 +103,25 @@ export async function checkInvariants(chain: Chain, genesis: Genesis): Promise<I
   if (nonces.size) throw new Error('a sender with main-chain txs has no account');
   if (supply !== expectedSupply) throw new Error(`supply ${supply} != alloc + rewards ${expectedSupply}`);
   return { height: tip.height, supply, expectedSupply };
+}
+
+/**
+ * A branch from genesis with timestamps a day apart: each retarget eases the target until powLimit,
+ * where a block costs a couple of hashes (issue 15's low-work fork attack).
+ */
+export function lowWorkBranch(params: ChainParams, genesisId: Uint8Array, n: number): Block[] {
+  const DAY = 24 * 60 * 60 * 1000;
+  const out: Block[] = [];
+  const stamps = [params.timestamp];
+  let parent = { id: genesisId, height: 0, timestamp: params.timestamp };
+  let target = params.initialTarget;
+  for (let i = 0; i < n; i++) {
+    const w = retargetWindow(parent.height + 1, params);
+    if (w) target = retargetTarget(params, target, w, stamps[w.firstHeight]!, stamps[w.lastHeight]!);
+    const b = buildBlock({ parent, target, params, timestamp: parent.timestamp + DAY, extraNonce: 666n });
+    out.push(b);
+    stamps.push(b.header.timestamp);
+    parent = { id: blockId(b), height: b.header.height, timestamp: b.header.timestamp };
+  }
+  return out;
 }

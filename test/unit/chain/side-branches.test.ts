@@ -3,13 +3,12 @@
 // stored however deep, and stale side bodies are pruned while the index keeps their header.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { retargetTarget, retargetWindow, workForTarget, type Chain } from '../../../src/chain/index.js';
-import { blockId, blockIdHex, type Block, type ChainParams } from '../../../src/core/index.js';
+import { workForTarget, type Chain } from '../../../src/chain/index.js';
+import { blockId, blockIdHex, type Block } from '../../../src/core/index.js';
 import { BlockStatus } from '../../../src/store/index.js';
-import { testGenesis, buildBlock } from '../../helpers/fixtures.js';
-import { openTestChain, childOf, extend, checkInvariants } from '../../helpers/chain-helpers.js';
+import { testGenesis } from '../../helpers/fixtures.js';
+import { openTestChain, childOf, extend, checkInvariants, lowWorkBranch } from '../../helpers/chain-helpers.js';
 
-const DAY = 24 * 60 * 60 * 1000;
 
 /** Index records (one per stored block or kept header) and block bodies in the store. */
 async function storeCounts(chain: Chain): Promise<{ index: number; bodies: number }> {
@@ -20,33 +19,13 @@ async function storeCounts(chain: Chain): Promise<{ index: number; bodies: numbe
   return { index, bodies };
 }
 
-/**
- * A branch from genesis with timestamps a day apart: each retarget eases the target by
- * maxAdjustment until powLimit, where a block costs a couple of hashes (the issue's attack).
- */
-function lowWorkBranch(params: ChainParams, genesis: { id: Uint8Array; timestamp: number }, n: number): Block[] {
-  const out: Block[] = [];
-  const stamps = [genesis.timestamp];
-  let parent = { id: genesis.id, height: 0, timestamp: genesis.timestamp };
-  let target = params.initialTarget;
-  for (let i = 0; i < n; i++) {
-    const w = retargetWindow(parent.height + 1, params);
-    if (w) target = retargetTarget(params, target, w, stamps[w.firstHeight]!, stamps[w.lastHeight]!);
-    const b = buildBlock({ parent, target, params, timestamp: parent.timestamp + DAY, extraNonce: 666n });
-    out.push(b);
-    stamps.push(b.header.timestamp);
-    parent = { id: blockId(b), height: b.header.height, timestamp: b.header.timestamp };
-  }
-  return out;
-}
-
 test('low-work side branch from genesis: no body or index record is stored and the main chain is untouched', async (t) => {
   const g = testGenesis({ retargetInterval: 10 });
   const { chain } = await openTestChain(g, undefined, {}, t);
   await extend(chain, 40);
   const tip = chain.tip.idHex;
   const before = await storeCounts(chain);
-  const branch = lowWorkBranch(g.params, { id: g.id, timestamp: g.params.timestamp }, 120);
+  const branch = lowWorkBranch(g.params, g.id, 120);
   assert.equal(BigInt('0x' + Buffer.from(branch.at(-1)!.header.target).toString('hex')), g.params.powLimit, 'the branch reached powLimit');
 
   const statuses = new Map<string, number>();

@@ -3,31 +3,12 @@
 // headers-first sync (presync bound), and the main chain is unaffected.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { retargetTarget, retargetWindow, type Chain } from '../../../src/chain/index.js';
-import { blockId, encodeBlock, type Block, type ChainParams } from '../../../src/core/index.js';
+import { type Chain } from '../../../src/chain/index.js';
+import { blockId, encodeBlock } from '../../../src/core/index.js';
 import { testNet, waitUntil } from '../../helpers/node-helpers.js';
-import { buildBlock } from '../../helpers/fixtures.js';
-import { childOf, extend, tipEntry } from '../../helpers/chain-helpers.js';
+import { childOf, extend, tipEntry, lowWorkBranch } from '../../helpers/chain-helpers.js';
 import { ScriptedPeer } from '../../helpers/scripted-peer.js';
 
-const DAY = 24 * 60 * 60 * 1000;
-
-/** Timestamps a day apart: each retarget eases the target until powLimit (a couple of hashes a block). */
-function lowWorkBranch(params: ChainParams, genesisId: Uint8Array, n: number): Block[] {
-  const out: Block[] = [];
-  const stamps = [params.timestamp];
-  let parent = { id: genesisId, height: 0, timestamp: params.timestamp };
-  let target = params.initialTarget;
-  for (let i = 0; i < n; i++) {
-    const w = retargetWindow(parent.height + 1, params);
-    if (w) target = retargetTarget(params, target, w, stamps[w.firstHeight]!, stamps[w.lastHeight]!);
-    const b = buildBlock({ parent, target, params, timestamp: parent.timestamp + DAY, extraNonce: 666n });
-    out.push(b);
-    stamps.push(b.header.timestamp);
-    parent = { id: blockId(b), height: b.header.height, timestamp: b.header.timestamp };
-  }
-  return out;
-}
 
 async function indexCount(chain: Chain): Promise<number> {
   let n = 0;
