@@ -52,7 +52,7 @@ export function txSigningBytes(tx: Omit<TransferTx, 'signature' | 'kind'>): Uint
 }
 
 export function encodeTx(tx: Tx): Uint8Array {
-  const raw = rawCache.get(tx);
+  const raw = derivedCache.get(tx)?.raw;
   if (raw) return raw.slice();
   const w = new ByteWriter(tx.kind === 'transfer' ? TRANSFER_BYTES : 128);
   if (tx.kind === 'transfer') {
@@ -87,8 +87,28 @@ function readTx(r: ByteReader): Tx {
   throw new DecodeError('bad-kind', `tx: expected kind 0 or 1, got ${kind}`);
 }
 
-/** Canonical bytes of decoded txs, so ids, signature checks and block encoding never re-encode. */
-const rawCache = new WeakMap<Tx, Uint8Array>();
+/**
+ * What is derived from a tx object, computed once each: its canonical bytes (kept from decoding),
+ * id, hex id, sender and keys. One record per tx in one WeakMap (each WeakMap entry costs the
+ * garbage collector an ephemeron: one per tx, not one per derived value).
+ */
+interface Derived {
+  raw?: Uint8Array;
+  id?: Uint8Array;
+  idHex?: string;
+  sender?: { address: Uint8Array; key: string };
+  recipientKey?: string;
+}
+const derivedCache = new WeakMap<Tx, Derived>();
+
+function derived(tx: Tx): Derived {
+  let d = derivedCache.get(tx);
+  if (!d) {
+    d = {};
+    derivedCache.set(tx, d);
+  }
+  return d;
+}
 
 export function decodeTx(bytes: Uint8Array): Tx {
   if (bytes.length > MAX_TX_BYTES) throw new DecodeError('oversize', `tx: expected at most ${MAX_TX_BYTES} bytes, got ${bytes.length}`);
@@ -105,7 +125,7 @@ export function decodeOwnedTx(raw: Uint8Array): Tx {
   const tx = readTx(r);
   r.end();
   Object.freeze(tx);
-  rawCache.set(tx, raw);
+  derivedCache.set(tx, { raw });
   return tx;
 }
 
@@ -114,32 +134,20 @@ export function decodeOwnedTx(raw: Uint8Array): Tx {
  * may change the bytes use encodeTx, which always returns a fresh array.
  */
 export function txBytes(tx: Tx): Uint8Array {
-  return rawCache.get(tx) ?? encodeTx(tx);
+  return derivedCache.get(tx)?.raw ?? encodeTx(tx);
 }
 
 // Txs are immutable once built (readonly fields), so an id is computed once per object: block
 // rules, the merkle root, the tx index and the mempool all ask for it.
-const idCache = new WeakMap<Tx, Uint8Array>();
-
 export function txId(tx: Tx): Uint8Array {
-  let id = idCache.get(tx);
-  if (!id) {
-    id = sha256d(txBytes(tx));
-    idCache.set(tx, id);
-  }
-  return id;
+  const d = derived(tx);
+  return (d.id ??= sha256d(d.raw ?? encodeTx(tx)));
 }
 
 // The hex form keys the signature cache, the duplicate check and the tx index: formatted once too.
-const idHexCache = new WeakMap<Tx, string>();
-
 export function txIdHex(tx: Tx): string {
-  let h = idHexCache.get(tx);
-  if (h === undefined) {
-    h = toHex(txId(tx));
-    idHexCache.set(tx, h);
-  }
-  return h;
+  const d = derived(tx);
+  return (d.idHex ??= toHex(d.id ??= sha256d(d.raw ?? encodeTx(tx))));
 }
 
 export function txSize(tx: Tx): number {
@@ -149,12 +157,12 @@ export function txSize(tx: Tx): number {
 // Connecting a block asks for each sender's address several times (touched accounts, the state
 // change, the mempool's eviction): hashed once per tx object, like its id; and a sender's address
 // is remembered by key (bounded), since one key sends many transfers.
-const senderCache = new WeakMap<TransferTx, { address: Uint8Array; key: string }>();
 const addressByKey = new Map<string, Uint8Array>();
 const MAX_REMEMBERED_SENDERS = 4096;
 
 function sender(tx: TransferTx): { address: Uint8Array; key: string } {
-  let s = senderCache.get(tx);
+  const d = derived(tx);
+  let s = d.sender;
   if (!s) {
     const pubHex = toHex(tx.from);
     let address = addressByKey.get(pubHex);
@@ -163,8 +171,7 @@ function sender(tx: TransferTx): { address: Uint8Array; key: string } {
       if (addressByKey.size >= MAX_REMEMBERED_SENDERS) addressByKey.delete(addressByKey.keys().next().value!);
       addressByKey.set(pubHex, address);
     }
-    s = { address, key: toHex(address) };
-    senderCache.set(tx, s);
+    s = d.sender = { address, key: toHex(address) };
   }
   return s;
 }
@@ -179,17 +186,10 @@ export function txSenderKey(tx: TransferTx): string {
   return sender(tx).key;
 }
 
-// Recipients' keys, formatted once per tx object.
-const recipientKeyCache = new WeakMap<Tx, string>();
-
-/** Recipient address of a tx as an account map key (hex, as addressKey). */
+/** Recipient address of a tx as an account map key (hex, as addressKey), formatted once per tx. */
 export function txRecipientKey(tx: Tx): string {
-  let k = recipientKeyCache.get(tx);
-  if (k === undefined) {
-    k = toHex(tx.to);
-    recipientKeyCache.set(tx, k);
-  }
-  return k;
+  const d = derived(tx);
+  return (d.recipientKey ??= toHex(tx.to));
 }
 
 function checkBytes(v: unknown, len: number, what: string): Uint8Array {
