@@ -13,11 +13,16 @@ export interface SignatureItem {
   pub: Uint8Array;
 }
 
+/** Posted jobs `help` may work on (sync preverifies a few blocks ahead). */
+const MAX_HELPED_JOBS = 16;
+
 /** Below this many signatures a batch is verified inline: messaging would cost more than it saves. */
 const MIN_PARALLEL = 32;
 
 export class SignatureVerifier {
   private workers: Worker[] = [];
+  /** Jobs posted and not yet finished, oldest first: what `help` may claim from (bounded by callers). */
+  private pending: VerifyJob[] = [];
   private state: 'idle' | 'running' | 'stopped' = 'idle';
 
   constructor(private readonly threads = Math.max(0, availableParallelism() - 1)) {}
@@ -43,6 +48,7 @@ export class SignatureVerifier {
 
   async stop(): Promise<void> {
     this.state = 'stopped';
+    this.pending = [];
     const ws = this.workers;
     this.workers = [];
     await Promise.all(ws.map((w) => w.terminate()));
@@ -79,11 +85,28 @@ export class SignatureVerifier {
     return this.post(packed.job);
   }
 
+  /**
+   * Lets this thread verify signatures of posted jobs, oldest first, for up to `ms` milliseconds:
+   * for a thread that would otherwise wait (a block's batch being written), so the next block's
+   * checks overlap this block's write. Every item claimed is one its finish() no longer waits for.
+   */
+  help(ms: number): void {
+    const deadline = performance.now() + ms;
+    while (this.pending.length) {
+      if (!workOn(this.pending[0]!, deadline)) return;
+      this.pending.shift(); // nothing left to claim in it
+    }
+  }
+
   private post(job: VerifyJob): PendingVerification {
     const workers = this.workers;
     for (const w of workers) w.postMessage(job);
+    this.pending.push(job);
+    // Jobs nobody finishes (a preverified block never submitted) are dropped from the help list.
+    if (this.pending.length > MAX_HELPED_JOBS) this.pending.shift();
     return {
       finish: async () => {
+        this.pending = this.pending.filter((j) => j !== job);
         workOn(job);
         const control = new Int32Array(job.control);
         const results = new Uint8Array(job.results);

@@ -30,15 +30,19 @@ export function verifyItem(data: Uint8Array, layout: Uint32Array, i: number): bo
   return verifySignature(data.subarray(msg, msg + layout[o + 1]!), data.subarray(sig, sig + 64), data.subarray(pub, pub + 32));
 }
 
-/** Verifies items of a job until none are left to claim; shared by the workers and the main thread. */
-export function workOn(job: VerifyJob): void {
+/**
+ * Verifies items of a job until none are left to claim (or until `deadline`, a performance.now()
+ * time); shared by the workers and the main thread. False when the deadline stopped it.
+ */
+export function workOn(job: VerifyJob, deadline = Number.POSITIVE_INFINITY): boolean {
   const control = new Int32Array(job.control);
   const results = new Uint8Array(job.results);
   const data = new Uint8Array(job.data);
   const layout = new Uint32Array(job.layout);
   for (;;) {
+    if (deadline !== Number.POSITIVE_INFINITY && performance.now() >= deadline) return false;
     const i = Atomics.add(control, CLAIM, 1);
-    if (i >= job.count) return;
+    if (i >= job.count) return true;
     results[i] = verifyItem(data, layout, i) ? VALID : INVALID;
     Atomics.add(control, DONE, 1);
     Atomics.notify(control, DONE);

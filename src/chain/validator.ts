@@ -100,6 +100,11 @@ export class BlockValidator {
     return true;
   }
 
+  /** Verifies signatures of blocks already begun (preverified) for up to `ms` ms on this thread. */
+  helpAhead(ms: number): void {
+    this.verifier.help(ms);
+  }
+
   stop(): Promise<void> {
     return this.verifier.stop();
   }

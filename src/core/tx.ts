@@ -157,7 +157,7 @@ export function txSize(tx: Tx): number {
 // Connecting a block asks for each sender's address several times (touched accounts, the state
 // change, the mempool's eviction): hashed once per tx object, like its id; and a sender's address
 // is remembered by key (bounded), since one key sends many transfers.
-const addressByKey = new Map<string, Uint8Array>();
+const senderByKey = new Map<string, { address: Uint8Array; key: string }>();
 const MAX_REMEMBERED_SENDERS = 4096;
 
 function sender(tx: TransferTx): { address: Uint8Array; key: string } {
@@ -165,13 +165,14 @@ function sender(tx: TransferTx): { address: Uint8Array; key: string } {
   let s = d.sender;
   if (!s) {
     const pubHex = toHex(tx.from);
-    let address = addressByKey.get(pubHex);
-    if (!address) {
-      address = addressFromPublicKey(tx.from);
-      if (addressByKey.size >= MAX_REMEMBERED_SENDERS) addressByKey.delete(addressByKey.keys().next().value!);
-      addressByKey.set(pubHex, address);
+    s = senderByKey.get(pubHex);
+    if (!s) {
+      const address = addressFromPublicKey(tx.from);
+      s = { address, key: toHex(address) };
+      if (senderByKey.size >= MAX_REMEMBERED_SENDERS) senderByKey.delete(senderByKey.keys().next().value!);
+      senderByKey.set(pubHex, s);
     }
-    s = d.sender = { address, key: toHex(address) };
+    d.sender = s;
   }
   return s;
 }
