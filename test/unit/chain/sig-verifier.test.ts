@@ -94,3 +94,23 @@ test('verify handoff cloned every signature: the transfers of a block go to the 
     await v.stop();
   }
 });
+
+test('verification overlapping the write: signatures checked by help() while a block is written give the same first bad index', async () => {
+  const list = items(txs(150));
+  const broken = (at: number) => list.map((x, i) => (i === at ? { ...x, sig: list[(i + 1) % list.length]!.sig } : x));
+  const v = new SignatureVerifier(1);
+  v.start();
+  try {
+    for (const at of [0, 60, 149]) {
+      const a = v.begin(broken(at));
+      const b = v.begin(list);
+      v.help(1_000); // long enough to claim whatever the worker has not: both jobs end up claimed here or there
+      assert.equal(await a.finish(), at);
+      assert.equal(await b.finish(), -1);
+    }
+    // A job already finished is not helped again; help with nothing pending returns at once.
+    v.help(1_000);
+  } finally {
+    await v.stop();
+  }
+});
