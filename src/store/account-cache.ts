@@ -2,6 +2,7 @@
 // touched accounts are served from memory, and every account a committed batch wrote is updated
 // here only after that batch is on disk, so the cache never runs ahead of the store. Bounded; the
 // oldest entries go first.
+import { toHex } from '../crypto/index.js';
 import type { AccountRecord } from './records.js';
 
 /** Accounts kept by default: ~150 bytes each, so ~15 MB at most. */
@@ -29,6 +30,34 @@ export class AccountCache {
   /** The current epoch, taken before a disk read and given back to `fill`. */
   get readEpoch(): number {
     return this.epoch;
+  }
+
+  /**
+   * Accounts by address: known ones from memory, the rest through `readMany` in one call, kept
+   * unless a write committed meanwhile. `bypass` reads every one through `readMany` (the integrity
+   * walk checks what is on disk, not what is cached).
+   */
+  async read(
+    addresses: Uint8Array[],
+    readMany: (missing: Uint8Array[]) => Promise<(AccountRecord | undefined)[]>,
+    bypass = false,
+  ): Promise<(AccountRecord | undefined)[]> {
+    const keys = addresses.map(toHex);
+    const out: (AccountRecord | undefined)[] = new Array(addresses.length);
+    const missing: number[] = [];
+    for (let i = 0; i < keys.length; i++) {
+      const hit = bypass ? undefined : this.get(keys[i]!);
+      if (hit === undefined) missing.push(i);
+      else out[i] = hit ?? undefined;
+    }
+    if (!missing.length) return out;
+    const epoch = this.epoch;
+    const vals = await readMany(missing.map((i) => addresses[i]!));
+    missing.forEach((i, j) => {
+      out[i] = vals[j];
+      this.fill(keys[i]!, vals[j], epoch);
+    });
+    return out;
   }
 
   /** undefined: not cached (read the disk); null: known to have no record. */

@@ -360,29 +360,16 @@ export class ChainStore extends EventEmitter<StoreEvents> {
    * every record from LevelDB (the integrity walk checks what is on disk, not what is cached).
    */
   async getAccounts(addresses: Bytes[], opts: { fromDisk?: boolean } = {}): Promise<(AccountRecord | undefined)[]> {
-    const keys = addresses.map(toHex);
-    const out: (AccountRecord | undefined)[] = new Array(addresses.length);
-    const missing: number[] = [];
-    for (let i = 0; i < keys.length; i++) {
-      const hit = opts.fromDisk ? undefined : this.accountCache.get(keys[i]!);
-      if (hit === undefined) missing.push(i);
-      else out[i] = hit ?? undefined;
-    }
-    if (!missing.length) return out;
-    const epoch = this.accountCache.readEpoch;
-    let vals: (Bytes | undefined)[];
-    try {
-      vals = await this.sub('accounts').getMany(missing.map((i) => addresses[i]!));
-    } catch (e) {
-      if (isCorruption(e)) throw new StoreError('store-damaged', `store damaged: reading accounts failed (${causeText(e)}); ${RECOVERY_HINT}`);
-      throw e;
-    }
-    missing.forEach((i, j) => {
-      const rec = this.decoded('accounts', addresses[i]!, vals[j], decodeAccount);
-      out[i] = rec;
-      this.accountCache.fill(keys[i]!, rec, epoch);
-    });
-    return out;
+    return this.accountCache.read(addresses, async (missing) => {
+      let vals: (Bytes | undefined)[];
+      try {
+        vals = await this.sub('accounts').getMany(missing);
+      } catch (e) {
+        if (isCorruption(e)) throw new StoreError('store-damaged', `store damaged: reading accounts failed (${causeText(e)}); ${RECOVERY_HINT}`);
+        throw e;
+      }
+      return vals.map((b, i) => this.decoded('accounts', missing[i]!, b, decodeAccount));
+    }, opts.fromDisk);
   }
   async getUndo(id: Bytes): Promise<UndoEntry[] | undefined> {
     return this.decoded('undo', id, await this.read('undo', id), decodeUndo);
