@@ -2,6 +2,7 @@
 // waits for its reports with timeouts, and stops it (SIGKILL after a bound) so no bench leaves a
 // node behind.
 import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import type { ChildCommand, ChildConfig, ChildReport } from './node-child.js';
@@ -13,6 +14,16 @@ export class ChildNode {
   nodeId = '';
   private readonly listeners = new Set<(r: ChildReport) => void>();
   private stderr = '';
+
+  /** CPU ms (user + system) the child has used so far, from /proc (undefined off Linux). */
+  cpuMs(): number | undefined {
+    try {
+      const f = readFileSync(`/proc/${this.proc.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // clock ticks: 100 Hz on Linux
+    } catch {
+      return undefined;
+    }
+  }
 
   private constructor(private readonly proc: ChildProcess) {
     proc.on('message', (r: ChildReport) => {

@@ -15,11 +15,11 @@ import { ScriptedPeer } from '../test/helpers/scripted-peer.js';
 import { ChildNode, stopChildren } from './child-nodes.js';
 
 const BLOCKS = 60;
-const TXS = 200;
+export const TXS = 200;
 /** The slow peer answers each getdata this many times later than the fast peers' mean answer. */
 const SLOW_FACTOR = 10;
 
-function rawVerifyRate(): number {
+export function rawVerifyRate(): number {
   const k = generateKeyPair();
   const msg = new Uint8Array(110).fill(7);
   const sig = signMessage(msg, k.secretKey);

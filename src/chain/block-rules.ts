@@ -1,7 +1,7 @@
 // Block body rules (no state): size, coinbase placement, duplicates, merkle root, then each
 // transfer's stateless checks with signatures last. And applying a block to an account view.
 import {
-  blockMerkleRoot, encodeBlock, txId, txIdHex, txSender, addressKey, RuleError, MAX_AMOUNT,
+  blockMerkleRoot, encodeBlock, txId, txIdHex, txSenderKey, txRecipientKey, RuleError, MAX_AMOUNT,
   type Block, type ChainParams, type Tx,
 } from '../core/index.js';
 import { bytesEqual } from '../crypto/index.js';
@@ -38,8 +38,8 @@ export function checkBlockBody(block: Block, params: Pick<ChainParams, 'maxBlock
 export function touchedAddresses(block: Block): string[] {
   const s = new Set<string>();
   for (const tx of block.txs) {
-    s.add(addressKey(tx.to));
-    if (tx.kind === 'transfer') s.add(addressKey(txSender(tx)));
+    s.add(txRecipientKey(tx));
+    if (tx.kind === 'transfer') s.add(txSenderKey(tx));
   }
   return [...s];
 }
@@ -67,13 +67,14 @@ export function applyBlockToState(block: Block, get: (addressHex: string) => Acc
     return prior;
   };
   let fees = 0n;
-  for (const tx of block.txs.slice(1) as Tx[]) {
+  for (let i = 1; i < block.txs.length; i++) {
+    const tx = block.txs[i]!;
     if (tx.kind !== 'transfer') continue;
-    const fromKey = addressKey(txSender(tx));
+    const fromKey = txSenderKey(tx);
     const sender = read(fromKey);
     checkTransferAgainstAccount(tx, sender);
     after.set(fromKey, { balance: sender.balance - tx.amount - tx.fee, nonce: sender.nonce + 1n });
-    const toKey = addressKey(tx.to);
+    const toKey = txRecipientKey(tx);
     const recipient = read(toKey);
     if (recipient.balance + tx.amount > MAX_AMOUNT) throw new RuleError('balance-overflow', `recipient balance would exceed 2^64-1`);
     after.set(toKey, { balance: recipient.balance + tx.amount, nonce: recipient.nonce });
@@ -84,7 +85,7 @@ export function applyBlockToState(block: Block, get: (addressHex: string) => Acc
   // The miner takes exactly the subsidy plus the fees: no more (inflation), no less (keeps supply exact).
   const due = blockReward(block.header.height, params) + fees;
   if (coinbase.amount !== due) throw new RuleError('bad-coinbase-amount', `coinbase pays ${coinbase.amount}, expected reward + fees = ${due}`);
-  const minerKey = addressKey(coinbase.to);
+  const minerKey = txRecipientKey(coinbase);
   const miner = read(minerKey);
   if (miner.balance + coinbase.amount > MAX_AMOUNT) throw new RuleError('balance-overflow', 'miner balance would exceed 2^64-1');
   after.set(minerKey, { balance: miner.balance + coinbase.amount, nonce: miner.nonce });

@@ -49,6 +49,8 @@ const MAX_LOCATOR = 101;
 export const MAX_BLOCKS_PER_REQUEST = 500;
 /** Refusals remembered by block id (header failures only), oldest forgotten first. */
 const MAX_REMEMBERED_REFUSALS = 10_000;
+/** How long the chain's thread verifies the next blocks' signatures while a block is written. */
+const WRITE_OVERLAP_MS = 2;
 /** Source tag for blocks submitted without one (the local miner, the API, tests). */
 const LOCAL_SOURCE = 'local';
 
@@ -81,7 +83,7 @@ export class Chain extends EventEmitter<ChainEvents> {
     this.validator = new BlockValidator(genesis.params, genesis.id, opts.parallelVerify !== false);
     // The executor moves the tip one step at a time; nobody else may.
     const tips = { tip: (): IndexEntry => this.tip_, setTip: (e: IndexEntry): void => void (this.tip_ = e) };
-    this.reorgs = new ReorgExecutor(store, this.index, genesis.params, this.log, tips, this);
+    this.reorgs = new ReorgExecutor(store, this.index, genesis.params, this.log, tips, this, () => this.validator.helpAhead(WRITE_OVERLAP_MS));
     this.sides = new SideBranches(store, this.index, opts.sideBranches);
   }
 

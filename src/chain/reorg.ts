@@ -37,6 +37,8 @@ export class ReorgExecutor {
     private readonly log: Logger,
     private readonly tips: TipHolder,
     private readonly events: EventEmitter<ChainEvents>,
+    /** Work for this thread while a block's batch is being written (the next block's signatures). */
+    private readonly whileWriting: () => void = () => {},
   ) {}
 
   /**
@@ -150,7 +152,10 @@ export class ReorgExecutor {
     for (const [k, acct] of change.after) batch.putAccount(fromHex(k), acct);
     batch.setTip(e.id);
     if (opts.last) batch.clearReorgTarget();
-    await batch.write();
+    // LevelDB writes on its own thread: this one checks what comes next meanwhile.
+    const written = batch.write();
+    this.whileWriting();
+    await written;
     this.index.remember(e);
     this.tips.setTip(e);
     return undefined;

@@ -4,7 +4,8 @@
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { verifySignature } from '../crypto/index.js';
-import { workOn, DONE, VALID, INVALID, type VerifyJob } from './sig-verify-worker.js';
+import { TRANSFER_BYTES, txBytes, type TransferTx } from '../core/index.js';
+import { workOn, verifyItem, DONE, VALID, INVALID, type VerifyJob } from './sig-verify-worker.js';
 
 export interface SignatureItem {
   msg: Uint8Array;
@@ -12,11 +13,16 @@ export interface SignatureItem {
   pub: Uint8Array;
 }
 
+/** Posted jobs `help` may work on (sync preverifies a few blocks ahead). */
+const MAX_HELPED_JOBS = 16;
+
 /** Below this many signatures a batch is verified inline: messaging would cost more than it saves. */
 const MIN_PARALLEL = 32;
 
 export class SignatureVerifier {
   private workers: Worker[] = [];
+  /** Jobs posted and not yet finished, oldest first: what `help` may claim from (bounded by callers). */
+  private pending: VerifyJob[] = [];
   private state: 'idle' | 'running' | 'stopped' = 'idle';
 
   constructor(private readonly threads = Math.max(0, availableParallelism() - 1)) {}
@@ -42,6 +48,7 @@ export class SignatureVerifier {
 
   async stop(): Promise<void> {
     this.state = 'stopped';
+    this.pending = [];
     const ws = this.workers;
     this.workers = [];
     await Promise.all(ws.map((w) => w.terminate()));
@@ -58,29 +65,61 @@ export class SignatureVerifier {
    */
   begin(items: SignatureItem[]): PendingVerification {
     if (items.length >= MIN_PARALLEL) this.start();
-    if (items.length < MIN_PARALLEL || this.workers.length === 0) return { finish: async () => inline(items) };
-    const job: VerifyJob = {
-      msgs: items.map((x) => x.msg),
-      sigs: items.map((x) => x.sig),
-      pubs: items.map((x) => x.pub),
-      control: new SharedArrayBuffer(8),
-      results: new SharedArrayBuffer(items.length),
-    };
+    // Only well-formed items are packed (fixed-width slots); anything odd is verified inline as given.
+    if (items.length < MIN_PARALLEL || this.workers.length === 0 || items.some((x) => x.sig.length !== 64 || x.pub.length !== 32)) return { finish: async () => inline(items) };
+    const packed = new PackedJob(items.length, items.reduce((n, x) => n + x.msg.length + 96, 0));
+    for (const x of items) packed.add(x.msg, x.sig, x.pub);
+    return this.post(packed.job);
+  }
+
+  /**
+   * Transfers by their canonical bytes (decoded txs carry them): the signed message is the bytes
+   * before the signature and the key is the `from` field, so each transfer is one copy into the
+   * shared job and nothing is re-encoded.
+   */
+  beginTransfers(txs: readonly TransferTx[]): PendingVerification {
+    if (txs.length >= MIN_PARALLEL) this.start();
+    if (txs.length < MIN_PARALLEL || this.workers.length === 0) return { finish: async () => inline(txs.map(transferItem)) };
+    const packed = new PackedJob(txs.length, txs.length * TRANSFER_BYTES);
+    for (const t of txs) packed.addTransfer(txBytes(t));
+    return this.post(packed.job);
+  }
+
+  /**
+   * Lets this thread verify signatures of posted jobs, oldest first, for up to `ms` milliseconds:
+   * for a thread that would otherwise wait (a block's batch being written), so the next block's
+   * checks overlap this block's write. Every item claimed is one its finish() no longer waits for.
+   */
+  help(ms: number): void {
+    const deadline = performance.now() + ms;
+    while (this.pending.length) {
+      if (!workOn(this.pending[0]!, deadline)) return;
+      this.pending.shift(); // nothing left to claim in it
+    }
+  }
+
+  private post(job: VerifyJob): PendingVerification {
     const workers = this.workers;
     for (const w of workers) w.postMessage(job);
+    this.pending.push(job);
+    // Jobs nobody finishes (a preverified block never submitted) are dropped from the help list.
+    if (this.pending.length > MAX_HELPED_JOBS) this.pending.shift();
     return {
       finish: async () => {
+        this.pending = this.pending.filter((j) => j !== job);
         workOn(job);
         const control = new Int32Array(job.control);
         const results = new Uint8Array(job.results);
         // Wait out items a worker claimed and is still verifying (one signature each, well under a
         // millisecond); if a worker died meanwhile, verify its unfinished items here.
-        for (let done = Atomics.load(control, DONE); done < items.length; done = Atomics.load(control, DONE)) {
+        for (let done = Atomics.load(control, DONE); done < job.count; done = Atomics.load(control, DONE)) {
           if (workers.some((w) => !this.workers.includes(w))) break;
           Atomics.wait(control, DONE, done, 20);
         }
-        for (let i = 0; i < items.length; i++) {
-          if (results[i] === 0) results[i] = verifySignature(items[i]!.msg, items[i]!.sig, items[i]!.pub) ? VALID : INVALID;
+        const data = new Uint8Array(job.data);
+        const layout = new Uint32Array(job.layout);
+        for (let i = 0; i < job.count; i++) {
+          if (results[i] === 0) results[i] = verifyItem(data, layout, i) ? VALID : INVALID;
           if (results[i] === INVALID) return i;
         }
         return -1;
@@ -101,4 +140,55 @@ export interface PendingVerification {
 function inline(items: SignatureItem[]): number {
   for (let i = 0; i < items.length; i++) if (!verifySignature(items[i]!.msg, items[i]!.sig, items[i]!.pub)) return i;
   return -1;
+}
+
+/** Offsets of a transfer's parts in its canonical bytes (core/tx.ts: body, then the signature). */
+const TRANSFER_SIG_AT = TRANSFER_BYTES - 64;
+const TRANSFER_FROM_AT = 2 + 32;
+
+function transferItem(t: TransferTx): SignatureItem {
+  const b = txBytes(t);
+  return { msg: b.subarray(0, TRANSFER_SIG_AT), sig: b.subarray(TRANSFER_SIG_AT), pub: b.subarray(TRANSFER_FROM_AT, TRANSFER_FROM_AT + 32) };
+}
+
+/** Builds one job's shared buffers. */
+class PackedJob {
+  readonly job: VerifyJob;
+  private readonly data: Uint8Array;
+  private readonly layout: Uint32Array;
+  private pos = 0;
+  private n = 0;
+
+  constructor(count: number, bytes: number) {
+    this.job = {
+      data: new SharedArrayBuffer(bytes), layout: new SharedArrayBuffer(count * 16), count,
+      control: new SharedArrayBuffer(8), results: new SharedArrayBuffer(count),
+    };
+    this.data = new Uint8Array(this.job.data);
+    this.layout = new Uint32Array(this.job.layout);
+  }
+
+  add(msg: Uint8Array, sig: Uint8Array, pub: Uint8Array): void {
+    const at = this.pos;
+    this.data.set(msg, at);
+    this.data.set(sig, at + msg.length);
+    this.data.set(pub, at + msg.length + 64);
+    this.record(at, msg.length, at + msg.length, at + msg.length + 64);
+    this.pos += msg.length + 96;
+  }
+
+  addTransfer(bytes: Uint8Array): void {
+    const at = this.pos;
+    this.data.set(bytes, at);
+    this.record(at, TRANSFER_SIG_AT, at + TRANSFER_SIG_AT, at + TRANSFER_FROM_AT);
+    this.pos += TRANSFER_BYTES;
+  }
+
+  private record(msg: number, msgLen: number, sig: number, pub: number): void {
+    const o = this.n++ * 4;
+    this.layout[o] = msg;
+    this.layout[o + 1] = msgLen;
+    this.layout[o + 2] = sig;
+    this.layout[o + 3] = pub;
+  }
 }

@@ -1,12 +1,15 @@
 // Worker thread body for SignatureVerifier: claims signatures of a job one at a time from a shared
-// counter (the main thread claims from the same one), so the work balances itself.
+// counter (the main thread claims from the same one), so the work balances itself. A job's bytes
+// sit in one SharedArrayBuffer: posting it to every worker copies nothing.
 import { parentPort } from 'node:worker_threads';
 import { verifySignature } from '../crypto/index.js';
 
 export interface VerifyJob {
-  msgs: Uint8Array[];
-  sigs: Uint8Array[];
-  pubs: Uint8Array[];
+  /** Every item's message, signature and public key, packed (see `layout`). */
+  data: SharedArrayBuffer;
+  /** Uint32 quadruples per item: message start, message length, signature start, public key start. */
+  layout: SharedArrayBuffer;
+  count: number;
   /** Int32 [next index to claim, items finished]. */
   control: SharedArrayBuffer;
   /** One byte per item: 0 not done, 1 valid, 2 invalid. */
@@ -18,15 +21,29 @@ export const DONE = 1;
 export const VALID = 1;
 export const INVALID = 2;
 
-/** Verifies items of a job until none are left to claim; shared by the workers and the main thread. */
-export function workOn(job: Pick<VerifyJob, 'msgs' | 'sigs' | 'pubs' | 'control' | 'results'>): void {
+/** Verifies item `i` of a packed job (views into the shared bytes, no copies). */
+export function verifyItem(data: Uint8Array, layout: Uint32Array, i: number): boolean {
+  const o = i * 4;
+  const msg = layout[o]!;
+  const sig = layout[o + 2]!;
+  const pub = layout[o + 3]!;
+  return verifySignature(data.subarray(msg, msg + layout[o + 1]!), data.subarray(sig, sig + 64), data.subarray(pub, pub + 32));
+}
+
+/**
+ * Verifies items of a job until none are left to claim (or until `deadline`, a performance.now()
+ * time); shared by the workers and the main thread. False when the deadline stopped it.
+ */
+export function workOn(job: VerifyJob, deadline = Number.POSITIVE_INFINITY): boolean {
   const control = new Int32Array(job.control);
   const results = new Uint8Array(job.results);
-  const n = job.msgs.length;
+  const data = new Uint8Array(job.data);
+  const layout = new Uint32Array(job.layout);
   for (;;) {
+    if (deadline !== Number.POSITIVE_INFINITY && performance.now() >= deadline) return false;
     const i = Atomics.add(control, CLAIM, 1);
-    if (i >= n) return;
-    results[i] = verifySignature(job.msgs[i]!, job.sigs[i]!, job.pubs[i]!) ? VALID : INVALID;
+    if (i >= job.count) return true;
+    results[i] = verifyItem(data, layout, i) ? VALID : INVALID;
     Atomics.add(control, DONE, 1);
     Atomics.notify(control, DONE);
   }

@@ -2,14 +2,14 @@
 // (tier 2, enough to hold an orphan), header against its parent (tier 3), then body rules and
 // signatures on the worker threads (tier 4). Also which refusals may be remembered by block id.
 import {
-  blockId, blockMerkleRoot, targetToBigInt, txIdHex, txSigningBytes, RuleError,
+  blockId, blockMerkleRoot, targetToBigInt, txIdHex, RuleError,
   type Block, type ChainParams, type TransferTx,
 } from '../core/index.js';
 import { bytesEqual, toHex } from '../crypto/index.js';
 import { checkHeader, type ParentContext } from './header-rules.js';
 import { checkBlockBody } from './block-rules.js';
 import { checkProofOfWork, hasValidWork } from './pow.js';
-import { SignatureVerifier, type PendingVerification, type SignatureItem } from './sig-verifier.js';
+import { SignatureVerifier, type PendingVerification } from './sig-verifier.js';
 import { VerifiedSignatures } from './verified-signatures.js';
 
 /**
@@ -69,7 +69,7 @@ export class BlockValidator {
     this.preverified.delete(id);
     const pre = found?.block === block ? found : undefined;
     const unchecked = pre?.unchecked ?? this.uncheckedTransfers(block);
-    const pending = pre?.pending ?? this.verifier.begin(unchecked.map(signatureItem));
+    const pending = pre?.pending ?? this.verifier.beginTransfers(unchecked);
     let bodyError: unknown;
     try {
       checkBlockBody(block, this.params, this.chainId, encodedSize, true);
@@ -95,9 +95,14 @@ export class BlockValidator {
     const id = toHex(idBytes);
     if (this.preverified.has(id) || !hasValidWork(idBytes, targetToBigInt(block.header.target))) return false;
     const unchecked = this.uncheckedTransfers(block);
-    this.preverified.set(id, { block, unchecked, pending: this.verifier.begin(unchecked.map(signatureItem)) });
+    this.preverified.set(id, { block, unchecked, pending: this.verifier.beginTransfers(unchecked) });
     if (this.preverified.size > MAX_PREVERIFIED) this.preverified.delete(this.preverified.keys().next().value!);
     return true;
+  }
+
+  /** Verifies signatures of blocks already begun (preverified) for up to `ms` ms on this thread. */
+  helpAhead(ms: number): void {
+    this.verifier.help(ms);
   }
 
   stop(): Promise<void> {
@@ -107,8 +112,4 @@ export class BlockValidator {
   private uncheckedTransfers(block: Block): TransferTx[] {
     return block.txs.filter((t): t is TransferTx => t.kind === 'transfer' && !this.signatures.has(t));
   }
-}
-
-function signatureItem(t: TransferTx): SignatureItem {
-  return { msg: txSigningBytes(t), sig: t.signature, pub: t.from };
 }

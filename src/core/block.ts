@@ -1,9 +1,9 @@
 // Blocks: header + length-prefixed txs in one canonical encoding, and the block's merkle root (merkle.ts).
 import { toHex } from '../crypto/index.js';
-import { ByteReader, ByteWriter } from './codec.js';
+import { ByteReader } from './codec.js';
 import { DecodeError } from './errors.js';
 import { HEADER_BYTES, encodeHeader, headerId, readHeader, type BlockHeader } from './header.js';
-import { MAX_TX_BYTES, decodeTx, encodeTx, txId, type Tx } from './tx.js';
+import { MAX_TX_BYTES, decodeOwnedTx, txBytes, txId, type Tx } from './tx.js';
 import { merkleRoot } from './merkle.js';
 
 export { merkleRoot };
@@ -18,11 +18,20 @@ export interface Block {
 }
 
 export function encodeBlock(b: Block): Uint8Array {
-  const w = new ByteWriter(HEADER_BYTES + 4 + b.txs.length * 180);
-  w.fixed(encodeHeader(b.header), HEADER_BYTES);
-  w.u32(b.txs.length);
-  for (const tx of b.txs) w.varBytes16(encodeTx(tx));
-  return w.finish();
+  // Decoded txs carry their bytes: the block is assembled by copying, not re-encoded field by field.
+  const parts = b.txs.map(txBytes);
+  const out = new Uint8Array(HEADER_BYTES + 4 + parts.reduce((n, p) => n + 2 + p.length, 0));
+  const view = new DataView(out.buffer);
+  out.set(encodeHeader(b.header), 0);
+  view.setUint32(HEADER_BYTES, parts.length);
+  let pos = HEADER_BYTES + 4;
+  for (const p of parts) {
+    if (p.length > 0xffff) throw new RangeError(`expected an encoded tx of at most 65535 bytes, got ${p.length}`);
+    view.setUint16(pos, p.length);
+    out.set(p, pos + 2);
+    pos += 2 + p.length;
+  }
+  return out;
 }
 
 export function decodeBlock(bytes: Uint8Array): Block {
@@ -33,7 +42,8 @@ export function decodeBlock(bytes: Uint8Array): Block {
   // Cheap bound before allocating: every tx costs at least its prefix plus a minimal body.
   if (count > r.remaining / (2 + MIN_TX_BYTES)) throw new DecodeError('bad-length', `block: ${count} txs cannot fit in ${r.remaining} bytes`);
   const txs: Tx[] = new Array(count);
-  for (let i = 0; i < count; i++) txs[i] = decodeTx(r.varBytes16(MAX_TX_BYTES));
+  // varBytes16 copies: each tx owns its bytes (decodeOwnedTx).
+  for (let i = 0; i < count; i++) txs[i] = decodeOwnedTx(r.varBytes16(MAX_TX_BYTES));
   r.end();
   return { header, txs };
 }

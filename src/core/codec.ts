@@ -148,6 +148,19 @@ export class ByteReader {
     this.pos += len;
     return out;
   }
+  /** Fixed-width bytes as a view into the input (no copy): for input the caller owns alone. */
+  borrow(len: number): Uint8Array {
+    this.need(len);
+    const out = this.bytes.subarray(this.pos, this.pos + len);
+    this.pos += len;
+    return out;
+  }
+  /** A u16 length prefix, checked against `max`. */
+  u16Len(max: number): number {
+    const len = this.u16();
+    if (len > max) throw new DecodeError('oversize', `${this.what}: expected at most ${max} bytes, got ${len}`);
+    return len;
+  }
   varBytes16(max: number): Uint8Array {
     const len = this.u16();
     if (len > max) throw new DecodeError('oversize', `${this.what}: expected at most ${max} bytes, got ${len}`);

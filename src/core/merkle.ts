@@ -1,7 +1,7 @@
 // The merkle root over transaction ids. Leaves and inner nodes are hashed under distinct BIP-340
 // style tags, so no transaction encoding (nor any leaf) can stand in for an inner node: a body can
 // never be swapped for another with the same root (the CVE-2012-2459 / 64-byte-tx family).
-import { sha256 } from '../crypto/index.js';
+import { sha256, Sha256Midstate } from '../crypto/index.js';
 
 const enc = new TextEncoder();
 
@@ -16,24 +16,18 @@ function tagPrefix(tag: string): Uint8Array {
 
 export const MERKLE_LEAF_TAG = 'kadchain/merkle-leaf';
 export const MERKLE_NODE_TAG = 'kadchain/merkle-node';
-const LEAF_PREFIX = tagPrefix(MERKLE_LEAF_TAG);
-const NODE_PREFIX = tagPrefix(MERKLE_NODE_TAG);
+// The 64-byte tag prefix is one whole SHA-256 block: absorbed once, each hash starts after it.
+const LEAF = new Sha256Midstate(tagPrefix(MERKLE_LEAF_TAG));
+const NODE = new Sha256Midstate(tagPrefix(MERKLE_NODE_TAG));
 
 /** Leaf hash of one tx id: sha256(sha256(leafTag) || sha256(leafTag) || txid). */
 export function merkleLeaf(txid: Uint8Array): Uint8Array {
-  const buf = new Uint8Array(96);
-  buf.set(LEAF_PREFIX, 0);
-  buf.set(txid, 64);
-  return sha256(buf);
+  return LEAF.hash(txid);
 }
 
 /** Inner node: sha256(sha256(nodeTag) || sha256(nodeTag) || left || right). */
 export function merkleNode(left: Uint8Array, right: Uint8Array): Uint8Array {
-  const buf = new Uint8Array(128);
-  buf.set(NODE_PREFIX, 0);
-  buf.set(left, 64);
-  buf.set(right, 96);
-  return sha256(buf);
+  return NODE.hash(left, right);
 }
 
 /**

@@ -52,6 +52,8 @@ export function txSigningBytes(tx: Omit<TransferTx, 'signature' | 'kind'>): Uint
 }
 
 export function encodeTx(tx: Tx): Uint8Array {
+  const raw = derivedCache.get(tx)?.raw;
+  if (raw) return raw.slice();
   const w = new ByteWriter(tx.kind === 'transfer' ? TRANSFER_BYTES : 128);
   if (tx.kind === 'transfer') {
     writeTransferBody(w, tx);
@@ -70,52 +72,82 @@ function readTx(r: ByteReader): Tx {
   if (kind === TX_KIND_TRANSFER) {
     return {
       kind: 'transfer',
-      chainId: r.fixed(32),
-      from: r.fixed(32),
-      to: r.fixed(ADDRESS_BYTES),
+      chainId: r.borrow(32),
+      from: r.borrow(32),
+      to: r.borrow(ADDRESS_BYTES),
       amount: r.u64(),
       fee: r.u64(),
       nonce: r.u64(),
-      signature: r.fixed(64),
+      signature: r.borrow(64),
     };
   }
   if (kind === TX_KIND_COINBASE) {
-    return { kind: 'coinbase', height: r.u32(), to: r.fixed(ADDRESS_BYTES), amount: r.u64(), extraNonce: r.u64(), extraData: r.varBytes16(MAX_COINBASE_EXTRA) };
+    return { kind: 'coinbase', height: r.u32(), to: r.borrow(ADDRESS_BYTES), amount: r.u64(), extraNonce: r.u64(), extraData: r.borrow(r.u16Len(MAX_COINBASE_EXTRA)) };
   }
   throw new DecodeError('bad-kind', `tx: expected kind 0 or 1, got ${kind}`);
 }
 
+/**
+ * What is derived from a tx object, computed once each: its canonical bytes (kept from decoding),
+ * id, hex id, sender and keys. One record per tx in one WeakMap (each WeakMap entry costs the
+ * garbage collector an ephemeron: one per tx, not one per derived value).
+ */
+interface Derived {
+  raw?: Uint8Array;
+  id?: Uint8Array;
+  idHex?: string;
+  sender?: { address: Uint8Array; key: string };
+  recipientKey?: string;
+}
+const derivedCache = new WeakMap<Tx, Derived>();
+
+function derived(tx: Tx): Derived {
+  let d = derivedCache.get(tx);
+  if (!d) {
+    d = {};
+    derivedCache.set(tx, d);
+  }
+  return d;
+}
+
 export function decodeTx(bytes: Uint8Array): Tx {
   if (bytes.length > MAX_TX_BYTES) throw new DecodeError('oversize', `tx: expected at most ${MAX_TX_BYTES} bytes, got ${bytes.length}`);
-  const r = new ByteReader(bytes, 'tx');
+  return decodeOwnedTx(bytes.slice());
+}
+
+/**
+ * Decodes bytes nobody else holds (decodeBlock's per-tx copy). The tx's byte fields are views into
+ * them and the object is frozen, so the remembered encoding always equals the fields: a field
+ * changed in place changes the bytes with it, and no field can be swapped out.
+ */
+export function decodeOwnedTx(raw: Uint8Array): Tx {
+  const r = new ByteReader(raw, 'tx');
   const tx = readTx(r);
   r.end();
+  Object.freeze(tx);
+  derivedCache.set(tx, { raw });
   return tx;
+}
+
+/**
+ * The canonical bytes of a tx, without copying when it was decoded here. Read-only: callers that
+ * may change the bytes use encodeTx, which always returns a fresh array.
+ */
+export function txBytes(tx: Tx): Uint8Array {
+  return derivedCache.get(tx)?.raw ?? encodeTx(tx);
 }
 
 // Txs are immutable once built (readonly fields), so an id is computed once per object: block
 // rules, the merkle root, the tx index and the mempool all ask for it.
-const idCache = new WeakMap<Tx, Uint8Array>();
-
 export function txId(tx: Tx): Uint8Array {
-  let id = idCache.get(tx);
-  if (!id) {
-    id = sha256d(encodeTx(tx));
-    idCache.set(tx, id);
-  }
-  return id;
+  const d = derived(tx);
+  return (d.id ??= sha256d(d.raw ?? encodeTx(tx)));
 }
 
 // The hex form keys the signature cache, the duplicate check and the tx index: formatted once too.
-const idHexCache = new WeakMap<Tx, string>();
-
 export function txIdHex(tx: Tx): string {
-  let h = idHexCache.get(tx);
-  if (h === undefined) {
-    h = toHex(txId(tx));
-    idHexCache.set(tx, h);
-  }
-  return h;
+  const d = derived(tx);
+  return (d.idHex ??= toHex(d.id ??= sha256d(d.raw ?? encodeTx(tx))));
 }
 
 export function txSize(tx: Tx): number {
@@ -123,17 +155,42 @@ export function txSize(tx: Tx): number {
 }
 
 // Connecting a block asks for each sender's address several times (touched accounts, the state
-// change, the mempool's eviction): hashed once per tx object, like its id.
-const senderCache = new WeakMap<TransferTx, Uint8Array>();
+// change, the mempool's eviction): hashed once per tx object, like its id; and a sender's address
+// is remembered by key (bounded), since one key sends many transfers.
+const senderByKey = new Map<string, { address: Uint8Array; key: string }>();
+const MAX_REMEMBERED_SENDERS = 4096;
+
+function sender(tx: TransferTx): { address: Uint8Array; key: string } {
+  const d = derived(tx);
+  let s = d.sender;
+  if (!s) {
+    const pubHex = toHex(tx.from);
+    s = senderByKey.get(pubHex);
+    if (!s) {
+      const address = addressFromPublicKey(tx.from);
+      s = { address, key: toHex(address) };
+      if (senderByKey.size >= MAX_REMEMBERED_SENDERS) senderByKey.delete(senderByKey.keys().next().value!);
+      senderByKey.set(pubHex, s);
+    }
+    d.sender = s;
+  }
+  return s;
+}
 
 /** Sender address of a transfer. */
 export function txSender(tx: TransferTx): Uint8Array {
-  let a = senderCache.get(tx);
-  if (!a) {
-    a = addressFromPublicKey(tx.from);
-    senderCache.set(tx, a);
-  }
-  return a.slice();
+  return sender(tx).address.slice();
+}
+
+/** Sender address of a transfer as an account map key (hex, as addressKey). */
+export function txSenderKey(tx: TransferTx): string {
+  return sender(tx).key;
+}
+
+/** Recipient address of a tx as an account map key (hex, as addressKey), formatted once per tx. */
+export function txRecipientKey(tx: Tx): string {
+  const d = derived(tx);
+  return (d.recipientKey ??= toHex(tx.to));
 }
 
 function checkBytes(v: unknown, len: number, what: string): Uint8Array {

@@ -1,13 +1,46 @@
-// SHA-256 and double SHA-256 over canonical bytes (@noble/hashes), plus hex helpers.
+// SHA-256 and double SHA-256 over canonical bytes (@noble/hashes), plus hex helpers. A node hashes
+// several small messages per transaction (id, merkle leaf and node), so the hasher object is reused
+// rather than built per call, and tagged hashes start from a saved midstate (their 64-byte prefix
+// absorbed once): about half the cost per hash, same @noble/hashes compression.
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 
+type Hasher = ReturnType<typeof nobleSha256.create>;
+
+/** The initial state, never updated: every hash starts as a copy of it (or of a midstate). */
+const FRESH: Hasher = nobleSha256.create();
+/** The one working hasher (a thread runs one hash at a time; each worker has its own module). */
+const scratch: Hasher = nobleSha256.create();
+
+function digestFrom(start: Hasher, parts: readonly Uint8Array[]): Uint8Array {
+  start._cloneInto(scratch);
+  for (const p of parts) scratch.update(p);
+  const out = new Uint8Array(32);
+  scratch.digestInto(out);
+  return out;
+}
+
 export function sha256(data: Uint8Array): Uint8Array {
-  return nobleSha256(data);
+  return digestFrom(FRESH, [data]);
 }
 
 /** Block and transaction ids: SHA-256(SHA-256(bytes)), as Bitcoin does. */
 export function sha256d(data: Uint8Array): Uint8Array {
-  return nobleSha256(nobleSha256(data));
+  return digestFrom(FRESH, [digestFrom(FRESH, [data])]);
+}
+
+/** SHA-256 of `prefix || data` with the prefix (whole 64-byte blocks) absorbed once, up front. */
+export class Sha256Midstate {
+  private readonly state: Hasher;
+
+  constructor(prefix: Uint8Array) {
+    if (prefix.length === 0 || prefix.length % 64 !== 0) throw new RangeError(`expected a prefix of whole 64-byte blocks, got ${prefix.length} bytes`);
+    this.state = nobleSha256.create().update(prefix);
+  }
+
+  /** SHA-256(prefix || parts[0] || parts[1] ...). */
+  hash(...parts: Uint8Array[]): Uint8Array {
+    return digestFrom(this.state, parts);
+  }
 }
 
 export function toHex(bytes: Uint8Array): string {

@@ -7,6 +7,7 @@ import { Level } from 'level';
 import { KadchainError } from '../core/index.js';
 import { blockBytesProblem } from './checked-block.js';
 import { DamageLog } from './damage-log.js';
+import { AccountCache } from './account-cache.js';
 import { classifyWriteError, type WriteFailureKind } from './write-failure.js';
 import { WriteBatch, type Sub } from './write-batch.js';
 import { toHex, bytesEqual } from '../crypto/index.js';
@@ -41,6 +42,8 @@ export interface OpenStoreOptions {
    * new dir stays empty until `initialize` is called (the chain does it with its genesis).
    */
   initialize?: (batch: WriteBatch) => void;
+  /** Account records kept in memory (default DEFAULT_ACCOUNT_CACHE_ENTRIES; 0: none). */
+  accountCacheEntries?: number;
 }
 
 export interface StoreEvents {
@@ -64,6 +67,8 @@ export class ChainStore extends EventEmitter<StoreEvents> {
   private mark: VerifiedMark | undefined;
   /** Damage readers found at run time: counted, and logged once per record (see noteDamage). */
   readonly damage = new DamageLog();
+  /** Account records in memory in front of the `accounts` sublevel (write batches keep it current). */
+  readonly accountCache: AccountCache;
   private damagedAt: number | undefined;
   /** Best-effort writes a read started (the damaged height); close waits for them. */
   private readonly sideWrites = new Set<Promise<void>>();
@@ -73,14 +78,15 @@ export class ChainStore extends EventEmitter<StoreEvents> {
    */
   private needsFlush = false;
 
-  private constructor(readonly dataDir: string) {
+  private constructor(readonly dataDir: string, accountCacheEntries?: number) {
     super();
+    this.accountCache = new AccountCache(accountCacheEntries);
     this.db = new Level<Bytes, Bytes>(dataDir, VIEW);
   }
 
   static async open(opts: OpenStoreOptions): Promise<ChainStore> {
     mkdirSync(opts.dataDir, { recursive: true });
-    const store = new ChainStore(opts.dataDir);
+    const store = new ChainStore(opts.dataDir, opts.accountCacheEntries);
     try {
       await store.db.open();
     } catch (e) {
@@ -347,17 +353,23 @@ export class ChainStore extends EventEmitter<StoreEvents> {
     return id;
   }
   async getAccount(address: Bytes): Promise<AccountRecord | undefined> {
-    return this.decoded('accounts', address, await this.read('accounts', address), decodeAccount);
+    return (await this.getAccounts([address]))[0];
   }
-  async getAccounts(addresses: Bytes[]): Promise<(AccountRecord | undefined)[]> {
-    let vals: (Bytes | undefined)[];
-    try {
-      vals = await this.sub('accounts').getMany(addresses);
-    } catch (e) {
-      if (isCorruption(e)) throw new StoreError('store-damaged', `store damaged: reading accounts failed (${causeText(e)}); ${RECOVERY_HINT}`);
-      throw e;
-    }
-    return vals.map((b, i) => this.decoded('accounts', addresses[i]!, b, decodeAccount));
+  /**
+   * Accounts by address, through the account cache; the misses in one multi-get. `fromDisk` reads
+   * every record from LevelDB (the integrity walk checks what is on disk, not what is cached).
+   */
+  async getAccounts(addresses: Bytes[], opts: { fromDisk?: boolean } = {}): Promise<(AccountRecord | undefined)[]> {
+    return this.accountCache.read(addresses, async (missing) => {
+      let vals: (Bytes | undefined)[];
+      try {
+        vals = await this.sub('accounts').getMany(missing);
+      } catch (e) {
+        if (isCorruption(e)) throw new StoreError('store-damaged', `store damaged: reading accounts failed (${causeText(e)}); ${RECOVERY_HINT}`);
+        throw e;
+      }
+      return vals.map((b, i) => this.decoded('accounts', missing[i]!, b, decodeAccount));
+    }, opts.fromDisk);
   }
   async getUndo(id: Bytes): Promise<UndoEntry[] | undefined> {
     return this.decoded('undo', id, await this.read('undo', id), decodeUndo);
@@ -381,6 +393,8 @@ export class ChainStore extends EventEmitter<StoreEvents> {
       await (this.sub(name) as unknown as { clear(): Promise<void> }).clear();
     } catch (e) {
       throw this.noteWriteFailure(e);
+    } finally {
+      if (name === 'accounts') this.accountCache.clear();
     }
   }
 

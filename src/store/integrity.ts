@@ -117,7 +117,7 @@ export async function verifyStore(store: ChainStore, depth: number = DEFAULT_CHE
     if (h > 0) {
       const undo = await guard(h, `undo record of height ${h}`, () => (rows ? Promise.resolve(decodeRow('undo', id, rows.undo[row], decodeUndo)) : store.getUndo(id)));
       if (!undo) found(h, `undo record missing for block ${toHex(id)} at height ${h}`);
-      else if (!rows?.accountsWhole) await guard(h, `accounts touched at height ${h}`, () => store.getAccounts(undo.map((u) => u.address)));
+      else if (!rows?.accountsWhole) await guard(h, `accounts touched at height ${h}`, () => store.getAccounts(undo.map((u) => u.address), { fromDisk: true }));
     }
     checked++;
   }
@@ -156,7 +156,7 @@ async function prefetch(store: ChainStore, ids: Uint8Array[]): Promise<ChunkRows
     }
   }
   try {
-    await store.getAccounts(addresses);
+    await store.getAccounts(addresses, { fromDisk: true });
     rows.accountsWhole = true;
   } catch (e) {
     if (!(e instanceof StoreError && e.reason === 'store-damaged')) throw e;

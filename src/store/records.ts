@@ -76,7 +76,13 @@ export interface TxLocation {
 }
 
 export function encodeTxLocation(l: TxLocation): Uint8Array {
-  return new ByteWriter(36).fixed(l.blockId, 32).u32(l.index).finish();
+  // One per tx of every connected block: written directly, with the checks ByteWriter would make.
+  if (l.blockId.length !== 32) throw new RangeError(`expected a 32-byte block id, got ${l.blockId.length}`);
+  if (!Number.isInteger(l.index) || l.index < 0 || l.index > 0xffffffff) throw new RangeError(`expected a u32 tx index, got ${l.index}`);
+  const out = new Uint8Array(36);
+  out.set(l.blockId, 0);
+  new DataView(out.buffer).setUint32(32, l.index);
+  return out;
 }
 
 export function decodeTxLocation(b: Uint8Array): TxLocation {

@@ -3,6 +3,7 @@
 import { META_REORG, META_TIP, META_VERIFIED, heightKey, sideKey, type SublevelName } from './layout.js';
 import { BlockStatus, encodeAccount, encodeIndexRecord, encodeTxLocation, encodeUndo, encodeVerifiedMark, type AccountRecord, type IndexRecord, type TxLocation, type UndoEntry, type VerifiedMark } from './records.js';
 import type { ChainStore } from './chain-store.js';
+import { toHex } from '../crypto/index.js';
 
 type Bytes = Uint8Array;
 /** The slice of abstract-level's sublevel API we use, with byte keys and values. */
@@ -18,12 +19,18 @@ export class WriteBatch {
   readonly ops: Op[] = [];
   /** Lowest main-chain height this batch puts or deletes (the verified mark must not stay above it). */
   private lowestMain = Number.POSITIVE_INFINITY;
+  /** Accounts this batch writes (address hex; undefined: deleted), for the store's cache once committed. */
+  private accounts: Map<string, AccountRecord | undefined> | undefined;
+  /** An account written as raw bytes: the cache is dropped rather than trusted. */
+  private rawAccountWrite = false;
   constructor(private readonly store: ChainStore) {}
   put(name: SublevelName, key: Bytes, value: Bytes): this {
+    if (name === 'accounts') this.rawAccountWrite = true;
     this.ops.push({ type: 'put', key, value, sublevel: this.store.sub(name) });
     return this;
   }
   del(name: SublevelName, key: Bytes): this {
+    if (name === 'accounts') this.rawAccountWrite = true;
     this.ops.push({ type: 'del', key, sublevel: this.store.sub(name) });
     return this;
   }
@@ -54,7 +61,11 @@ export class WriteBatch {
   }
   putAccount(address: Bytes, a: AccountRecord): this {
     // An empty account is the same as no account: keep the table to real holders.
-    return a.balance === 0n && a.nonce === 0n ? this.del('accounts', address) : this.put('accounts', address, encodeAccount(a));
+    const empty = a.balance === 0n && a.nonce === 0n;
+    const sub = this.store.sub('accounts');
+    this.ops.push(empty ? { type: 'del', key: address, sublevel: sub } : { type: 'put', key: address, value: encodeAccount(a), sublevel: sub });
+    (this.accounts ??= new Map()).set(toHex(address), empty ? undefined : { balance: a.balance, nonce: a.nonce });
+    return this;
   }
   putUndo(id: Bytes, entries: UndoEntry[]): this {
     return this.put('undo', id, encodeUndo(entries));
@@ -81,9 +92,13 @@ export class WriteBatch {
     try {
       await this.store.db.batch(this.ops as never);
     } catch (e) {
+      // Whatever LevelDB kept of it, cached accounts are no longer known to match the disk.
+      if (this.accounts || this.rawAccountWrite) this.store.accountCache.clear();
       throw this.store.noteWriteFailure(e);
     }
     if (lowered !== undefined) this.store.noteMark(lowered ?? undefined);
+    if (this.rawAccountWrite) this.store.accountCache.clear();
+    else if (this.accounts) this.store.accountCache.committed(this.accounts);
     this.store.noteWriteOk();
   }
 

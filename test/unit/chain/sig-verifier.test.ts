@@ -2,8 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SignatureVerifier } from '../../../src/chain/sig-verifier.js';
-import { txSigningBytes, type TransferTx } from '../../../src/core/index.js';
-import { testGenesis, transfer, testAddress } from '../../helpers/fixtures.js';
+import { decodeBlock, encodeBlock, txSigningBytes, type TransferTx } from '../../../src/core/index.js';
+import { buildBlock, testGenesis, transfer, testAddress } from '../../helpers/fixtures.js';
 import { openTestChain, childOf, tipEntry } from '../../helpers/chain-helpers.js';
 
 const g = testGenesis();
@@ -62,5 +62,55 @@ test('Chain.preverify: the result is picked up by submitBlock; a bad signature s
     assert.equal(chain.preverify(noWork), false);
   } finally {
     await close();
+  }
+});
+
+test('verify handoff cloned every signature: the transfers of a block go to the workers as one shared job and the first bad one is found', async () => {
+  const signed = txs(120);
+  signed[77] = { ...signed[77]!, signature: signed[76]!.signature };
+  const block = buildBlock({ parent: { id: g.id, height: 0, timestamp: g.params.timestamp }, target: g.params.initialTarget, params: g.params, txs: signed });
+  // Decoded, as a syncing node has them: the carried bytes are what is shared with the workers.
+  const transfers = decodeBlock(encodeBlock(block)).txs.filter((t): t is TransferTx => t.kind === 'transfer');
+  for (const threads of [1, 2]) {
+    const v = new SignatureVerifier(threads);
+    v.start();
+    try {
+      assert.equal(await v.beginTransfers(transfers).finish(), 77);
+      assert.equal(await v.beginTransfers(transfers.filter((_, i) => i !== 77)).finish(), -1);
+      // Not decoded (built here): encoded for the job, same answer.
+      assert.equal(await v.beginTransfers(signed).finish(), 77);
+    } finally {
+      await v.stop();
+    }
+  }
+  // Malformed items are never packed into fixed-width slots: checked inline, still refused.
+  const v = new SignatureVerifier(1);
+  v.start();
+  try {
+    const list = items(txs(40));
+    list[5] = { ...list[5]!, sig: list[5]!.sig.subarray(0, 63) };
+    assert.equal(await v.firstInvalid(list), 5);
+  } finally {
+    await v.stop();
+  }
+});
+
+test('verification overlapping the write: signatures checked by help() while a block is written give the same first bad index', async () => {
+  const list = items(txs(150));
+  const broken = (at: number) => list.map((x, i) => (i === at ? { ...x, sig: list[(i + 1) % list.length]!.sig } : x));
+  const v = new SignatureVerifier(1);
+  v.start();
+  try {
+    for (const at of [0, 60, 149]) {
+      const a = v.begin(broken(at));
+      const b = v.begin(list);
+      v.help(1_000); // long enough to claim whatever the worker has not: both jobs end up claimed here or there
+      assert.equal(await a.finish(), at);
+      assert.equal(await b.finish(), -1);
+    }
+    // A job already finished is not helped again; help with nothing pending returns at once.
+    v.help(1_000);
+  } finally {
+    await v.stop();
   }
 });
