@@ -106,7 +106,9 @@ export class Relay extends EventEmitter<RelayEvents> {
     if (this.started) return;
     this.started = true;
     this.net.on('message', this.onMessage);
-    this.chain.on('block', this.onBlock);
+    // First in line for every connected block, whatever started before us (mempool, serving, API,
+    // miner): the header goes out as soon as the block is connected, their work comes after.
+    this.chain.prependListener('block', this.onBlock);
     this.sync.on('synced', this.onSynced);
     this.mempool.on('added', this.onTxAdded);
   }
