@@ -54,10 +54,10 @@ export class Relay extends EventEmitter<RelayEvents> {
     else if (m.kind === 'tx') void this.onTx(peer, m.bytes).catch((e: unknown) => this.log.error('tx handler failed', { err: String(e) }));
   };
   private readonly onBlock = (e: ConnectedBlockEvent): void => {
-    for (const tx of e.block.txs) this.confirmedTxs.add(toHex(txId(tx)));
     // Relay only what validated, only the tip, and not while catching up (no flooding history).
-    if (e.height !== this.chain.tip.height || this.sync.syncing) return;
-    this.announceTip(e.id, encodeHeader(e.block.header), e.height, this.sync.sourceOf(e.id));
+    // The header goes out before anything else this block costs us (the bookkeeping below).
+    if (e.height === this.chain.tip.height && !this.sync.syncing) this.announceTip(e.id, encodeHeader(e.block.header), e.height, this.sync.sourceOf(e.id));
+    for (const tx of e.block.txs) this.confirmedTxs.add(toHex(txId(tx)));
   };
   private readonly onSynced = (): void => {
     const t = this.chain.tip;
