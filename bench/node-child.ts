@@ -2,10 +2,19 @@
 // runs: its own event loop, its own libuv pool for LevelDB, its own GC. It reports when it is ready
 // and each block it connects, stamped with the wall clock shared by every process on the machine
 // (performance.timeOrigin + performance.now()), so arrival times compare across processes.
+// Diagnostics for the gossip bench, off unless asked for (they must not perturb the figures):
+// `trace` records when each block's header and body arrived here and from whom, when it connected
+// and when it was announced onwards (read back after the measurement); `profileDir` profiles the
+// node's CPU between the bench's prof-start and prof-stop (the measured phase only, not start-up).
 // Usage (fork with IPC): node node-child.js '<ChildConfig as JSON>'
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Session } from 'node:inspector/promises';
 import { startNode, type RunningNode } from '../src/node/index.js';
 import { silentLogger } from '../src/log/index.js';
 import { blockIdHex } from '../src/core/index.js';
+import { toHex } from '../src/crypto/index.js';
+import { bodyId } from '../src/p2p/index.js';
 import { childOf, tipEntry } from '../test/helpers/chain-helpers.js';
 
 export interface ChildConfig {
@@ -13,12 +22,33 @@ export interface ChildConfig {
   genesisFile: string;
   /** host:port of peers to bootstrap from (Kademlia and first dials). */
   bootstrap: string[];
+  /** Record per-block arrival timelines (read with the `trace` command). */
+  trace?: boolean;
+  /** Write a CPU profile of the phase between `prof-start` and `prof-stop` into this dir. */
+  profileDir?: string;
+}
+
+/** How one block reached this node (wall-clock ms; peer ids as node ids). */
+export interface BlockTrace {
+  id: string;
+  headerAt?: number;
+  headerFrom?: string;
+  bodyAt?: number;
+  bodyFrom?: string;
+  connectedAt?: number;
+  announcedAt?: number;
+  announcedTo?: number;
+  /** Header announcements of it received (from every peer, the first included). */
+  headerMsgs?: number;
 }
 
 /** bench -> child */
 export type ChildCommand =
   | { cmd: 'mine'; tag: string }
   | { cmd: 'stats' }
+  | { cmd: 'trace' }
+  | { cmd: 'prof-start' }
+  | { cmd: 'prof-stop'; name: string }
   | { cmd: 'stop' };
 
 /** child -> bench */
@@ -26,10 +56,17 @@ export type ChildReport =
   | { type: 'ready'; port: number; nodeId: string; tip: string }
   | { type: 'block'; id: string; height: number; at: number }
   | { type: 'mined'; id: string; at: number; status: string }
-  | { type: 'stats'; bodiesReceived: number; peers: number; tip: string }
+  | { type: 'stats'; bodiesReceived: number; peers: number; tip: string; cpuMs: number; sysMs: number }
+  | { type: 'trace'; blocks: BlockTrace[] }
+  | { type: 'profiled'; file: string }
   | { type: 'error'; message: string };
 
 const wallNow = (): number => performance.timeOrigin + performance.now();
+/** CPU this process used so far (user + system, every thread), ms. */
+const cpuMs = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
 
 function send(r: ChildReport): void {
   process.send?.(r);
@@ -43,6 +80,9 @@ async function main(): Promise<void> {
     p2pLimits: { dialIntervalMs: 200 }, kadRefreshIntervalMs: 10_000, // fast enough to build the mesh in seconds, rare enough not to load the cores while measuring
   });
   node.chain.on('block', (e) => send({ type: 'block', id: e.id, height: e.height, at: wallNow() }));
+  const traces = new Map<string, BlockTrace>();
+  if (config.trace) traceBlocks(node, traces);
+  let session: Session | undefined;
   let stopping = false;
   const stop = async (): Promise<void> => {
     if (stopping) return;
@@ -56,8 +96,26 @@ async function main(): Promise<void> {
     void (async () => {
       try {
         if (m.cmd === 'stop') return await stop();
+        if (m.cmd === 'trace') return send({ type: 'trace', blocks: [...traces.values()] });
+        if (m.cmd === 'prof-start') {
+          session = new Session();
+          session.connect();
+          await session.post('Profiler.enable');
+          await session.post('Profiler.setSamplingInterval', { interval: 200 });
+          await session.post('Profiler.start');
+          return send({ type: 'profiled', file: '' });
+        }
+        if (m.cmd === 'prof-stop') {
+          if (!session || !config.profileDir) return send({ type: 'profiled', file: '' });
+          const { profile } = await session.post('Profiler.stop');
+          session.disconnect();
+          session = undefined;
+          const file = join(config.profileDir, `${m.name}.cpuprofile`);
+          writeFileSync(file, JSON.stringify(profile));
+          return send({ type: 'profiled', file });
+        }
         if (m.cmd === 'stats') {
-          return send({ type: 'stats', bodiesReceived: node.gossip.stats.bodiesReceived, peers: node.net.peers().length, tip: node.chain.tip.idHex });
+          return send({ type: 'stats', bodiesReceived: node.gossip.stats.bodiesReceived, peers: node.net.peers().length, tip: node.chain.tip.idHex, cpuMs: cpuMs(), sysMs: process.cpuUsage().system / 1000 });
         }
         const block = await childOf(node.chain, await tipEntry(node.chain), [], BigInt(m.tag));
         const at = wallNow();
@@ -69,6 +127,37 @@ async function main(): Promise<void> {
     })();
   });
   send({ type: 'ready', port: node.port, nodeId: node.nodeId, tip: node.chain.tip.idHex });
+}
+
+/** Bounded: the bench mines a few dozen blocks; anything past the cap is not traced. */
+const MAX_TRACED = 1_000;
+
+function traceBlocks(node: RunningNode, traces: Map<string, BlockTrace>): void {
+  const get = (id: string): BlockTrace | undefined => {
+    let t = traces.get(id);
+    if (!t && traces.size < MAX_TRACED) traces.set(id, (t = { id }));
+    return t;
+  };
+  node.net.on('message', (peer, m) => {
+    const at = wallNow();
+    if (m.kind === 'headers' && m.headers.length === 1) {
+      const t = get(toHex(bodyId('block', m.headers[0]!)));
+      if (t) t.headerMsgs = (t.headerMsgs ?? 0) + 1;
+      if (t && t.headerAt === undefined) Object.assign(t, { headerAt: at, headerFrom: peer.id });
+    } else if (m.kind === 'block') {
+      const t = get(toHex(bodyId('block', m.bytes)));
+      if (t && t.bodyAt === undefined) Object.assign(t, { bodyAt: at, bodyFrom: peer.id });
+    }
+  });
+  // First in line, so the stamp is the moment the chain emitted, whatever the other listeners cost.
+  node.chain.prependListener('block', (e) => {
+    const t = get(e.id);
+    if (t) t.connectedAt ??= wallNow();
+  });
+  node.gossip.on('announced', (e) => {
+    const t = get(e.id);
+    if (t && t.announcedAt === undefined) Object.assign(t, { announcedAt: wallNow(), announcedTo: e.peers });
+  });
 }
 
 main().catch((e: unknown) => {

@@ -83,7 +83,9 @@ export class ApiServer {
   private openapi: Record<string, unknown> | undefined;
 
   private readonly onBlock = (e: ConnectedBlockEvent): void => {
-    if (this.hub?.active) this.hub.broadcast('block', blockSummary(e.block, true, e.id));
+    // Nothing is built without a subscriber; with one, the JSON is built after the node's own
+    // per-block work (relay first), one task per block, in order.
+    if (this.hub?.active) setImmediate(() => this.hub?.active && this.hub.broadcast('block', blockSummary(e.block, true, e.id)));
   };
   private readonly onReorg = (e: ReorgEvent): void => {
     this.reorgs.record(e);

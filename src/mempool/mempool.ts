@@ -53,7 +53,12 @@ export class Mempool extends EventEmitter<MempoolEvents> {
   private started = false;
   private expiryTimer: NodeJS.Timeout | undefined;
   // Failures are logged by `exclusive`; an event handler must never become an unhandled rejection.
-  private readonly onBlock = (e: ConnectedBlockEvent): void => void this.exclusive(() => this.afterBlock(e)).catch(() => {});
+  // Queued at once (so selectForBlock, which waits for the queue, never sees a stale pool), started
+  // on the next loop turn: the node's network I/O (a peer's getdata for this very block) goes first.
+  private readonly onBlock = (e: ConnectedBlockEvent): void => void this.exclusive(async () => {
+    await new Promise<void>((r) => setImmediate(r));
+    return this.afterBlock(e);
+  }).catch(() => {});
   private readonly onReorg = (e: ReorgEvent): void => void this.exclusive(() => this.afterReorg(e)).catch(() => {});
 
   constructor(private readonly chain: Chain, opts: MempoolOptions = {}) {
@@ -265,7 +270,7 @@ export class Mempool extends EventEmitter<MempoolEvents> {
       const r = await this.admit(w.tx);
       if (r.accepted || r.reason !== 'insufficient-funds') this.retry.delete(w.id);
     }
-    this.state.expire(this.now());
+    // No expiry sweep here: it visits every sender, and lifetimes are hours; the expiry timer runs it.
   }
 
   private async afterReorg(e: ReorgEvent): Promise<void> {

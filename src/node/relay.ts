@@ -54,10 +54,10 @@ export class Relay extends EventEmitter<RelayEvents> {
     else if (m.kind === 'tx') void this.onTx(peer, m.bytes).catch((e: unknown) => this.log.error('tx handler failed', { err: String(e) }));
   };
   private readonly onBlock = (e: ConnectedBlockEvent): void => {
-    for (const tx of e.block.txs) this.confirmedTxs.add(toHex(txId(tx)));
     // Relay only what validated, only the tip, and not while catching up (no flooding history).
-    if (e.height !== this.chain.tip.height || this.sync.syncing) return;
-    this.announceTip(e.id, encodeHeader(e.block.header), e.height, this.sync.sourceOf(e.id));
+    // The header goes out before anything else this block costs us (the bookkeeping below).
+    if (e.height === this.chain.tip.height && !this.sync.syncing) this.announceTip(e.id, encodeHeader(e.block.header), e.height, this.sync.sourceOf(e.id));
+    for (const tx of e.block.txs) this.confirmedTxs.add(toHex(txId(tx)));
   };
   private readonly onSynced = (): void => {
     const t = this.chain.tip;
@@ -106,7 +106,9 @@ export class Relay extends EventEmitter<RelayEvents> {
     if (this.started) return;
     this.started = true;
     this.net.on('message', this.onMessage);
-    this.chain.on('block', this.onBlock);
+    // First in line for every connected block, whatever started before us (mempool, serving, API,
+    // miner): the header goes out as soon as the block is connected, their work comes after.
+    this.chain.prependListener('block', this.onBlock);
     this.sync.on('synced', this.onSynced);
     this.mempool.on('added', this.onTxAdded);
   }

@@ -210,12 +210,16 @@ export class P2PNetwork extends EventEmitter<P2PEvents> {
   send(peer: Peer, m: Message): boolean {
     if (!peer.connected) return false;
     const msg = m.kind === 'blocks' ? fitBlocks(m, this.limits.maxPayload, this.log) : m;
-    const bytes = encodeMessage(msg);
+    return this.sendEncoded(peer, msg, encodeMessage(msg));
+  }
+
+  /** Sends `m` already encoded as `bytes` (one encoding shared by many peers). */
+  private sendEncoded(peer: Peer, m: Message, bytes: Uint8Array): boolean {
     if (bytes.length > this.limits.maxPayload) {
       this.log.warn('message over maxPayload not sent', { kind: m.kind, bytes: bytes.length, peer: peer.id.slice(0, 16) });
       return false;
     }
-    noteSent(this.ctx, this.requests, peer, msg);
+    noteSent(this.ctx, this.requests, peer, m);
     return this.write(peer, bytes);
   }
 
@@ -270,11 +274,15 @@ export class P2PNetwork extends EventEmitter<P2PEvents> {
   announceHeader(id: Uint8Array, header: Uint8Array, except?: Peer): number {
     const k = idKey(id);
     this.seen.add(k);
+    // The same bytes go to every peer: encoded once, not once per peer (this is on the relay's hot path).
+    const m: Message = { kind: 'headers', headers: [header] };
+    let bytes: Uint8Array | undefined;
     let n = 0;
     for (const p of this.peers()) {
-      if (p === except || p.known.has(k)) continue;
+      if (p === except || p.known.has(k) || !p.connected) continue;
       p.markAnnounced(k);
-      if (this.send(p, { kind: 'headers', headers: [header] })) n++;
+      bytes ??= encodeMessage(m);
+      if (this.sendEncoded(p, m, bytes)) n++;
     }
     return n;
   }

@@ -3,8 +3,8 @@
 // replies are full). Headers that do not yet beat our tip's work wait per peer (presync) and are
 // refused past a bound; a claim the headers do not reach is refused when the peer's chain ends.
 import type { Chain } from '../chain/index.js';
-import { decodeHeader, headerId } from '../core/index.js';
-import { toHex } from '../crypto/index.js';
+import { decodeHeader, headerId, HEADER_BYTES } from '../core/index.js';
+import { sha256d, toHex } from '../crypto/index.js';
 import { MAX_HEADERS_PER_MSG, MAX_LOCATOR, P2PError, type P2PNetwork, type Peer } from '../p2p/index.js';
 import { SyncError, type SyncReason } from './errors.js';
 import type { HeaderNode, HeaderTree } from './header-tree.js';
@@ -181,6 +181,7 @@ export class PeerHeaders {
       if (solicited) this.checkClaim(peer, st, claimAtAsk ?? st.claimed);
       return;
     }
+    if (!solicited && raw.length === 1 && this.knownAnnouncement(peer, st, raw[0]!)) return;
     let nodes: HeaderNode[];
     let failure: SyncError | undefined;
     try {
@@ -217,6 +218,23 @@ export class PeerHeaders {
       this.checkClaim(peer, st, claimAtAsk ?? st.claimed);
     }
     this.d.schedule();
+  }
+
+  /**
+   * A new tip is announced by every peer that connected it, so most announcements name a block we
+   * already have or already fetch. Such a repeat only tells us the peer has it: recorded from
+   * memory, with no header check and no store read (the check it would repeat was made once).
+   */
+  private knownAnnouncement(peer: Peer, st: PeerSync, bytes: Uint8Array): boolean {
+    if (bytes.length !== HEADER_BYTES) return false;
+    const idHex = toHex(sha256d(bytes));
+    const n = this.d.tree.get(idHex);
+    const tip = this.d.chain.tip;
+    const proven = n ? nodeProven(n) : idHex === tip.idHex ? { idHex, height: tip.height, work: tip.work } : undefined;
+    if (!proven) return false;
+    this.prove(st, proven, peer);
+    this.d.schedule();
+    return true;
   }
 
   private async askFrom(peer: Peer, from: HeaderNode | undefined): Promise<void> {
