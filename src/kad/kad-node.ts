@@ -223,7 +223,7 @@ export class KadNode extends EventEmitter<KadEvents> {
   /**
    * One PING (no retries of its own: the sender's retries drive ours) to verify an unbonded
    * sender; bounded in flight. A request that arrives while our ping-back is out gets a fresh PING
-   * only once the first has had a round trip's time: that request is the sender's retry, so our PING
+   * once the first has been out half a timeout: that request is the sender's retry, so our PING
    * or its PONG was probably lost (without this a lost bond datagram cost the asker every attempt
    * until the first ping-back's long wait ran out). Still one PING per request at most, each no
    * larger than the request.
@@ -232,7 +232,7 @@ export class KadNode extends EventEmitter<KadEvents> {
     const key = bondKey(idHex, host);
     const now = this.clock.now();
     const sentAt = this.pingingBack.get(key);
-    if (sentAt === undefined ? this.pingingBack.size >= this.maxPingBacks : now - sentAt < this.rpc.timeoutMs) return;
+    if (sentAt === undefined ? this.pingingBack.size >= this.maxPingBacks : now - sentAt < this.rpc.timeoutMs / 2) return;
     this.pingingBack.set(key, now);
     // The full (not the adaptive) timeout, doubled: a late PONG still bonds.
     const timeoutMs = 2 * (this.opts.responseTimeoutMs ?? 500);
