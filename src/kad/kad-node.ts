@@ -31,6 +31,10 @@ export type { PeerRecord, TablePersistence, KadOptions, KadEvents, KadStats } fr
 import type { PeerRecord, KadOptions, KadEvents, KadStats } from './options.js';
 
 const bondKey = (idHex: string, host: string): string => `${idHex}@${host}`;
+/** A full bucket's least recently seen entry is pinged before eviction only if quiet this long (ms). */
+const EVICT_PING_QUIET_MS = 30_000;
+/** Times a lookup asks one candidate (DESIGN: at most 3; 2 survive any single lost datagram). */
+const LOOKUP_ATTEMPTS = 2;
 
 export class KadNode extends EventEmitter<KadEvents> {
   readonly id: Uint8Array;
@@ -55,7 +59,8 @@ export class KadNode extends EventEmitter<KadEvents> {
   /** (id, IP) -> we answered its PING (it may answer our FIND_*). */
   private readonly provedTo: ExpiringLru<true>;
   private readonly budget: SourceBudget;
-  private readonly pingingBack = new Set<string>();
+  /** (id, IP) -> when our ping-back to it went out (bounded in flight). */
+  private readonly pingingBack = new Map<string, number>();
   /** (id, IP) -> a FIND_* or STORE held until that sender answers our PING (at most one each, short-lived). */
   private readonly held: ExpiringLru<{ port: number; packet: DecodedPacket }>;
   private readonly evicting = new Set<string>();
@@ -215,16 +220,24 @@ export class KadNode extends EventEmitter<KadEvents> {
     return c;
   }
 
-  /** One PING (no retries: the sender's own retries drive ours) to verify an unbonded sender; bounded in flight. */
+  /**
+   * One PING (no retries of its own: the sender's retries drive ours) to verify an unbonded
+   * sender; bounded in flight. A request that arrives while our ping-back is out gets a fresh PING
+   * once the first has been out half a timeout: that request is the sender's retry, so our PING
+   * or its PONG was probably lost (without this a lost bond datagram cost the asker every attempt
+   * until the first ping-back's long wait ran out). Still one PING per request at most, each no
+   * larger than the request.
+   */
   private pingBack(host: string, port: number, idHex: string): void {
     const key = bondKey(idHex, host);
-    if (this.pingingBack.has(key) || this.pingingBack.size >= this.maxPingBacks) return;
-    this.pingingBack.add(key);
-    // The full (not the adaptive) timeout, doubled: a late PONG still bonds, and a loaded peer is
-    // not pinged again while its answer is on the way.
+    const now = this.clock.now();
+    const sentAt = this.pingingBack.get(key);
+    if (sentAt === undefined ? this.pingingBack.size >= this.maxPingBacks : now - sentAt < this.rpc.timeoutMs / 2) return;
+    this.pingingBack.set(key, now);
+    // The full (not the adaptive) timeout, doubled: a late PONG still bonds.
     const timeoutMs = 2 * (this.opts.responseTimeoutMs ?? 500);
     void this.rpc.request(host, port, { type: 'ping' }, ['pong'], { expectId: idHex, attempts: 1, timeoutMs }).then((r) => {
-      this.pingingBack.delete(key);
+      if (this.pingingBack.get(key) === now) this.pingingBack.delete(key);
       const p = r?.[0];
       if (p && p.body.type === 'pong' && this.started) this.onPong(p, host, port);
     });
@@ -346,7 +359,10 @@ export class KadNode extends EventEmitter<KadEvents> {
       if (this.table.size === 1) this.maintenance.onContact();
       this.emit('peer', { id: c.idHex, host: c.host, port: c.port });
     }
-    else if (res.status === 'full' && !this.evicting.has(res.oldest.idHex)) {
+    // Ping-before-evict only when even the least recently seen entry has been quiet a while: one
+    // heard from moments ago has just answered (each newcomer to a full bucket used to cost a PING
+    // and a PONG to an entry we had verified seconds earlier). The newcomer waits as a replacement.
+    else if (res.status === 'full' && !this.evicting.has(res.oldest.idHex) && this.clock.now() - res.oldest.lastSeen >= EVICT_PING_QUIET_MS) {
       const oldest = res.oldest;
       this.evicting.add(oldest.idHex);
       void this.ping(oldest.host, oldest.port, oldest.idHex).then((alive) => {
@@ -395,7 +411,9 @@ export class KadNode extends EventEmitter<KadEvents> {
     const body: Body = findValue ? { type: 'find-value', key: target } : { type: 'find-node', target };
     // No bond round first: an unbonded peer PINGs us and answers after our PONG (two round trips).
     const proved = this.opts.endpointProof === false || this.provedTo.get(bondKey(c.idHex, c.host), this.clock.now()) === true;
-    const res = await this.rpc.request(c.host, c.port, body, findValue ? ['nodes', 'value'] : ['nodes'], { expectId: c.idHex, roundTrips: proved ? 1 : 2 });
+    // Two attempts: one lost datagram anywhere in the exchange is survived (a retried request gets a
+    // fresh bond PING), and a dead candidate holds the lookup for 3 timeouts rather than 7.
+    const res = await this.rpc.request(c.host, c.port, body, findValue ? ['nodes', 'value'] : ['nodes'], { expectId: c.idHex, roundTrips: proved ? 1 : 2, attempts: LOOKUP_ATTEMPTS });
     if (!res) return undefined;
     // Signed by c, echoing our request id, from c's endpoint: as good a proof as a PONG.
     this.bonded(c.id, c.idHex, c.host, c.port, this.clock.now());

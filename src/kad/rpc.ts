@@ -4,7 +4,8 @@
 // The per-attempt timeout adapts to measured round trips (RFC 6298's SRTT and RTTVAR; every attempt
 // has its own request id, so each answer is an unambiguous sample, late ones included), between a
 // floor and the configured 500 ms ceiling: a lost datagram on a fast network costs tens of ms.
-// Retries back off (x2 per attempt), so a loaded peer is not answered with a retry storm.
+// Retries back off (x2 per attempt), so a loaded peer is not answered with a retry storm, and a
+// timeout that fires late (this process's event loop was stalled) waits again instead of retrying.
 import { toHex } from '../crypto/index.js';
 import type { Body, BodyType, DecodedPacket } from './packet.js';
 import type { Clock } from './transport.js';
@@ -39,6 +40,10 @@ interface Call {
 
 /** Parts of one multi-packet reply we accept at most (a reply's `total` is capped to this). */
 const MAX_PARTS = 4;
+/** A timer this late (ms, and at least half its own length) means the event loop was stalled. */
+const STALL_MIN_MS = 50;
+/** Times one attempt's wait starts over after a stall before it gives up and retries anyway. */
+const MAX_STALL_REARMS = 2;
 
 export class Rpc {
   private readonly pending = new Map<string, Attempt>();
@@ -117,11 +122,29 @@ export class Rpc {
         call.ids.push(id.toString());
         this.pending.set(id.toString(), a);
         // Each retry waits twice as long: a slow (loaded) peer is not answered by a retry storm.
-        call.timer = this.clock.setTimeout(() => attempt(n + 1), timeoutMs * 2 ** n);
+        this.arm(call, timeoutMs * 2 ** n, () => attempt(n + 1));
         this.sendRaw(host, port, id, body);
       };
       attempt(0);
     });
+  }
+
+  /**
+   * Runs `retry` after `ms`, unless the timer fires late: then this process's event loop was
+   * stalled (CPU-bound, e.g. many nodes in one process), the answer may be sitting unread in the
+   * socket buffer, or the peer (maybe in this very process) has not run yet. A retry then would
+   * only duplicate work, so it waits about as long again (a bounded number of times) and the
+   * queued datagrams are read first. A timer that fires on time retries at once.
+   */
+  private arm(call: Call, ms: number, retry: () => void, stalls = 0): void {
+    const due = this.clock.now() + ms;
+    call.timer = this.clock.setTimeout(() => {
+      if (call.done) return;
+      const late = this.clock.now() - due;
+      // Catching up takes about as long as the stall did (never longer than a full wait).
+      if (late > Math.max(STALL_MIN_MS, ms / 2) && stalls < MAX_STALL_REARMS) return this.arm(call, Math.min(ms, late), retry, stalls + 1);
+      retry();
+    }, ms);
   }
 
   /** Cheap check before a response's signature is verified: is this request id waiting on this endpoint? */
