@@ -17,7 +17,7 @@ import { ChildNode, stopChildren } from './child-nodes.js';
 const BLOCKS = 60;
 const TXS = 200;
 /** The slow peer answers each getdata this many times later than the fast peers' mean answer. */
-const SLOW_FACTOR = 10;
+export const SLOW_FACTOR = 10;
 
 function rawVerifyRate(): number {
   const k = generateKeyPair();
