@@ -1,8 +1,8 @@
 // What the download window knows of each serving peer: how long a body takes when nothing is queued
 // ahead of it (latency) and how long each further queued body adds (service time), measured from
-// its own deliveries, and its in-flight limit, grown by each body it delivers and halved each time
-// a request has to be taken away from it (AIMD, as TCP's window; Bitcoin Core caps at 16, lodestar
-// scores peers by delivery). Latency and service time are kept apart because a peer far away has a
+// its own deliveries, and its in-flight limit, grown by each body it delivers up to what keeps it
+// busy, and halved each time a request has to be taken away from it (AIMD, as TCP's window; Bitcoin
+// Core caps at 16, lodestar scores peers by delivery). Latency and service time are kept apart because a peer far away has a
 // long latency but may deliver a deep pipeline quickly, while a busy peer answers its first request
 // fast and the sixteenth late: one smoothed response time that already includes the queue, times
 // the queue again, made a busy fast peer look slower than an idle slow one.
@@ -53,7 +53,10 @@ export function noteDelivery(l: PeerLoad, sentAt: number, ahead: number, now: nu
   l.latencyMs = smooth(l.latencyMs, Math.max(1, response - ahead * l.serviceMs), first);
   l.lastArrival = now;
   l.samples++;
-  l.limit = Math.min(cap, l.limit + 1);
+  // Deep enough to keep it busy over its latency (Little's law), no deeper: a longer queue only
+  // delays a re-asked low-edge block that has to wait behind it.
+  const busy = Math.ceil(l.latencyMs / Math.max(1, l.serviceMs)) + 2;
+  l.limit = Math.min(cap, l.limit + 1, Math.max(INITIAL_LIMIT, busy));
 }
 
 /** A body it was asked for came after the request had moved on: its response time still counts. */
@@ -72,6 +75,6 @@ export function noteLagging(l: PeerLoad): void {
 }
 
 /** Expected ms until a new request is answered with `depth` requests already queued at the peer. */
-export function expectedMs(l: PeerLoad, depth: number): number {
+export function expectedMs(l: Pick<PeerLoad, 'latencyMs' | 'serviceMs'>, depth: number): number {
   return l.latencyMs + depth * l.serviceMs;
 }

@@ -65,6 +65,8 @@ export class DownloadWindow {
   private connectMs = 0;
   /** Oldest request each peer still owes (rebuilt per pass): a late peer is as slow as its oldest debt. */
   private oldest = new Map<Peer, number>();
+  /** What a peer not yet heard from is taken to be (rebuilt per pass). */
+  private typicalPeer: Pick<PeerLoad, 'latencyMs' | 'serviceMs'> | undefined;
 
   constructor(private readonly net: P2PNetwork, readonly opts: WindowOptions) {}
 
@@ -104,7 +106,7 @@ export class DownloadWindow {
    * stored; `holders(i)` are the peers whose proven headers include path[i].
    */
   fill(path: HeaderNode[], holders: (i: number) => Peer[], now = Date.now()): number {
-    this.oldest = this.oldestDebts();
+    this.beginPass();
     let asked = 0;
     const end = Math.min(path.length, this.opts.windowSize);
     for (let i = 0; i < end; i++) {
@@ -258,7 +260,7 @@ export class DownloadWindow {
     }
     const r = head && this.inflight.get(head.idHex);
     if (head && r && now - r.at >= this.stallTimeoutMs(r.peer)) {
-      this.oldest = this.oldestDebts();
+      this.beginPass();
       const other = this.pick(holders.filter((p) => p !== r.peer), r.tried, true, now);
       strike(r.peer);
       if (other) {
@@ -289,11 +291,23 @@ export class DownloadWindow {
     return Math.max(p.inflightCount('block'), this.load(p).inflight);
   }
 
-  /** Expected ms to an answer of a new request to `p`, or longer if it already owes one that old. */
+  /**
+   * Expected ms to an answer of a new request to `p`, or longer if it already owes one that old. A
+   * peer not yet heard from is taken to be like the typical measured one.
+   */
   private effectiveMs(p: Peer, now: number): number {
-    const expect = expectedMs(this.load(p), this.depth(p));
+    const l = this.load(p);
+    const expect = expectedMs(l.samples ? l : this.typicalPeer ?? l, this.depth(p));
     const since = this.oldest.get(p);
     return since === undefined ? expect : Math.max(expect, now - since);
+  }
+
+  /** The median measured peer's latency and service time (none measured yet: undefined). */
+  private typicalLoad(): Pick<PeerLoad, 'latencyMs' | 'serviceMs'> | undefined {
+    const m = [...this.loads.values()].filter((l) => l.samples > 0);
+    if (!m.length) return undefined;
+    const mid = <T>(xs: T[], f: (x: T) => number): number => xs.map(f).sort((a, b) => a - b)[xs.length >> 1]!;
+    return { latencyMs: mid(m, (l) => l.latencyMs), serviceMs: mid(m, (l) => l.serviceMs) };
   }
 
   /** The soonest any holder could answer, counting a full one as free after its next delivery. */
@@ -306,6 +320,12 @@ export class DownloadWindow {
       if (wait < best) best = wait;
     }
     return best;
+  }
+
+  /** Per-pass figures every pick uses. */
+  private beginPass(): void {
+    this.oldest = this.oldestDebts();
+    this.typicalPeer = this.typicalLoad();
   }
 
   private oldestDebts(): Map<Peer, number> {
