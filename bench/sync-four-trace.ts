@@ -95,6 +95,7 @@ try {
   }
   const served = b.sync.servedBy();
   process.stdout.write(`secs ${secs.toFixed(2)} txs/s ${Math.round((blocks.length * 200) / secs)}; head waited ${headWait} ms in all; cpu user ${Math.round(cpu.user / 1000)} sys ${Math.round(cpu.system / 1000)} ms; slow peer answering ${Math.round(slowMs)} ms\n`);
+  process.stdout.write(`low edge waited (window's own count) ${Math.round(b.sync.window.lowEdgeWaitMs)} ms; duplicate bodies ${b.sync.stats.duplicateBodies}\n`);
   process.stdout.write(`served ${JSON.stringify([...served].map(([k, v]) => [name(k), v]))}\n`);
   for (const [p, l] of b.sync.window.loads) process.stdout.write(`${name(p.id)} ewma ${Math.round(l.ewmaMs)} strikes ${l.strikes}\n`);
   await slow.close();

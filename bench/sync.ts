@@ -142,6 +142,8 @@ async function fourPeers(): Promise<Record<string, number>> {
       'sync.verifyRatio4': Math.round(((BLOCKS * TXS) / secs / raw) * 100) / 100,
       'sync.minPeerShare': Math.round(Math.min(...shares) * 1000) / 1000,
       'sync.slowPeerShare': Math.round(((served.get(toHexId(slow)) ?? 0) / Math.max(1, total)) * 1000) / 1000,
+      // Head-of-line blocking: ms the fresh node's connector waited for the body at the low edge.
+      'sync.lowEdgeWaitMs4': Math.round(b.sync.window.lowEdgeWaitMs),
     };
   } finally {
     await stopChildren(fast);

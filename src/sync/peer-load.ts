@@ -28,6 +28,8 @@ export interface PeerLoad {
   limit: number;
   /** Bodies it answered to requests it still owned: how far its estimates can be trusted. */
   samples: number;
+  /** Of those, bodies that had a queue ahead of them (service-time samples). */
+  queuedSamples: number;
   lastArrival: number;
   /** Bodies it delivered (for the share figures). */
   served: number;
@@ -35,7 +37,7 @@ export interface PeerLoad {
 }
 
 export function newPeerLoad(): PeerLoad {
-  return { inflight: 0, ewmaMs: PRIOR_LATENCY_MS, latencyMs: PRIOR_LATENCY_MS, serviceMs: PRIOR_SERVICE_MS, limit: INITIAL_LIMIT, samples: 0, lastArrival: 0, served: 0, strikes: 0 };
+  return { inflight: 0, ewmaMs: PRIOR_LATENCY_MS, latencyMs: PRIOR_LATENCY_MS, serviceMs: PRIOR_SERVICE_MS, limit: INITIAL_LIMIT, samples: 0, queuedSamples: 0, lastArrival: 0, served: 0, strikes: 0 };
 }
 
 const smooth = (old: number, sample: number, first: boolean): number => (first ? sample : old * (1 - WEIGHT) + sample * WEIGHT);
@@ -49,7 +51,7 @@ export function noteDelivery(l: PeerLoad, sentAt: number, ahead: number, now: nu
   const first = l.samples === 0;
   const response = Math.max(0, now - sentAt);
   l.ewmaMs = smooth(l.ewmaMs, response, first);
-  if (ahead > 0) l.serviceMs = smooth(l.serviceMs, Math.max(0, now - Math.max(sentAt, l.lastArrival)), first);
+  if (ahead > 0) l.serviceMs = smooth(l.serviceMs, Math.max(0, now - Math.max(sentAt, l.lastArrival)), l.queuedSamples++ === 0);
   l.latencyMs = smooth(l.latencyMs, Math.max(1, response - ahead * l.serviceMs), first);
   l.lastArrival = now;
   l.samples++;

@@ -63,6 +63,10 @@ export class DownloadWindow {
   private readonly moved = new Map<string, { peer: Peer; at: number; struck: boolean }>();
   /** Smoothed ms the connector spends per block: how soon a block `i` places ahead is needed. */
   private connectMs = 0;
+  /** The body the connector found missing at the low edge, and since when. */
+  private awaited: { idHex: string; since: number } | undefined;
+  /** Total ms the connector waited for the body at the low edge (head-of-line blocking). */
+  lowEdgeWaitMs = 0;
   /** Oldest request each peer still owes (rebuilt per pass): a late peer is as slow as its oldest debt. */
   private oldest = new Map<Peer, number>();
   /** What a peer not yet heard from is taken to be (rebuilt per pass). */
@@ -179,6 +183,10 @@ export class DownloadWindow {
     } else this.lateAnswer(idHex, peer, now);
     this.load(peer).served++;
     this.received.set(idHex, { block, peer });
+    if (this.awaited?.idHex === idHex) {
+      this.lowEdgeWaitMs += now - this.awaited.since;
+      this.awaited = undefined;
+    }
     return true;
   }
 
@@ -194,7 +202,7 @@ export class DownloadWindow {
     if (b) {
       this.received.delete(idHex);
       this.connecting.set(idHex, now);
-    }
+    } else if (this.awaited?.idHex !== idHex) this.awaited = { idHex, since: now };
     return b;
   }
 
