@@ -150,7 +150,9 @@ export class DownloadWindow {
       if (remaining <= this.neededInMs(i)) continue;
       const exclude = new Set(r.tried).add(r.peer);
       const q = this.pick(holders(i), exclude, i < this.opts.maxInflightPerPeer, now);
-      if (!q || remaining <= STEAL_ADVANTAGE * this.effectiveMs(q, now)) continue;
+      // The body the connector is idle for is worth a duplicate as soon as another peer is expected sooner.
+      const advantage = this.awaited?.idHex === r.node.idHex ? 1 : STEAL_ADVANTAGE;
+      if (!q || remaining <= advantage * this.effectiveMs(q, now)) continue;
       this.release(r.node.idHex);
       r.tried.add(r.peer);
       noteLagging(this.load(r.peer));
