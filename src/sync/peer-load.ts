@@ -13,6 +13,12 @@ const PRIOR_SERVICE_MS = 20;
 /** In-flight limit of a peer we have not measured (slow start): enough to find a staller in a few strikes. */
 export const INITIAL_LIMIT = 4;
 const WEIGHT = 0.2;
+/**
+ * Arrivals the service time is measured over. The syncing node reads its sockets between connects,
+ * so bodies that came evenly are often handled in one burst: per-gap samples would be mostly zero
+ * and make a peer look many times faster than it is.
+ */
+const SPAN = 8;
 
 /** Per-peer download record. */
 export interface PeerLoad {
@@ -31,13 +37,15 @@ export interface PeerLoad {
   /** Of those, bodies that had a queue ahead of them (service-time samples). */
   queuedSamples: number;
   lastArrival: number;
+  /** Arrival times of its latest bodies that had a queue ahead (at most SPAN): service time over a span, not per gap. */
+  queuedArrivals: number[];
   /** Bodies it delivered (for the share figures). */
   served: number;
   strikes: number;
 }
 
 export function newPeerLoad(): PeerLoad {
-  return { inflight: 0, ewmaMs: PRIOR_LATENCY_MS, latencyMs: PRIOR_LATENCY_MS, serviceMs: PRIOR_SERVICE_MS, limit: INITIAL_LIMIT, samples: 0, queuedSamples: 0, lastArrival: 0, served: 0, strikes: 0 };
+  return { inflight: 0, ewmaMs: PRIOR_LATENCY_MS, latencyMs: PRIOR_LATENCY_MS, serviceMs: PRIOR_SERVICE_MS, limit: INITIAL_LIMIT, samples: 0, queuedSamples: 0, lastArrival: 0, queuedArrivals: [], served: 0, strikes: 0 };
 }
 
 const smooth = (old: number, sample: number, first: boolean): number => (first ? sample : old * (1 - WEIGHT) + sample * WEIGHT);
@@ -51,7 +59,13 @@ export function noteDelivery(l: PeerLoad, sentAt: number, ahead: number, now: nu
   const first = l.samples === 0;
   const response = Math.max(0, now - sentAt);
   l.ewmaMs = smooth(l.ewmaMs, response, first);
-  if (ahead > 0) l.serviceMs = smooth(l.serviceMs, Math.max(0, now - Math.max(sentAt, l.lastArrival)), l.queuedSamples++ === 0);
+  if (ahead > 0) {
+    const a = l.queuedArrivals;
+    if (!a.length) a.push(Math.max(sentAt, l.lastArrival));
+    a.push(now);
+    if (a.length > SPAN) a.shift();
+    l.serviceMs = smooth(l.serviceMs, (a[a.length - 1]! - a[0]!) / (a.length - 1), l.queuedSamples++ === 0);
+  } else l.queuedArrivals.length = 0;
   l.latencyMs = smooth(l.latencyMs, Math.max(1, response - ahead * l.serviceMs), first);
   l.lastArrival = now;
   l.samples++;
