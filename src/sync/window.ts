@@ -150,9 +150,12 @@ export class DownloadWindow {
       if (remaining <= this.neededInMs(i)) continue;
       const exclude = new Set(r.tried).add(r.peer);
       const q = this.pick(holders(i), exclude, i < this.opts.maxInflightPerPeer, now);
-      // The body the connector is idle for is worth a duplicate as soon as another peer is expected sooner.
-      const advantage = this.awaited?.idHex === r.node.idHex ? 1 : STEAL_ADVANTAGE;
-      if (!q || remaining <= advantage * this.effectiveMs(q, now)) continue;
+      if (!q) continue;
+      // The body the connector is idle for is worth a duplicate as soon as another peer is expected
+      // sooner, or at once from a peer that has delivered when the one asked never has (a probe).
+      const awaited = this.awaited?.idHex === r.node.idHex;
+      const probe = awaited && this.load(r.peer).samples === 0 && this.load(q).samples > 0;
+      if (!probe && remaining <= (awaited ? 1 : STEAL_ADVANTAGE) * this.effectiveMs(q, now)) continue;
       this.release(r.node.idHex);
       r.tried.add(r.peer);
       noteLagging(this.load(r.peer));
