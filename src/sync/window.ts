@@ -352,21 +352,29 @@ export class DownloadWindow {
     return out;
   }
 
-  /** The holder expected to answer soonest that has a free slot (`urgent`: the kept slots too). */
+  /**
+   * A holder with a free slot (`urgent`: the kept slots too). Urgent: the one expected to answer
+   * soonest. Otherwise, as Bitcoin Core spreads blocks over every peer with room, the least loaded
+   * (a peer that started slow still gets work to be measured by; the head-of-line guard in fill
+   * keeps blocks near the low edge from a peer far behind).
+   */
   private pick(candidates: Peer[], exclude: Set<Peer>, urgent: boolean, now: number): Peer | undefined {
-    let best: Peer | undefined;
-    let bestWait = Infinity;
+    const open: { p: Peer; wait: number; depth: number }[] = [];
+    let soonest = Infinity;
     for (const p of candidates) {
       if (!p.connected || exclude.has(p)) continue;
-      const cap = urgent ? this.opts.maxInflightPerPeer : this.load(p).limit;
-      if (this.depth(p) >= cap) continue;
+      const depth = this.depth(p);
+      if (depth >= (urgent ? this.opts.maxInflightPerPeer : this.load(p).limit)) continue;
       const wait = this.effectiveMs(p, now);
-      if (wait < bestWait) {
-        best = p;
-        bestWait = wait;
-      }
+      open.push({ p, wait, depth });
+      if (wait < soonest) soonest = wait;
     }
-    return best;
+    let best: (typeof open)[number] | undefined;
+    for (const o of open) {
+      if (urgent && o.wait !== soonest) continue;
+      if (!best || o.depth < best.depth || (o.depth === best.depth && o.wait < best.wait)) best = o;
+    }
+    return best?.p;
   }
 
   private send(node: HeaderNode, peer: Peer, tried: Set<Peer>, reassign: boolean, now: number): boolean {
