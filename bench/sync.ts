@@ -17,7 +17,7 @@ import { ChildNode, stopChildren } from './child-nodes.js';
 const BLOCKS = 60;
 export const TXS = 200;
 /** The slow peer answers each getdata this many times later than the fast peers' mean answer. */
-const SLOW_FACTOR = 10;
+export const SLOW_FACTOR = 10;
 
 export function rawVerifyRate(): number {
   const k = generateKeyPair();
@@ -142,6 +142,8 @@ async function fourPeers(): Promise<Record<string, number>> {
       'sync.verifyRatio4': Math.round(((BLOCKS * TXS) / secs / raw) * 100) / 100,
       'sync.minPeerShare': Math.round(Math.min(...shares) * 1000) / 1000,
       'sync.slowPeerShare': Math.round(((served.get(toHexId(slow)) ?? 0) / Math.max(1, total)) * 1000) / 1000,
+      // Head-of-line blocking: ms the fresh node's connector waited for the body at the low edge.
+      'sync.lowEdgeWaitMs4': Math.round(b.sync.window.lowEdgeWaitMs),
     };
   } finally {
     await stopChildren(fast);

@@ -7,7 +7,7 @@
 // instead of being refused, so an honest fast syncer is slowed, never charged (a notfound for a
 // block it was promised would cost the requester's source points in sync).
 import type { Chain, ConnectedBlockEvent, ReorgEvent } from '../chain/index.js';
-import { encodeBlock, encodeHeader, encodeTx, HEADER_BYTES } from '../core/index.js';
+import { encodeBlock, encodeHeader, encodeTx, HEADER_BYTES, type Block } from '../core/index.js';
 import { toHex } from '../crypto/index.js';
 import type { Mempool } from '../mempool/index.js';
 import { MAX_BLOCKS_PER_MSG, MAX_HEADERS_PER_MSG, type InvItem, type Message, type P2PNetwork, type Peer } from '../p2p/index.js';
@@ -83,11 +83,15 @@ export class Serving {
     else if (m.kind === 'getdata') this.queueGetData(peer, m.items);
     else if (m.kind === 'getblocks') run(this.onGetBlocks(peer, m.locator));
   };
-  /** Recently connected bodies by id (relay: every peer fetches the new tip within milliseconds). */
-  private readonly recent = new Map<string, Uint8Array>();
+  /**
+   * Recently connected bodies by id (relay: every peer fetches the new tip within milliseconds),
+   * encoded on the first request, not on connect: a syncing node connects thousands of blocks
+   * nobody asks it for, and an encode costs its busiest thread about as much as a tenth of a connect.
+   */
+  private readonly recent = new Map<string, { block: Block; bytes?: Uint8Array }>();
   private readonly onBlock = (e: ConnectedBlockEvent): void => {
     this.headers.set(e.height, e.id, encodeHeader(e.block.header));
-    this.recent.set(e.id, encodeBlock(e.block));
+    this.recent.set(e.id, { block: e.block });
     if (this.recent.size > RECENT_BODIES) this.recent.delete(this.recent.keys().next().value!);
   };
   private readonly onReorg = (e: ReorgEvent): void => this.headers.cutAbove(e.forkHeight);
@@ -218,7 +222,7 @@ export class Serving {
       asked.add(key);
       if (it.type === 'block' ? ++blocks > MAX_GETDATA_BLOCKS : ++txs > MAX_GETDATA_TXS) continue;
       if (!(await this.takeBudget(peer, s))) return;
-      const body = it.type === 'block' ? (this.recent.get(toHex(it.id)) ?? (await this.intactBlock(it.id))) : this.txBytes(it.id);
+      const body = it.type === 'block' ? (this.recentBytes(toHex(it.id)) ?? (await this.intactBlock(it.id))) : this.txBytes(it.id);
       if (!body) {
         missing.push(it);
         continue;
@@ -230,6 +234,13 @@ export class Serving {
       this.net.send(peer, it.type === 'block' ? { kind: 'block', bytes: body } : { kind: 'tx', bytes: body });
     }
     if (missing.length && peer.connected) this.net.send(peer, { kind: 'notfound', items: missing });
+  }
+
+  /** A recently connected body, encoded once (it was checked when it connected). */
+  private recentBytes(idHex: string): Uint8Array | undefined {
+    const r = this.recent.get(idHex);
+    if (!r) return undefined;
+    return (r.bytes ??= encodeBlock(r.block));
   }
 
   /** A damaged body is not ours to serve: notfound (the chain logged and counted the damage). */

@@ -1,14 +1,21 @@
 // The download window: block bodies for the best header chain, fetched in parallel from every peer
 // whose proven headers include them. At most `windowSize` blocks ahead of the first missing one
-// are in flight or buffered, at most `maxInflightPerPeer` per peer, each request given to the peer
-// with the shortest expected wait (in flight x its smoothed response time). When every wanted body
-// is asked for and a peer has free slots, requests a much slower peer still owes are moved to it
-// (end game: the window never waits on a slow peer while a fast one idles). A request that holds
-// up the head of the window longer than an adaptive timeout is reassigned; a peer that does so
-// `maxStrikes` times stalls the window and is reported.
+// (the low edge) are in flight or buffered. Each peer has its own in-flight limit, grown by what it
+// delivers and halved when it lags (peer-load.ts), and each request goes to the peer expected to
+// answer soonest (its latency plus its queue). Blocks are needed in order: a block the connector
+// will reach before a slow peer could deliver it is not given to that peer while a faster one will
+// soon have room (head-of-line blocking, the cost Bitcoin Core's stalling logic and lodestar's
+// re-downloads exist for). A request that will come later than its block is needed is asked again
+// of a peer expected much sooner, using two slots kept free for the low edge so a fast peer full of
+// blocks far ahead can still take it; the first peer keeps its tracker slot and its limit halves.
+// A request that holds up the low edge longer than an adaptive timeout is a strike; a peer with
+// `maxStrikes` of them stalls the window and is reported.
 import type { Block } from '../core/index.js';
 import type { P2PNetwork, Peer } from '../p2p/index.js';
 import type { HeaderNode } from './header-tree.js';
+import { expectedMs, newPeerLoad, noteDelivery, noteLagging, noteLateDelivery, type PeerLoad } from './peer-load.js';
+
+export type { PeerLoad } from './peer-load.js';
 
 export interface WindowOptions {
   /** Blocks ahead of the first missing one (Core: 1,024). */
@@ -23,27 +30,25 @@ export interface WindowOptions {
 
 export const DEFAULT_WINDOW_OPTIONS: Readonly<WindowOptions> = { windowSize: 1024, maxInflightPerPeer: 16, stallMinMs: 2_000, maxStrikes: 3 };
 
-/** A request moves to an idle peer only if that peer is expected to answer this many times sooner. */
+/** A request moves only to a peer expected to answer this many times sooner than the one asked. */
 const STEAL_ADVANTAGE = 2;
+/** A peer is "far behind" when it is expected this many times later than the best holder. */
+const LAG_FACTOR = 2;
+/** In-flight slots per peer kept for re-requests of blocks at the low edge. */
+const URGENT_SLOTS = 2;
 /** Younger requests are never moved (event-loop jitter is not slowness); a lone new tip is never moved either (relay: one body per block). */
 const MIN_MOVE_AGE_MS = 50;
 /** Moved requests remembered for the first peer's late answer (its response time still counts). */
 const MAX_MOVED = 4_096;
 
-/** Per-peer download record. */
-export interface PeerLoad {
-  inflight: number;
-  /** Smoothed response time of its block requests, ms. */
-  ewmaMs: number;
-  /** Bodies it delivered (for the share figures). */
-  served: number;
-  strikes: number;
-}
-
 interface Request {
   node: HeaderNode;
   peer: Peer;
   at: number;
+  /** Requests the peer already owed when this one was sent (its queue ahead of it). */
+  ahead: number;
+  /** When we expected the answer, ms after `at`. */
+  expectMs: number;
   /** Peers this block was asked of before (a reassignment never goes back to them). */
   tried: Set<Peer>;
 }
@@ -53,9 +58,19 @@ export class DownloadWindow {
   private readonly inflight = new Map<string, Request>();
   private readonly received = new Map<string, { block: Block; peer: Peer }>();
   /** Taken for connecting and not yet stored: not to be asked for again meanwhile. */
-  private readonly connecting = new Set<string>();
+  private readonly connecting = new Map<string, number>();
   /** Requests moved to a faster peer: who was asked first, and when. */
   private readonly moved = new Map<string, { peer: Peer; at: number; struck: boolean }>();
+  /** Smoothed ms the connector spends per block: how soon a block `i` places ahead is needed. */
+  private connectMs = 0;
+  /** The body the connector found missing at the low edge, and since when. */
+  private awaited: { idHex: string; since: number } | undefined;
+  /** Total ms the connector waited for the body at the low edge (head-of-line blocking). */
+  lowEdgeWaitMs = 0;
+  /** Oldest request each peer still owes (rebuilt per pass): a late peer is as slow as its oldest debt. */
+  private oldest = new Map<Peer, number>();
+  /** What a peer not yet heard from is taken to be (rebuilt per pass). */
+  private typicalPeer: Pick<PeerLoad, 'latencyMs' | 'serviceMs'> | undefined;
 
   constructor(private readonly net: P2PNetwork, readonly opts: WindowOptions) {}
 
@@ -67,9 +82,17 @@ export class DownloadWindow {
     return this.received.size;
   }
 
+  /** In-flight limit a peer can grow to by filling (the rest is kept for the low edge). */
+  private get fillCap(): number {
+    return Math.max(1, this.opts.maxInflightPerPeer - URGENT_SLOTS);
+  }
+
   load(peer: Peer): PeerLoad {
     let l = this.loads.get(peer);
-    if (!l) this.loads.set(peer, (l = { inflight: 0, ewmaMs: 200, served: 0, strikes: 0 }));
+    if (!l) {
+      this.loads.set(peer, (l = newPeerLoad()));
+      l.limit = Math.min(l.limit, this.fillCap);
+    }
     return l;
   }
 
@@ -82,49 +105,63 @@ export class DownloadWindow {
   }
 
   /**
-   * Asks for every missing body in the window. `path` is the best header chain from its first
-   * block not stored; `holders(i)` are the peers whose proven headers include path[i].
+   * Asks for every missing body in the window, then re-asks, of much faster peers, those that will
+   * come later than they are needed. `path` is the best header chain from its first block not
+   * stored; `holders(i)` are the peers whose proven headers include path[i].
    */
-  fill(path: HeaderNode[], holders: (i: number) => Peer[]): number {
+  fill(path: HeaderNode[], holders: (i: number) => Peer[], now = Date.now()): number {
+    this.beginPass();
     let asked = 0;
     const end = Math.min(path.length, this.opts.windowSize);
     for (let i = 0; i < end; i++) {
       const node = path[i]!;
       if (this.isWanted(node.idHex)) continue;
-      const peer = this.pick(holders(i), new Set());
+      const cands = holders(i);
+      const peer = this.pick(cands, new Set(), false, now);
       if (!peer) continue;
-      if (this.send(node, peer, new Set())) asked++;
+      // Head-of-line guard: not to a peer far behind the best holder (even a full one, which will
+      // have room at its next delivery) unless it delivers before the connector reaches the block.
+      const e = this.effectiveMs(peer, now);
+      if (e > LAG_FACTOR * this.bestWaitMs(cands, now) && e > this.neededInMs(i)) continue;
+      if (this.send(node, peer, new Set(), false, now)) asked++;
     }
-    return asked + this.endGame(path.slice(0, end), holders);
+    return asked + this.rerequest(path.slice(0, end), holders, now);
   }
 
   /**
-   * Moves requests from slow peers to peers with free slots, nearest the head first, when the idle
-   * peer is expected to deliver `STEAL_ADVANTAGE` times sooner than the one asked is expected to
-   * still take. Equal peers never trade (their remaining time is below their full response time).
-   * The first peer keeps its tracker slot until it answers, so it gets no new work meanwhile; a
-   * moved request it still owes past the stall timeout counts against it (see checkStalls).
+   * Re-asks blocks whose peer will answer later than the block is needed, nearest the low edge
+   * first, of a peer expected `STEAL_ADVANTAGE` times sooner than the first one still needs. Equal
+   * peers never trade (what one still needs is at least half its expectation); near the low edge
+   * the new peer may use its urgent slots. The first peer keeps its tracker slot until it answers,
+   * so it gets no new work meanwhile, and its limit halves; a moved request it still owes past the
+   * stall timeout counts against it (see checkStalls).
    */
-  private endGame(path: HeaderNode[], holders: (i: number) => Peer[], now = Date.now()): number {
+  private rerequest(path: HeaderNode[], holders: (i: number) => Peer[], now: number): number {
     let moved = 0;
     if (path.length < 2) return 0;
     for (let i = 0; i < path.length; i++) {
       const r = this.inflight.get(path[i]!.idHex);
-      if (!r || now - r.at < MIN_MOVE_AGE_MS) continue;
-      // What the asked peer still needs: its usual time less the wait so far, or, once it is past
-      // half of that, as long again as it has already taken (a late answer is a slow peer).
+      if (!r) continue;
       const age = now - r.at;
-      const remaining = Math.max(this.load(r.peer).ewmaMs - age, age);
+      if (age < MIN_MOVE_AGE_MS) continue;
+      // What the asked peer still needs: its expected time less the wait so far, or, once past
+      // half of that, as long again as it has already taken (a late answer is a slow peer).
+      const remaining = Math.max(r.expectMs - age, age);
+      if (remaining <= this.neededInMs(i)) continue;
       const exclude = new Set(r.tried).add(r.peer);
-      const q = this.pick(holders(i), exclude);
+      const q = this.pick(holders(i), exclude, i < this.opts.maxInflightPerPeer, now);
       if (!q) continue;
-      const lq = this.load(q);
-      if (remaining <= STEAL_ADVANTAGE * (lq.inflight + 1) * lq.ewmaMs) continue;
+      // The body the connector is idle for is worth a duplicate as soon as another peer is expected
+      // sooner, or at once from a peer that has delivered when the one asked never has (a probe).
+      const awaited = this.awaited?.idHex === r.node.idHex;
+      const probe = awaited && this.load(r.peer).samples === 0 && this.load(q).samples > 0;
+      if (!probe && remaining <= (awaited ? 1 : STEAL_ADVANTAGE) * this.effectiveMs(q, now)) continue;
       this.release(r.node.idHex);
       r.tried.add(r.peer);
+      noteLagging(this.load(r.peer));
       this.moved.set(r.node.idHex, { peer: r.peer, at: r.at, struck: false });
       if (this.moved.size > MAX_MOVED) this.moved.delete(this.moved.keys().next().value!);
-      if (this.send(r.node, q, r.tried, true)) moved++;
+      if (this.send(r.node, q, r.tried, true, now)) moved++;
     }
     return moved;
   }
@@ -135,7 +172,7 @@ export class DownloadWindow {
     if (m?.peer !== peer) return;
     this.moved.delete(idHex);
     const l = this.loads.get(peer);
-    if (l) l.ewmaMs = l.ewmaMs * 0.8 + (now - m.at) * 0.2;
+    if (l) noteLateDelivery(l, m.at, now);
   }
 
   /** The body arrived from `peer`: frees the slot and buffers it. False when we never asked anyone. */
@@ -146,11 +183,15 @@ export class DownloadWindow {
     const l = this.load(r.peer);
     l.inflight = Math.max(0, l.inflight - 1);
     if (r.peer === peer) {
-      l.ewmaMs = l.ewmaMs * 0.8 + (now - r.at) * 0.2;
+      noteDelivery(l, r.at, r.ahead, now, this.fillCap);
       l.strikes = 0;
     } else this.lateAnswer(idHex, peer, now);
     this.load(peer).served++;
     this.received.set(idHex, { block, peer });
+    if (this.awaited?.idHex === idHex) {
+      this.lowEdgeWaitMs += now - this.awaited.since;
+      this.awaited = undefined;
+    }
     return true;
   }
 
@@ -161,18 +202,22 @@ export class DownloadWindow {
   }
 
   /** The next body to connect, if it is here. */
-  take(idHex: string): { block: Block; peer: Peer } | undefined {
+  take(idHex: string, now = Date.now()): { block: Block; peer: Peer } | undefined {
     const b = this.received.get(idHex);
     if (b) {
       this.received.delete(idHex);
-      this.connecting.add(idHex);
-    }
+      this.connecting.set(idHex, now);
+    } else if (this.awaited?.idHex !== idHex) this.awaited = { idHex, since: now };
     return b;
   }
 
   /** The chain has decided on a taken body (stored, or refused). */
-  settled(idHex: string): void {
+  settled(idHex: string, now = Date.now()): void {
+    const at = this.connecting.get(idHex);
+    if (at === undefined) return;
     this.connecting.delete(idHex);
+    const ms = now - at;
+    this.connectMs = this.connectMs ? this.connectMs * 0.8 + ms * 0.2 : ms;
   }
 
   peek(idHex: string): Block | undefined {
@@ -194,6 +239,7 @@ export class DownloadWindow {
     for (const [k, r] of [...this.inflight]) if (r.peer === peer) this.inflight.delete(k);
     for (const [k, m] of [...this.moved]) if (m.peer === peer) this.moved.delete(k);
     this.loads.delete(peer);
+    this.oldest.delete(peer);
   }
 
   /** Drops everything not on the current path (best chain changed). */
@@ -210,9 +256,9 @@ export class DownloadWindow {
 
   /**
    * Stall checks: if the first missing body has waited longer than the adaptive timeout, ask
-   * another holder; a request moved away (end game) and still owed past that timeout is a strike
-   * too, so a slow peer is found even when the window no longer waits on it. Returns the peers
-   * that have stalled `maxStrikes` times.
+   * another holder; a request moved away and still owed past that timeout is a strike too, so a
+   * slow peer is found even when the window no longer waits on it. Returns the peers that have
+   * stalled `maxStrikes` times.
    */
   checkStalls(head: HeaderNode | undefined, holders: Peer[], now = Date.now()): Peer[] {
     const stallers = new Set<Peer>();
@@ -227,12 +273,15 @@ export class DownloadWindow {
     }
     const r = head && this.inflight.get(head.idHex);
     if (head && r && now - r.at >= this.stallTimeoutMs(r.peer)) {
-      const other = this.pick(holders.filter((p) => p !== r.peer), r.tried);
+      this.beginPass();
+      const other = this.pick(holders.filter((p) => p !== r.peer), r.tried, true, now);
       strike(r.peer);
       if (other) {
         this.release(head.idHex);
         r.tried.add(r.peer);
-        this.send(head, other, r.tried, true);
+        noteLagging(this.load(r.peer));
+        this.moved.set(head.idHex, { peer: r.peer, at: r.at, struck: true });
+        this.send(head, other, r.tried, true, now);
       } else r.at = now; // nobody else has it: wait another round
     }
     return [...stallers];
@@ -245,28 +294,98 @@ export class DownloadWindow {
     return Math.max(this.opts.stallMinMs, 4 * median);
   }
 
-  private pick(candidates: Peer[], exclude: Set<Peer>): Peer | undefined {
-    let best: Peer | undefined;
-    let bestWait = Infinity;
-    for (const p of candidates) {
-      if (!p.connected || exclude.has(p)) continue;
+  /** How soon the connector reaches the block `i` places past the low edge, by its recent pace. */
+  private neededInMs(i: number): number {
+    return i * this.connectMs;
+  }
+
+  /** Requests the peer has queued, ours and those moved away it still owes (the tracker's count). */
+  private depth(p: Peer): number {
+    return Math.max(p.inflightCount('block'), this.load(p).inflight);
+  }
+
+  /**
+   * Expected ms to an answer of a new request to `p`, or longer if it already owes one that old. A
+   * peer not yet heard from is taken to be like the typical measured one.
+   */
+  private effectiveMs(p: Peer, now: number): number {
+    const l = this.load(p);
+    const expect = expectedMs(l.samples ? l : this.typicalPeer ?? l, this.depth(p));
+    const since = this.oldest.get(p);
+    return since === undefined ? expect : Math.max(expect, now - since);
+  }
+
+  /** The median measured peer's latency and service time (none measured yet: undefined). */
+  private typicalLoad(): Pick<PeerLoad, 'latencyMs' | 'serviceMs'> | undefined {
+    const m = [...this.loads.values()].filter((l) => l.samples > 0);
+    if (!m.length) return undefined;
+    const mid = <T>(xs: T[], f: (x: T) => number): number => xs.map(f).sort((a, b) => a - b)[xs.length >> 1]!;
+    return { latencyMs: mid(m, (l) => l.latencyMs), serviceMs: mid(m, (l) => l.serviceMs) };
+  }
+
+  /** The soonest any holder could answer, counting a full one as free after its next delivery. */
+  private bestWaitMs(cands: Peer[], now: number): number {
+    let best = Infinity;
+    for (const p of cands) {
+      if (!p.connected) continue;
       const l = this.load(p);
-      if (l.inflight >= this.opts.maxInflightPerPeer || p.inflightCount('block') >= this.opts.maxInflightPerPeer) continue;
-      const wait = (l.inflight + 1) * l.ewmaMs;
-      if (wait < bestWait) {
-        best = p;
-        bestWait = wait;
-      }
+      const wait = this.effectiveMs(p, now) + (this.depth(p) >= l.limit ? l.serviceMs : 0);
+      if (wait < best) best = wait;
     }
     return best;
   }
 
-  private send(node: HeaderNode, peer: Peer, tried: Set<Peer>, reassign = false): boolean {
+  /** Per-pass figures every pick uses. */
+  private beginPass(): void {
+    this.oldest = this.oldestDebts();
+    this.typicalPeer = this.typicalLoad();
+  }
+
+  private oldestDebts(): Map<Peer, number> {
+    const out = new Map<Peer, number>();
+    const note = (p: Peer, at: number): void => {
+      const o = out.get(p);
+      if (o === undefined || at < o) out.set(p, at);
+    };
+    for (const r of this.inflight.values()) note(r.peer, r.at);
+    for (const m of this.moved.values()) note(m.peer, m.at);
+    return out;
+  }
+
+  /**
+   * A holder with a free slot (`urgent`: the kept slots too). Urgent: the one expected to answer
+   * soonest. Otherwise, as Bitcoin Core spreads blocks over every peer with room, the least loaded
+   * (a peer that started slow still gets work to be measured by; the head-of-line guard in fill
+   * keeps blocks near the low edge from a peer far behind).
+   */
+  private pick(candidates: Peer[], exclude: Set<Peer>, urgent: boolean, now: number): Peer | undefined {
+    const open: { p: Peer; wait: number; depth: number }[] = [];
+    let soonest = Infinity;
+    for (const p of candidates) {
+      if (!p.connected || exclude.has(p)) continue;
+      const depth = this.depth(p);
+      if (depth >= (urgent ? this.opts.maxInflightPerPeer : this.load(p).limit)) continue;
+      const wait = this.effectiveMs(p, now);
+      open.push({ p, wait, depth });
+      if (wait < soonest) soonest = wait;
+    }
+    let best: (typeof open)[number] | undefined;
+    for (const o of open) {
+      if (urgent && o.wait !== soonest) continue;
+      if (!best || o.depth < best.depth || (o.depth === best.depth && o.wait < best.wait)) best = o;
+    }
+    return best?.p;
+  }
+
+  private send(node: HeaderNode, peer: Peer, tried: Set<Peer>, reassign: boolean, now: number): boolean {
+    const ahead = this.depth(peer);
+    const expectMs = this.effectiveMs(peer, now);
     const item = { type: 'block' as const, id: node.id };
     const sent = reassign ? this.net.requests.reassign(peer, item) : this.net.request(peer, [item]).sent.length > 0;
     if (!sent) return false;
-    this.inflight.set(node.idHex, { node, peer, at: Date.now(), tried });
+    this.inflight.set(node.idHex, { node, peer, at: now, ahead, expectMs, tried });
     this.load(peer).inflight++;
+    if (!this.oldest.has(peer)) this.oldest.set(peer, now);
     return true;
   }
 }

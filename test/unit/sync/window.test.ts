@@ -4,7 +4,7 @@
 // FindNextBlocksToDownload spreads, BitTorrent's end game steals). Shares are asserted, not times.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Block } from '../../../src/core/index.js';
+import { blockId, type Block } from '../../../src/core/index.js';
 import { nodeIdFromPublicKey, toHex } from '../../../src/crypto/index.js';
 import { ScriptedPeer } from '../../helpers/scripted-peer.js';
 import { testNet, waitUntil } from '../../helpers/node-helpers.js';
@@ -67,5 +67,79 @@ test('one slow honest peer among fast ones (it never answers in time): the fast 
   const s = victim.net.peer(idOf(slow));
   assert.ok(s, 'the slow peer is still connected');
   assert.equal(s.score, 0, 'the slow peer is not penalised');
+  for (const p of fast) assert.equal(victim.net.peer(idOf(p))?.score, 0, 'no fast peer is penalised');
+});
+
+/**
+ * A peer that serves like a node reading from disk: one body at a time, `serviceMs` each, in the
+ * order asked. `onAsk` sees every getdata it receives.
+ */
+function fifoServer(serviceMs: number, onAsk: (ids: string[]) => void): NonNullable<Parameters<typeof ScriptedPeer.connect>[1]['script']> {
+  const queue: Uint8Array[] = [];
+  let busy = false;
+  const next = (s: ScriptedPeer): void => {
+    const id = queue.shift();
+    if (!id) return void (busy = false);
+    s.later(serviceMs, () => {
+      s.answerData({ kind: 'getdata', items: [{ type: 'block', id }] });
+      next(s);
+    });
+  };
+  return {
+    getdata: (s, m) => {
+      onAsk(m.items.map((it) => toHex(it.id)));
+      queue.push(...m.items.map((it) => it.id));
+      if (!busy) {
+        busy = true;
+        next(s);
+      }
+    },
+  };
+}
+
+test('slow peer holding the window\'s low edge while the fast peers are busy far ahead: the low edge is asked again of a fast peer before the window\'s far end is even asked for, the slow peer is counted down, nobody is penalised', { timeout: 90_000 }, async (t) => {
+  const CHAIN = 300;
+  const net = testNet({}, t);
+  const source = await net.start();
+  const blocks: Block[] = [];
+  for (let i = 0; i < CHAIN; i++) {
+    const b = await childOf(source.chain, await tipEntry(source.chain));
+    assert.equal((await source.chain.submitBlock(b)).status, 'connected');
+    blocks.push(b);
+  }
+  const st = source.chain.tip;
+  const tip = { id: st.id, height: st.height, work: st.work };
+  // The stall timeout is far past the test: only the scheduler can take the low edge back.
+  const victim = await net.start({ syncOptions: { window: { stallMinMs: 600_000 }, tickMs: 50 } });
+  const dropped: string[] = [];
+  victim.net.on('peer:disconnected', (p) => dropped.push(p.id));
+
+  // The slow peer comes first, so the low edge of the window is its; it never answers.
+  const slow = await ScriptedPeer.connect(victim.port, { genesis: net.genesis.id, blocks, tip, script: { getdata: () => {} } });
+  t.after(() => slow.close());
+  await slow.next('getdata');
+
+  // Three fast peers, each serving one body every 5 ms in order: always busy while the window
+  // has more to ask, so the low edge never waits for an idle one (BitTorrent's end game).
+  const asks: string[] = [];
+  const fast: ScriptedPeer[] = [];
+  for (let i = 0; i < FAST; i++) {
+    const p = await ScriptedPeer.connect(victim.port, { genesis: net.genesis.id, blocks, tip, script: fifoServer(5, (ids) => asks.push(...ids)) });
+    t.after(() => p.close());
+    fast.push(p);
+  }
+
+  await waitUntil('victim at the tip', () => victim.chain.tip.idHex === st.idHex, 60_000, 20);
+  const lowEdge = toHex(blockId(blocks[0]!));
+  const farEnd = toHex(blockId(blocks[CHAIN - 1]!));
+  assert.ok(asks.includes(lowEdge), 'the low edge was asked again of a fast peer');
+  assert.ok(asks.indexOf(lowEdge) < asks.indexOf(farEnd), `the low edge was asked again (ask #${asks.indexOf(lowEdge)}) before the far end was asked for (ask #${asks.indexOf(farEnd)})`);
+  const served = victim.sync.servedBy();
+  assert.equal(served.get(idOf(slow)) ?? 0, 0, 'the slow peer served nothing');
+  const s = victim.net.peer(idOf(slow));
+  assert.ok(s, 'the slow peer is still connected');
+  assert.equal(victim.sync.window.loads.get(s)?.limit, 1, 'its in-flight limit was counted down to one');
+  assert.equal(s.score, 0, 'slow is not a lie: the slow peer is not penalised');
+  assert.deepEqual(dropped, []);
   for (const p of fast) assert.equal(victim.net.peer(idOf(p))?.score, 0, 'no fast peer is penalised');
 });
