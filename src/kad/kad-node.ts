@@ -55,7 +55,8 @@ export class KadNode extends EventEmitter<KadEvents> {
   /** (id, IP) -> we answered its PING (it may answer our FIND_*). */
   private readonly provedTo: ExpiringLru<true>;
   private readonly budget: SourceBudget;
-  private readonly pingingBack = new Set<string>();
+  /** (id, IP) -> our ping-backs to it in flight and when the last went out (bounded by maxPingBacks). */
+  private readonly pingingBack = new Map<string, { sentAt: number; out: number }>();
   /** (id, IP) -> a FIND_* or STORE held until that sender answers our PING (at most one each, short-lived). */
   private readonly held: ExpiringLru<{ port: number; packet: DecodedPacket }>;
   private readonly evicting = new Set<string>();
@@ -215,16 +216,27 @@ export class KadNode extends EventEmitter<KadEvents> {
     return c;
   }
 
-  /** One PING (no retries: the sender's own retries drive ours) to verify an unbonded sender; bounded in flight. */
+  /**
+   * One PING to verify an unbonded sender; bounded in flight. No retries of its own: the sender's
+   * retries drive ours. A request from it that arrives while our PING has been out longer than a
+   * round trip should take means that PING or its PONG was lost: it goes again (one PING per
+   * request received, at most 3 out per sender). Sent once only, one lost datagram lost the held
+   * request: the asker gave up before the ping-back's window ended.
+   */
   private pingBack(host: string, port: number, idHex: string): void {
     const key = bondKey(idHex, host);
-    if (this.pingingBack.has(key) || this.pingingBack.size >= this.maxPingBacks) return;
-    this.pingingBack.add(key);
+    const now = this.clock.now();
+    const cur = this.pingingBack.get(key);
+    if (cur ? cur.out >= 3 || now - cur.sentAt < this.rpc.timeoutMs : this.pingingBack.size >= this.maxPingBacks) return;
+    const entry = cur ?? { sentAt: now, out: 0 };
+    entry.sentAt = now;
+    entry.out++;
+    this.pingingBack.set(key, entry);
     // The full (not the adaptive) timeout, doubled: a late PONG still bonds, and a loaded peer is
     // not pinged again while its answer is on the way.
     const timeoutMs = 2 * (this.opts.responseTimeoutMs ?? 500);
     void this.rpc.request(host, port, { type: 'ping' }, ['pong'], { expectId: idHex, attempts: 1, timeoutMs }).then((r) => {
-      this.pingingBack.delete(key);
+      if (--entry.out === 0 && this.pingingBack.get(key) === entry) this.pingingBack.delete(key);
       const p = r?.[0];
       if (p && p.body.type === 'pong' && this.started) this.onPong(p, host, port);
     });

@@ -143,15 +143,30 @@ export class Maintenance {
     }
     if (!n.running) return;
     this.joined = true;
-    await n.lookup(n.id);
+    const self = await n.lookup(n.id);
     // The widest bucket (half the id space) carries most of the benefit; the rest fill from
     // traffic, the sparse-table lookups and the periodic refresh.
     await this.refreshBuckets(0, this.opts.joinRefreshBuckets ?? 1);
+    // A bootstrap still joining itself answers from an empty table: the self lookup ends with
+    // nothing near us, nobody near us learns of us, and lookups for ids near us miss us. A short
+    // self lookup is looked again (1 s, then 2 s, 4 s) until one finds k nodes.
+    if (self.closest.length < n.k) this.selfLookupAgain(1000, 3);
     n.log.info('discovery joined', { table: n.table.size, saved: this.saved.length, bootstrap: boots.length });
     if (n.networkKey && n.running) {
       await this.announce();
       await this.findNetworkPeers();
     }
+  }
+
+  /** Self lookups after a join whose own came back short: `left` more, doubling the delay, until one finds k. */
+  private selfLookupAgain(delay: number, left: number): void {
+    if (left <= 0) return;
+    this.after(delay, () => {
+      const n = this.node;
+      void n.lookup(n.id).then((r) => {
+        if (r.closest.length < n.k) this.selfLookupAgain(delay * 2, left - 1);
+      }, () => undefined);
+    });
   }
 
   /** Sparse table: look ourselves up with backoff (1 s doubling to a minute); healthy: random lookups. */
