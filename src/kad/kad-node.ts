@@ -20,7 +20,7 @@ import {
   DROP_REASONS, MAX_NODES_PER_PACKET, RESPONSE_TYPES, decodePacket, encodePacket, nodesPackets, peekPacket,
   type Body, type DecodedPacket, type DropReason, type NodeRecord,
 } from './packet.js';
-import { RoutingTable, K, type Contact } from './routing-table.js';
+import { RoutingTable, K, EVICT_PING_AFTER_MS, type Contact } from './routing-table.js';
 import { Rpc } from './rpc.js';
 import { realClock, UdpTransport, type Clock, type Datagram, type Transport } from './transport.js';
 import { ValueStore, DEFAULT_VALUE_LIMITS } from './value-store.js';
@@ -358,7 +358,7 @@ export class KadNode extends EventEmitter<KadEvents> {
       if (this.table.size === 1) this.maintenance.onContact();
       this.emit('peer', { id: c.idHex, host: c.host, port: c.port });
     }
-    else if (res.status === 'full' && !this.evicting.has(res.oldest.idHex)) {
+    else if (res.status === 'full' && !this.evicting.has(res.oldest.idHex) && this.clock.now() - res.oldest.verifiedAt >= EVICT_PING_AFTER_MS) {
       const oldest = res.oldest;
       this.evicting.add(oldest.idHex);
       void this.ping(oldest.host, oldest.port, oldest.idHex).then((alive) => {
