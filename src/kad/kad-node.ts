@@ -20,7 +20,7 @@ import {
   DROP_REASONS, MAX_NODES_PER_PACKET, RESPONSE_TYPES, decodePacket, encodePacket, nodesPackets, peekPacket,
   type Body, type DecodedPacket, type DropReason, type NodeRecord,
 } from './packet.js';
-import { RoutingTable, K, type Contact } from './routing-table.js';
+import { RoutingTable, K, EVICT_PING_AFTER_MS, type Contact } from './routing-table.js';
 import { Rpc } from './rpc.js';
 import { realClock, UdpTransport, type Clock, type Datagram, type Transport } from './transport.js';
 import { ValueStore, DEFAULT_VALUE_LIMITS } from './value-store.js';
@@ -31,8 +31,6 @@ export type { PeerRecord, TablePersistence, KadOptions, KadEvents, KadStats } fr
 import type { PeerRecord, KadOptions, KadEvents, KadStats } from './options.js';
 
 const bondKey = (idHex: string, host: string): string => `${idHex}@${host}`;
-/** A full bucket's least recently seen entry is pinged before eviction only if quiet this long (ms). */
-const EVICT_PING_QUIET_MS = 30_000;
 /** Times a lookup asks one candidate (DESIGN: at most 3; 2 survive any single lost datagram). */
 const LOOKUP_ATTEMPTS = 2;
 
@@ -59,8 +57,8 @@ export class KadNode extends EventEmitter<KadEvents> {
   /** (id, IP) -> we answered its PING (it may answer our FIND_*). */
   private readonly provedTo: ExpiringLru<true>;
   private readonly budget: SourceBudget;
-  /** (id, IP) -> when our ping-back to it went out (bounded in flight). */
-  private readonly pingingBack = new Map<string, number>();
+  /** (id, IP) -> our ping-backs to it in flight and when the last went out (bounded by maxPingBacks). */
+  private readonly pingingBack = new Map<string, { sentAt: number; out: number }>();
   /** (id, IP) -> a FIND_* or STORE held until that sender answers our PING (at most one each, short-lived). */
   private readonly held: ExpiringLru<{ port: number; packet: DecodedPacket }>;
   private readonly evicting = new Set<string>();
@@ -221,23 +219,26 @@ export class KadNode extends EventEmitter<KadEvents> {
   }
 
   /**
-   * One PING (no retries of its own: the sender's retries drive ours) to verify an unbonded
-   * sender; bounded in flight. A request that arrives while our ping-back is out gets a fresh PING
-   * once the first has been out half a timeout: that request is the sender's retry, so our PING
-   * or its PONG was probably lost (without this a lost bond datagram cost the asker every attempt
-   * until the first ping-back's long wait ran out). Still one PING per request at most, each no
-   * larger than the request.
+   * One PING to verify an unbonded sender; bounded in flight. No retries of its own: the sender's
+   * retries drive ours. A request from it that arrives once our PING has been out half a timeout is
+   * the sender's retry, so that PING or its PONG was probably lost: it goes again (one PING per
+   * request received, at most 3 out per sender, each no larger than the request). Sent once only,
+   * one lost bond datagram lost the held request: the asker gave up before the ping-back's window ended.
    */
   private pingBack(host: string, port: number, idHex: string): void {
     const key = bondKey(idHex, host);
     const now = this.clock.now();
-    const sentAt = this.pingingBack.get(key);
-    if (sentAt === undefined ? this.pingingBack.size >= this.maxPingBacks : now - sentAt < this.rpc.timeoutMs / 2) return;
-    this.pingingBack.set(key, now);
-    // The full (not the adaptive) timeout, doubled: a late PONG still bonds.
+    const cur = this.pingingBack.get(key);
+    if (cur ? cur.out >= 3 || now - cur.sentAt < this.rpc.timeoutMs / 2 : this.pingingBack.size >= this.maxPingBacks) return;
+    const entry = cur ?? { sentAt: now, out: 0 };
+    entry.sentAt = now;
+    entry.out++;
+    this.pingingBack.set(key, entry);
+    // The full (not the adaptive) timeout, doubled: a late PONG still bonds, and a loaded peer is
+    // not pinged again while its answer is on the way.
     const timeoutMs = 2 * (this.opts.responseTimeoutMs ?? 500);
     void this.rpc.request(host, port, { type: 'ping' }, ['pong'], { expectId: idHex, attempts: 1, timeoutMs }).then((r) => {
-      if (this.pingingBack.get(key) === now) this.pingingBack.delete(key);
+      if (--entry.out === 0 && this.pingingBack.get(key) === entry) this.pingingBack.delete(key);
       const p = r?.[0];
       if (p && p.body.type === 'pong' && this.started) this.onPong(p, host, port);
     });
@@ -359,10 +360,11 @@ export class KadNode extends EventEmitter<KadEvents> {
       if (this.table.size === 1) this.maintenance.onContact();
       this.emit('peer', { id: c.idHex, host: c.host, port: c.port });
     }
-    // Ping-before-evict only when even the least recently seen entry has been quiet a while: one
-    // heard from moments ago has just answered (each newcomer to a full bucket used to cost a PING
-    // and a PONG to an entry we had verified seconds earlier). The newcomer waits as a replacement.
-    else if (res.status === 'full' && !this.evicting.has(res.oldest.idHex) && this.clock.now() - res.oldest.lastSeen >= EVICT_PING_QUIET_MS) {
+    // Ping-before-evict only when even the least recently seen entry has not been verified for a
+    // while: one that answered moments ago has just proved itself (each newcomer to a full bucket
+    // used to cost a PING and a PONG to an entry verified seconds earlier). The newcomer waits as a
+    // replacement.
+    else if (res.status === 'full' && !this.evicting.has(res.oldest.idHex) && this.clock.now() - res.oldest.verifiedAt >= EVICT_PING_AFTER_MS) {
       const oldest = res.oldest;
       this.evicting.add(oldest.idHex);
       void this.ping(oldest.host, oldest.port, oldest.idHex).then((alive) => {

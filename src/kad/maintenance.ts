@@ -26,6 +26,11 @@ export interface MaintenanceOptions {
   backoffMaxMs?: number;
   /** Buckets refreshed (widest first) right after the self lookup of a join. */
   joinRefreshBuckets?: number;
+  /**
+   * Only buckets not touched for this long are refreshed after a join's self lookup (DESIGN: an
+   * hour; a bucket the self lookup or incoming traffic just filled needs no lookup of its own).
+   */
+  joinRefreshAgeMs?: number;
   /** Join attempts before giving up (default: forever with timers on, 3 without). */
   maxJoinAttempts?: number;
   /** Genesis id: enables network records under SHA-256("kadchain-network" || genesis id). */
@@ -45,6 +50,9 @@ export class Maintenance {
   private networkLookupsDone = 0;
   private joined = false;
   private saved: PeerRecord[] | undefined;
+  /** When our last self lookup ended: the sparse-table loop does not repeat one that fresh. */
+  private lastSelfLookup = -Infinity;
+  private lookingAgain = false;
 
   constructor(private readonly node: KadNode, private readonly opts: MaintenanceOptions) {}
 
@@ -69,9 +77,11 @@ export class Maintenance {
   start(): void {
     this.on = true;
     if (this.opts.maintenance !== false) {
-      this.loop(this.opts.revalidateNewMs ?? 3000, () => this.revalidate());
-      this.loop(this.opts.refreshIntervalMs ?? 30 * 60 * 1000, () => this.refresh());
-      this.sparseLoop(1000);
+      // Each loop's first tick at a random phase: nodes started together do not all revalidate,
+      // refresh and look up in the same instant (a fleet restarted at once, a devnet, a bench).
+      this.loop(this.opts.revalidateNewMs ?? 3000, () => this.revalidate(), true);
+      this.loop(this.opts.refreshIntervalMs ?? 30 * 60 * 1000, () => this.refresh(), true);
+      this.sparseLoop(this.jitter(1000));
       if (this.node.opts.persistence) this.loop(this.opts.saveIntervalMs ?? 5 * 60 * 1000, () => this.save());
       if (this.node.networkKey) {
         const ttl = this.opts.networkRecordTtlSec ?? 30 * 60;
@@ -98,10 +108,22 @@ export class Maintenance {
     this.timers.add(t);
   }
 
-  private loop(ms: number, fn: () => Promise<unknown>): void {
-    this.after(ms, () => {
+  private loop(ms: number, fn: () => Promise<unknown>, randomPhase = false): void {
+    this.after(randomPhase ? this.jitter(ms) : ms, () => {
       fn().catch((e: unknown) => this.node.log.warn('discovery maintenance step failed', { err: String(e) })).finally(() => this.loop(ms, fn));
     });
+  }
+
+  /** A delay spread over [ms/2, 3ms/2) (seeded through the node's random source). */
+  private jitter(ms: number): number {
+    return Math.round(ms * (0.5 + this.node.random()));
+  }
+
+  private async selfLookup(): Promise<{ found: number }> {
+    const n = this.node;
+    const r = await n.lookup(n.id);
+    this.lastSelfLookup = n.clock.now();
+    return { found: r.closest.length };
   }
 
   private sleep(ms: number): Promise<void> {
@@ -132,8 +154,9 @@ export class Maintenance {
     let delay = 1000;
     for (let attempt = 1; n.running && n.table.size === 0; attempt++) {
       // The saved table first (a restart does not need the bootstrap), then the bootstrap nodes.
-      if (this.saved.length) await Promise.all(this.saved.slice(0, 256).map((r) => n.ping(r.host, r.port, r.id)));
-      if (n.table.size === 0) await Promise.all(boots.map((b) => n.ping(b.host, b.port)));
+      // The first answer starts the self lookup; the other pings still add whoever answers.
+      if (this.saved.length) await firstAnswer(this.saved.slice(0, 256).map((r) => n.ping(r.host, r.port, r.id)));
+      if (n.table.size === 0) await firstAnswer(boots.map((b) => n.ping(b.host, b.port)));
       if (n.table.size > 0 || !n.running) break;
       // Nobody to ask: the first node to reach us triggers the join (onContact).
       if (attempt >= maxAttempts || (!boots.length && !this.saved.length)) return;
@@ -143,15 +166,29 @@ export class Maintenance {
     }
     if (!n.running) return;
     this.joined = true;
-    await n.lookup(n.id);
-    // The widest bucket (half the id space) carries most of the benefit; the rest fill from
-    // traffic, the sparse-table lookups and the periodic refresh.
-    await this.refreshBuckets(0, this.opts.joinRefreshBuckets ?? 1);
+    const self = await this.selfLookup();
+    // Buckets the self lookup left untouched, widest first (the widest, half the id space, carries
+    // most of the benefit); the rest fill from traffic, sparse-table lookups and the periodic refresh.
+    await this.refreshBuckets(this.opts.joinRefreshAgeMs ?? 60 * 60 * 1000, this.opts.joinRefreshBuckets ?? 1);
+    // A bootstrap still joining itself answers from an empty table: the self lookup ends with
+    // nothing near us, nobody near us learns of us, and lookups for ids near us miss us. A short
+    // self lookup is looked again (1 s, then 2 s, 4 s) until one finds k nodes.
+    if (self.found < n.k) this.selfLookupAgain(1000, 3);
     n.log.info('discovery joined', { table: n.table.size, saved: this.saved.length, bootstrap: boots.length });
     if (n.networkKey && n.running) {
       await this.announce();
       await this.findNetworkPeers();
     }
+  }
+
+  /** Self lookups after a join whose own came back short: `left` more, doubling the delay, until one finds k. */
+  private selfLookupAgain(delay: number, left: number): void {
+    this.lookingAgain = left > 0;
+    if (left <= 0) return;
+    this.after(delay, () => {
+      const n = this.node;
+      void this.selfLookup().then((r) => this.selfLookupAgain(delay * 2, r.found < n.k ? left - 1 : 0), () => (this.lookingAgain = false));
+    });
   }
 
   /** Sparse table: look ourselves up with backoff (1 s doubling to a minute); healthy: random lookups. */
@@ -160,11 +197,13 @@ export class Maintenance {
       const n = this.node;
       const size = n.table.size;
       // A join in progress is already looking: wait for it rather than pile a second lookup on top.
-      const work = this.joining ?? (size === 0 ? this.join() : size < n.k ? n.lookup(n.id) : this.randomLookup());
+      // A self lookup as fresh as this loop's delay would find what the last one found.
+      const fresh = this.lookingAgain || n.clock.now() - this.lastSelfLookup < Math.max(2 * delay, 2000);
+      const work = this.joining ?? (size === 0 ? this.join() : size >= n.k ? this.randomLookup() : fresh ? Promise.resolve() : this.selfLookup());
       void work.catch(() => undefined).finally(() => {
         const healthy = n.table.size >= n.k;
         const grew = n.table.size > size;
-        const next = healthy ? (this.opts.randomLookupIntervalMs ?? 5 * 60 * 1000) : grew ? 1000 : Math.min(delay * 2, this.backoffMax);
+        const next = healthy ? this.jitter(this.opts.randomLookupIntervalMs ?? 5 * 60 * 1000) : grew ? this.jitter(1000) : Math.min(delay * 2, this.backoffMax);
         this.sparseLoop(next);
       });
     });
@@ -186,7 +225,7 @@ export class Maintenance {
   private async refresh(): Promise<void> {
     const n = this.node;
     if (n.table.size === 0) return this.join();
-    await n.lookup(n.id);
+    await this.selfLookup();
     for (let i = 0; i < 3; i++) await n.lookup(Uint8Array.from({ length: 32 }, () => Math.floor(n.random() * 256)));
   }
 
@@ -268,4 +307,20 @@ export class Maintenance {
       });
     });
   }
+}
+
+/** Resolves when the first of `pings` answers, or when all have failed. */
+function firstAnswer(pings: Promise<unknown>[]): Promise<void> {
+  if (!pings.length) return Promise.resolve();
+  return new Promise((resolve) => {
+    let left = pings.length;
+    for (const p of pings) {
+      void p.then((r) => {
+        left--;
+        if (r !== undefined || left === 0) resolve();
+      }, () => {
+        if (--left === 0) resolve();
+      });
+    }
+  });
 }

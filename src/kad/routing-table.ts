@@ -9,6 +9,12 @@ import { ipClass, subnetKey } from './addr.js';
 export const K = 20;
 export const REPLACEMENTS = 8;
 export const ID_BITS = 256;
+/**
+ * A full bucket's least-recently-seen entry verified live this recently is not pinged before a
+ * newcomer is parked in the replacement cache: it has just proved itself (BEP 5 keeps "good" nodes
+ * without a ping; revalidation checks it again in due course).
+ */
+export const EVICT_PING_AFTER_MS = 10_000;
 /** Failed exchanges (each already retried) after which an entry leaves (geth: 5). */
 export const MAX_FAILURES = 5;
 

@@ -181,13 +181,17 @@ export async function measureLookups(sim: Sim, opts: Pick<SimulationOptions, 'lo
   for (let l = 0; l < lookups; l++) {
     // Churn: before each lookup, this lookup's share of leavers go and as many newcomers join.
     const due = Math.floor((churn * (l + 1)) / lookups) - replaced;
+    // The leavers go first, then the newcomers join, each through a node that stays: a newcomer
+    // whose only bootstrap left in the same instant never joins (a start-up failure, not churn).
     for (let c = 0; c < due; c++) {
       const all = [...live];
       const leaver = all[Math.floor(net.random() * all.length)]!;
       live.delete(leaver);
       net.kill(leaver.host, PORT);
       await leaver.stop();
-      const others = all.filter((x) => x !== leaver);
+    }
+    for (let c = 0; c < due; c++) {
+      const others = [...live];
       const fresh = simNode(net, sim.seed, sim.nextIndex++, others[Math.floor(net.random() * others.length)], { joinRefreshBuckets: sim.joinRefresh });
       sim.nodes.push(fresh);
       joiners.push(fresh);
