@@ -3,14 +3,11 @@
 // window's head waited and on whom; CPU of this process and the time the in-process slow peer spent
 // answering. A diagnostic for the scheduler, not a bench figure.
 // Usage: node dist/bench/sync-four-trace.js
-import { cpSync } from 'node:fs';
-import { toHex } from '../src/crypto/index.js';
-import { nodeIdFromPublicKey } from '../src/crypto/index.js';
-import { tempDir } from '../test/helpers/chain-helpers.js';
+import { nodeIdFromPublicKey, toHex } from '../src/crypto/index.js';
 import { testNet, waitUntil } from '../test/helpers/node-helpers.js';
 import { ScriptedPeer } from '../test/helpers/scripted-peer.js';
 import { ChildNode, stopChildren } from './child-nodes.js';
-import { alloc, prebuilt, SLOW_FACTOR } from './sync.js';
+import { alloc, prebuilt, startServingCopies, SLOW_FACTOR } from './sync.js';
 
 interface Ev { h: number; asked: { peer: string; at: number }[]; arrived?: { peer: string; at: number }; connected?: number }
 
@@ -18,12 +15,7 @@ const net = testNet(alloc());
 const fast: ChildNode[] = [];
 try {
   const { dir, blocks, tip, tipWork } = await prebuilt(net);
-  for (let i = 0; i < 3; i++) {
-    const copy = tempDir('kadchain-bench-');
-    net.dirs.push(copy);
-    cpSync(dir.path, copy.path, { recursive: true });
-    fast.push(await ChildNode.start({ dataDir: copy.path, genesisFile: net.genesisFile, bootstrap: [] }));
-  }
+  fast.push(...(await startServingCopies(net, dir.path, 3)));
   const b = await net.start();
   let slowMs = 0;
   let slowId = '';

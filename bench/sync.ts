@@ -68,6 +68,18 @@ export async function prebuilt(net: TestNet): Promise<{ dir: ReturnType<typeof t
   return { dir, blocks, tip, tipWork };
 }
 
+/** `count` serving nodes, each its own process on its own copy of the data dir at `dataDir`. */
+export async function startServingCopies(net: TestNet, dataDir: string, count: number): Promise<ChildNode[]> {
+  const started: ChildNode[] = [];
+  for (let i = 0; i < count; i++) {
+    const copy = tempDir('kadchain-bench-');
+    net.dirs.push(copy);
+    cpSync(dataDir, copy.path, { recursive: true });
+    started.push(await ChildNode.start({ dataDir: copy.path, genesisFile: net.genesisFile, bootstrap: [] }));
+  }
+  return started;
+}
+
 export function alloc(): Parameters<typeof testNet>[0] {
   return { alloc: [{ address: addressFromPublicKey(testKey('alice').publicKey), amount: 10n ** 15n }] };
 }
@@ -106,12 +118,7 @@ async function fourPeers(): Promise<Record<string, number>> {
   const fast: ChildNode[] = [];
   try {
     const { dir, blocks, tip, tipWork } = await prebuilt(net);
-    for (let i = 0; i < 3; i++) {
-      const copy = tempDir('kadchain-bench-');
-      net.dirs.push(copy);
-      cpSync(dir.path, copy.path, { recursive: true });
-      fast.push(await ChildNode.start({ dataDir: copy.path, genesisFile: net.genesisFile, bootstrap: [] }));
-    }
+    fast.push(...(await startServingCopies(net, dir.path, 3)));
     const rawBefore = await rawVerifyAllRate();
     const b = await net.start();
     // The slow peer: holds the same blocks and answers every getdata SLOW_FACTOR x later than the

@@ -2,7 +2,7 @@
 // are spread over every peer that has them, and requests a slow peer still owes move to fast peers
 // once those run out of work, so the window never waits on the slow one (Bitcoin Core's
 // FindNextBlocksToDownload spreads, BitTorrent's end game steals). Shares are asserted, not times.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { blockId, type Block } from '../../../src/core/index.js';
 import { nodeIdFromPublicKey, toHex } from '../../../src/crypto/index.js';
@@ -17,26 +17,33 @@ function idOf(p: ScriptedPeer): string {
   return toHex(nodeIdFromPublicKey(p.key.publicKey));
 }
 
-test('one slow honest peer among fast ones (it never answers in time): the fast peers serve the bodies, the window never waits on it, nobody is penalised', { timeout: 90_000 }, async (t) => {
+/**
+ * A source chain of `length` blocks and a fresh victim with a stall floor far past the test (only
+ * the scheduler can move work away from a slow peer), plus a slow peer that connects first, so the
+ * head of the window is its, and never answers.
+ */
+async function victimWithSilentSlowPeer(t: TestContext, length: number) {
   const net = testNet({}, t);
   const source = await net.start();
   const blocks: Block[] = [];
-  for (let i = 0; i < BLOCKS; i++) {
+  for (let i = 0; i < length; i++) {
     const b = await childOf(source.chain, await tipEntry(source.chain));
     assert.equal((await source.chain.submitBlock(b)).status, 'connected');
     blocks.push(b);
   }
   const st = source.chain.tip;
   const tip = { id: st.id, height: st.height, work: st.work };
-  // A stall floor far past the test: only moving work to idle fast peers can finish this sync.
   const victim = await net.start({ syncOptions: { window: { stallMinMs: 600_000 }, tickMs: 50 } });
   const dropped: string[] = [];
   victim.net.on('peer:disconnected', (p) => dropped.push(p.id));
-
-  // The slow peer announces first, so it gets the head of the window; it holds every answer.
   const slow = await ScriptedPeer.connect(victim.port, { genesis: net.genesis.id, blocks, tip, script: { getdata: () => {} } });
   t.after(() => slow.close());
   await slow.next('getdata');
+  return { net, blocks, st, tip, victim, dropped, slow };
+}
+
+test('one slow honest peer among fast ones (it never answers in time): the fast peers serve the bodies, the window never waits on it, nobody is penalised', { timeout: 90_000 }, async (t) => {
+  const { net, blocks, st, tip, victim, dropped, slow } = await victimWithSilentSlowPeer(t, BLOCKS);
 
   // The fast peers answer at once, but only once all of them are connected, so each has been
   // handed work before any body arrives (the split does not depend on who connects first).
@@ -99,25 +106,7 @@ function fifoServer(serviceMs: number, onAsk: (ids: string[]) => void): NonNulla
 
 test('slow peer holding the window\'s low edge while the fast peers are busy far ahead: the low edge is asked again of a fast peer before the window\'s far end is even asked for, the slow peer is counted down, nobody is penalised', { timeout: 90_000 }, async (t) => {
   const CHAIN = 300;
-  const net = testNet({}, t);
-  const source = await net.start();
-  const blocks: Block[] = [];
-  for (let i = 0; i < CHAIN; i++) {
-    const b = await childOf(source.chain, await tipEntry(source.chain));
-    assert.equal((await source.chain.submitBlock(b)).status, 'connected');
-    blocks.push(b);
-  }
-  const st = source.chain.tip;
-  const tip = { id: st.id, height: st.height, work: st.work };
-  // The stall timeout is far past the test: only the scheduler can take the low edge back.
-  const victim = await net.start({ syncOptions: { window: { stallMinMs: 600_000 }, tickMs: 50 } });
-  const dropped: string[] = [];
-  victim.net.on('peer:disconnected', (p) => dropped.push(p.id));
-
-  // The slow peer comes first, so the low edge of the window is its; it never answers.
-  const slow = await ScriptedPeer.connect(victim.port, { genesis: net.genesis.id, blocks, tip, script: { getdata: () => {} } });
-  t.after(() => slow.close());
-  await slow.next('getdata');
+  const { net, blocks, st, tip, victim, dropped, slow } = await victimWithSilentSlowPeer(t, CHAIN);
 
   // Three fast peers, each serving one body every 5 ms in order: always busy while the window
   // has more to ask, so the low edge never waits for an idle one (BitTorrent's end game).
