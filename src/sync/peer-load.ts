@@ -85,9 +85,18 @@ export function noteLateDelivery(l: PeerLoad, sentAt: number, now: number): void
   l.samples++;
 }
 
-/** A request had to be taken away from it: half the in-flight limit (never below one). */
+/** A request it owed stalled and was taken away: half the in-flight limit (never below one). */
 export function noteLagging(l: PeerLoad): void {
   l.limit = Math.max(1, Math.floor(l.limit / 2));
+}
+
+/**
+ * A request moved to a peer expected sooner (not a stall): one less in flight. Halving here let a
+ * fast peer that answered its first bodies slowly (cold) lose most of its limit before it was
+ * measured, and serve a tenth of a short sync.
+ */
+export function noteOvertaken(l: PeerLoad): void {
+  l.limit = Math.max(1, l.limit - 1);
 }
 
 /** Expected ms until a new request is answered with `depth` requests already queued at the peer. */

@@ -13,7 +13,7 @@
 import type { Block } from '../core/index.js';
 import type { P2PNetwork, Peer } from '../p2p/index.js';
 import type { HeaderNode } from './header-tree.js';
-import { expectedMs, newPeerLoad, noteDelivery, noteLagging, noteLateDelivery, type PeerLoad } from './peer-load.js';
+import { expectedMs, newPeerLoad, noteDelivery, noteLagging, noteLateDelivery, noteOvertaken, type PeerLoad } from './peer-load.js';
 
 export type { PeerLoad } from './peer-load.js';
 
@@ -158,7 +158,7 @@ export class DownloadWindow {
       if (!probe && remaining <= (awaited ? 1 : STEAL_ADVANTAGE) * this.effectiveMs(q, now)) continue;
       this.release(r.node.idHex);
       r.tried.add(r.peer);
-      noteLagging(this.load(r.peer));
+      noteOvertaken(this.load(r.peer));
       this.moved.set(r.node.idHex, { peer: r.peer, at: r.at, struck: false });
       if (this.moved.size > MAX_MOVED) this.moved.delete(this.moved.keys().next().value!);
       if (this.send(r.node, q, r.tried, true, now)) moved++;

@@ -4,7 +4,7 @@
 // service time kept apart rank them as they will really answer.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { expectedMs, newPeerLoad, noteDelivery, noteLagging, INITIAL_LIMIT } from '../../../src/sync/peer-load.js';
+import { expectedMs, newPeerLoad, noteDelivery, noteLagging, noteOvertaken, INITIAL_LIMIT } from '../../../src/sync/peer-load.js';
 
 const CAP = 14;
 
@@ -38,4 +38,16 @@ test('in-flight limit: grows by delivery up to what keeps the peer busy over its
   assert.equal(near.limit, INITIAL_LIMIT, 'a peer that answers at once is kept shallow');
   for (let k = 0; k < 5; k++) noteLagging(l);
   assert.equal(l.limit, 1, 'halved for each request taken away, never below one');
+});
+
+test('cold fast peer starved: a peer whose requests move to a peer expected sooner loses one slot per move, not half its limit; only a stall halves it', () => {
+  const cold = newPeerLoad();
+  noteOvertaken(cold);
+  noteOvertaken(cold);
+  assert.equal(cold.limit, INITIAL_LIMIT - 2, 'two moves cost two slots (halving left it one: a tenth of a short sync)');
+  const stalled = newPeerLoad();
+  noteLagging(stalled);
+  assert.equal(stalled.limit, INITIAL_LIMIT / 2, 'a stall halves');
+  for (let k = 0; k < 10; k++) noteOvertaken(cold);
+  assert.equal(cold.limit, 1, 'never below one');
 });
