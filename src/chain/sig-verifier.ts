@@ -4,7 +4,7 @@
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { verifySignature } from '../crypto/index.js';
-import { TRANSFER_BYTES, txBytes, type TransferTx } from '../core/index.js';
+import { TRANSFER_BYTES, TRANSFER_FROM_OFFSET, TRANSFER_SIGNATURE_OFFSET, txBytes, type TransferTx } from '../core/index.js';
 import { workOn, verifyItem, DONE, VALID, INVALID, type VerifyJob } from './sig-verify-worker.js';
 
 export interface SignatureItem {
@@ -142,13 +142,9 @@ function inline(items: SignatureItem[]): number {
   return -1;
 }
 
-/** Offsets of a transfer's parts in its canonical bytes (core/tx.ts: body, then the signature). */
-const TRANSFER_SIG_AT = TRANSFER_BYTES - 64;
-const TRANSFER_FROM_AT = 2 + 32;
-
 function transferItem(t: TransferTx): SignatureItem {
   const b = txBytes(t);
-  return { msg: b.subarray(0, TRANSFER_SIG_AT), sig: b.subarray(TRANSFER_SIG_AT), pub: b.subarray(TRANSFER_FROM_AT, TRANSFER_FROM_AT + 32) };
+  return { msg: b.subarray(0, TRANSFER_SIGNATURE_OFFSET), sig: b.subarray(TRANSFER_SIGNATURE_OFFSET), pub: b.subarray(TRANSFER_FROM_OFFSET, TRANSFER_FROM_OFFSET + 32) };
 }
 
 /** Builds one job's shared buffers. */
@@ -180,7 +176,7 @@ class PackedJob {
   addTransfer(bytes: Uint8Array): void {
     const at = this.pos;
     this.data.set(bytes, at);
-    this.record(at, TRANSFER_SIG_AT, at + TRANSFER_SIG_AT, at + TRANSFER_FROM_AT);
+    this.record(at, TRANSFER_SIGNATURE_OFFSET, at + TRANSFER_SIGNATURE_OFFSET, at + TRANSFER_FROM_OFFSET);
     this.pos += TRANSFER_BYTES;
   }
 

@@ -4,7 +4,7 @@ export { ByteReader, ByteWriter, U64_MAX, checkUint, checkU64 } from './codec.js
 export { UNITS_PER_COIN, MAX_AMOUNT, parseCoins, formatCoins, parseUnits } from './amount.js';
 export { ADDRESS_BYTES, ADDRESS_HRP, addressFromPublicKey, encodeAddress, parseAddress, addressKey } from './address.js';
 export {
-  TX_VERSION, MAX_TX_BYTES, TRANSFER_BYTES, MAX_COINBASE_EXTRA, encodeTx, decodeTx, txBytes, txId, txIdHex, txSize, txSender, txSenderKey, txRecipientKey, txSigningBytes, signTransfer,
+  TX_VERSION, MAX_TX_BYTES, TRANSFER_BYTES, TRANSFER_FROM_OFFSET, TRANSFER_SIGNATURE_OFFSET, MAX_COINBASE_EXTRA, encodeTx, decodeTx, txBytes, txId, txIdHex, txSize, txSender, txSenderKey, txRecipientKey, txSigningBytes, signTransfer,
   txToJson, transferFromJson, type Tx, type TransferTx, type CoinbaseTx, type TxJson, type TransferTxJson, type CoinbaseTxJson,
 } from './tx.js';
 export {

@@ -12,6 +12,10 @@ export const TX_KIND_COINBASE = 1;
 /** Coinbase free-form bytes (miner tag); bounded so a coinbase cannot bloat a block. */
 export const MAX_COINBASE_EXTRA = 64;
 export const TRANSFER_BYTES = 1 + 1 + 32 + 32 + ADDRESS_BYTES + 8 + 8 + 8 + 64;
+/** Where a transfer's `from` key starts in its canonical bytes (after version, kind, chain id). */
+export const TRANSFER_FROM_OFFSET = 1 + 1 + 32;
+/** Where its signature starts: the bytes before it are exactly what the signature covers. */
+export const TRANSFER_SIGNATURE_OFFSET = TRANSFER_BYTES - 64;
 /** Policy and consensus ceiling for any encoded tx (DESIGN: max tx 16 KiB). */
 export const MAX_TX_BYTES = 16 * 1024;
 
