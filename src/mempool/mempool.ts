@@ -5,7 +5,7 @@
 // funds into a retry set), expiry, and template selection by package fee rate without I/O. The
 // state it changes and its consistency rules live in pool-state.ts.
 import { EventEmitter } from 'node:events';
-import { txId, txSender, encodeTx, RuleError, isCodedError, MAX_TX_BYTES, type TransferTx } from '../core/index.js';
+import { txIdHex, txSender, encodeTx, RuleError, isCodedError, MAX_TX_BYTES, type TransferTx } from '../core/index.js';
 import { toHex, fromHex } from '../crypto/index.js';
 import { checkTransferStateless, touchedAddresses, type Account, type Chain, type ConnectedBlockEvent, type ReorgEvent } from '../chain/index.js';
 import { silentLogger, type Logger } from '../log/index.js';
@@ -158,7 +158,7 @@ export class Mempool extends EventEmitter<MempoolEvents> {
   }
 
   private async admit(tx: TransferTx, source?: string): Promise<AdmitResult> {
-    const id = toHex(txId(tx));
+    const id = txIdHex(tx);
     try {
       return await this.admitOrThrow(tx, id, source);
     } catch (e) {
@@ -258,7 +258,7 @@ export class Mempool extends EventEmitter<MempoolEvents> {
 
   private async afterBlock(e: ConnectedBlockEvent): Promise<void> {
     const confirmed = new Set<string>();
-    for (const tx of e.block.txs) confirmed.add(toHex(txId(tx)));
+    for (const tx of e.block.txs) confirmed.add(txIdHex(tx));
     // Only the block's touched accounts changed; the rest of the cache stays valid.
     for (const sender of touchedAddresses(e.block)) {
       if (!this.accounts.has(sender)) continue;

@@ -6,7 +6,7 @@
 // fetched nor checked, and requested txs refused for reasons that cost CPU are charged.
 import { EventEmitter } from 'node:events';
 import type { Chain, ConnectedBlockEvent } from '../chain/index.js';
-import { decodeTx, encodeHeader, txIdHex, txId } from '../core/index.js';
+import { decodeTx, encodeHeader, txIdHex } from '../core/index.js';
 import { fromHex, toHex } from '../crypto/index.js';
 import { TX_REFUSALS_JUNK, TX_REFUSALS_MAY_BECOME_VALID, type Mempool, type MempoolEntry } from '../mempool/index.js';
 import { LruSet, type InvItem, type Message, type P2PNetwork, type Peer } from '../p2p/index.js';
@@ -57,7 +57,7 @@ export class Relay extends EventEmitter<RelayEvents> {
     // Relay only what validated, only the tip, and not while catching up (no flooding history).
     // The header goes out before anything else this block costs us (the bookkeeping below).
     if (e.height === this.chain.tip.height && !this.sync.syncing) this.announceTip(e.id, encodeHeader(e.block.header), e.height, this.sync.sourceOf(e.id));
-    for (const tx of e.block.txs) this.confirmedTxs.add(toHex(txId(tx)));
+    for (const tx of e.block.txs) this.confirmedTxs.add(txIdHex(tx));
   };
   private readonly onSynced = (): void => {
     const t = this.chain.tip;
