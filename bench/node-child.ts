@@ -13,8 +13,7 @@ import { Session } from 'node:inspector/promises';
 import { startNode, type RunningNode } from '../src/node/index.js';
 import { silentLogger } from '../src/log/index.js';
 import { blockIdHex } from '../src/core/index.js';
-import { toHex } from '../src/crypto/index.js';
-import { bodyId } from '../src/p2p/index.js';
+import { blockIdHexOf } from '../src/p2p/index.js';
 import { childOf, tipEntry } from '../test/helpers/chain-helpers.js';
 
 export interface ChildConfig {
@@ -141,11 +140,11 @@ function traceBlocks(node: RunningNode, traces: Map<string, BlockTrace>): void {
   node.net.on('message', (peer, m) => {
     const at = wallNow();
     if (m.kind === 'headers' && m.headers.length === 1) {
-      const t = get(toHex(bodyId('block', m.headers[0]!)));
+      const t = get(blockIdHexOf(m.headers[0]!));
       if (t) t.headerMsgs = (t.headerMsgs ?? 0) + 1;
       if (t && t.headerAt === undefined) Object.assign(t, { headerAt: at, headerFrom: peer.id });
     } else if (m.kind === 'block') {
-      const t = get(toHex(bodyId('block', m.bytes)));
+      const t = get(blockIdHexOf(m.bytes));
       if (t && t.bodyAt === undefined) Object.assign(t, { bodyAt: at, bodyFrom: peer.id });
     }
   });
