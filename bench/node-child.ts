@@ -78,7 +78,12 @@ async function main(): Promise<void> {
     bootstrap: config.bootstrap, mine: false, threads: 1, logLevel: 'silent', logger: silentLogger,
     p2pLimits: { dialIntervalMs: 200 }, kadRefreshIntervalMs: 10_000, // fast enough to build the mesh in seconds, rare enough not to load the cores while measuring
   });
-  node.chain.on('block', (e) => send({ type: 'block', id: e.id, height: e.height, at: wallNow() }));
+  // Stamped when the chain emits; reported once the node's own work for the block is done (the
+  // IPC write is the harness's, and must not run ahead of the node serving its peers).
+  node.chain.on('block', (e) => {
+    const r: ChildReport = { type: 'block', id: e.id, height: e.height, at: wallNow() };
+    setImmediate(() => send(r));
+  });
   const traces = new Map<string, BlockTrace>();
   if (config.trace) traceBlocks(node, traces);
   let session: Session | undefined;
