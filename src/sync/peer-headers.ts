@@ -264,7 +264,8 @@ function pendingProven(st: PeerSync, idHex: string): Proven | undefined {
 
 /** Id of the last header the peer sent that we accept as checked (the partial prefix on a soft failure). */
 function lastHeaderId(raw: Uint8Array[], nodes: HeaderNode[], partial: boolean): Uint8Array | undefined {
-  if (partial) return nodes.length ? nodes[nodes.length - 1]!.id : undefined;
+  // Every header was new (the usual announcement): the last checked node is the last one sent.
+  if (partial || (nodes.length && nodes.length === raw.length)) return nodes.length ? nodes[nodes.length - 1]!.id : undefined;
   try {
     return headerId(decodeHeader(raw[raw.length - 1]!));
   } catch {
