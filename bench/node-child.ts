@@ -13,8 +13,7 @@ import { Session } from 'node:inspector/promises';
 import { startNode, type RunningNode } from '../src/node/index.js';
 import { silentLogger } from '../src/log/index.js';
 import { blockIdHex } from '../src/core/index.js';
-import { toHex } from '../src/crypto/index.js';
-import { bodyId } from '../src/p2p/index.js';
+import { blockIdHexOf } from '../src/p2p/index.js';
 import { childOf, tipEntry } from '../test/helpers/chain-helpers.js';
 
 export interface ChildConfig {
@@ -79,7 +78,12 @@ async function main(): Promise<void> {
     bootstrap: config.bootstrap, mine: false, threads: 1, logLevel: 'silent', logger: silentLogger,
     p2pLimits: { dialIntervalMs: 200 }, kadRefreshIntervalMs: 10_000, // fast enough to build the mesh in seconds, rare enough not to load the cores while measuring
   });
-  node.chain.on('block', (e) => send({ type: 'block', id: e.id, height: e.height, at: wallNow() }));
+  // Stamped when the chain emits; reported once the node's own work for the block is done (the
+  // IPC write is the harness's, and must not run ahead of the node serving its peers).
+  node.chain.on('block', (e) => {
+    const r: ChildReport = { type: 'block', id: e.id, height: e.height, at: wallNow() };
+    setImmediate(() => send(r));
+  });
   const traces = new Map<string, BlockTrace>();
   if (config.trace) traceBlocks(node, traces);
   let session: Session | undefined;
@@ -141,11 +145,11 @@ function traceBlocks(node: RunningNode, traces: Map<string, BlockTrace>): void {
   node.net.on('message', (peer, m) => {
     const at = wallNow();
     if (m.kind === 'headers' && m.headers.length === 1) {
-      const t = get(toHex(bodyId('block', m.headers[0]!)));
+      const t = get(blockIdHexOf(m.headers[0]!));
       if (t) t.headerMsgs = (t.headerMsgs ?? 0) + 1;
       if (t && t.headerAt === undefined) Object.assign(t, { headerAt: at, headerFrom: peer.id });
     } else if (m.kind === 'block') {
-      const t = get(toHex(bodyId('block', m.bytes)));
+      const t = get(blockIdHexOf(m.bytes));
       if (t && t.bodyAt === undefined) Object.assign(t, { bodyAt: at, bodyFrom: peer.id });
     }
   });

@@ -70,6 +70,8 @@ export class Chain extends EventEmitter<ChainEvents> {
   private queue: Promise<unknown> = Promise.resolve();
   private tip_!: IndexEntry;
   private tipsCache: ChainTip[] | undefined;
+  /** `tip` built once per tip entry: relay, sync and gossip read it several times per message. */
+  private tipInfo: { of: IndexEntry; info: TipInfo } | undefined;
   private closed = false;
 
   private constructor(readonly store: ChainStore, readonly genesis: Genesis, private readonly opts: ChainOptions) {
@@ -131,7 +133,8 @@ export class Chain extends EventEmitter<ChainEvents> {
 
   get tip(): TipInfo {
     const t = this.tipEntry;
-    return { id: t.id, idHex: t.idHex, height: t.height, work: t.work, timestamp: t.timestamp, target: targetToBigInt(t.target) };
+    if (this.tipInfo?.of !== t) this.tipInfo = { of: t, info: Object.freeze({ id: t.id, idHex: t.idHex, height: t.height, work: t.work, timestamp: t.timestamp, target: targetToBigInt(t.target) }) };
+    return this.tipInfo.info;
   }
 
   /** The connected tip's index entry. */

@@ -53,6 +53,12 @@ export class Maintenance {
   /** When our last self lookup ended: the sparse-table loop does not repeat one that fresh. */
   private lastSelfLookup = -Infinity;
   private lookingAgain = false;
+  /**
+   * The last self lookup came back with fewer than k nodes and none we did not know: it reached
+   * the whole network. Random lookups would ask the same nodes again; a network smaller than k
+   * refreshes with one self lookup, and the sparse-table loop stops looking (newcomers find us).
+   */
+  private wholeNetwork = false;
 
   constructor(private readonly node: KadNode, private readonly opts: MaintenanceOptions) {}
 
@@ -121,8 +127,11 @@ export class Maintenance {
 
   private async selfLookup(): Promise<{ found: number }> {
     const n = this.node;
+    const before = n.table.size;
     const r = await n.lookup(n.id);
     this.lastSelfLookup = n.clock.now();
+    // Short, nothing new, and as many as the table holds: not a lookup cut short by loss.
+    this.wholeNetwork = r.closest.length < n.k && n.table.size <= before && r.closest.length >= n.table.size;
     return { found: r.closest.length };
   }
 
@@ -199,9 +208,10 @@ export class Maintenance {
       // A join in progress is already looking: wait for it rather than pile a second lookup on top.
       // A self lookup as fresh as this loop's delay would find what the last one found.
       const fresh = this.lookingAgain || n.clock.now() - this.lastSelfLookup < Math.max(2 * delay, 2000);
-      const work = this.joining ?? (size === 0 ? this.join() : size >= n.k ? this.randomLookup() : fresh ? Promise.resolve() : this.selfLookup());
+      const small = this.wholeNetwork && size > 0;
+      const work = this.joining ?? (size === 0 ? this.join() : size >= n.k ? this.randomLookup() : fresh || small ? Promise.resolve() : this.selfLookup());
       void work.catch(() => undefined).finally(() => {
-        const healthy = n.table.size >= n.k;
+        const healthy = n.table.size >= n.k || (this.wholeNetwork && n.table.size > 0);
         const grew = n.table.size > size;
         const next = healthy ? this.jitter(this.opts.randomLookupIntervalMs ?? 5 * 60 * 1000) : grew ? this.jitter(1000) : Math.min(delay * 2, this.backoffMax);
         this.sparseLoop(next);
@@ -226,6 +236,8 @@ export class Maintenance {
     const n = this.node;
     if (n.table.size === 0) return this.join();
     await this.selfLookup();
+    // The self lookup reached every node there is: random targets would reach the same ones.
+    if (this.wholeNetwork) return;
     for (let i = 0; i < 3; i++) await n.lookup(Uint8Array.from({ length: 32 }, () => Math.floor(n.random() * 256)));
   }
 

@@ -4,7 +4,7 @@
 // propagation view and GET /api/propagation read it.
 import { toHex } from '../crypto/index.js';
 import type { Chain, ConnectedBlockEvent } from '../chain/index.js';
-import { bodyId, type Message, type P2PNetwork, type Peer } from '../p2p/index.js';
+import { blockIdHexOf, type Message, type P2PNetwork, type Peer } from '../p2p/index.js';
 import type { PropagationJson } from '../api/index.js';
 
 export const PROPAGATION_BLOCKS = 32;
@@ -23,9 +23,9 @@ export class PropagationRecorder {
       for (const it of m.items) if (it.type === 'block') this.saw(toHex(it.id), peer, 'inv');
     } else if (m.kind === 'headers' && m.headers.length <= ANNOUNCED_HEADERS) {
       // New tips are announced with their header; a long headers reply is sync, not an announcement.
-      for (const h of m.headers) this.saw(toHex(bodyId('block', h)), peer, 'header');
+      for (const h of m.headers) this.saw(blockIdHexOf(h), peer, 'header');
     } else if (m.kind === 'block') {
-      this.saw(toHex(bodyId('block', m.bytes)), peer, 'block');
+      this.saw(blockIdHexOf(m.bytes), peer, 'block');
     }
   };
   private readonly onBlock = (e: ConnectedBlockEvent): void => {

@@ -2,7 +2,7 @@
 // scoring and bans, peer manager. Imports only core, crypto and log; knows nothing of chains (DESIGN "Layers").
 export {
   PROTOCOL_VERSION, MAX_INV_ITEMS, MAX_LOCATOR, MAX_BLOCKS_PER_MSG, MAX_HEADERS_PER_MSG, MAX_BLOCK_BYTES, MAX_TX_BYTES, MESSAGE_KINDS,
-  encodeMessage, decodeMessage, bodyId,
+  encodeMessage, encodeBlockMessage, decodeMessage, bodyId, blockIdHexOf,
   type Message, type MessageKind, type MessageOf, type Payloads, type InvItem, type InvType, type TipInfo,
 } from './messages.js';
 export { P2PError, CLOSE_CODES, type P2PReason } from './errors.js';

@@ -4,7 +4,7 @@
 // payload types (`Payloads`, `MessageOf<K>`, `Message`) all derive from that table. Decoding bounds
 // every count and length and rejects trailing bytes, so random input gives DecodeError and nothing else.
 import { DecodeError, HEADER_BYTES, MAX_BLOCK_BYTES_HARD, MAX_TX_BYTES, ByteReader, ByteWriter } from '../core/index.js';
-import { sha256d } from '../crypto/index.js';
+import { sha256d, toHex } from '../crypto/index.js';
 import { P2PError } from './errors.js';
 import { enumU8, fixedBytes, list, optional, struct, u16, u32, u64, uintBig, varBytes, type Infer } from './schema.js';
 
@@ -91,5 +91,36 @@ export function decodeMessage(bytes: Uint8Array): Message {
  * For malformed bodies the id is meaningless but harmless: the node rejects the body anyway.
  */
 export function bodyId(type: InvType, bytes: Uint8Array): Uint8Array {
-  return type === 'block' ? sha256d(bytes.subarray(0, Math.min(bytes.length, HEADER_BYTES))) : sha256d(bytes);
+  const cache = type === 'block' ? blockIds : txIds;
+  let id = cache.get(bytes);
+  if (!id) cache.set(bytes, (id = type === 'block' ? sha256d(bytes.subarray(0, Math.min(bytes.length, HEADER_BYTES))) : sha256d(bytes)));
+  return id;
+}
+
+/**
+ * Ids of the body (or header) objects in hand, hashed once: one received message is seen by the
+ * router, sync, relay and the propagation record, and one served body is noted per peer it goes
+ * to. Keyed by the bytes object (weakly: nothing is kept once the message is dropped); the wire
+ * bytes are never written to after decoding, so an id cannot go stale.
+ */
+const blockIds = new WeakMap<Uint8Array, Uint8Array>();
+const txIds = new WeakMap<Uint8Array, Uint8Array>();
+const blockIdHexes = new WeakMap<Uint8Array, string>();
+const blockMessages = new WeakMap<Uint8Array, Uint8Array>();
+
+/**
+ * A `block` message encoded once per body object: a new tip is asked for by every peer at once,
+ * and serving hands each the same body bytes (Core keeps its most recent block serialized for this).
+ */
+export function encodeBlockMessage(m: MessageOf<'block'>): Uint8Array {
+  let bytes = blockMessages.get(m.bytes);
+  if (!bytes) blockMessages.set(m.bytes, (bytes = encodeMessage(m)));
+  return bytes;
+}
+
+/** bodyId('block', bytes) in hex, formatted once per bytes object (see bodyId). */
+export function blockIdHexOf(bytes: Uint8Array): string {
+  let k = blockIdHexes.get(bytes);
+  if (k === undefined) blockIdHexes.set(bytes, (k = toHex(bodyId('block', bytes))));
+  return k;
 }

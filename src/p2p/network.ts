@@ -18,7 +18,7 @@ import { KeepAlive } from './keepalive.js';
 import { Listener } from './listener.js';
 import { LruSet, idKey } from './lru.js';
 import { PeerManager } from './manager.js';
-import { MAX_INV_ITEMS, PROTOCOL_VERSION, bodyId, encodeMessage, type InvItem, type InvType, type Message, type MessageOf } from './messages.js';
+import { MAX_INV_ITEMS, PROTOCOL_VERSION, bodyId, encodeBlockMessage, encodeMessage, type InvItem, type InvType, type Message, type MessageOf } from './messages.js';
 import type { Peer, PeerInfo } from './peer.js';
 import { RequestTracker } from './requests.js';
 import { fitBlocks, noteSent, routeIncoming } from './routing.js';
@@ -210,7 +210,7 @@ export class P2PNetwork extends EventEmitter<P2PEvents> {
   send(peer: Peer, m: Message): boolean {
     if (!peer.connected) return false;
     const msg = m.kind === 'blocks' ? fitBlocks(m, this.limits.maxPayload, this.log) : m;
-    return this.sendEncoded(peer, msg, encodeMessage(msg));
+    return this.sendEncoded(peer, msg, msg.kind === 'block' ? encodeBlockMessage(msg) : encodeMessage(msg));
   }
 
   /** Sends `m` already encoded as `bytes` (one encoding shared by many peers). */

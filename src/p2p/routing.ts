@@ -4,7 +4,6 @@
 import type { Logger } from '../log/index.js';
 import type { NetContext } from './config.js';
 import type { KeepAlive } from './keepalive.js';
-import { sha256d } from '../crypto/index.js';
 import { idKey } from './lru.js';
 import { bodyId, type Message, type MessageOf } from './messages.js';
 import type { Peer } from './peer.js';
@@ -66,7 +65,7 @@ export function routeIncoming(ctx: NetContext, req: RequestTracker, scoring: Sco
       const ex = req.closeExchange(peer, 'getheaders', m);
       if (!ex && m.headers.length > MAX_ANNOUNCED_HEADERS) scoring.misbehave(peer, ctx.penalties.unrequested, 'unrequested-headers');
       // An announcement: the peer knows (and has) these blocks; they are not announced back to it.
-      else if (!ex) for (const h of m.headers) peer.markKnown(idKey(sha256d(h)));
+      else if (!ex) for (const h of m.headers) peer.markKnown(idKey(bodyId('block', h)));
       return !ex?.settle;
     }
     case 'getdata':

@@ -4,7 +4,7 @@
 // proof-of-work, so a peer's claimed work counts only once its headers prove it. Stored blocks
 // leave the tree; branches no peer stands behind are pruned; the size is capped.
 import { BlockStatus } from '../store/index.js';
-import { checkHeader, medianTimePast, retargetTarget, retargetWindow, MEDIAN_TIME_SPAN, type Chain } from '../chain/index.js';
+import { checkHeader, medianTimePast, retargetTarget, retargetWindow, MEDIAN_TIME_SPAN, type Chain, type ParentContext } from '../chain/index.js';
 import { decodeHeader, headerId, targetToBigInt, workForTarget, isCodedError, type BlockHeader } from '../core/index.js';
 import { toHex } from '../crypto/index.js';
 import { LruSet } from '../p2p/index.js';
@@ -41,6 +41,8 @@ export class HeaderTree {
   private bestNode: HeaderNode | undefined;
   /** Ids whose body broke a rule (bounded): their descendants are refused as headers. */
   private readonly invalid = new LruSet(10_000);
+  /** The context a child of the chain's tip is checked against (see `context`). */
+  private tipContext: { idHex: string; ctx: ParentContext } | undefined;
 
   constructor(private readonly chain: Chain, readonly maxHeaders: number, private readonly now: () => number = Date.now) {}
 
@@ -231,7 +233,18 @@ export class HeaderTree {
     return cur;
   }
 
-  private async context(parent: Link, local: Map<string, HeaderNode>, overlay?: Map<string, HeaderNode>): Promise<{ id: Uint8Array; height: number; expectedTarget: bigint; medianTimePast: number }> {
+  private async context(parent: Link, local: Map<string, HeaderNode>, overlay?: Map<string, HeaderNode>): Promise<ParentContext> {
+    // A relayed block builds on our tip: its context is the chain's own for the next block,
+    // computed once per tip (a parent's context never changes), not walked per header.
+    if (parent.stored && parent.idHex === this.chain.tip.idHex) {
+      if (this.tipContext?.idHex !== parent.idHex) {
+        const next = await this.chain.nextBlockContext();
+        if (toHex(next.prevHash) === parent.idHex) {
+          this.tipContext = { idHex: parent.idHex, ctx: { id: next.prevHash, height: next.height - 1, expectedTarget: next.target, medianTimePast: next.minTimestamp - 1 } };
+        }
+      }
+      if (this.tipContext?.idHex === parent.idHex) return this.tipContext.ctx;
+    }
     const stamps: number[] = [];
     let cur: Link | undefined = parent;
     for (let i = 0; i < MEDIAN_TIME_SPAN && cur; i++) {

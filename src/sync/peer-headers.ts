@@ -4,8 +4,8 @@
 // refused past a bound; a claim the headers do not reach is refused when the peer's chain ends.
 import type { Chain } from '../chain/index.js';
 import { decodeHeader, headerId, HEADER_BYTES } from '../core/index.js';
-import { sha256d, toHex } from '../crypto/index.js';
-import { MAX_HEADERS_PER_MSG, MAX_LOCATOR, P2PError, type P2PNetwork, type Peer } from '../p2p/index.js';
+import { toHex } from '../crypto/index.js';
+import { MAX_HEADERS_PER_MSG, MAX_LOCATOR, P2PError, blockIdHexOf, type P2PNetwork, type Peer } from '../p2p/index.js';
 import { SyncError, type SyncReason } from './errors.js';
 import type { HeaderNode, HeaderTree } from './header-tree.js';
 
@@ -36,6 +36,8 @@ export interface PeerHeadersDeps {
   stats: { headersReceived: number };
   /** Block ids stored recently (a memory check, no store read). */
   isKnown(idHex: string): boolean;
+  /** Bodies asked for, buffered or being connected: the window has nothing more to do for them. */
+  isWanted(idHex: string): boolean;
   refuse(peer: Peer, reason: SyncReason, detail: string): void;
   /** New headers or proofs: the window may have work. */
   schedule(): void;
@@ -227,13 +229,17 @@ export class PeerHeaders {
    */
   private knownAnnouncement(peer: Peer, st: PeerSync, bytes: Uint8Array): boolean {
     if (bytes.length !== HEADER_BYTES) return false;
-    const idHex = toHex(sha256d(bytes));
+    // The id the router already hashed for this message (bodyId is memoised per bytes object).
+    const idHex = blockIdHexOf(bytes);
     const n = this.d.tree.get(idHex);
     const tip = this.d.chain.tip;
     const proven = n ? nodeProven(n) : idHex === tip.idHex ? { idHex, height: tip.height, work: tip.work } : undefined;
     if (!proven) return false;
     this.prove(st, proven, peer);
-    this.d.schedule();
+    // A repeat of a tip already stored, or whose body is already on its way, gives the window
+    // nothing to do now (a stall is found by its timer, which sees this peer as a holder): no
+    // window pass per duplicate announcement. A header still waiting for a peer to ask does.
+    if (n && !this.d.isWanted(idHex)) this.d.schedule();
     return true;
   }
 
@@ -258,7 +264,8 @@ function pendingProven(st: PeerSync, idHex: string): Proven | undefined {
 
 /** Id of the last header the peer sent that we accept as checked (the partial prefix on a soft failure). */
 function lastHeaderId(raw: Uint8Array[], nodes: HeaderNode[], partial: boolean): Uint8Array | undefined {
-  if (partial) return nodes.length ? nodes[nodes.length - 1]!.id : undefined;
+  // Every header was new (the usual announcement): the last checked node is the last one sent.
+  if (partial || (nodes.length && nodes.length === raw.length)) return nodes.length ? nodes[nodes.length - 1]!.id : undefined;
   try {
     return headerId(decodeHeader(raw[raw.length - 1]!));
   } catch {

@@ -5,10 +5,10 @@
 // it. Refusals are reported through `onRefusal` with a reason; the node's penalty table prices them.
 import { EventEmitter } from 'node:events';
 import type { Chain, ConnectedBlockEvent } from '../chain/index.js';
-import { blockId, blockIdHex, blockMerkleRoot, decodeBlock, encodeHeader, type Block } from '../core/index.js';
+import { blockId, blockMerkleRoot, decodeBlock, encodeHeader, type Block } from '../core/index.js';
 import { bytesEqual, toHex } from '../crypto/index.js';
 import { silentLogger, type Logger } from '../log/index.js';
-import { LruSet, MAX_HEADERS_PER_MSG, type InvItem, type Message, type P2PNetwork, type Peer } from '../p2p/index.js';
+import { LruSet, MAX_HEADERS_PER_MSG, blockIdHexOf, type InvItem, type Message, type P2PNetwork, type Peer } from '../p2p/index.js';
 import { SyncError, type SyncReason } from './errors.js';
 import { HeaderTree, type HeaderNode } from './header-tree.js';
 import { PeerHeaders } from './peer-headers.js';
@@ -81,6 +81,7 @@ export class SyncService extends EventEmitter<SyncEvents> {
     this.headers = new PeerHeaders({
       chain: opts.chain, net: opts.net, tree: this.tree, stats: this.stats,
       isKnown: (k) => this.recentlyStored.has(k) || k === this.chain.tip.idHex,
+      isWanted: (k) => this.window.isWanted(k),
       refuse: (peer, reason, detail) => this.refuse(peer, reason, detail),
       schedule: () => this.schedule(),
       failed: (what, e) => this.failed(what, e),
@@ -189,7 +190,8 @@ export class SyncService extends EventEmitter<SyncEvents> {
     } catch {
       return this.refuse(peer, 'malformed-block', 'block does not decode');
     }
-    const idHex = blockIdHex(block);
+    // The router hashed these bytes already (memoised per bytes object): no second hash.
+    const idHex = blockIdHexOf(bytes);
     this.stats.bodiesReceived++;
     if (!this.window.requestedFrom(idHex)) {
       this.window.lateAnswer(idHex, peer);
@@ -292,9 +294,14 @@ export class SyncService extends EventEmitter<SyncEvents> {
       this.wasSyncing = true;
       this.log.info('sync started', { from: this.chain.tip.height, to: this.tree.bestHeight });
     }
-    const holders = this.headers.holders(p.index);
-    const view = p.nodes.slice(p.start, p.start + this.window.opts.windowSize);
-    this.window.fill(view, (i) => holders(p.start + i));
+    // In sync, the path is the one new tip: once its body is asked for, a window pass has nothing
+    // to ask (a lone request is never moved; stalls are the timer's): O(1), not O(peers + window).
+    const left = p.nodes.length - p.start;
+    if (left > 1 || (left === 1 && !this.window.isWanted(p.nodes[p.start]!.idHex))) {
+      const holders = this.headers.holders(p.index);
+      const view = p.nodes.slice(p.start, p.start + this.window.opts.windowSize);
+      this.window.fill(view, (i) => holders(p.start + i));
+    }
     void this.drain();
   }
 

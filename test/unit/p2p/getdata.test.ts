@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { blockId } from '../../../src/core/index.js';
 import { Mempool } from '../../../src/mempool/index.js';
 import { Serving, type ServingBudget } from '../../../src/node/index.js';
-import type { InvItem } from '../../../src/p2p/index.js';
+import { bodyId, encodeBlockMessage, type InvItem } from '../../../src/p2p/index.js';
+import { toHex } from '../../../src/crypto/index.js';
 import { openTestChain, extend } from '../../helpers/chain-helpers.js';
 import { RawPeer, startNet } from './helpers.js';
 
@@ -67,4 +68,30 @@ test('getdata byte bucket: past the per-peer allowance the rest waits, neither s
   assert.equal(await raw.roundtrip(), true, 'the peer is still connected');
   assert.equal(raw.messages.filter((m) => m.kind === 'block').length, 1, 'one body within the allowance');
   assert.equal(raw.messages.filter((m) => m.kind === 'notfound').length, 0, 'the rest is not refused');
+});
+
+test('a new tip asked for by every peer at once is served from memory: no store read, one encoding for all', async (t) => {
+  const { chain } = await openTestChain(undefined, undefined, {}, t);
+  const net = await startNet();
+  const serving = new Serving(chain, new Mempool(chain), net);
+  serving.start();
+  t.after(async () => {
+    serving.stop();
+    await net.stop();
+  });
+  const [tip] = await extend(chain, 1);
+  let storeReads = 0;
+  const read = chain.getBlockBytes.bind(chain);
+  chain.getBlockBytes = (id) => (storeReads++, read(id));
+  const peers = await Promise.all(Array.from({ length: 4 }, () => RawPeer.ready(net.port)));
+  t.after(() => Promise.all(peers.map((p) => p.close())));
+  for (const p of peers) p.send({ kind: 'getdata', items: [{ type: 'block', id: blockId(tip!) }] });
+  const got = await Promise.all(peers.map((p) => p.next('block')));
+  assert.equal(storeReads, 0, 'the tip body comes from the recent-blocks cache');
+  for (const m of got) assert.deepEqual(m.bytes, got[0]!.bytes, 'every peer gets the same body');
+  assert.equal(toHex(bodyId('block', got[0]!.bytes)), toHex(blockId(tip!)));
+  // The `block` message for one body object is encoded once and its id hashed once, however many peers ask.
+  const body = got[0]!.bytes;
+  assert.equal(encodeBlockMessage({ kind: 'block', bytes: body }), encodeBlockMessage({ kind: 'block', bytes: body }));
+  assert.equal(bodyId('block', body), bodyId('block', body));
 });
