@@ -191,10 +191,21 @@ export class KadNode extends EventEmitter<KadEvents> {
   /** PING (retried): on PONG the (id, IP) is verified and the node enters our table. */
   async ping(host: string, port: number, expectId?: string): Promise<Contact | undefined> {
     if (!ipFamily(host) || !this.started) return undefined;
-    const r = await this.rpc.request(host, port, { type: 'ping' }, ['pong'], { expectId });
+    const r = await this.rpc.request(host, port, { type: 'ping' }, ['pong'], { expectId, onLate: this.latePong(host, port) });
     const p = r?.[0];
     if (!p || p.body.type !== 'pong') return undefined;
     return this.onPong(p, host, port);
+  }
+
+  /**
+   * A PONG that arrives after its PING gave up (a loaded peer's queue, e.g. a bootstrap while many
+   * join) still bonds its signer: it is signed, echoes our request id and comes from the endpoint
+   * we pinged. Dropping it left a joiner's held FIND_NODE unanswered and its table empty for seconds.
+   */
+  private latePong(host: string, port: number): (p: DecodedPacket) => void {
+    return (p) => {
+      if (this.started && p.body.type === 'pong') this.onPong(p, host, port);
+    };
   }
 
   private onPong(p: DecodedPacket, host: string, port: number): Contact {
@@ -237,7 +248,7 @@ export class KadNode extends EventEmitter<KadEvents> {
     // The full (not the adaptive) timeout, doubled: a late PONG still bonds, and a loaded peer is
     // not pinged again while its answer is on the way.
     const timeoutMs = 2 * (this.opts.responseTimeoutMs ?? 500);
-    void this.rpc.request(host, port, { type: 'ping' }, ['pong'], { expectId: idHex, attempts: 1, timeoutMs }).then((r) => {
+    void this.rpc.request(host, port, { type: 'ping' }, ['pong'], { expectId: idHex, attempts: 1, timeoutMs, onLate: this.latePong(host, port) }).then((r) => {
       if (--entry.out === 0 && this.pingingBack.get(key) === entry) this.pingingBack.delete(key);
       const p = r?.[0];
       if (p && p.body.type === 'pong' && this.started) this.onPong(p, host, port);

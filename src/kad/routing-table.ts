@@ -282,16 +282,23 @@ export class RoutingTable {
     this.buckets[bucket]!.touched = now;
   }
 
-  /** The entry due for revalidation: a new one (never re-checked) first, else the least recently verified. */
-  nextToRevalidate(newOnly: boolean): Entry | undefined {
+  /**
+   * The entry due for revalidation, or undefined: only entries not verified for `minAgeMs` are due
+   * (an entry that answered a PING or a FIND_NODE seconds ago has just proved itself). New entries
+   * (never re-checked): a random one of those due, so a node every table learned at once (a
+   * bootstrap) is not pinged by all of them in the same few seconds. Settled: the least recently verified.
+   */
+  nextToRevalidate(newOnly: boolean, now = Infinity, minAgeMs = 0, random: () => number = Math.random): Entry | undefined {
     let best: Entry | undefined;
+    const due: Entry[] = [];
     for (const b of this.buckets) {
       for (const e of b.entries) {
-        if (newOnly && e.checks > 0) continue;
-        if (!best || e.verifiedAt < best.verifiedAt) best = e;
+        if ((newOnly && e.checks > 0) || now - e.verifiedAt < minAgeMs) continue;
+        if (newOnly) due.push(e);
+        else if (!best || e.verifiedAt < best.verifiedAt) best = e;
       }
     }
-    return best;
+    return newOnly ? due[Math.floor(random() * due.length)] : best;
   }
 }
 
