@@ -51,6 +51,8 @@ interface Call {
 const MAX_PARTS = 4;
 /** A timer this late (ms, and at least half its own length) means the event loop was stalled. */
 const STALL_MIN_MS = 50;
+/** How far measured round trips may stretch the configured timeout ceiling. */
+const MAX_STRETCH = 4;
 /** Times one attempt's wait starts over after a stall before it gives up and retries anyway. */
 const MAX_STALL_REARMS = 2;
 
@@ -81,12 +83,20 @@ export class Rpc {
     return this.pending.size;
   }
 
-  /** The current per-attempt timeout for one round trip (ms). */
+  /**
+   * The current per-attempt timeout for one round trip (ms). The configured ceiling holds while
+   * answers come within it; when measured round trips (late answers included) exceed half of it,
+   * the ceiling follows them up to MAX_STRETCH times: those answers do come, and a retry sent
+   * before them only queues a duplicate behind the original at a loaded peer (or in our own
+   * socket buffer while this loop is saturated). 150 nodes joining in one process sent 28% of
+   * their FIND_NODEs twice this way, and the extra work kept the queues long.
+   */
   get timeoutMs(): number {
     const ceil = this.defaults.timeoutMs;
     if (this.srtt === undefined) return ceil;
     const floor = Math.min(ceil, this.defaults.minTimeoutMs ?? 100);
-    return Math.max(floor, Math.min(ceil, Math.ceil(2 * this.srtt + 4 * this.rttvar)));
+    const top = Math.min(MAX_STRETCH * ceil, Math.max(ceil, Math.ceil(2 * this.srtt)));
+    return Math.max(floor, Math.min(top, Math.ceil(2 * this.srtt + 4 * this.rttvar)));
   }
 
   /** Whether a request to this endpoint is awaiting its answer (the peer is about to prove itself). */

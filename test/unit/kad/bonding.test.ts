@@ -57,3 +57,31 @@ test('revalidation does not ping an entry verified seconds ago, nor the same fir
   for (let i = 0; i < 30; i++) picked.add(table.nextToRevalidate(true, 1000 + 3010, 3000, random)!.idHex);
   assert.ok(picked.size >= 3, `new entries due are picked at random, not always the oldest: ${picked.size} distinct of 6`);
 });
+
+test('retry storm at a loaded peer: once answers are measured slower than the timeout ceiling, a PING is not sent twice', { timeout: 30_000 }, async () => {
+  // Every datagram takes 600-700 ms each way (a peer whose queue is that long): answers come,
+  // after the 500 ms ceiling. Retrying at the ceiling only queued a duplicate behind the original.
+  const net = new SimNetwork({ seed: 9, latencyMs: [600, 700] });
+  const pings: number[] = [];
+  let current = -1;
+  const mk = (host: string, label: string): KadNode => new KadNode({
+    secretKey: kadKey(label).secretKey, transport: net.transport(host, PORT), clock: net.clock, random: () => net.random(),
+    maintenance: false, autoJoin: false,
+  });
+  const a = mk('10.9.0.1', 'slow-a');
+  const b = mk('10.9.0.2', 'slow-b');
+  await a.start();
+  await b.start();
+  for (let i = 0; i < 8; i++) {
+    current = i;
+    const before = a.stats.sent;
+    const r = a.ping('10.9.0.2', PORT, b.idHex);
+    await net.clock.run();
+    assert.ok(await r, `ping ${i} answered`);
+    pings[current] = a.stats.sent - before;
+  }
+  assert.ok(pings[0]! >= 2, `the first PING, before any measurement, was retried: ${pings[0]}`);
+  assert.deepEqual(pings.slice(4), [1, 1, 1, 1], `once measured, one PING each: ${pings.join(',')}`);
+  await a.stop();
+  await b.stop();
+});
