@@ -73,3 +73,33 @@ export function verifySignature(message: Uint8Array, signature: Uint8Array, publ
     return false;
   }
 }
+
+// Off the event loop: the same operations on libuv's thread pool (node:crypto's callback form).
+// For a process whose loop is busy with many signed datagrams (discovery): the loop keeps reading
+// and routing while signatures are made and checked on other threads (and cores). Each call costs a
+// thread hop, so single operations on an idle loop are slower than the sync ones.
+
+export function signMessageAsync(message: Uint8Array, secretKey: Uint8Array): Promise<Uint8Array> {
+  const key = privateKeyObject(secretKey);
+  return new Promise((resolve, reject) => {
+    sign(null, message, key, (err, sig) => (err ? reject(err) : resolve(new Uint8Array(sig.buffer, sig.byteOffset, sig.byteLength))));
+  });
+}
+
+/** Never rejects: a malformed key or signature is simply "does not verify". */
+export function verifySignatureAsync(message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array): Promise<boolean> {
+  if (signature.length !== 64 || publicKey.length !== 32) return Promise.resolve(false);
+  let key: KeyObject;
+  try {
+    key = publicKeyObject(publicKey);
+  } catch {
+    return Promise.resolve(false);
+  }
+  return new Promise((resolve) => {
+    try {
+      verify(null, message, key, signature, (err, ok) => resolve(!err && ok));
+    } catch {
+      resolve(false);
+    }
+  });
+}

@@ -17,7 +17,7 @@ import { iterativeLookup, type LookupResult, type QueryAnswer } from './lookup.j
 import { Maintenance } from './maintenance.js';
 import { decodeNetworkRecord, networkKey } from './network-record.js';
 import {
-  DROP_REASONS, MAX_NODES_PER_PACKET, RESPONSE_TYPES, decodePacket, encodePacket, nodesPackets, peekPacket,
+  DROP_REASONS, MAX_NODES_PER_PACKET, RESPONSE_TYPES, decodePacket, decodePacketAsync, encodePacket, encodePacketAsync, nodesPackets, peekPacket,
   type Body, type DecodedPacket, type DropReason, type NodeRecord,
 } from './packet.js';
 import { RoutingTable, K, EVICT_PING_AFTER_MS, type Contact } from './routing-table.js';
@@ -31,6 +31,13 @@ export type { PeerRecord, TablePersistence, KadOptions, KadEvents, KadStats } fr
 import type { PeerRecord, KadOptions, KadEvents, KadStats } from './options.js';
 
 const bondKey = (idHex: string, host: string): string => `${idHex}@${host}`;
+/**
+ * Signatures made or checked on the thread pool and not done yet, for the whole process (the pool
+ * is shared). Past the cap a node signs and verifies on its own loop: the pool's queue stays
+ * bounded, and a flood slows this loop, so the socket buffer fills and the kernel drops the excess.
+ */
+let offloaded = 0;
+const MAX_OFFLOADED = 512;
 /** Times a lookup asks one candidate (DESIGN: at most 3; 2 survive any single lost datagram). */
 const LOOKUP_ATTEMPTS = 2;
 
@@ -65,6 +72,8 @@ export class KadNode extends EventEmitter<KadEvents> {
   private readonly maintenance: Maintenance;
   private started = false;
   private readonly maxPingBacks: number;
+  /** Sign and verify on the thread pool (real UDP; see KadOptions.offloadCrypto). */
+  private readonly offloadCrypto: boolean;
 
   constructor(readonly opts: KadOptions) {
     super();
@@ -86,6 +95,7 @@ export class KadNode extends EventEmitter<KadEvents> {
     const b = opts.requestBudget ?? { burst: 64, perSecond: 32 };
     this.budget = new SourceBudget(b.burst, b.perSecond, cap);
     this.maxPingBacks = Math.max(8, Math.min(256, cap >> 2));
+    this.offloadCrypto = opts.offloadCrypto !== false;
     this.held = new ExpiringLru(this.maxPingBacks, (opts.responseTimeoutMs ?? 500) * 3);
     this.rpc = new Rpc(this.clock, this.random, (h, p, id, body) => this.send(h, p, id, body), {
       attempts: opts.attempts ?? 3, timeoutMs: opts.responseTimeoutMs ?? 500, adaptive: opts.adaptiveTimeouts !== false,
@@ -179,13 +189,18 @@ export class KadNode extends EventEmitter<KadEvents> {
   // ---- sending ----
 
   private send(host: string, port: number, requestId: bigint, body: Body): void {
-    if (!this.transport || !this.started) return;
+    const transport = this.transport;
+    if (!transport || !this.started) return;
     const expiry = this.clock.now() + (this.opts.packetTtlMs ?? 20_000);
-    let data: Datagram;
-    if (this.transport.wire === 'signed') data = encodePacket({ requestId, expiry, body }, this.opts.secretKey, this.publicKey);
-    else data = { requestId, expiry, senderKey: this.publicKey, senderId: this.id, body };
     this.stats.sent++;
-    this.transport.send(host, port, data);
+    if (transport.wire === 'plain') return transport.send(host, port, { requestId, expiry, senderKey: this.publicKey, senderId: this.id, senderHex: this.idHex, body });
+    if (!this.offloadCrypto || offloaded >= MAX_OFFLOADED) return transport.send(host, port, encodePacket({ requestId, expiry, body }, this.opts.secretKey, this.publicKey));
+    // Signed on the thread pool; a node stopped meanwhile sends nothing.
+    offloaded++;
+    encodePacketAsync({ requestId, expiry, body }, this.opts.secretKey, this.publicKey).then(
+      (data) => { if (this.started) transport.send(host, port, data); },
+      (e: unknown) => this.log.warn('discovery packet not signed', { err: String(e) }),
+    ).finally(() => offloaded--);
   }
 
   /** PING (retried): on PONG the (id, IP) is verified and the node enters our table. */
@@ -209,7 +224,7 @@ export class KadNode extends EventEmitter<KadEvents> {
   }
 
   private onPong(p: DecodedPacket, host: string, port: number): Contact {
-    const idHex = toHex(p.senderId);
+    const idHex = p.senderHex;
     const now = this.clock.now();
     if (p.body.type === 'pong' && p.body.verified) this.provedTo.set(bondKey(idHex, host), true, now);
     return this.bonded(p.senderId, idHex, host, port, now);
@@ -274,6 +289,17 @@ export class KadNode extends EventEmitter<KadEvents> {
       if (RESPONSE_TYPES.has(peek.type)) {
         if (!this.rpc.expects(peek.requestId, host, port)) return this.drop('unsolicited');
       } else if (!this.budget.take(this.sourceKey(host, port), now)) return this.drop('over-budget');
+      if (this.offloadCrypto && offloaded < MAX_OFFLOADED) {
+        // Verified on the thread pool: the loop reads and routes other datagrams meanwhile.
+        offloaded++;
+        void decodePacketAsync(data, () => this.clock.now()).then((d) => {
+          offloaded--;
+          if (!this.started) return;
+          if (typeof d === 'string') return this.drop(d);
+          this.handleSafely(d, host, port, this.clock.now());
+        });
+        return;
+      }
       const d = decodePacket(data, now);
       if (typeof d === 'string') return this.drop(d);
       p = d;
@@ -282,6 +308,10 @@ export class KadNode extends EventEmitter<KadEvents> {
       if (!RESPONSE_TYPES.has(data.body.type) && !this.budget.take(this.sourceKey(host, port), now)) return this.drop('over-budget');
       p = data;
     }
+    this.handleSafely(p, host, port, now);
+  }
+
+  private handleSafely(p: DecodedPacket, host: string, port: number, now: number): void {
     try {
       this.handle(p, host, port, now);
     } catch (e) {
@@ -296,7 +326,7 @@ export class KadNode extends EventEmitter<KadEvents> {
   }
 
   private handle(p: DecodedPacket, host: string, port: number, now: number): void {
-    const senderHex = toHex(p.senderId);
+    const senderHex = p.senderHex;
     if (senderHex === this.idHex) return this.drop('unsolicited');
     const key = bondKey(senderHex, host);
     const isVerified = this.opts.endpointProof === false || this.verified.get(key, now) === true;

@@ -6,7 +6,6 @@
 // floor and the configured 500 ms ceiling: a lost datagram on a fast network costs tens of ms.
 // Retries back off (x2 per attempt), so a loaded peer is not answered with a retry storm, and a
 // timeout that fires late (this process's event loop was stalled) waits again instead of retrying.
-import { toHex } from '../crypto/index.js';
 import type { Body, BodyType, DecodedPacket } from './packet.js';
 import type { Clock } from './transport.js';
 import { ExpiringLru } from './bounded.js';
@@ -194,7 +193,7 @@ export class Rpc {
     if (!a) return this.handleLate(p, host, port);
     const call = a.call;
     if (call.endpoint !== `${host}|${port}` || !call.expect.includes(p.body.type)) return false;
-    if (call.expectId !== undefined && toHex(p.senderId) !== call.expectId) return false;
+    if (call.expectId !== undefined && p.senderHex !== call.expectId) return false;
     a.got.push(p);
     if (a.got.length === 1) this.sample(this.clock.now() - a.sentAt);
     if (p.body.type === 'nodes' || p.body.type === 'value') a.total = Math.min(p.body.total, MAX_PARTS);
@@ -209,7 +208,7 @@ export class Rpc {
     const call = l?.call;
     if (!call?.onLate || call.answered || call.endpoint !== `${host}|${port}` || !call.expect.includes(p.body.type)) return false;
     if (p.body.type === 'nodes' || p.body.type === 'value') return false; // single-packet answers only
-    if (call.expectId !== undefined && toHex(p.senderId) !== call.expectId) return false;
+    if (call.expectId !== undefined && p.senderHex !== call.expectId) return false;
     this.late.delete(key);
     call.onLate(p);
     return true;
