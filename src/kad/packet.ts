@@ -166,7 +166,7 @@ function accept(packet: Packet, signatureOk: boolean, now: number): DecodedPacke
   if (!signatureOk) return 'bad-signature';
   if (packet.expiry < now) return 'expired';
   const s = senderOf(packet.senderKey);
-  return { ...packet, senderId: s.id, senderHex: s.hex };
+  return { requestId: packet.requestId, expiry: packet.expiry, senderKey: packet.senderKey, body: packet.body, senderId: s.id, senderHex: s.hex };
 }
 
 export function decodePacket(bytes: Uint8Array, now: number): DecodedPacket | DropReason {
