@@ -74,17 +74,10 @@ export function verifySignature(message: Uint8Array, signature: Uint8Array, publ
   }
 }
 
-// Off the event loop: the same operations on libuv's thread pool (node:crypto's callback form).
-// For a process whose loop is busy with many signed datagrams (discovery): the loop keeps reading
-// and routing while signatures are made and checked on other threads (and cores). Each call costs a
-// thread hop, so single operations on an idle loop are slower than the sync ones.
-
-export function signMessageAsync(message: Uint8Array, secretKey: Uint8Array): Promise<Uint8Array> {
-  const key = privateKeyObject(secretKey);
-  return new Promise((resolve, reject) => {
-    sign(null, message, key, (err, sig) => (err ? reject(err) : resolve(new Uint8Array(sig.buffer, sig.byteOffset, sig.byteLength))));
-  });
-}
+// Off the event loop: verification on libuv's thread pool (node:crypto's callback form), for a
+// process whose loop is busy with many signed datagrams (discovery): the loop keeps reading and
+// routing while signatures are checked on other threads (and cores). Each call costs a thread hop,
+// so a single check on an idle loop is slower than the sync one.
 
 /** Never rejects: a malformed key or signature is simply "does not verify". */
 export function verifySignatureAsync(message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array): Promise<boolean> {

@@ -4,7 +4,7 @@
 // so neither a spoofed source nor a throwaway key from a bonded address gets a large reply.
 // Bonding is lazy (one round trip, on demand; bonds.ts): a FIND_* or STORE from an unbonded (id, IP)
 // is held while we PING the sender once; its PONG bonds it and releases the held request.
-// Signatures are made and checked on the thread pool (bounded), so the loop keeps routing.
+// Signatures are checked on the thread pool (bounded), so the loop keeps routing meanwhile.
 // Maintenance (join with backoff, revalidation, refresh, network records) lives in maintenance.ts.
 import { EventEmitter } from 'node:events';
 import { nodeIdFromPublicKey, publicKeyFromSecret, toHex } from '../crypto/index.js';
@@ -17,7 +17,7 @@ import { iterativeLookup, type LookupResult, type QueryAnswer } from './lookup.j
 import { Maintenance } from './maintenance.js';
 import { decodeNetworkRecord, networkKey } from './network-record.js';
 import {
-  DROP_REASONS, MAX_NODES_PER_PACKET, RESPONSE_TYPES, decodePacket, decodePacketAsync, encodePacket, encodePacketAsync, nodesPackets, peekPacket,
+  DROP_REASONS, MAX_NODES_PER_PACKET, RESPONSE_TYPES, decodePacket, decodePacketAsync, encodePacket, nodesPackets, peekPacket,
   type Body, type DecodedPacket, type DropReason, type NodeRecord,
 } from './packet.js';
 import { RoutingTable, K, EVICT_PING_AFTER_MS, type Contact } from './routing-table.js';
@@ -31,9 +31,9 @@ export type { PeerRecord, TablePersistence, KadOptions, KadEvents, KadStats } fr
 import type { PeerRecord, KadOptions, KadEvents, KadStats } from './options.js';
 
 /**
- * Signatures made or checked on the thread pool and not done yet, for the whole process (the pool
- * is shared). Past the cap a node signs and verifies on its own loop: the pool's queue stays
- * bounded, and a flood slows this loop, so the socket buffer fills and the kernel drops the excess.
+ * Signature checks on the thread pool not done yet, for the whole process (the pool is shared).
+ * Past the cap a node verifies on its own loop: the pool's queue stays bounded, and a flood slows
+ * this loop, so the socket buffer fills and the kernel drops the excess.
  */
 let offloaded = 0;
 const MAX_OFFLOADED = 512;
@@ -63,7 +63,7 @@ export class KadNode extends EventEmitter<KadEvents> {
   private readonly evicting = new Set<string>();
   private readonly maintenance: Maintenance;
   private started = false;
-  /** Sign and verify on the thread pool (real UDP; see KadOptions.offloadCrypto). */
+  /** Verify on the thread pool (real UDP; see KadOptions.offloadCrypto). */
   private readonly offloadCrypto: boolean;
 
   constructor(readonly opts: KadOptions) {
@@ -183,13 +183,9 @@ export class KadNode extends EventEmitter<KadEvents> {
     const expiry = this.clock.now() + (this.opts.packetTtlMs ?? 20_000);
     this.stats.sent++;
     if (transport.wire === 'plain') return transport.send(host, port, { requestId, expiry, senderKey: this.publicKey, senderId: this.id, senderHex: this.idHex, body });
-    if (!this.offloadCrypto || offloaded >= MAX_OFFLOADED) return transport.send(host, port, encodePacket({ requestId, expiry, body }, this.opts.secretKey, this.publicKey));
-    // Signed on the thread pool; a node stopped meanwhile sends nothing.
-    offloaded++;
-    encodePacketAsync({ requestId, expiry, body }, this.opts.secretKey, this.publicKey).then(
-      (data) => { if (this.started) transport.send(host, port, data); },
-      (e: unknown) => this.log.warn('discovery packet not signed', { err: String(e) }),
-    ).finally(() => offloaded--);
+    // Signed here: a signature costs about what a hop to the thread pool and back costs, and the
+    // hop would add its latency to every datagram. Verification (2.5x a signature) is offloaded.
+    transport.send(host, port, encodePacket({ requestId, expiry, body }, this.opts.secretKey, this.publicKey));
   }
 
   /** PING (retried): on PONG the (id, IP) is verified and the node enters our table. */

@@ -50,7 +50,7 @@ export interface KadOptions extends MaintenanceOptions {
   /** Requests (each costs a signature check and up to two signatures) per source: burst and per second. */
   requestBudget?: { burst: number; perSecond: number };
   /**
-   * Sign and verify discovery packets on libuv's thread pool instead of the event loop (default
+   * Verify discovery packets' signatures on libuv's thread pool instead of the event loop (default
    * on; real UDP only). The receive tiers (framing, budget, expected reply) still run first.
    */
   offloadCrypto?: boolean;

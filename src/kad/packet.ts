@@ -4,7 +4,7 @@
 // bad datagrams, it never raises. `peekPacket` reads the header without the signature check, so
 // the receive path can spend its per-source budget before the expensive tier.
 import { ByteReader, ByteWriter } from '../core/index.js';
-import { nodeIdFromPublicKey, signMessage, signMessageAsync, toHex, verifySignature, verifySignatureAsync } from '../crypto/index.js';
+import { nodeIdFromPublicKey, signMessage, toHex, verifySignature, verifySignatureAsync } from '../crypto/index.js';
 import { bool, bytes, ip, list, struct, timeMs, u8, u16, u32, varBytes, type Infer } from './schema.js';
 
 export const MAX_PACKET_BYTES = 1280;
@@ -106,12 +106,6 @@ function withSignature(unsigned: Uint8Array, sig: Uint8Array): Uint8Array {
 export function encodePacket(p: Omit<Packet, 'senderKey'>, secretKey: Uint8Array, senderKey: Uint8Array): Uint8Array {
   const unsigned = encodeUnsigned(p, senderKey);
   return withSignature(unsigned, signMessage(unsigned, secretKey));
-}
-
-/** encodePacket with the signature made on the thread pool (the event loop is not held). */
-export async function encodePacketAsync(p: Omit<Packet, 'senderKey'>, secretKey: Uint8Array, senderKey: Uint8Array): Promise<Uint8Array> {
-  const unsigned = encodeUnsigned(p, senderKey);
-  return withSignature(unsigned, await signMessageAsync(unsigned, secretKey));
 }
 
 /** Cheap tier: framing checks and the header fields, no signature check. */
