@@ -61,6 +61,8 @@ export class KadNode extends EventEmitter<KadEvents> {
   private readonly bonds: Bonds;
   private readonly budget: SourceBudget;
   private readonly evicting = new Set<string>();
+  /** Bucket index -> when its last ping-before-evict went out (at most 257 keys). */
+  private readonly evictPingAt = new Map<number, number>();
   private readonly maintenance: Maintenance;
   private started = false;
   /** Verify on the thread pool (real UDP; see KadOptions.offloadCrypto). */
@@ -328,9 +330,15 @@ export class KadNode extends EventEmitter<KadEvents> {
     // Ping-before-evict only when even the least recently seen entry has not been verified for a
     // while: one that answered moments ago has just proved itself (each newcomer to a full bucket
     // used to cost a PING and a PONG to an entry verified seconds earlier). The newcomer waits as a
-    // replacement.
+    // replacement. At most one such PING per bucket per interval: when the oldest answers, the
+    // next oldest is no more suspect, and a busy bucket 0 (half the network) pinged every one of
+    // its k entries in turn as lookups brought newcomers (8 PINGs per lookup at 150 nodes).
     else if (res.status === 'full' && !this.evicting.has(res.oldest.idHex) && this.clock.now() - res.oldest.verifiedAt >= EVICT_PING_AFTER_MS) {
       const oldest = res.oldest;
+      const bucket = this.table.bucketIndex(oldest.id);
+      const now = this.clock.now();
+      if (now - (this.evictPingAt.get(bucket) ?? -Infinity) < EVICT_PING_AFTER_MS) return;
+      this.evictPingAt.set(bucket, now);
       this.evicting.add(oldest.idHex);
       void this.ping(oldest.host, oldest.port, oldest.idHex).then((alive) => {
         this.evicting.delete(oldest.idHex);

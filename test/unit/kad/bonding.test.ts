@@ -85,3 +85,40 @@ test('retry storm at a loaded peer: once answers are measured slower than the ti
   await a.stop();
   await b.stop();
 });
+
+test('ping-before-evict storm: a full bucket pings its oldest entry once per interval, not once per newcomer', { timeout: 30_000 }, async () => {
+  // PINGs from A to the entries already in its bucket (the ping-before-evict ones), once counting.
+  const entries = new Set<string>();
+  let evictPings = 0;
+  const net = new SimNetwork({
+    seed: 13, latencyMs: [2, 10],
+    onSend: (from, to, d) => { if (from === `10.8.0.1:${PORT}` && entries.has(to) && typeOf(d) === 'ping') evictPings++; },
+  });
+  const mk = (host: string, label: string, k = 20): KadNode => new KadNode({
+    secretKey: kadKey(label).secretKey, transport: net.transport(host, PORT), clock: net.clock, random: () => net.random(),
+    maintenance: false, autoJoin: false, k,
+  });
+  const a = mk('10.8.0.1', 'evict-a', 4);
+  await a.start();
+  // Nodes whose ids fall in A's bucket 0 (first bit differs), found by label in a fixed order.
+  const others: KadNode[] = [];
+  for (let i = 0; others.length < 8 && i < 200; i++) {
+    const n = mk(`10.8.1.${i + 1}`, `evict-${i}`);
+    if (a.table.bucketIndex(n.id) === 0) others.push(n);
+  }
+  assert.equal(others.length, 8);
+  for (const n of others) await n.start();
+  for (const n of others.slice(0, 4)) void a.ping(n.host, PORT, n.idHex);
+  await net.clock.run();
+  assert.equal(a.table.size, 4, 'bucket 0 is full (k = 4)');
+  // Long enough that no entry counts as freshly verified.
+  await net.clock.run(net.clock.now() + 11_000);
+  for (const n of others.slice(0, 4)) entries.add(`${n.host}:${PORT}`);
+  for (const n of others.slice(4)) {
+    void a.ping(n.host, PORT, n.idHex);
+    await net.clock.run();
+  }
+  assert.equal(evictPings, 1, `four newcomers to the full bucket cost one ping-before-evict: ${evictPings}`);
+  assert.equal(a.table.size, 4, 'the answering entries stay; the newcomers wait as replacements');
+  for (const n of [a, ...others]) await n.stop();
+});
