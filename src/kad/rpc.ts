@@ -3,9 +3,11 @@
 // several packets, and the check that an answer comes from the endpoint and the key we asked.
 // The per-attempt timeout adapts to measured round trips (RFC 6298's SRTT and RTTVAR; every attempt
 // has its own request id, so each answer is an unambiguous sample, late ones included), between a
-// floor and the configured 500 ms ceiling: a lost datagram on a fast network costs tens of ms.
-// Retries back off (x2 per attempt), so a loaded peer is not answered with a retry storm, and a
-// timeout that fires late (this process's event loop was stalled) waits again instead of retrying.
+// floor and the configured 500 ms ceiling: a lost datagram on a fast network costs tens of ms. When
+// answers are measured slower than the ceiling, it follows them (up to 4x). Retries back off (x2 per
+// attempt), so a loaded peer is not answered with a retry storm, and a timeout that fires late
+// (this process's event loop was stalled) waits again instead of retrying. A call may take a late
+// single-packet answer (a PONG): bonds.ts uses it, since a late signed PONG still proves its endpoint.
 import type { Body, BodyType, DecodedPacket } from './packet.js';
 import type { Clock } from './transport.js';
 import { ExpiringLru } from './bounded.js';
