@@ -73,3 +73,26 @@ export function verifySignature(message: Uint8Array, signature: Uint8Array, publ
     return false;
   }
 }
+
+// Off the event loop: verification on libuv's thread pool (node:crypto's callback form), for a
+// process whose loop is busy with many signed datagrams (discovery): the loop keeps reading and
+// routing while signatures are checked on other threads (and cores). Each call costs a thread hop,
+// so a single check on an idle loop is slower than the sync one.
+
+/** Never rejects: a malformed key or signature is simply "does not verify". */
+export function verifySignatureAsync(message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array): Promise<boolean> {
+  if (signature.length !== 64 || publicKey.length !== 32) return Promise.resolve(false);
+  let key: KeyObject;
+  try {
+    key = publicKeyObject(publicKey);
+  } catch {
+    return Promise.resolve(false);
+  }
+  return new Promise((resolve) => {
+    try {
+      verify(null, message, key, signature, (err, ok) => resolve(!err && ok));
+    } catch {
+      resolve(false);
+    }
+  });
+}

@@ -22,8 +22,22 @@ export function ipFamily(host: string): IpFamily | undefined {
   return undefined;
 }
 
+// Every NODES reply encodes up to 24 addresses, nearly always the same few hundred: parsed once
+// each (bounded; cleared when full). Callers get a copy, never the cached bytes.
+const bytesCache = new Map<string, Uint8Array | undefined>();
+
 /** 4 or 16 bytes, or undefined for anything that is not a literal IP address. */
 export function ipToBytes(host: string): Uint8Array | undefined {
+  let b = bytesCache.get(host);
+  if (b === undefined && !bytesCache.has(host)) {
+    b = parseIp(host);
+    if (bytesCache.size >= 8192) bytesCache.clear();
+    bytesCache.set(host, b);
+  }
+  return b && b.slice();
+}
+
+function parseIp(host: string): Uint8Array | undefined {
   const h = normaliseIp(host);
   if (isIPv4(h)) return Uint8Array.from(h.split('.').map(Number));
   if (!isIPv6(h) || h.includes('%')) return undefined;

@@ -2,22 +2,22 @@
 // tiers, cheapest first: framing, per-source budget, signature, expiry, then the handler. Bonds are
 // keyed by (node id, IP): FIND_* is answered only for a signer that answered our PING from that IP,
 // so neither a spoofed source nor a throwaway key from a bonded address gets a large reply.
-// Bonding is lazy (one round trip, on demand): a FIND_* or STORE from an unbonded (id, IP) is held
-// (one per (id, IP), bounded, short-lived) while we PING the sender once; its PONG bonds it and
-// releases the held request. The asker never runs a bond round of its own, and a spoofer gets one PING,
-// no larger than its request. A reply to one of our requests bonds its signer the same way a PONG does.
+// Bonding is lazy (one round trip, on demand; bonds.ts): a FIND_* or STORE from an unbonded (id, IP)
+// is held while we PING the sender once; its PONG bonds it and releases the held request.
+// Signatures are checked on the thread pool (bounded), so the loop keeps routing meanwhile.
 // Maintenance (join with backoff, revalidation, refresh, network records) lives in maintenance.ts.
 import { EventEmitter } from 'node:events';
 import { nodeIdFromPublicKey, publicKeyFromSecret, toHex } from '../crypto/index.js';
 import { silentLogger, type Logger } from '../log/index.js';
 import { ipFamily, normaliseIp, relayAllowed } from './addr.js';
 import { replyNodes, valueParts } from './answers.js';
-import { ExpiringLru, SourceBudget } from './bounded.js';
+import { SourceBudget } from './bounded.js';
+import { Bonds } from './bonds.js';
 import { iterativeLookup, type LookupResult, type QueryAnswer } from './lookup.js';
 import { Maintenance } from './maintenance.js';
 import { decodeNetworkRecord, networkKey } from './network-record.js';
 import {
-  DROP_REASONS, MAX_NODES_PER_PACKET, RESPONSE_TYPES, decodePacket, encodePacket, nodesPackets, peekPacket,
+  DROP_REASONS, MAX_NODES_PER_PACKET, RESPONSE_TYPES, decodePacket, decodePacketAsync, encodePacket, nodesPackets, peekPacket,
   type Body, type DecodedPacket, type DropReason, type NodeRecord,
 } from './packet.js';
 import { RoutingTable, K, EVICT_PING_AFTER_MS, type Contact } from './routing-table.js';
@@ -30,7 +30,13 @@ export type { LookupResult } from './lookup.js';
 export type { PeerRecord, TablePersistence, KadOptions, KadEvents, KadStats } from './options.js';
 import type { PeerRecord, KadOptions, KadEvents, KadStats } from './options.js';
 
-const bondKey = (idHex: string, host: string): string => `${idHex}@${host}`;
+/**
+ * Signature checks on the thread pool not done yet, for the whole process (the pool is shared).
+ * Past the cap a node verifies on its own loop: the pool's queue stays bounded, and a flood slows
+ * this loop, so the socket buffer fills and the kernel drops the excess.
+ */
+let offloaded = 0;
+const MAX_OFFLOADED = 512;
 /** Times a lookup asks one candidate (DESIGN: at most 3; 2 survive any single lost datagram). */
 const LOOKUP_ATTEMPTS = 2;
 
@@ -52,19 +58,15 @@ export class KadNode extends EventEmitter<KadEvents> {
   readonly lookups = new LookupHistory();
   private transport: Transport | undefined;
   private readonly rpc: Rpc;
-  /** (id, IP) -> it answered our PING from there (we may answer its FIND_*). */
-  private readonly verified: ExpiringLru<true>;
-  /** (id, IP) -> we answered its PING (it may answer our FIND_*). */
-  private readonly provedTo: ExpiringLru<true>;
+  private readonly bonds: Bonds;
   private readonly budget: SourceBudget;
-  /** (id, IP) -> our ping-backs to it in flight and when the last went out (bounded by maxPingBacks). */
-  private readonly pingingBack = new Map<string, { sentAt: number; out: number }>();
-  /** (id, IP) -> a FIND_* or STORE held until that sender answers our PING (at most one each, short-lived). */
-  private readonly held: ExpiringLru<{ port: number; packet: DecodedPacket }>;
   private readonly evicting = new Set<string>();
+  /** Bucket index -> when its last ping-before-evict went out (at most 257 keys). */
+  private readonly evictPingAt = new Map<number, number>();
   private readonly maintenance: Maintenance;
   private started = false;
-  private readonly maxPingBacks: number;
+  /** Verify on the thread pool (real UDP; see KadOptions.offloadCrypto). */
+  private readonly offloadCrypto: boolean;
 
   constructor(readonly opts: KadOptions) {
     super();
@@ -80,16 +82,15 @@ export class KadNode extends EventEmitter<KadEvents> {
     this.values = new ValueStore(opts.valueLimits ?? DEFAULT_VALUE_LIMITS);
     this.stats = { received: 0, sent: 0, dropped: Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<DropReason, number> };
     const cap = opts.maxSources ?? 4096;
-    const proofMs = opts.endpointProofMs ?? 12 * 60 * 60 * 1000;
-    this.verified = new ExpiringLru(cap, proofMs);
-    this.provedTo = new ExpiringLru(cap, proofMs);
     const b = opts.requestBudget ?? { burst: 64, perSecond: 32 };
     this.budget = new SourceBudget(b.burst, b.perSecond, cap);
-    this.maxPingBacks = Math.max(8, Math.min(256, cap >> 2));
-    this.held = new ExpiringLru(this.maxPingBacks, (opts.responseTimeoutMs ?? 500) * 3);
+    this.offloadCrypto = opts.offloadCrypto !== false;
     this.rpc = new Rpc(this.clock, this.random, (h, p, id, body) => this.send(h, p, id, body), {
       attempts: opts.attempts ?? 3, timeoutMs: opts.responseTimeoutMs ?? 500, adaptive: opts.adaptiveTimeouts !== false,
     });
+    this.bonds = new Bonds(this.rpc, this.clock, {
+      running: () => this.started, observe: (c) => this.observe(c), release: (p, host, port, now) => this.handle(p, host, port, now),
+    }, { cap, proofMs: opts.endpointProofMs ?? 12 * 60 * 60 * 1000, responseTimeoutMs: opts.responseTimeoutMs ?? 500, endpointProof: opts.endpointProof !== false });
     this.networkKey = opts.networkId ? networkKey(opts.networkId) : undefined;
     this.transport = opts.transport;
     this.maintenance = new Maintenance(this, opts);
@@ -114,7 +115,7 @@ export class KadNode extends EventEmitter<KadEvents> {
   }
   /** Sizes of the per-source maps (tests check they stay bounded). */
   get sourceState(): { verified: number; provedTo: number; budget: number; pending: number; held: number } {
-    return { verified: this.verified.size, provedTo: this.provedTo.size, budget: this.budget.size, pending: this.rpc.inflight, held: this.held.size };
+    return { ...this.bonds.sizes, budget: this.budget.size, pending: this.rpc.inflight };
   }
 
   async start(): Promise<void> {
@@ -179,69 +180,23 @@ export class KadNode extends EventEmitter<KadEvents> {
   // ---- sending ----
 
   private send(host: string, port: number, requestId: bigint, body: Body): void {
-    if (!this.transport || !this.started) return;
+    const transport = this.transport;
+    if (!transport || !this.started) return;
     const expiry = this.clock.now() + (this.opts.packetTtlMs ?? 20_000);
-    let data: Datagram;
-    if (this.transport.wire === 'signed') data = encodePacket({ requestId, expiry, body }, this.opts.secretKey, this.publicKey);
-    else data = { requestId, expiry, senderKey: this.publicKey, senderId: this.id, body };
     this.stats.sent++;
-    this.transport.send(host, port, data);
+    if (transport.wire === 'plain') return transport.send(host, port, { requestId, expiry, senderKey: this.publicKey, senderId: this.id, senderHex: this.idHex, body });
+    // Signed here: a signature costs about what a hop to the thread pool and back costs, and the
+    // hop would add its latency to every datagram. Verification (2.5x a signature) is offloaded.
+    transport.send(host, port, encodePacket({ requestId, expiry, body }, this.opts.secretKey, this.publicKey));
   }
 
   /** PING (retried): on PONG the (id, IP) is verified and the node enters our table. */
   async ping(host: string, port: number, expectId?: string): Promise<Contact | undefined> {
     if (!ipFamily(host) || !this.started) return undefined;
-    const r = await this.rpc.request(host, port, { type: 'ping' }, ['pong'], { expectId });
+    const r = await this.rpc.request(host, port, { type: 'ping' }, ['pong'], { expectId, onLate: this.bonds.latePong(host, port) });
     const p = r?.[0];
     if (!p || p.body.type !== 'pong') return undefined;
-    return this.onPong(p, host, port);
-  }
-
-  private onPong(p: DecodedPacket, host: string, port: number): Contact {
-    const idHex = toHex(p.senderId);
-    const now = this.clock.now();
-    if (p.body.type === 'pong' && p.body.verified) this.provedTo.set(bondKey(idHex, host), true, now);
-    return this.bonded(p.senderId, idHex, host, port, now);
-  }
-
-  /** A signed answer to our request came from (id, IP): it is bonded; a request it sent while unbonded is handled now. */
-  private bonded(id: Uint8Array, idHex: string, host: string, port: number, now: number): Contact {
-    const key = bondKey(idHex, host);
-    this.verified.set(key, true, now);
-    const c = { id, idHex, host, port, lastSeen: now };
-    this.observe(c);
-    const held = this.held.get(key, now);
-    if (held) {
-      this.held.delete(key);
-      this.handle(held.packet, host, held.port, now);
-    }
-    return c;
-  }
-
-  /**
-   * One PING to verify an unbonded sender; bounded in flight. No retries of its own: the sender's
-   * retries drive ours. A request from it that arrives once our PING has been out half a timeout is
-   * the sender's retry, so that PING or its PONG was probably lost: it goes again (one PING per
-   * request received, at most 3 out per sender, each no larger than the request). Sent once only,
-   * one lost bond datagram lost the held request: the asker gave up before the ping-back's window ended.
-   */
-  private pingBack(host: string, port: number, idHex: string): void {
-    const key = bondKey(idHex, host);
-    const now = this.clock.now();
-    const cur = this.pingingBack.get(key);
-    if (cur ? cur.out >= 3 || now - cur.sentAt < this.rpc.timeoutMs / 2 : this.pingingBack.size >= this.maxPingBacks) return;
-    const entry = cur ?? { sentAt: now, out: 0 };
-    entry.sentAt = now;
-    entry.out++;
-    this.pingingBack.set(key, entry);
-    // The full (not the adaptive) timeout, doubled: a late PONG still bonds, and a loaded peer is
-    // not pinged again while its answer is on the way.
-    const timeoutMs = 2 * (this.opts.responseTimeoutMs ?? 500);
-    void this.rpc.request(host, port, { type: 'ping' }, ['pong'], { expectId: idHex, attempts: 1, timeoutMs }).then((r) => {
-      if (--entry.out === 0 && this.pingingBack.get(key) === entry) this.pingingBack.delete(key);
-      const p = r?.[0];
-      if (p && p.body.type === 'pong' && this.started) this.onPong(p, host, port);
-    });
+    return this.bonds.onPong(p, host, port);
   }
 
   // ---- receiving ----
@@ -263,6 +218,17 @@ export class KadNode extends EventEmitter<KadEvents> {
       if (RESPONSE_TYPES.has(peek.type)) {
         if (!this.rpc.expects(peek.requestId, host, port)) return this.drop('unsolicited');
       } else if (!this.budget.take(this.sourceKey(host, port), now)) return this.drop('over-budget');
+      if (this.offloadCrypto && offloaded < MAX_OFFLOADED) {
+        // Verified on the thread pool: the loop reads and routes other datagrams meanwhile.
+        offloaded++;
+        void decodePacketAsync(data, () => this.clock.now()).then((d) => {
+          offloaded--;
+          if (!this.started) return;
+          if (typeof d === 'string') return this.drop(d);
+          this.handleSafely(d, host, port, this.clock.now());
+        });
+        return;
+      }
       const d = decodePacket(data, now);
       if (typeof d === 'string') return this.drop(d);
       p = d;
@@ -271,6 +237,10 @@ export class KadNode extends EventEmitter<KadEvents> {
       if (!RESPONSE_TYPES.has(data.body.type) && !this.budget.take(this.sourceKey(host, port), now)) return this.drop('over-budget');
       p = data;
     }
+    this.handleSafely(p, host, port, now);
+  }
+
+  private handleSafely(p: DecodedPacket, host: string, port: number, now: number): void {
     try {
       this.handle(p, host, port, now);
     } catch (e) {
@@ -285,29 +255,28 @@ export class KadNode extends EventEmitter<KadEvents> {
   }
 
   private handle(p: DecodedPacket, host: string, port: number, now: number): void {
-    const senderHex = toHex(p.senderId);
+    const senderHex = p.senderHex;
     if (senderHex === this.idHex) return this.drop('unsolicited');
-    const key = bondKey(senderHex, host);
-    const isVerified = this.opts.endpointProof === false || this.verified.get(key, now) === true;
+    const isVerified = this.bonds.isVerified(senderHex, host, now);
     switch (p.body.type) {
       case 'ping': {
         this.send(host, port, p.requestId, { type: 'pong', verified: isVerified });
-        this.provedTo.set(key, true, now);
+        this.bonds.answeredPing(senderHex, host, now);
         if (isVerified) this.observe({ id: p.senderId, idHex: senderHex, host, port, lastSeen: now });
         // Verify it in turn (our PONG must reach a real address too), unless it is about to answer
         // a request of ours (that answer bonds it). One ping-back per (id, IP), a bounded number in
         // flight: a flood of fresh keys cannot queue unbounded work.
-        else if (!this.rpc.awaiting(host, port, senderHex)) this.pingBack(host, port, senderHex);
+        else if (!this.rpc.awaiting(host, port, senderHex)) this.bonds.pingBack(host, port, senderHex);
         return;
       }
       case 'find-node':
       case 'find-value': {
-        if (!isVerified) return this.hold(p, key, host, port, senderHex, now);
+        if (!isVerified) return this.hold(p, host, port, senderHex, now);
         this.observe({ id: p.senderId, idHex: senderHex, host, port, lastSeen: now });
         return this.answerFind(host, port, p.requestId, p.body, senderHex, now);
       }
       case 'store': {
-        if (!isVerified) return this.hold(p, key, host, port, senderHex, now);
+        if (!isVerified) return this.hold(p, host, port, senderHex, now);
         const rec = decodeNetworkRecord(p.body.key, p.body.value, now);
         // Only a node's own record, for the address it speaks from: no pointing the DHT at a third party.
         if (typeof rec === 'string' || rec.id !== senderHex || rec.host !== host || rec.port !== port) return this.drop('bad-record');
@@ -323,12 +292,10 @@ export class KadNode extends EventEmitter<KadEvents> {
     }
   }
 
-  /** Not handled now: held (the latest per (id, IP)) until the sender answers our one PING. */
-  private hold(p: DecodedPacket, key: string, host: string, port: number, senderHex: string, now: number): void {
+  /** Not handled now: held until the sender answers our PING (see bonds.ts). */
+  private hold(p: DecodedPacket, host: string, port: number, senderHex: string, now: number): void {
     this.drop('unverified-endpoint');
-    if (!this.pingingBack.has(key) && this.pingingBack.size >= this.maxPingBacks) return;
-    this.held.set(key, { port, packet: p }, now);
-    this.pingBack(host, port, senderHex);
+    this.bonds.hold(p, host, port, senderHex, now);
   }
 
   private answerFind(host: string, port: number, requestId: bigint, body: Body, senderHex: string, now: number): void {
@@ -363,9 +330,15 @@ export class KadNode extends EventEmitter<KadEvents> {
     // Ping-before-evict only when even the least recently seen entry has not been verified for a
     // while: one that answered moments ago has just proved itself (each newcomer to a full bucket
     // used to cost a PING and a PONG to an entry verified seconds earlier). The newcomer waits as a
-    // replacement.
+    // replacement. At most one such PING per bucket per interval: when the oldest answers, the
+    // next oldest is no more suspect, and a busy bucket 0 (half the network) pinged every one of
+    // its k entries in turn as lookups brought newcomers (8 PINGs per lookup at 150 nodes).
     else if (res.status === 'full' && !this.evicting.has(res.oldest.idHex) && this.clock.now() - res.oldest.verifiedAt >= EVICT_PING_AFTER_MS) {
       const oldest = res.oldest;
+      const bucket = this.table.bucketIndex(oldest.id);
+      const now = this.clock.now();
+      if (now - (this.evictPingAt.get(bucket) ?? -Infinity) < EVICT_PING_AFTER_MS) return;
+      this.evictPingAt.set(bucket, now);
       this.evicting.add(oldest.idHex);
       void this.ping(oldest.host, oldest.port, oldest.idHex).then((alive) => {
         this.evicting.delete(oldest.idHex);
@@ -412,13 +385,13 @@ export class KadNode extends EventEmitter<KadEvents> {
     if (!this.started) return undefined;
     const body: Body = findValue ? { type: 'find-value', key: target } : { type: 'find-node', target };
     // No bond round first: an unbonded peer PINGs us and answers after our PONG (two round trips).
-    const proved = this.opts.endpointProof === false || this.provedTo.get(bondKey(c.idHex, c.host), this.clock.now()) === true;
+    const proved = this.bonds.provedTo(c.idHex, c.host, this.clock.now());
     // Two attempts: one lost datagram anywhere in the exchange is survived (a retried request gets a
     // fresh bond PING), and a dead candidate holds the lookup for 3 timeouts rather than 7.
     const res = await this.rpc.request(c.host, c.port, body, findValue ? ['nodes', 'value'] : ['nodes'], { expectId: c.idHex, roundTrips: proved ? 1 : 2, attempts: LOOKUP_ATTEMPTS });
     if (!res) return undefined;
     // Signed by c, echoing our request id, from c's endpoint: as good a proof as a PONG.
-    this.bonded(c.id, c.idHex, c.host, c.port, this.clock.now());
+    this.bonds.bonded(c.id, c.idHex, c.host, c.port, this.clock.now());
     const nodes: NodeRecord[] = [];
     const values: Uint8Array[] = [];
     for (const p of res) {
@@ -431,7 +404,7 @@ export class KadNode extends EventEmitter<KadEvents> {
   /** STORE (acknowledged, retried) at one node; an unbonded node bonds with us first (lazily, two round trips). */
   async storeAt(c: Contact, key: Uint8Array, value: Uint8Array, ttlSec: number): Promise<boolean> {
     if (!this.started) return false;
-    const proved = this.opts.endpointProof === false || this.provedTo.get(bondKey(c.idHex, c.host), this.clock.now()) === true;
+    const proved = this.bonds.provedTo(c.idHex, c.host, this.clock.now());
     const r = await this.rpc.request(c.host, c.port, { type: 'store', key, value, ttlSec }, ['pong'], { expectId: c.idHex, roundTrips: proved ? 1 : 2 });
     return r !== undefined;
   }

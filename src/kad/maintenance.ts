@@ -223,12 +223,17 @@ export class Maintenance {
   private async revalidate(): Promise<void> {
     const n = this.node;
     this.revalidateTick++;
-    const settledEvery = Math.max(1, Math.round((this.opts.revalidateSettledMs ?? 9000) / (this.opts.revalidateNewMs ?? 3000)));
-    const e = n.table.nextToRevalidate(true) ?? (this.revalidateTick % settledEvery === 0 ? n.table.nextToRevalidate(false) : undefined);
+    const newMs = this.opts.revalidateNewMs ?? 3000;
+    const settledMs = this.opts.revalidateSettledMs ?? 9000;
+    const settledEvery = Math.max(1, Math.round(settledMs / newMs));
+    const now = n.clock.now();
+    // Not due while verified recently (any answer to us counts): each revalidation PING used to go
+    // to the entry verified longest ago among the new, the same bootstrap in every fresh table.
+    const e = n.table.nextToRevalidate(true, now, newMs, n.random) ?? (this.revalidateTick % settledEvery === 0 ? n.table.nextToRevalidate(false, now, settledMs) : undefined);
     if (!e) return;
     const alive = await n.ping(e.host, e.port, e.idHex);
-    const now = n.table.get(e.idHex);
-    if (alive && now) now.checks++;
+    const entry = n.table.get(e.idHex);
+    if (alive && entry) entry.checks++;
     else if (!alive) n.failed(e, 1);
   }
 

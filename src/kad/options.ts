@@ -50,6 +50,11 @@ export interface KadOptions extends MaintenanceOptions {
   /** Requests (each costs a signature check and up to two signatures) per source: burst and per second. */
   requestBudget?: { burst: number; perSecond: number };
   /**
+   * Verify discovery packets' signatures on libuv's thread pool instead of the event loop (default
+   * on; real UDP only). The receive tiers (framing, budget, expected reply) still run first.
+   */
+  offloadCrypto?: boolean;
+  /**
    * Endpoint proof before answering FIND_* (default on). Large seeded simulations turn it off to
    * measure routing alone; the proof itself is covered by joins and over real UDP.
    */

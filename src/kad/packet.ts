@@ -4,7 +4,7 @@
 // bad datagrams, it never raises. `peekPacket` reads the header without the signature check, so
 // the receive path can spend its per-source budget before the expensive tier.
 import { ByteReader, ByteWriter } from '../core/index.js';
-import { nodeIdFromPublicKey, signMessage, verifySignature } from '../crypto/index.js';
+import { nodeIdFromPublicKey, signMessage, toHex, verifySignature, verifySignatureAsync } from '../crypto/index.js';
 import { bool, bytes, ip, list, struct, timeMs, u8, u16, u32, varBytes, type Infer } from './schema.js';
 
 export const MAX_PACKET_BYTES = 1280;
@@ -53,6 +53,8 @@ export interface Packet {
 
 export interface DecodedPacket extends Packet {
   senderId: Uint8Array;
+  /** The sender id in hex (computed once per sender key, not per packet). */
+  senderHex: string;
 }
 
 export type DropReason =
@@ -81,20 +83,29 @@ function readBody(r: ByteReader): Body {
   return { type, ...body } as Body;
 }
 
-/** Encodes and signs: magic, version, request id, expiry, sender key, body, then the signature. */
-export function encodePacket(p: Omit<Packet, 'senderKey'>, secretKey: Uint8Array, senderKey: Uint8Array): Uint8Array {
+/** The signed part of a packet: magic, version, request id, expiry, sender key, body. */
+function encodeUnsigned(p: Omit<Packet, 'senderKey'>, senderKey: Uint8Array): Uint8Array {
   const w = new ByteWriter(256);
   w.u8(MAGIC0).u8(MAGIC1).u8(PACKET_VERSION).u64(p.requestId);
   timeMs.write(w, p.expiry);
   w.fixed(senderKey, 32);
   writeBody(w, p.body);
   const unsigned = w.finish();
-  const sig = signMessage(unsigned, secretKey);
+  if (unsigned.length + SIG_BYTES > MAX_PACKET_BYTES) throw new RangeError(`packet of ${unsigned.length + SIG_BYTES} bytes exceeds ${MAX_PACKET_BYTES}`);
+  return unsigned;
+}
+
+function withSignature(unsigned: Uint8Array, sig: Uint8Array): Uint8Array {
   const out = new Uint8Array(unsigned.length + SIG_BYTES);
   out.set(unsigned, 0);
   out.set(sig, unsigned.length);
-  if (out.length > MAX_PACKET_BYTES) throw new RangeError(`packet of ${out.length} bytes exceeds ${MAX_PACKET_BYTES}`);
   return out;
+}
+
+/** Encodes and signs: magic, version, request id, expiry, sender key, body, then the signature. */
+export function encodePacket(p: Omit<Packet, 'senderKey'>, secretKey: Uint8Array, senderKey: Uint8Array): Uint8Array {
+  const unsigned = encodeUnsigned(p, senderKey);
+  return withSignature(unsigned, signMessage(unsigned, secretKey));
 }
 
 /** Cheap tier: framing checks and the header fields, no signature check. */
@@ -109,10 +120,10 @@ export function peekPacket(bytes: Uint8Array): { requestId: bigint; type: BodyTy
   return { requestId: view.getBigUint64(3), type, senderKey: bytes.subarray(19, 51) };
 }
 
-export function decodePacket(bytes: Uint8Array, now: number): DecodedPacket | DropReason {
+/** Framing and fields, no signature check yet. */
+function parsePacket(bytes: Uint8Array): Packet | DropReason {
   const peek = peekPacket(bytes);
   if (typeof peek === 'string') return peek;
-  let packet: Packet;
   try {
     const r = new ByteReader(bytes.subarray(0, bytes.length - SIG_BYTES), 'packet');
     r.fixed(3);
@@ -121,14 +132,50 @@ export function decodePacket(bytes: Uint8Array, now: number): DecodedPacket | Dr
     const senderKey = r.fixed(32);
     const body = readBody(r);
     r.end();
-    packet = { requestId, expiry, senderKey, body };
+    return { requestId, expiry, senderKey, body };
   } catch {
     return 'malformed';
   }
-  // Signature before expiry: an unsigned packet must not even tell us its clock.
-  if (!verifySignature(bytes.subarray(0, bytes.length - SIG_BYTES), bytes.subarray(bytes.length - SIG_BYTES), packet.senderKey)) return 'bad-signature';
+}
+
+// Node ids by sender key: every verified packet needs its sender's id (a SHA-256) and its hex;
+// the same few hundred keys send nearly all of them. Bounded; cleared when full.
+const senderIds = new Map<string, { id: Uint8Array; hex: string }>();
+const SENDER_IDS_MAX = 4096;
+
+function senderOf(senderKey: Uint8Array): { id: Uint8Array; hex: string } {
+  const k = Buffer.from(senderKey.buffer, senderKey.byteOffset, senderKey.byteLength).toString('latin1');
+  let s = senderIds.get(k);
+  if (!s) {
+    const id = nodeIdFromPublicKey(senderKey);
+    s = { id, hex: toHex(id) };
+    if (senderIds.size >= SENDER_IDS_MAX) senderIds.clear();
+    senderIds.set(k, s);
+  }
+  return s;
+}
+
+/** Signature before expiry: an unsigned packet must not even tell us its clock. */
+function accept(packet: Packet, signatureOk: boolean, now: number): DecodedPacket | DropReason {
+  if (!signatureOk) return 'bad-signature';
   if (packet.expiry < now) return 'expired';
-  return { ...packet, senderId: nodeIdFromPublicKey(packet.senderKey) };
+  const s = senderOf(packet.senderKey);
+  return { requestId: packet.requestId, expiry: packet.expiry, senderKey: packet.senderKey, body: packet.body, senderId: s.id, senderHex: s.hex };
+}
+
+export function decodePacket(bytes: Uint8Array, now: number): DecodedPacket | DropReason {
+  const packet = parsePacket(bytes);
+  if (typeof packet === 'string') return packet;
+  const ok = verifySignature(bytes.subarray(0, bytes.length - SIG_BYTES), bytes.subarray(bytes.length - SIG_BYTES), packet.senderKey);
+  return accept(packet, ok, now);
+}
+
+/** decodePacket with the signature checked on the thread pool; `now()` is read once it is done. */
+export async function decodePacketAsync(bytes: Uint8Array, now: () => number): Promise<DecodedPacket | DropReason> {
+  const packet = parsePacket(bytes);
+  if (typeof packet === 'string') return packet;
+  const ok = await verifySignatureAsync(bytes.subarray(0, bytes.length - SIG_BYTES), bytes.subarray(bytes.length - SIG_BYTES), packet.senderKey);
+  return accept(packet, ok, now());
 }
 
 /** Size of an encoded node record (for splitting replies): id, family, address, port. */

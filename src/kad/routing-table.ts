@@ -51,7 +51,12 @@ export function sharedPrefixLength(a: Uint8Array, b: Uint8Array): number {
 
 /** Compares the XOR distances of a and b to target: negative when a is closer. */
 export function compareDistance(target: Uint8Array, a: Uint8Array, b: Uint8Array): number {
-  for (let i = 0; i < 32; i++) {
+  // The first four bytes settle nearly every comparison: one 32-bit step before the byte loop.
+  const t0 = ((target[0]! << 24) | (target[1]! << 16) | (target[2]! << 8) | target[3]!) >>> 0;
+  const da0 = (((a[0]! << 24) | (a[1]! << 16) | (a[2]! << 8) | a[3]!) ^ t0) >>> 0;
+  const db0 = (((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) ^ t0) >>> 0;
+  if (da0 !== db0) return da0 < db0 ? -1 : 1;
+  for (let i = 4; i < 32; i++) {
     const da = a[i]! ^ target[i]!;
     const db = b[i]! ^ target[i]!;
     if (da !== db) return da - db;
@@ -240,7 +245,7 @@ export class RoutingTable {
   closest(target: Uint8Array, n = this.k, accept?: (e: Entry) => boolean): Entry[] {
     const i = this.bucketIndex(target);
     const byDistance = (a: Entry, b: Entry): number => compareDistance(target, a.id, b.id);
-    const pick = (list: Entry[]): Entry[] => (accept ? list.filter(accept) : [...list]);
+    const pick = (list: Entry[]): Entry[] => (accept ? list.filter(accept) : list.slice());
     const out: Entry[] = pick(this.buckets[i]!.entries).sort(byDistance);
     if (out.length >= n) return out.slice(0, n);
     const deeper: Entry[] = [];
@@ -282,16 +287,23 @@ export class RoutingTable {
     this.buckets[bucket]!.touched = now;
   }
 
-  /** The entry due for revalidation: a new one (never re-checked) first, else the least recently verified. */
-  nextToRevalidate(newOnly: boolean): Entry | undefined {
+  /**
+   * The entry due for revalidation, or undefined: only entries not verified for `minAgeMs` are due
+   * (an entry that answered a PING or a FIND_NODE seconds ago has just proved itself). New entries
+   * (never re-checked): a random one of those due, so a node every table learned at once (a
+   * bootstrap) is not pinged by all of them in the same few seconds. Settled: the least recently verified.
+   */
+  nextToRevalidate(newOnly: boolean, now = Infinity, minAgeMs = 0, random: () => number = Math.random): Entry | undefined {
     let best: Entry | undefined;
+    const due: Entry[] = [];
     for (const b of this.buckets) {
       for (const e of b.entries) {
-        if (newOnly && e.checks > 0) continue;
-        if (!best || e.verifiedAt < best.verifiedAt) best = e;
+        if ((newOnly && e.checks > 0) || now - e.verifiedAt < minAgeMs) continue;
+        if (newOnly) due.push(e);
+        else if (!best || e.verifiedAt < best.verifiedAt) best = e;
       }
     }
-    return best;
+    return newOnly ? due[Math.floor(random() * due.length)] : best;
   }
 }
 

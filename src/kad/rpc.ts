@@ -3,10 +3,11 @@
 // several packets, and the check that an answer comes from the endpoint and the key we asked.
 // The per-attempt timeout adapts to measured round trips (RFC 6298's SRTT and RTTVAR; every attempt
 // has its own request id, so each answer is an unambiguous sample, late ones included), between a
-// floor and the configured 500 ms ceiling: a lost datagram on a fast network costs tens of ms.
-// Retries back off (x2 per attempt), so a loaded peer is not answered with a retry storm, and a
-// timeout that fires late (this process's event loop was stalled) waits again instead of retrying.
-import { toHex } from '../crypto/index.js';
+// floor and the configured 500 ms ceiling: a lost datagram on a fast network costs tens of ms. When
+// answers are measured slower than the ceiling, it follows them (up to 4x). Retries back off (x2 per
+// attempt), so a loaded peer is not answered with a retry storm, and a timeout that fires late
+// (this process's event loop was stalled) waits again instead of retrying. A call may take a late
+// single-packet answer (a PONG): bonds.ts uses it, since a late signed PONG still proves its endpoint.
 import type { Body, BodyType, DecodedPacket } from './packet.js';
 import type { Clock } from './transport.js';
 import { ExpiringLru } from './bounded.js';
@@ -18,6 +19,12 @@ export interface RequestOptions {
   timeoutMs?: number;
   /** Expected round trips per attempt (2 when the peer must bond with us before it answers). */
   roundTrips?: number;
+  /**
+   * A single-packet answer (e.g. a PONG) that arrives after the call gave up, while its attempt is
+   * still remembered (bounded, seconds): verified like any answer, then handed here. A late but
+   * signed answer from the endpoint we asked still proves that endpoint.
+   */
+  onLate?: (p: DecodedPacket) => void;
 }
 
 interface Attempt {
@@ -31,6 +38,9 @@ interface Call {
   endpoint: string;
   expect: readonly BodyType[];
   expectId: string | undefined;
+  onLate: ((p: DecodedPacket) => void) | undefined;
+  /** Resolved with an answer: late duplicates of its other attempts need no verification. */
+  answered: boolean;
   ids: string[];
   timer: unknown;
   attempts: Attempt[];
@@ -42,6 +52,8 @@ interface Call {
 const MAX_PARTS = 4;
 /** A timer this late (ms, and at least half its own length) means the event loop was stalled. */
 const STALL_MIN_MS = 50;
+/** How far measured round trips may stretch the configured timeout ceiling. */
+const MAX_STRETCH = 4;
 /** Times one attempt's wait starts over after a stall before it gives up and retries anyway. */
 const MAX_STALL_REARMS = 2;
 
@@ -57,7 +69,7 @@ export class Rpc {
    * round-trip sample. Without it only the fast answers would be measured, and under load the
    * timeout would shrink exactly when it should grow.
    */
-  private readonly late = new ExpiringLru<{ endpoint: string; sentAt: number }>(512, 10_000);
+  private readonly late = new ExpiringLru<{ endpoint: string; sentAt: number; call: Call }>(512, 10_000);
 
   constructor(
     private readonly clock: Clock,
@@ -72,12 +84,20 @@ export class Rpc {
     return this.pending.size;
   }
 
-  /** The current per-attempt timeout for one round trip (ms). */
+  /**
+   * The current per-attempt timeout for one round trip (ms). The configured ceiling holds while
+   * answers come within it; when measured round trips (late answers included) exceed half of it,
+   * the ceiling follows them up to MAX_STRETCH times: those answers do come, and a retry sent
+   * before them only queues a duplicate behind the original at a loaded peer (or in our own
+   * socket buffer while this loop is saturated). 150 nodes joining in one process sent 28% of
+   * their FIND_NODEs twice this way, and the extra work kept the queues long.
+   */
   get timeoutMs(): number {
     const ceil = this.defaults.timeoutMs;
     if (this.srtt === undefined) return ceil;
     const floor = Math.min(ceil, this.defaults.minTimeoutMs ?? 100);
-    return Math.max(floor, Math.min(ceil, Math.ceil(2 * this.srtt + 4 * this.rttvar)));
+    const top = Math.min(MAX_STRETCH * ceil, Math.max(ceil, Math.ceil(2 * this.srtt)));
+    return Math.max(floor, Math.min(top, Math.ceil(2 * this.srtt + 4 * this.rttvar)));
   }
 
   /** Whether a request to this endpoint is awaiting its answer (the peer is about to prove itself). */
@@ -112,7 +132,7 @@ export class Rpc {
     const base = opts.timeoutMs ?? (this.defaults.adaptive === false ? this.defaults.timeoutMs : this.timeoutMs);
     const timeoutMs = Math.min(base * (opts.roundTrips ?? 1), Math.max(base, this.defaults.timeoutMs));
     return new Promise((resolve) => {
-      const call: Call = { endpoint: `${host}|${port}`, expect, expectId: opts.expectId, ids: [], timer: undefined, attempts: [], done: false, resolve };
+      const call: Call = { endpoint: `${host}|${port}`, expect, expectId: opts.expectId, onLate: opts.onLate, answered: false, ids: [], timer: undefined, attempts: [], done: false, resolve };
       const attempt = (n: number): void => {
         if (call.done) return;
         if (this.closed || n >= attempts) return this.finish(call, bestPartial(call));
@@ -147,31 +167,52 @@ export class Rpc {
     }, ms);
   }
 
-  /** Cheap check before a response's signature is verified: is this request id waiting on this endpoint? */
+  /**
+   * Cheap check before a response's signature is verified: is this request id waiting on this
+   * endpoint (or late, from a call that takes late answers)? A late answer is a round-trip sample.
+   */
   expects(requestId: bigint, host: string, port: number): boolean {
     const key = requestId.toString();
+    const endpoint = `${host}|${port}`;
     const a = this.pending.get(key);
-    if (a !== undefined && !a.call.done && a.call.endpoint === `${host}|${port}`) return true;
+    if (a !== undefined && !a.call.done && a.call.endpoint === endpoint) return true;
     const now = this.clock.now();
     const l = this.late.get(key, now);
-    if (l && l.endpoint === `${host}|${port}`) {
+    if (!l || l.endpoint !== endpoint) return false;
+    if (l.sentAt >= 0) this.sample(now - l.sentAt);
+    if (!l.call.onLate || l.call.answered) {
       this.late.delete(key);
-      this.sample(now - l.sentAt);
+      return false;
     }
-    return false;
+    // Sampled once; kept until the verified packet reaches handleResponse (or the entry expires).
+    l.sentAt = -1;
+    return true;
   }
 
   /** A response packet: true when it answered one of our requests (else the caller drops it). */
   handleResponse(p: DecodedPacket, host: string, port: number): boolean {
     const a = this.pending.get(p.requestId.toString());
-    if (!a) return false;
+    if (!a) return this.handleLate(p, host, port);
     const call = a.call;
     if (call.endpoint !== `${host}|${port}` || !call.expect.includes(p.body.type)) return false;
-    if (call.expectId !== undefined && toHex(p.senderId) !== call.expectId) return false;
+    if (call.expectId !== undefined && p.senderHex !== call.expectId) return false;
     a.got.push(p);
     if (a.got.length === 1) this.sample(this.clock.now() - a.sentAt);
     if (p.body.type === 'nodes' || p.body.type === 'value') a.total = Math.min(p.body.total, MAX_PARTS);
     if ((p.body.type !== 'nodes' && p.body.type !== 'value') || a.got.length >= a.total) this.finish(call, a.got);
+    return true;
+  }
+
+  /** A late answer for a call that takes them: same endpoint, type and signer checks as on time. */
+  private handleLate(p: DecodedPacket, host: string, port: number): boolean {
+    const key = p.requestId.toString();
+    const l = this.late.get(key, this.clock.now());
+    const call = l?.call;
+    if (!call?.onLate || call.answered || call.endpoint !== `${host}|${port}` || !call.expect.includes(p.body.type)) return false;
+    if (p.body.type === 'nodes' || p.body.type === 'value') return false; // single-packet answers only
+    if (call.expectId !== undefined && p.senderHex !== call.expectId) return false;
+    this.late.delete(key);
+    call.onLate(p);
     return true;
   }
 
@@ -185,10 +226,11 @@ export class Rpc {
   private finish(call: Call, result: DecodedPacket[] | undefined): void {
     if (call.done) return;
     call.done = true;
+    call.answered = result !== undefined && result.length > 0;
     this.clock.clearTimeout(call.timer);
     for (const id of call.ids) {
       const a = this.pending.get(id);
-      if (a && !a.got.length) this.late.set(id, { endpoint: call.endpoint, sentAt: a.sentAt }, this.clock.now());
+      if (a && !a.got.length && !this.closed) this.late.set(id, { endpoint: call.endpoint, sentAt: a.sentAt, call }, this.clock.now());
       this.pending.delete(id);
     }
     call.resolve(result && result.length ? result : undefined);

@@ -190,6 +190,8 @@ export interface SimOptions {
   loss?: number;
   /** Tests: drop chosen datagrams (e.g. the first PONG of a join) before loss and latency apply. */
   dropIf?: (from: string, to: string, data: Datagram) => boolean;
+  /** Tests: extra delay (ms) for chosen datagrams, e.g. an answer that arrives after its request gave up. */
+  delayIf?: (from: string, to: string, data: Datagram) => number;
   /** Tests: see every datagram sent. */
   onSend?: (from: string, to: string, data: Datagram) => void;
 }
@@ -242,8 +244,10 @@ export class SimNetwork {
     if (this.opts.loss && this.random() < this.opts.loss) return;
     const [lo, hi] = this.opts.latencyMs ?? [5, 50];
     const link = `${from.host}:${from.port}>${key}`;
-    const at = Math.max(this.clock.now() + lo + this.random() * (hi - lo), (this.linkClock.get(link) ?? 0) + 0.001);
-    this.linkClock.set(link, at);
+    const extra = this.opts.delayIf?.(`${from.host}:${from.port}`, key, data) ?? 0;
+    const at = Math.max(this.clock.now() + lo + this.random() * (hi - lo), (this.linkClock.get(link) ?? 0) + 0.001) + extra;
+    // A delayed datagram does not hold back the rest of its link (it models one slow datagram).
+    if (!extra) this.linkClock.set(link, at);
     this.clock.setTimeout(() => this.endpoints.get(key)?.receive(data, from.host, from.port), at - this.clock.now());
   }
 
