@@ -46,6 +46,7 @@ export class TxIndexer {
   private timer: NodeJS.Timeout | undefined;
   private timerDue = Number.POSITIVE_INFINITY;
   private stopped = false;
+  private lastConnect = 0;
   private readonly limits: TxIndexLimits;
 
   constructor(
@@ -106,8 +107,9 @@ export class TxIndexer {
    */
   async connected(e: IndexEntry, block: Block): Promise<void> {
     if (e.height > this.at.height) this.pending.set(e.height, { id: e.id, txIds: block.txs.map(txId) });
+    this.lastConnect = Date.now();
     while (this.lag >= this.limits.maxLagBlocks && !this.stopped) await this.writeNext();
-    this.schedule(this.lag >= this.limits.batchBlocks ? 0 : this.limits.quietMs, this.lag < this.limits.batchBlocks);
+    this.schedule(this.nextDelay(), this.lag < this.limits.batchBlocks);
   }
 
   /**
@@ -121,6 +123,11 @@ export class TxIndexer {
     const back = { height: e.height - 1, id: e.parent };
     batch.setTxIndexTip(back);
     return () => void (this.at = back);
+  }
+
+  /** Writes the index up to the chain tip, after the blocks already queued (waits for them). */
+  flush(): Promise<void> {
+    return this.host.exclusive(() => this.catchUp());
   }
 
   /** Writes the index up to the chain tip now. The caller holds the chain's exclusive section. */
@@ -147,7 +154,7 @@ export class TxIndexer {
       if (i >= 0) return { blockId: p.id, index: i };
     }
     if (allInMemory) return undefined;
-    await this.host.exclusive(() => this.catchUp());
+    await this.flush();
     const caught = await this.store.getTxLocation(id);
     return caught && (await this.onMain(caught.blockId)) ? caught : undefined;
   }
@@ -181,6 +188,11 @@ export class TxIndexer {
     return { id, txIds: decodeBlock(bytes).txs.map(txId) };
   }
 
+  /** A whole batch is written at once; a smaller lag once blocks have stopped coming for quietMs. */
+  private nextDelay(): number {
+    return this.lag >= this.limits.batchBlocks ? 0 : Math.max(0, this.lastConnect + this.limits.quietMs - Date.now());
+  }
+
   /**
    * Writes the lag in the background, through the chain's exclusive section: in `ms` (a `restart`
    * pushes a pending timer back, so a quiet period waits for the blocks to stop coming).
@@ -196,7 +208,7 @@ export class TxIndexer {
       this.timerDue = Number.POSITIVE_INFINITY;
       if (this.stopped) return;
       this.host.exclusive(() => this.writeNext()).then(
-        () => this.schedule(this.lag >= this.limits.batchBlocks ? 0 : this.limits.quietMs),
+        () => this.schedule(this.nextDelay()),
         (e: unknown) => {
           if (this.stopped) return;
           this.log.warn('tx index write failed; retrying', { err: String(e) });
