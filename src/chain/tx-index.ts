@@ -140,11 +140,14 @@ export class TxIndexer {
    * has not written yet (in memory, or by catching up first when they are not).
    */
   async locate(id: Uint8Array): Promise<TxLocation | undefined> {
+    // Rows cover 0..from from here on; blocks the indexer writes meanwhile leave `pending` and so
+    // send this lookup to the catch-up below, never to a wrong "not found".
+    const from = this.at.height;
     const row = await this.store.getTxLocation(id);
     if (row && (await this.onMain(row.blockId))) return row;
-    if (this.lag === 0) return undefined;
+    if (from >= this.host.tip().height) return undefined;
     let allInMemory = true;
-    for (let h = this.at.height + 1; h <= this.host.tip().height; h++) {
+    for (let h = from + 1; h <= this.host.tip().height; h++) {
       const p = this.pending.get(h);
       if (!p) {
         allInMemory = false;
