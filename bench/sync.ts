@@ -95,9 +95,11 @@ async function onePeer(): Promise<Record<string, number>> {
     // The machine's speed drifts (shared cores): the reference is measured on both sides of the sync.
     const rawBefore = rawVerifyRate();
     const t0 = performance.now();
+    const cpu = cpuMeter([honest]);
     await b.net.dial('127.0.0.1', honest.port);
     await waitUntil('bench sync', () => b.chain.tip.idHex === tip, 300_000, 10);
     const secs = (performance.now() - t0) / 1000;
+    const used = cpu();
     const raw = (rawBefore + rawVerifyRate()) / 2;
     return {
       'sync.blocks': BLOCKS,
@@ -106,6 +108,10 @@ async function onePeer(): Promise<Record<string, number>> {
       'sync.txsPerSec': Math.round((BLOCKS * TXS) / secs),
       'sync.rawVerifyPerSec': Math.round(raw),
       'sync.verifyRatio': Math.round(((BLOCKS * TXS) / secs / raw) * 100) / 100,
+      // Where the CPU went (diagnostics): the syncing process (main thread, verify workers, LevelDB)
+      // and the serving process, per transaction synced.
+      'sync.syncCpuUsPerTx': Math.round((used.self * 1000) / (BLOCKS * TXS)),
+      'sync.servingCpuUsPerTx': Math.round((used.children * 1000) / (BLOCKS * TXS)),
     };
   } finally {
     await stopChildren(children);
@@ -134,9 +140,11 @@ async function fourPeers(): Promise<Record<string, number>> {
       },
     });
     const t0 = performance.now();
+    const cpu = cpuMeter(fast);
     await Promise.all(fast.map((f) => b.net.dial('127.0.0.1', f.port)));
     await waitUntil('bench sync (4 peers)', () => b.chain.tip.idHex === tip, 300_000, 10);
     const secs = (performance.now() - t0) / 1000;
+    const used = cpu();
     const served = b.sync.servedBy();
     const total = [...served.values()].reduce((s, n) => s + n, 0);
     const shares = fast.map((f) => (served.get(f.nodeId) ?? 0) / Math.max(1, total));
@@ -151,11 +159,26 @@ async function fourPeers(): Promise<Record<string, number>> {
       'sync.slowPeerShare': Math.round(((served.get(toHexId(slow)) ?? 0) / Math.max(1, total)) * 1000) / 1000,
       // Head-of-line blocking: ms the fresh node's connector waited for the body at the low edge.
       'sync.lowEdgeWaitMs4': Math.round(b.sync.window.lowEdgeWaitMs),
+      // The four-peer ceiling on this machine: CPU per tx of the syncing process (with the in-process
+      // slow peer) and of the three serving processes, and how busy all cores were meanwhile.
+      'sync.syncCpuUsPerTx4': Math.round((used.self * 1000) / (BLOCKS * TXS)),
+      'sync.servingCpuUsPerTx4': Math.round((used.children * 1000) / (BLOCKS * TXS)),
+      'sync.coresBusy4': Math.round(((used.self + used.children) / (secs * 1000)) * 100) / 100,
     };
   } finally {
     await stopChildren(fast);
     await net.stopAll();
   }
+}
+
+/** CPU ms used from now on by this process and by `children` (their /proc counters), read once. */
+function cpuMeter(children: ChildNode[]): () => { self: number; children: number } {
+  const self0 = process.cpuUsage();
+  const kids0 = children.map((c) => c.cpuMs() ?? NaN);
+  return () => {
+    const self = process.cpuUsage(self0);
+    return { self: (self.user + self.system) / 1000, children: children.reduce((sum, c, i) => sum + ((c.cpuMs() ?? NaN) - kids0[i]!), 0) };
+  };
 }
 
 function toHexId(p: ScriptedPeer): string {

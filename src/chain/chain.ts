@@ -5,7 +5,7 @@
 // decide what that costs the sender.
 import { EventEmitter } from 'node:events';
 import {
-  blockId, encodeBlock, decodeBlock, txId, targetToBigInt, workForTarget, parseAddress, isCodedError, RuleError,
+  blockId, encodeBlock, decodeBlock, targetToBigInt, workForTarget, parseAddress, isCodedError, RuleError,
   type Block, type Genesis, type Tx, type BlockHeader,
 } from '../core/index.js';
 import { toHex, fromHex } from '../crypto/index.js';
@@ -19,6 +19,8 @@ import { ReorgExecutor } from './reorg.js';
 import { checkAtOpen } from './store-check.js';
 import { beats, listTips } from './fork-choice.js';
 import { SideBranches, type SideBranchLimits } from './side-branches.js';
+import { TxIndexer, type TxIndexLimits } from './tx-index.js';
+import { putGenesisRecords } from './genesis-records.js';
 import type { VerifiedSignatures } from './verified-signatures.js';
 import type { Account } from './tx-rules.js';
 import type { ChainEvents, ChainTip, IndexEntry, NextBlockContext, SubmitOptions, SubmitResult, TipInfo } from './events.js';
@@ -43,6 +45,8 @@ export interface ChainOptions {
   onDamage?: 'refuse' | 'heal';
   /** Which side-branch bodies are stored and when stale ones are pruned (side-branches.ts). */
   sideBranches?: Partial<SideBranchLimits>;
+  /** How far and how the tx index trails the tip (tx-index.ts). */
+  txIndex?: Partial<TxIndexLimits>;
 }
 
 const MAX_LOCATOR = 101;
@@ -65,6 +69,8 @@ export class Chain extends EventEmitter<ChainEvents> {
   private readonly validator: BlockValidator;
   private readonly reorgs: ReorgExecutor;
   private readonly sides: SideBranches;
+  /** The tx index, written behind the connects (tx-index.ts). */
+  readonly txIndex: TxIndexer;
   /** Header failures: refused again without rework (bounded). */
   private readonly rejected = new Map<string, string>();
   private queue: Promise<unknown> = Promise.resolve();
@@ -85,7 +91,8 @@ export class Chain extends EventEmitter<ChainEvents> {
     this.validator = new BlockValidator(genesis.params, genesis.id, opts.parallelVerify !== false);
     // The executor moves the tip one step at a time; nobody else may.
     const tips = { tip: (): IndexEntry => this.tip_, setTip: (e: IndexEntry): void => void (this.tip_ = e) };
-    this.reorgs = new ReorgExecutor(store, this.index, genesis.params, this.log, tips, this, () => this.validator.helpAhead(WRITE_OVERLAP_MS));
+    this.txIndex = new TxIndexer(store, this.index, { tip: () => this.tip_, exclusive: (fn) => this.exclusive(fn) }, this.log, opts.txIndex);
+    this.reorgs = new ReorgExecutor(store, this.index, genesis.params, this.log, tips, this, this.txIndex, () => this.validator.helpAhead(WRITE_OVERLAP_MS));
     this.sides = new SideBranches(store, this.index, opts.sideBranches);
   }
 
@@ -94,16 +101,7 @@ export class Chain extends EventEmitter<ChainEvents> {
    * genesis records into a new store, reads the tip, and finishes a reorg a crash interrupted.
    */
   static async open(store: ChainStore, genesis: Genesis, opts: ChainOptions = {}): Promise<Chain> {
-    if (!store.initialized) {
-      await store.initialize((batch) => {
-        const bytes = encodeBlock(genesis.block);
-        const h = genesis.block.header;
-        batch.putBlock(genesis.id, bytes, { height: 0, parent: h.prevHash, timestamp: h.timestamp, target: h.target, work: workForTarget(h.target), status: BlockStatus.Stored, size: bytes.length });
-        batch.putMain(0, genesis.id).setTip(genesis.id);
-        for (const a of genesis.params.alloc) batch.putAccount(a.address, { balance: a.amount, nonce: 0n });
-        for (const [i, tx] of genesis.block.txs.entries()) batch.putTx(txId(tx), { blockId: genesis.id, index: i });
-      });
-    }
+    if (!store.initialized) await store.initialize((batch) => putGenesisRecords(batch, genesis, true));
     const chain = new Chain(store, genesis, opts);
     try {
       await checkAtOpen(store, genesis, chain.log, opts.checkDepth ?? DEFAULT_CHECK_DEPTH, opts.onDamage ?? 'refuse');
@@ -111,6 +109,7 @@ export class Chain extends EventEmitter<ChainEvents> {
       const tip = await chain.index.entry(tipId);
       if (!tip) throw new Error(`data dir ${store.dataDir}: tip ${toHex(tipId)} has no index entry`);
       chain.tip_ = tip;
+      await chain.txIndex.load();
       await chain.reorgs.resume();
     } catch (e) {
       await chain.close();
@@ -126,6 +125,7 @@ export class Chain extends EventEmitter<ChainEvents> {
     this.closed = true;
     clearTimeout(this.heldTimer);
     this.held.clear();
+    this.txIndex.stop();
     await this.queue.catch(() => {});
     await this.validator.stop();
     if (this.opts.ownsStore) await this.store.close();
@@ -360,10 +360,10 @@ export class Chain extends EventEmitter<ChainEvents> {
     return (await this.getBlock(ref))?.block.header;
   }
 
-  /** A main-chain transaction with its block. */
+  /** A main-chain transaction with its block (also in a block the tx index has not reached yet). */
   async getTx(id: Uint8Array | string): Promise<{ tx: Tx; blockId: string; height: number; index: number; confirmations: number } | undefined> {
     const idBytes = typeof id === 'string' ? fromHex(id, 32) : id;
-    const loc = await this.store.getTxLocation(idBytes);
+    const loc = await this.txIndex.locate(idBytes);
     if (!loc) return undefined;
     const b = await this.getBlock(loc.blockId);
     const tx = b?.block.txs[loc.index];

@@ -3,11 +3,12 @@
 // to the one below, below `stopBelow`), wipes accounts, undo, tx and main records, and replays those
 // blocks from genesis, one atomic batch per block (a crash leaves a shorter, consistent chain).
 // Blocks of the old main chain above the kept stretch are forgotten, so peers send them again.
-import { decodeBlock, encodeBlock, txId, isCodedError, workForTarget, type Genesis } from '../core/index.js';
+import { decodeBlock, txId, isCodedError, type Genesis } from '../core/index.js';
 import { toHex, fromHex, bytesEqual } from '../crypto/index.js';
-import { BlockStatus, StoreError, blockBytesProblem, type ChainStore } from '../store/index.js';
+import { StoreError, blockBytesProblem, type ChainStore } from '../store/index.js';
 import type { Logger } from '../log/index.js';
 import { applyBlockToState, touchedAddresses } from './block-rules.js';
+import { putGenesisRecords } from './genesis-records.js';
 
 export interface RebuildReport {
   /** Height of the rebuilt tip. */
@@ -42,20 +43,14 @@ export async function rebuildChainState(store: ChainStore, genesis: Genesis, log
   if (!keep.length) throw new StoreError('store-damaged', `cannot rebuild ${store.dataDir}: the genesis block itself is damaged (${stoppedAt ?? 'no main chain'}); move the data dir away and re-sync`);
 
   // 2. Forget what will be fetched again, then wipe the derived records.
-  const drop = store.batch().clearReorgTarget();
+  // The tx index goes back to genesis first: its rows are wiped below and written again per block.
+  const drop = store.batch().clearReorgTarget().setTxIndexTip({ height: 0, id: genesis.id });
   for (const id of forget) drop.del('index', id).del('blocks', id);
   await drop.write();
   for (const name of ['accounts', 'undo', 'txs', 'main'] as const) await store.clearSublevel(name);
 
   // 3. Genesis, then every kept block, one batch each.
-  const g = store.batch();
-  const gh = genesis.block.header;
-  const gBytes = encodeBlock(genesis.block);
-  g.putIndex(genesis.id, { height: 0, parent: gh.prevHash, timestamp: gh.timestamp, target: gh.target, work: workForTarget(gh.target), status: BlockStatus.Stored, size: gBytes.length });
-  g.putMain(0, genesis.id).setTip(genesis.id);
-  for (const a of genesis.params.alloc) g.putAccount(a.address, { balance: a.amount, nonce: 0n });
-  for (const [i, tx] of genesis.block.txs.entries()) g.putTx(txId(tx), { blockId: genesis.id, index: i });
-  await g.write();
+  await putGenesisRecords(store.batch(), genesis, false).write();
 
   let height = 0;
   for (let h = 1; h < keep.length; h++) {
@@ -80,7 +75,8 @@ export async function rebuildChainState(store: ChainStore, genesis: Genesis, log
     batch.putUndo(id, [...change.before].map(([k, prior]) => ({ address: fromHex(k), prior }))).putMain(h, id);
     block.txs.forEach((tx, i) => batch.putTx(txId(tx), { blockId: id, index: i }));
     for (const [k, acct] of change.after) batch.putAccount(fromHex(k), acct);
-    await batch.setTip(id).write();
+    // A rebuild is offline: the tx index is written with each block (its tip with it).
+    await batch.setTip(id).setTxIndexTip({ height: h, id }).write();
     height = h;
     if (h % PROGRESS_EVERY === 0) log.info('rebuilding chain state', { height: h, of: keep.length - 1 });
   }

@@ -10,6 +10,7 @@ import type { Logger } from '../log/index.js';
 import { applyBlockToState, touchedAddresses } from './block-rules.js';
 import { beats, branchForward, findBranch } from './fork-choice.js';
 import type { BlockIndex } from './block-index.js';
+import type { TxIndexer } from './tx-index.js';
 import type { ChainEvents, IndexEntry } from './events.js';
 
 /** Transfers a reorg hands back to the mempool at most (the oldest are kept: nonces stay in order). */
@@ -37,6 +38,7 @@ export class ReorgExecutor {
     private readonly log: Logger,
     private readonly tips: TipHolder,
     private readonly events: EventEmitter<ChainEvents>,
+    private readonly txIndex: TxIndexer,
     /** Work for this thread while a block's batch is being written (the next block's signatures). */
     private readonly whileWriting: () => void = () => {},
   ) {}
@@ -119,8 +121,9 @@ export class ReorgExecutor {
     for (const u of undo) batch.putAccount(u.address, u.prior);
     // The block becomes a side block in the same step: pruning will find it when it is deep enough.
     batch.delMain(tip.height).delUndo(tip.id).setTip(parent.id).putSide(tip.height, tip.id);
-    for (const tx of block.txs) batch.del('txs', txId(tx));
+    const indexMoved = this.txIndex.disconnecting(batch, tip, block);
     await batch.write();
+    indexMoved();
     this.tips.setTip(parent);
     steps.disconnected.push(tip.idHex);
     const transfers = block.txs.filter((t): t is TransferTx => t.kind === 'transfer');
@@ -131,8 +134,9 @@ export class ReorgExecutor {
   }
 
   /**
-   * One step forward: applies `block` on top of the tip in one batch (undo record, main index, tx
-   * index, accounts, tip). Writes nothing and returns the error if a state rule fails.
+   * One step forward: applies `block` on top of the tip in one batch (undo record, main index,
+   * accounts, tip; the tx index follows in its own batches). Writes nothing and returns the error if
+   * a state rule fails.
    */
   private async connect(e: IndexEntry, block: Block, opts: { fresh?: Uint8Array; last?: boolean }): Promise<RuleError | undefined> {
     const keys = touchedAddresses(block);
@@ -148,7 +152,6 @@ export class ReorgExecutor {
     const batch = this.store.batch();
     if (opts.fresh) batch.putBlock(e.id, opts.fresh, e);
     batch.putUndo(e.id, [...change.before].map(([k, prior]) => ({ address: fromHex(k), prior }))).putMain(e.height, e.id);
-    block.txs.forEach((tx, idx) => batch.putTx(txId(tx), { blockId: e.id, index: idx }));
     for (const [k, acct] of change.after) batch.putAccount(fromHex(k), acct);
     batch.setTip(e.id);
     if (opts.last) batch.clearReorgTarget();
@@ -158,6 +161,7 @@ export class ReorgExecutor {
     await written;
     this.index.remember(e);
     this.tips.setTip(e);
+    await this.txIndex.connected(e, block);
     return undefined;
   }
 
@@ -179,6 +183,8 @@ export class ReorgExecutor {
   private async announce(forkHeight: number, steps: StepLog): Promise<void> {
     if (steps.disconnected.length) {
       const removedTxs: TransferTx[] = [];
+      // Which returned txs the new branch confirmed again: the index answers once it has caught up.
+      await this.txIndex.catchUp();
       for (let i = steps.returned.length - 1; i >= 0; i--) {
         for (const tx of steps.returned[i]!) if (!(await this.store.getTxLocation(txId(tx)))) removedTxs.push(tx);
       }

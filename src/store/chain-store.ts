@@ -4,32 +4,18 @@
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { Level } from 'level';
-import { KadchainError } from '../core/index.js';
 import { blockBytesProblem } from './checked-block.js';
 import { DamageLog } from './damage-log.js';
+import { StoreError, RECOVERY_HINT, isCorruption, causeText } from './store-error.js';
 import { AccountCache } from './account-cache.js';
 import { classifyWriteError, type WriteFailureKind } from './write-failure.js';
 import { WriteBatch, type Sub } from './write-batch.js';
 import { toHex, bytesEqual } from '../crypto/index.js';
-import { META_DAMAGED, META_GENESIS, META_REORG, META_SCHEMA, META_TIP, META_VERIFIED, SCHEMA_VERSION, heightKey, heightFromKey, type SublevelName } from './layout.js';
+import { META_DAMAGED, META_GENESIS, META_REORG, META_SCHEMA, META_TIP, META_TX_INDEX, META_VERIFIED, SCHEMA_VERSION, heightKey, heightFromKey, type SublevelName } from './layout.js';
 import {
-  decodeAccount, decodeIndexRecord, decodeTxLocation, decodeUndo, decodeVerifiedMark, encodeVerifiedMark,
-  type AccountRecord, type IndexRecord, type TxLocation, type UndoEntry, type VerifiedMark,
+  decodeAccount, decodeChainPoint, decodeIndexRecord, decodeTxLocation, decodeUndo, decodeVerifiedMark, encodeVerifiedMark,
+  type AccountRecord, type ChainPoint, type IndexRecord, type TxLocation, type UndoEntry, type VerifiedMark,
 } from './records.js';
-
-export type StoreReason =
-  | 'data-dir-in-use' | 'wrong-genesis' | 'newer-schema' | 'store-corrupt' | 'store-closed'
-  /** A record is missing, does not decode or does not hash to its key. */
-  | 'store-damaged'
-  /** A write failed for lack of space (or the free-space floor was reached). */
-  | 'disk-full'
-  /** A write failed for another I/O reason. */
-  | 'io-error';
-
-/** What `kadchain node` prints as the way out of a damaged store. */
-export const RECOVERY_HINT = 'run "kadchain node --check" to see the damage and "kadchain node --reindex" (same --data-dir) to rebuild from the stored blocks; a re-sync from peers fetches the rest';
-
-export class StoreError extends KadchainError<StoreReason> {}
 
 type Bytes = Uint8Array;
 const VIEW = { keyEncoding: 'view', valueEncoding: 'view' } as const;
@@ -100,8 +86,7 @@ export class ChainStore extends EventEmitter<StoreEvents> {
       throw e;
     }
     try {
-      const meta = store.sub('meta');
-      const schemaBytes = await meta.get(META_SCHEMA);
+      const schemaBytes = await store.read('meta', META_SCHEMA);
       store.genesisId = opts.genesisId;
       if (!schemaBytes) {
         if (opts.initialize) await store.initialize(opts.initialize);
@@ -111,7 +96,7 @@ export class ChainStore extends EventEmitter<StoreEvents> {
         if (schema > SCHEMA_VERSION) {
           throw new StoreError('newer-schema', `data dir ${opts.dataDir} was written by a newer kadchain (schema ${schema}, this build reads ${SCHEMA_VERSION})`);
         }
-        const g = await meta.get(META_GENESIS);
+        const g = await store.read('meta', META_GENESIS);
         if (!g || !bytesEqual(g, opts.genesisId)) {
           throw new StoreError('wrong-genesis', `data dir ${opts.dataDir} belongs to another chain (genesis ${g ? toHex(g) : 'missing'}, expected ${toHex(opts.genesisId)}); use another --data-dir`);
         }
@@ -297,6 +282,16 @@ export class ChainStore extends EventEmitter<StoreEvents> {
     }
   }
 
+  /** Iterates a sublevel; a failure inside LevelDB (a corrupt table) is `store-damaged`, as for reads. */
+  private async *scan(name: SublevelName, opts?: { gte?: Bytes; lt?: Bytes; limit?: number }): AsyncGenerator<[Bytes, Bytes]> {
+    try {
+      for await (const e of this.sub(name).iterator(opts)) yield e;
+    } catch (e) {
+      if (isCorruption(e)) throw new StoreError('store-damaged', `store damaged: reading ${name} failed (${causeText(e)}); ${RECOVERY_HINT}`);
+      throw e;
+    }
+  }
+
   /** Decodes a record; a record that does not decode is damage, not a crash. */
   private decoded<T>(name: SublevelName, key: Bytes, b: Bytes | undefined, decode: (b: Bytes) => T): T | undefined {
     if (!b) return undefined;
@@ -377,10 +372,14 @@ export class ChainStore extends EventEmitter<StoreEvents> {
   async getTxLocation(txId: Bytes): Promise<TxLocation | undefined> {
     return this.decoded('txs', txId, await this.read('txs', txId), decodeTxLocation);
   }
+  /** How far the tx index reaches (undefined: a dir from before the background index). */
+  async getTxIndexTip(): Promise<ChainPoint | undefined> {
+    return this.decoded('meta', META_TX_INDEX, await this.read('meta', META_TX_INDEX), (b) => decodeChainPoint(b, 'tx index tip'));
+  }
 
   /** Main-chain entries in height order from `from` (streams). */
   async *mainEntries(from = 0): AsyncGenerator<[number, Bytes]> {
-    for await (const [k, v] of this.sub('main').iterator(from > 0 ? { gte: heightKey(from) } : undefined)) yield [heightFromKey(k), v];
+    for await (const [k, v] of this.scan('main', from > 0 ? { gte: heightKey(from) } : undefined)) yield [heightFromKey(k), v];
   }
 
   /** Deletes every record of a sublevel (reindex). Clearing `main` drops the verified mark first. */
@@ -400,36 +399,21 @@ export class ChainStore extends EventEmitter<StoreEvents> {
 
   /** Iterate all account records (for tests and audits; streams, never loads all at once). */
   async *accounts(): AsyncGenerator<[Bytes, AccountRecord]> {
-    for await (const [k, v] of this.sub('accounts').iterator()) yield [k, decodeAccount(v)];
+    for await (const [k, v] of this.scan('accounts')) yield [k, decodeAccount(v)];
   }
 
   /** Side-branch bodies recorded below `height`, oldest first, at most `limit` (streams). */
   async *sideBelow(height: number, limit: number): AsyncGenerator<{ height: number; id: Bytes }> {
-    for await (const [k] of this.sub('side').iterator({ lt: heightKey(height), limit })) yield { height: heightFromKey(k.subarray(0, 4)), id: k.slice(4) };
+    for await (const [k] of this.scan('side', { lt: heightKey(height), limit })) yield { height: heightFromKey(k.subarray(0, 4)), id: k.slice(4) };
   }
 
   /** Iterate every block index record, main chain and side branches (streams). */
   async *indexRecords(): AsyncGenerator<[Bytes, IndexRecord]> {
-    for await (const [k, v] of this.sub('index').iterator()) yield [k, decodeIndexRecord(v)];
+    for await (const [k, v] of this.scan('index')) yield [k, decodeIndexRecord(v)];
   }
 
   /** Raw entries of an opaque sublevel (peers, bans). */
   async *entries(name: 'peers' | 'bans'): AsyncGenerator<[Bytes, Bytes]> {
-    for await (const [k, v] of this.sub(name).iterator()) yield [k, v];
+    for await (const [k, v] of this.scan(name)) yield [k, v];
   }
-}
-
-/** LevelDB reports damaged files as LEVEL_CORRUPTION or a "Corruption:" message. */
-function isCorruption(e: unknown): boolean {
-  for (let cur: unknown = e, i = 0; cur && i < 4; cur = (cur as { cause?: unknown }).cause, i++) {
-    const c = cur as { code?: unknown; message?: unknown };
-    if (c.code === 'LEVEL_CORRUPTION' || /corruption|checksum mismatch|bad block/i.test(String(c.message ?? ''))) return true;
-  }
-  return false;
-}
-
-function causeText(e: unknown): string {
-  const parts: string[] = [];
-  for (let cur: unknown = e, i = 0; cur && i < 3; cur = (cur as { cause?: unknown }).cause, i++) parts.push(String((cur as { message?: unknown }).message ?? cur));
-  return [...new Set(parts)].join(': ');
 }

@@ -13,7 +13,8 @@
 import { bytesEqual, toHex } from '../crypto/index.js';
 import { blockBytesProblem } from './checked-block.js';
 import { decodeIndexRecord, decodeUndo } from './records.js';
-import { StoreError, type ChainStore } from './chain-store.js';
+import type { ChainStore } from './chain-store.js';
+import { StoreError } from './store-error.js';
 
 /** Blocks below the tip checked in full at start (the rest of the chain is checked for gaps only). */
 export const DEFAULT_CHECK_DEPTH = 288;

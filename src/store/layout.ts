@@ -11,12 +11,16 @@
 //                                      were walked whole and not rewritten since (absent = walk all)
 //   meta      "damaged"                u32 lowest main-chain height a read found damaged since the
 //                                      last whole walk; the next start checks from there
+//   meta      "txindex"                ChainPoint: height u32 BE + block id (32): `txs` holds the rows
+//                                      of main-chain blocks 0..height (absent in a dir from before
+//                                      the background tx index: there rows came with each block)
 //   blocks    block id (32)            canonical block bytes
 //   index     block id (32)            IndexRecord: height, parent, timestamp, target, cumulative work, status
 //   main      height (u32 BE)          block id on the main chain
 //   accounts  address (20)             AccountRecord: balance u64, nonce u64 (absent = empty)
 //   undo      block id (32)            UndoRecord: prior AccountRecord of every touched address
-//   txs       tx id (32)               TxLocation: block id + position (main chain only)
+//   txs       tx id (32)               TxLocation: block id + position (main chain only; written by
+//                                      the tx indexer after the block's own batch, see meta "txindex")
 //   side      height (u32 BE) ++ id    empty: a side-branch body stored at that height (pruning's
 //                                      to-do list, oldest first; a stale entry for a block that
 //                                      went main is dropped when reached)
@@ -34,6 +38,7 @@ export const META_TIP = enc.encode('tip');
 export const META_REORG = enc.encode('reorg');
 export const META_VERIFIED = enc.encode('verified');
 export const META_DAMAGED = enc.encode('damaged');
+export const META_TX_INDEX = enc.encode('txindex');
 
 export function heightKey(height: number): Uint8Array {
   const k = new Uint8Array(4);

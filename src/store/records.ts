@@ -92,19 +92,28 @@ export function decodeTxLocation(b: Uint8Array): TxLocation {
   return l;
 }
 
-/** "Heights 0..height were walked whole and not rewritten since"; `id` is main[height] then. */
-export interface VerifiedMark {
+/** A main-chain block by height and id (the verified mark, the tx index's tip). */
+export interface ChainPoint {
   height: number;
   id: Uint8Array;
 }
 
-export function encodeVerifiedMark(m: VerifiedMark): Uint8Array {
+/** "Heights 0..height were walked whole and not rewritten since"; `id` is main[height] then. */
+export type VerifiedMark = ChainPoint;
+
+export function encodeChainPoint(m: ChainPoint): Uint8Array {
   return new ByteWriter(36).u32(m.height).fixed(m.id, 32).finish();
 }
 
-export function decodeVerifiedMark(b: Uint8Array): VerifiedMark {
-  const r = new ByteReader(b, 'verified mark');
+export function decodeChainPoint(b: Uint8Array, what = 'chain point'): ChainPoint {
+  const r = new ByteReader(b, what);
   const m = { height: r.u32(), id: r.fixed(32) };
   r.end();
   return m;
+}
+
+export const encodeVerifiedMark = encodeChainPoint;
+
+export function decodeVerifiedMark(b: Uint8Array): VerifiedMark {
+  return decodeChainPoint(b, 'verified mark');
 }

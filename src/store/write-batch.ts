@@ -1,7 +1,7 @@
 // One atomic LevelDB batch over several sublevels: the typed puts and deletes the chain writes with,
 // and the verified mark kept honest (a main-chain rewrite at or below it lowers it in the same batch).
-import { META_REORG, META_TIP, META_VERIFIED, heightKey, sideKey, type SublevelName } from './layout.js';
-import { BlockStatus, encodeAccount, encodeIndexRecord, encodeTxLocation, encodeUndo, encodeVerifiedMark, type AccountRecord, type IndexRecord, type TxLocation, type UndoEntry, type VerifiedMark } from './records.js';
+import { META_REORG, META_TIP, META_TX_INDEX, META_VERIFIED, heightKey, sideKey, type SublevelName } from './layout.js';
+import { BlockStatus, encodeAccount, encodeChainPoint, encodeIndexRecord, encodeTxLocation, encodeUndo, encodeVerifiedMark, type AccountRecord, type ChainPoint, type IndexRecord, type TxLocation, type UndoEntry, type VerifiedMark } from './records.js';
 import type { ChainStore } from './chain-store.js';
 import { toHex } from '../crypto/index.js';
 
@@ -72,6 +72,13 @@ export class WriteBatch {
   }
   putTx(txId: Bytes, loc: TxLocation): this {
     return this.put('txs', txId, encodeTxLocation(loc));
+  }
+  delTx(txId: Bytes): this {
+    return this.del('txs', txId);
+  }
+  /** How far the tx index reaches: written in the batch that writes (or deletes) its rows. */
+  setTxIndexTip(p: ChainPoint): this {
+    return this.put('meta', META_TX_INDEX, encodeChainPoint(p));
   }
   delUndo(id: Bytes): this {
     return this.del('undo', id);

@@ -1,7 +1,7 @@
 // Helpers for tests that drive a real Chain on a real LevelDB in a temp dir.
 import { Chain, blockReward, retargetTarget, retargetWindow, type IndexEntry, type ChainOptions } from '../../src/chain/index.js';
 import { ChainStore } from '../../src/store/index.js';
-import { addressKey, blockId, txSender, type Block, type ChainParams, type Genesis, type TransferTx } from '../../src/core/index.js';
+import { addressKey, blockId, txId, txSender, type Block, type ChainParams, type Genesis, type TransferTx } from '../../src/core/index.js';
 import { toHex } from '../../src/crypto/index.js';
 import { buildBlock, testGenesis } from './fixtures.js';
 import { tempDir, defer, type AfterHook, type TempDir } from './cleanup.js';
@@ -76,6 +76,11 @@ export interface InvariantReport {
 /** The store invariants after any crash: contiguous main chain, supply and nonces. */
 export async function checkInvariants(chain: Chain, genesis: Genesis): Promise<InvariantReport> {
   const tip = chain.tip;
+  // The tx index: never ahead of the chain, its tip on the main chain, a right row for every tx below.
+  const indexed = chain.txIndex.tip;
+  if (indexed.height > tip.height) throw new Error(`tx index at ${indexed.height} is above the tip ${tip.height}`);
+  const indexedMain = await chain.store.getMainId(indexed.height);
+  if (!indexedMain || toHex(indexedMain) !== toHex(indexed.id)) throw new Error(`tx index tip at ${indexed.height} is not on the main chain`);
   const nonces = new Map<string, bigint>();
   let prev: Uint8Array | undefined;
   let expectedSupply = genesis.params.alloc.reduce((s, a) => s + a.amount, 0n);
@@ -85,6 +90,12 @@ export async function checkInvariants(chain: Chain, genesis: Genesis): Promise<I
     if (!got.main) throw new Error(`height ${h} is not main`);
     if (prev && toHex(got.block.header.prevHash) !== toHex(prev)) throw new Error(`main[${h}] does not link to main[${h - 1}]`);
     prev = got.entry.id;
+    if (h <= indexed.height) {
+      for (const [i, tx] of got.block.txs.entries()) {
+        const row = await chain.store.getTxLocation(txId(tx));
+        if (!row || row.index !== i || toHex(row.blockId) !== got.entry.idHex) throw new Error(`tx index row of tx ${i} at height ${h} is missing or wrong`);
+      }
+    }
     if (h > 0) expectedSupply += blockReward(h, genesis.params);
     for (const tx of got.block.txs) if (tx.kind === 'transfer') {
       const k = addressKey(txSender(tx));

@@ -1,0 +1,163 @@
+// The tx index follows block connection in batches of its own (tx-index.ts): a lookup still finds a
+// tx the index has not reached, a crash leaves the index behind (never ahead) and the next open
+// catches it up, a reorg takes the rows of disconnected blocks away, and a connect waits for the
+// index rather than let it trail without bound.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { addressFromPublicKey, blockId, txId, txIdHex, type Block, type Genesis, type TransferTx } from '../../../src/core/index.js';
+import { fromHex, toHex } from '../../../src/crypto/index.js';
+import { workForTarget, type Chain } from '../../../src/chain/index.js';
+import { ChainStore } from '../../../src/store/index.js';
+import { testGenesis, testKey, testAddress, transfer, buildBlock } from '../../helpers/fixtures.js';
+import { tempDir, openChainAt, openTestChain, checkInvariants } from '../../helpers/chain-helpers.js';
+import { spawnTracked } from '../../helpers/cleanup.js';
+
+const g = testGenesis({ alloc: [{ address: addressFromPublicKey(testKey('alice').publicKey), amount: 1_000_000_000n }] });
+/** An index that writes only when asked (flush) or when a connect must wait for it. */
+const LAZY = { txIndex: { quietMs: 3_600_000, batchBlocks: 1000, maxLagBlocks: 10_000 } };
+const child = fileURLToPath(new URL('../../helpers/tx-index-child.js', import.meta.url));
+
+/** n blocks on `parent` (offline), block i carrying `txsAt(i)`. */
+function branch(genesis: Genesis, n: number, tag: bigint, txsAt: (i: number) => TransferTx[] = () => []): Block[] {
+  const out: Block[] = [];
+  let parent = { id: genesis.id, height: 0, timestamp: genesis.params.timestamp };
+  for (let i = 0; i < n; i++) {
+    const b = buildBlock({ parent, target: genesis.params.initialTarget, params: genesis.params, txs: txsAt(i), extraNonce: tag });
+    out.push(b);
+    parent = { id: blockId(b), height: b.header.height, timestamp: b.header.timestamp };
+  }
+  return out;
+}
+
+/** A tx row (block id, position) or the index tip (block id, height) in comparable form. */
+function rowOf(r: { blockId: Uint8Array; index: number } | { id: Uint8Array; height: number } | undefined): { blockId: string; index: number } | undefined {
+  if (!r) return undefined;
+  return 'blockId' in r ? { blockId: toHex(r.blockId), index: r.index } : { blockId: toHex(r.id), index: r.height };
+}
+
+async function submitAll(chain: Chain, blocks: Block[], provenWork?: bigint): Promise<void> {
+  for (const b of blocks) {
+    const r = await chain.submitBlock(b, { provenWork });
+    assert.ok(r.status === 'connected' || r.status === 'side', `${r.status} ${r.reason ?? ''}`);
+  }
+}
+
+test('tx index: a tx of a just-connected block is found before the index has written it', async (t) => {
+  const { chain } = await openTestChain(g, undefined, LAZY, t);
+  const pay = transfer('alice', testAddress('bob'), 500n, 0n, g.id, 10n);
+  const [b1, b2] = branch(g, 2, 1n, (i) => (i === 1 ? [pay] : []));
+  await submitAll(chain, [b1!, b2!]);
+  const id = txId(pay);
+  assert.equal(await chain.store.getTxLocation(id), undefined, 'the index has not written the row yet');
+  assert.equal(chain.txIndex.tip.height, 0);
+  const got = await chain.getTx(id);
+  assert.ok(got, 'found from the connected block the index has not reached');
+  assert.equal(got.height, 2);
+  assert.equal(got.index, 1);
+  assert.equal(got.blockId, toHex(blockId(b2!)));
+  assert.equal(await chain.getTx(fromHex('ab'.repeat(32))), undefined, 'an unknown id is still not found');
+  await chain.txIndex.flush();
+  assert.equal(chain.txIndex.tip.height, 2);
+  assert.deepEqual(rowOf(await chain.store.getTxLocation(id)), { blockId: toHex(blockId(b2!)), index: 1 });
+  assert.deepEqual(rowOf(await chain.store.getTxIndexTip()), { blockId: toHex(blockId(b2!)), index: 2 }, 'the index tip is written with its rows');
+});
+
+test('tx index: SIGKILL with the index behind the chain: the reopened node finds every tx and catches up', { timeout: 60_000 }, async (t) => {
+  const dir = tempDir('kadchain-txindex-', t);
+  const proc = spawnTracked(child, [dir.path, '8'], { t });
+  const exited = once(proc, 'exit');
+  const txs: { id: string; height: number; index: number }[] = [];
+  let ready: string | undefined;
+  for await (const line of createInterface({ input: proc.stdout! })) {
+    const [kind, a, b, c] = line.split(' ');
+    if (kind === 'tx') txs.push({ id: a!, height: Number(b), index: Number(c) });
+    if (kind === 'ready') {
+      ready = `${a} ${b}`;
+      break;
+    }
+  }
+  assert.equal(ready, '8 0', 'the child connected 8 blocks and its index stayed at genesis');
+  proc.kill('SIGKILL');
+  assert.equal((await exited)[1], 'SIGKILL');
+
+  // On disk: the chain at 8, the index behind it at genesis, no row for any block above it.
+  const raw = await ChainStore.open({ dataDir: dir.path, genesisId: g.id });
+  try {
+    assert.equal((await raw.getTxIndexTip())?.height, 0);
+    for (const tx of txs) assert.equal(await raw.getTxLocation(fromHex(tx.id)), undefined, 'the index is never ahead of its tip');
+  } finally {
+    await raw.close();
+  }
+
+  const chain = await openChainAt(dir.path, g, LAZY);
+  t.after(() => chain.close());
+  assert.equal(chain.tip.height, 8);
+  for (const tx of txs) {
+    const got = await chain.getTx(tx.id);
+    assert.ok(got, `tx ${tx.id} found`);
+    assert.equal(got.height, tx.height);
+    assert.equal(got.index, tx.index);
+  }
+  assert.equal(chain.txIndex.tip.height, 8, 'the lookup of a block not in memory caught the index up');
+  for (const tx of txs) assert.equal((await chain.store.getTxLocation(fromHex(tx.id)))?.index, tx.index);
+  await checkInvariants(chain, g);
+});
+
+test('tx index: an open with the index behind catches up in the background', async (t) => {
+  const dir = tempDir('kadchain-txindex-', t);
+  const first = await openChainAt(dir.path, g, LAZY);
+  await submitAll(first, branch(g, 6, 1n, (i) => [transfer('alice', testAddress('bob'), 10n, BigInt(i), g.id, 10n)]));
+  assert.equal(first.txIndex.tip.height, 0);
+  await first.close();
+  const chain = await openChainAt(dir.path, g, { txIndex: { quietMs: 3_600_000, batchBlocks: 4 } });
+  t.after(() => chain.close());
+  await new Promise<void>((resolve, reject) => {
+    const deadline = setTimeout(() => reject(new Error(`index stuck at ${chain.txIndex.tip.height}`)), 20_000);
+    const poll = setInterval(() => {
+      if (chain.txIndex.tip.height !== 6) return;
+      clearInterval(poll);
+      clearTimeout(deadline);
+      resolve();
+    }, 5);
+  });
+  assert.deepEqual(rowOf(await chain.store.getTxIndexTip()), { blockId: chain.tip.idHex, index: 6 });
+});
+
+test('tx index: a reorg removes the index rows of the disconnected blocks', async (t) => {
+  for (const indexed of [true, false]) {
+    const { chain } = await openTestChain(g, undefined, LAZY, t);
+    const onlyA = transfer('alice', testAddress('bob'), 700n, 0n, g.id, 10n);
+    const onlyB = transfer('alice', testAddress('carol'), 900n, 0n, g.id, 10n);
+    const a = branch(g, 3, 1n, (i) => (i === 1 ? [onlyA] : []));
+    const b = branch(g, 4, 2n, (i) => (i === 2 ? [onlyB] : []));
+    await submitAll(chain, a);
+    if (indexed) {
+      await chain.txIndex.flush();
+      assert.ok(await chain.store.getTxLocation(txId(onlyA)), 'indexed before the reorg');
+    }
+    await submitAll(chain, b, 5n * workForTarget(g.params.initialTarget));
+    assert.equal(chain.tip.idHex, toHex(blockId(b[3]!)), 'the longer branch won');
+    assert.equal(await chain.store.getTxLocation(txId(onlyA)), undefined, `no row left for a disconnected block's tx (indexed: ${indexed})`);
+    assert.equal(await chain.getTx(txId(onlyA)), undefined);
+    assert.ok(chain.txIndex.tip.height <= chain.tip.height);
+    assert.equal((await chain.getTx(txIdHex(onlyB)))?.height, 3);
+    await chain.txIndex.flush();
+    assert.deepEqual(rowOf(await chain.store.getTxLocation(txId(onlyB))), { blockId: toHex(blockId(b[2]!)), index: 1 });
+    assert.equal(await chain.store.getTxLocation(txId(onlyA)), undefined);
+    assert.deepEqual(rowOf(await chain.store.getTxIndexTip()), { blockId: toHex(blockId(b[3]!)), index: 4 });
+  }
+});
+
+test('tx index: a connect waits for the index once it trails by maxLagBlocks', async (t) => {
+  const { chain } = await openTestChain(g, undefined, { txIndex: { quietMs: 3_600_000, batchBlocks: 2, maxLagBlocks: 5 } }, t);
+  let worst = 0;
+  for (const blk of branch(g, 20, 1n)) {
+    await submitAll(chain, [blk]);
+    worst = Math.max(worst, chain.txIndex.lag);
+  }
+  assert.ok(worst < 5, `the index trailed by ${worst} blocks`);
+  assert.ok(chain.txIndex.tip.height >= 15);
+});
