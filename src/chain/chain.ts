@@ -5,10 +5,10 @@
 // decide what that costs the sender.
 import { EventEmitter } from 'node:events';
 import {
-  blockId, encodeBlock, decodeBlock, targetToBigInt, workForTarget, parseAddress, isCodedError, RuleError,
+  blockId, encodeBlock, targetToBigInt, workForTarget, isCodedError, RuleError,
   type Block, type Genesis, type Tx, type BlockHeader,
 } from '../core/index.js';
-import { toHex, fromHex } from '../crypto/index.js';
+import { toHex } from '../crypto/index.js';
 import { BlockStatus, StoreError, RECOVERY_HINT, DEFAULT_CHECK_DEPTH, type ChainStore } from '../store/index.js';
 import { silentLogger, type Logger } from '../log/index.js';
 import { OrphanPool, type OrphanLimits } from './orphans.js';
@@ -21,6 +21,7 @@ import { beats, listTips } from './fork-choice.js';
 import { SideBranches, type SideBranchLimits } from './side-branches.js';
 import { TxIndexer, type TxIndexLimits } from './tx-index.js';
 import { putGenesisRecords } from './genesis-records.js';
+import { ChainReads, MAX_BLOCKS_PER_REQUEST } from './chain-reads.js';
 import type { VerifiedSignatures } from './verified-signatures.js';
 import type { Account } from './tx-rules.js';
 import type { ChainEvents, ChainTip, IndexEntry, NextBlockContext, SubmitOptions, SubmitResult, TipInfo } from './events.js';
@@ -49,8 +50,6 @@ export interface ChainOptions {
   txIndex?: Partial<TxIndexLimits>;
 }
 
-const MAX_LOCATOR = 101;
-export const MAX_BLOCKS_PER_REQUEST = 500;
 /** Refusals remembered by block id (header failures only), oldest forgotten first. */
 const MAX_REMEMBERED_REFUSALS = 10_000;
 /** How long the chain's thread verifies the next blocks' signatures while a block is written. */
@@ -69,6 +68,7 @@ export class Chain extends EventEmitter<ChainEvents> {
   private readonly validator: BlockValidator;
   private readonly reorgs: ReorgExecutor;
   private readonly sides: SideBranches;
+  private readonly reads: ChainReads;
   /** The tx index, written behind the connects (tx-index.ts). */
   readonly txIndex: TxIndexer;
   /** Header failures: refused again without rework (bounded). */
@@ -94,6 +94,7 @@ export class Chain extends EventEmitter<ChainEvents> {
     this.txIndex = new TxIndexer(store, this.index, { tip: () => this.tip_, exclusive: (fn) => this.exclusive(fn) }, this.log, opts.txIndex);
     this.reorgs = new ReorgExecutor(store, this.index, genesis.params, this.log, tips, this, this.txIndex, () => this.validator.helpAhead(WRITE_OVERLAP_MS));
     this.sides = new SideBranches(store, this.index, opts.sideBranches);
+    this.reads = new ChainReads(store, genesis, this.index, this.txIndex, () => this.tipEntry, (what, key, height) => this.damaged(what, key, height));
   }
 
   /**
@@ -320,107 +321,39 @@ export class Chain extends EventEmitter<ChainEvents> {
     return { status: 'connected', id, height };
   }
 
-  // ---- reads ----
+  // ---- reads (chain-reads.ts) ----
 
-  async getBlock(ref: Uint8Array | string | number): Promise<{ block: Block; entry: IndexEntry; main: boolean; confirmations: number } | undefined> {
-    let id: Uint8Array | undefined;
-    if (typeof ref === 'number') {
-      id = await this.store.getMainId(ref);
-      if (!id && ref >= 0 && ref <= this.tipEntry.height) throw this.damaged(`main-chain entry missing at height ${ref}`, `main:${ref}`, ref);
-    } else id = typeof ref === 'string' ? fromHex(ref, 32) : ref;
-    if (!id) return undefined;
-    const entry = await this.index.entry(id);
-    const bytes = entry && (await this.blockBytes(id));
-    if (entry && !bytes) throw this.damaged(`block ${entry.idHex} at height ${entry.height} is indexed but its bytes are missing`);
-    if (!entry || !bytes) return undefined;
-    const main = await this.index.isMain(entry);
-    return { block: decodeBlock(bytes), entry, main, confirmations: main ? this.tipEntry.height - entry.height + 1 : 0 };
+  getBlock(ref: Uint8Array | string | number): Promise<{ block: Block; entry: IndexEntry; main: boolean; confirmations: number } | undefined> {
+    return this.reads.getBlock(ref);
   }
-
-  async getBlockBytes(id: Uint8Array): Promise<Uint8Array | undefined> {
-    return this.blockBytes(id);
+  getBlockBytes(id: Uint8Array): Promise<Uint8Array | undefined> {
+    return this.reads.blockBytes(id);
   }
-
-  /** Checked bytes; damage the store finds is logged and reported once (see damaged()). */
-  private async blockBytes(id: Uint8Array): Promise<Uint8Array | undefined> {
-    try {
-      return await this.store.getBlockBytes(id);
-    } catch (e) {
-      if (e instanceof StoreError && e.reason === 'store-damaged') throw this.damaged(e.message.replace(/^store damaged: /, '').split('; ')[0]!, toHex(id));
-      throw e;
-    }
-  }
-
   async hasBlock(id: Uint8Array): Promise<boolean> {
     const idHex = toHex(id);
     return this.orphans.has(idHex) || this.held.has(idHex) || !!(await this.index.entry(id));
   }
-
-  async getHeader(ref: Uint8Array | number): Promise<BlockHeader | undefined> {
-    return (await this.getBlock(ref))?.block.header;
+  getHeader(ref: Uint8Array | number): Promise<BlockHeader | undefined> {
+    return this.reads.getHeader(ref);
   }
-
   /** A main-chain transaction with its block (also in a block the tx index has not reached yet). */
-  async getTx(id: Uint8Array | string): Promise<{ tx: Tx; blockId: string; height: number; index: number; confirmations: number } | undefined> {
-    const idBytes = typeof id === 'string' ? fromHex(id, 32) : id;
-    const loc = await this.txIndex.locate(idBytes);
-    if (!loc) return undefined;
-    const b = await this.getBlock(loc.blockId);
-    const tx = b?.block.txs[loc.index];
-    if (!b || !tx) return undefined;
-    return { tx, blockId: b.entry.idHex, height: b.entry.height, index: loc.index, confirmations: b.confirmations };
+  getTx(id: Uint8Array | string): Promise<{ tx: Tx; blockId: string; height: number; index: number; confirmations: number } | undefined> {
+    return this.reads.getTx(id);
   }
-
-  async getAccount(address: Uint8Array | string): Promise<Account> {
-    const a = typeof address === 'string' ? parseAddress(address) : address;
-    return (await this.store.getAccount(a)) ?? { balance: 0n, nonce: 0n };
+  getAccount(address: Uint8Array | string): Promise<Account> {
+    return this.reads.getAccount(address);
   }
-
   /** Ids at heights tip, tip-1, tip-2, tip-4, ... and genesis (at most 101). */
-  async locator(): Promise<Uint8Array[]> {
-    const out: Uint8Array[] = [];
-    let h = this.tipEntry.height;
-    let step = 1;
-    while (h > 0 && out.length < MAX_LOCATOR - 1) {
-      out.push((await this.store.getMainId(h))!);
-      h -= step;
-      if (out.length >= 2) step *= 2;
-    }
-    out.push(this.genesis.id);
-    return out;
+  locator(): Promise<Uint8Array[]> {
+    return this.reads.locator();
   }
-
   /** Encoded main-chain blocks after the first locator entry we have on our main chain. */
-  async blocksAfter(locator: Uint8Array[], limit = MAX_BLOCKS_PER_REQUEST): Promise<Uint8Array[]> {
-    let start = 0;
-    for (const id of locator.slice(0, MAX_LOCATOR)) {
-      const e = await this.index.entry(id);
-      if (e && (await this.index.isMain(e))) {
-        start = e.height + 1;
-        break;
-      }
-    }
-    const out: Uint8Array[] = [];
-    const end = Math.min(this.tipEntry.height, start + Math.min(limit, MAX_BLOCKS_PER_REQUEST) - 1);
-    for (let h = start; h <= end; h++) {
-      // A gap is damage: a peer must never get a range with a hole in it.
-      const id = await this.store.getMainId(h);
-      const b = id && (await this.blockBytes(id));
-      if (!b) throw this.damaged(`main-chain block at height ${h} is missing`, `main:${h}`, h);
-      out.push(b);
-    }
-    return out;
+  blocksAfter(locator: Uint8Array[], limit = MAX_BLOCKS_PER_REQUEST): Promise<Uint8Array[]> {
+    return this.reads.blocksAfter(locator, limit);
   }
-
   /** Main-chain index entries from height `from` downwards (newest first). */
-  async recentEntries(from: number, limit: number): Promise<IndexEntry[]> {
-    const out: IndexEntry[] = [];
-    for (let h = Math.min(from, this.tipEntry.height); h >= 0 && out.length < limit; h--) {
-      const id = await this.store.getMainId(h);
-      const e = id && (await this.index.entry(id));
-      if (e) out.push(e);
-    }
-    return out;
+  recentEntries(from: number, limit: number): Promise<IndexEntry[]> {
+    return this.reads.recentEntries(from, limit);
   }
 
   /**

@@ -8,7 +8,8 @@ export { OrphanPool, DEFAULT_ORPHAN_LIMITS, type OrphanLimits } from './orphans.
 export { HeldBlocks, DEFAULT_HELD_LIMITS, type HeldLimits } from './held-blocks.js';
 export { isHeaderFailure } from './validator.js';
 export { MAX_REORG_RETURNED_TXS } from './reorg.js';
-export { Chain, MAX_BLOCKS_PER_REQUEST, type ChainOptions } from './chain.js';
+export { Chain, type ChainOptions } from './chain.js';
+export { MAX_BLOCKS_PER_REQUEST } from './chain-reads.js';
 export { DEFAULT_SIDE_BRANCH_LIMITS, type SideBranchLimits } from './side-branches.js';
 export { StoreDamagedError } from './store-check.js';
 export { rebuildChainState, type RebuildReport } from './rebuild.js';
