@@ -136,3 +136,15 @@ export function lowWorkBranch(params: ChainParams, genesisId: Uint8Array, n: num
   }
   return out;
 }
+
+/** n blocks on genesis, built offline (no chain); block i carries `txsAt(i)`; `tag` tells branches apart. */
+export function offlineBranch(genesis: Genesis, n: number, tag: bigint, txsAt: (i: number) => TransferTx[] = () => []): Block[] {
+  const out: Block[] = [];
+  let parent = { id: genesis.id, height: 0, timestamp: genesis.params.timestamp };
+  for (let i = 0; i < n; i++) {
+    const b = buildBlock({ parent, target: genesis.params.initialTarget, params: genesis.params, txs: txsAt(i), extraNonce: tag });
+    out.push(b);
+    parent = { id: blockId(b), height: b.header.height, timestamp: b.header.timestamp };
+  }
+  return out;
+}

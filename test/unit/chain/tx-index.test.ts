@@ -7,12 +7,12 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { addressFromPublicKey, blockId, txId, txIdHex, type Block, type Genesis, type TransferTx } from '../../../src/core/index.js';
+import { addressFromPublicKey, blockId, txId, txIdHex, type Block } from '../../../src/core/index.js';
 import { fromHex, toHex } from '../../../src/crypto/index.js';
 import { workForTarget, type Chain } from '../../../src/chain/index.js';
 import { ChainStore } from '../../../src/store/index.js';
-import { testGenesis, testKey, testAddress, transfer, buildBlock } from '../../helpers/fixtures.js';
-import { tempDir, openChainAt, openTestChain, checkInvariants } from '../../helpers/chain-helpers.js';
+import { testGenesis, testKey, testAddress, transfer } from '../../helpers/fixtures.js';
+import { tempDir, openChainAt, openTestChain, checkInvariants, offlineBranch } from '../../helpers/chain-helpers.js';
 import { spawnTracked } from '../../helpers/cleanup.js';
 
 const g = testGenesis({ alloc: [{ address: addressFromPublicKey(testKey('alice').publicKey), amount: 1_000_000_000n }] });
@@ -20,17 +20,6 @@ const g = testGenesis({ alloc: [{ address: addressFromPublicKey(testKey('alice')
 const LAZY = { txIndex: { quietMs: 3_600_000, batchBlocks: 1000, maxLagBlocks: 10_000 } };
 const child = fileURLToPath(new URL('../../helpers/tx-index-child.js', import.meta.url));
 
-/** n blocks on `parent` (offline), block i carrying `txsAt(i)`. */
-function branch(genesis: Genesis, n: number, tag: bigint, txsAt: (i: number) => TransferTx[] = () => []): Block[] {
-  const out: Block[] = [];
-  let parent = { id: genesis.id, height: 0, timestamp: genesis.params.timestamp };
-  for (let i = 0; i < n; i++) {
-    const b = buildBlock({ parent, target: genesis.params.initialTarget, params: genesis.params, txs: txsAt(i), extraNonce: tag });
-    out.push(b);
-    parent = { id: blockId(b), height: b.header.height, timestamp: b.header.timestamp };
-  }
-  return out;
-}
 
 /** A tx row (block id, position) or the index tip (block id, height) in comparable form. */
 function rowOf(r: { blockId: Uint8Array; index: number } | { id: Uint8Array; height: number } | undefined): { blockId: string; index: number } | undefined {
@@ -48,7 +37,7 @@ async function submitAll(chain: Chain, blocks: Block[], provenWork?: bigint): Pr
 test('tx index: a tx of a just-connected block is found before the index has written it', async (t) => {
   const { chain } = await openTestChain(g, undefined, LAZY, t);
   const pay = transfer('alice', testAddress('bob'), 500n, 0n, g.id, 10n);
-  const [b1, b2] = branch(g, 2, 1n, (i) => (i === 1 ? [pay] : []));
+  const [b1, b2] = offlineBranch(g, 2, 1n, (i) => (i === 1 ? [pay] : []));
   await submitAll(chain, [b1!, b2!]);
   const id = txId(pay);
   assert.equal(await chain.store.getTxLocation(id), undefined, 'the index has not written the row yet');
@@ -109,7 +98,7 @@ test('tx index: SIGKILL with the index behind the chain: the reopened node finds
 test('tx index: an open with the index behind catches up in the background', async (t) => {
   const dir = tempDir('kadchain-txindex-', t);
   const first = await openChainAt(dir.path, g, LAZY);
-  await submitAll(first, branch(g, 6, 1n, (i) => [transfer('alice', testAddress('bob'), 10n, BigInt(i), g.id, 10n)]));
+  await submitAll(first, offlineBranch(g, 6, 1n, (i) => [transfer('alice', testAddress('bob'), 10n, BigInt(i), g.id, 10n)]));
   assert.equal(first.txIndex.tip.height, 0);
   await first.close();
   const chain = await openChainAt(dir.path, g, { txIndex: { quietMs: 3_600_000, batchBlocks: 4 } });
@@ -131,8 +120,8 @@ test('tx index: a reorg removes the index rows of the disconnected blocks', asyn
     const { chain } = await openTestChain(g, undefined, LAZY, t);
     const onlyA = transfer('alice', testAddress('bob'), 700n, 0n, g.id, 10n);
     const onlyB = transfer('alice', testAddress('carol'), 900n, 0n, g.id, 10n);
-    const a = branch(g, 3, 1n, (i) => (i === 1 ? [onlyA] : []));
-    const b = branch(g, 4, 2n, (i) => (i === 2 ? [onlyB] : []));
+    const a = offlineBranch(g, 3, 1n, (i) => (i === 1 ? [onlyA] : []));
+    const b = offlineBranch(g, 4, 2n, (i) => (i === 2 ? [onlyB] : []));
     await submitAll(chain, a);
     if (indexed) {
       await chain.txIndex.flush();
@@ -154,7 +143,7 @@ test('tx index: a reorg removes the index rows of the disconnected blocks', asyn
 test('tx index: a connect waits for the index once it trails by maxLagBlocks', async (t) => {
   const { chain } = await openTestChain(g, undefined, { txIndex: { quietMs: 3_600_000, batchBlocks: 2, maxLagBlocks: 5 } }, t);
   let worst = 0;
-  for (const blk of branch(g, 20, 1n)) {
+  for (const blk of offlineBranch(g, 20, 1n)) {
     await submitAll(chain, [blk]);
     worst = Math.max(worst, chain.txIndex.lag);
   }

@@ -3,25 +3,14 @@
 // step (a write that never happens) is resumed at the next open.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { blockId, blockIdHex, type Block, type TransferTx, type Genesis } from '../../../src/core/index.js';
+import { blockIdHex, type Block } from '../../../src/core/index.js';
 import { toHex } from '../../../src/crypto/index.js';
 import { workForTarget, type Chain, type ReorgEvent } from '../../../src/chain/index.js';
-import { testGenesis, transfer, testAddress, buildBlock } from '../../helpers/fixtures.js';
-import { tempDir, openChainAt, checkInvariants } from '../../helpers/chain-helpers.js';
+import { testGenesis, transfer, testAddress } from '../../helpers/fixtures.js';
+import { tempDir, openChainAt, checkInvariants, offlineBranch } from '../../helpers/chain-helpers.js';
 
 const g = testGenesis();
 
-/** n blocks on top of `from`, built offline; `txsAt(i)` gives the transfers of the i-th (0-based). */
-function branch(genesis: Genesis, n: number, tag: bigint, txsAt: (i: number) => TransferTx[] = () => []): Block[] {
-  const out: Block[] = [];
-  let parent = { id: genesis.id, height: 0, timestamp: genesis.params.timestamp };
-  for (let i = 0; i < n; i++) {
-    const b = buildBlock({ parent, target: genesis.params.initialTarget, params: genesis.params, txs: txsAt(i), extraNonce: tag });
-    out.push(b);
-    parent = { id: blockId(b), height: b.header.height, timestamp: b.header.timestamp };
-  }
-  return out;
-}
 
 /**
  * Counts LevelDB batches and the largest op count of a chain step (one batch = one atomic step).
@@ -60,8 +49,8 @@ test('deep reorg: 2,000 blocks disconnected and 2,001 connected one atomic batch
   const pay = (nonce: number) => transfer('alice', testAddress('bob'), 1000n + BigInt(nonce), BigInt(nonce), g.id, 10n);
   const paid = Array.from({ length: 20 }, (_, k) => pay(k));
   // Main: a transfer every 100 blocks (nonces 0..19). Branch: only the first ten of them.
-  const main = branch(g, DEPTH, 1n, (i) => (i % 100 === 50 ? [paid[i / 100 - 0.5]!] : []));
-  const side = branch(g, DEPTH + 1, 2n, (i) => (i % 100 === 70 && i < 1000 ? [paid[(i - 70) / 100]!] : []));
+  const main = offlineBranch(g, DEPTH, 1n, (i) => (i % 100 === 50 ? [paid[i / 100 - 0.5]!] : []));
+  const side = offlineBranch(g, DEPTH + 1, 2n, (i) => (i % 100 === 70 && i < 1000 ? [paid[(i - 70) / 100]!] : []));
   const dir = tempDir();
   const chain = await openChainAt(dir.path, g);
   try {
@@ -97,8 +86,8 @@ test('deep reorg: 2,000 blocks disconnected and 2,001 connected one atomic batch
 
 test('deep reorg: a crash before any step resumes at the next open', { timeout: 120_000 }, async () => {
   const DEPTH = 10;
-  const main = branch(g, DEPTH, 1n, (i) => (i === 3 ? [transfer('alice', testAddress('bob'), 7n, 0n, g.id)] : []));
-  const side = branch(g, DEPTH + 1, 2n, (i) => (i === 5 ? [transfer('alice', testAddress('carol'), 9n, 0n, g.id)] : []));
+  const main = offlineBranch(g, DEPTH, 1n, (i) => (i === 3 ? [transfer('alice', testAddress('bob'), 7n, 0n, g.id)] : []));
+  const side = offlineBranch(g, DEPTH + 1, 2n, (i) => (i === 5 ? [transfer('alice', testAddress('carol'), 9n, 0n, g.id)] : []));
   // Batch 1 marks the target; then 10 disconnects and 11 connects: a crash before each of them.
   for (let failAt = 1; failAt <= 2 * DEPTH + 2; failAt++) {
     const dir = tempDir();
