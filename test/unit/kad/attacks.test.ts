@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { KadNode, RoutingTable, SimNetwork, SimClock, encodePacket, ipClass, relayAllowed, type NodeRecord } from '../../../src/kad/index.js';
 import { sha256, toHex } from '../../../src/crypto/index.js';
-import { ScriptedPeer, kadKey, until } from './kad-helpers.js';
+import { ScriptedPeer, kadKey, simNode, until } from './kad-helpers.js';
 
 const quick = { host: '127.0.0.1', port: 0, maintenance: false, autoJoin: false, responseTimeoutMs: 300 } as const;
 
@@ -113,8 +113,7 @@ test('prefix limits bypassed by replacement or move: /24 and /48 limits count en
 test('a relayed private address: special, loopback and LAN addresses from a public sender are never pinged', { timeout: 60_000 }, async () => {
   const sent: string[] = [];
   const net = new SimNetwork({ seed: 5, latencyMs: [1, 5], onSend: (_from, to) => sent.push(to) });
-  const mk = (host: string, label: string): KadNode =>
-    new KadNode({ secretKey: kadKey(label).secretKey, transport: net.transport(host, 30420), clock: net.clock, maintenance: false, autoJoin: false, random: () => net.random() });
+  const mk = (host: string, label: string): KadNode => simNode(net, host, label);
   const victim = mk('44.1.1.1', 'relay-victim');
   const relay = mk('45.1.1.1', 'relay-relay');
   await victim.start();

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { KadNode, RoutingTable, SimNetwork, type BodyType, type Datagram } from '../../../src/kad/index.js';
 import { sha256 } from '../../../src/crypto/index.js';
-import { kadKey } from './kad-helpers.js';
+import { kadKey, simNode } from './kad-helpers.js';
 
 const typeOf = (d: Datagram): BodyType | undefined => (d instanceof Uint8Array ? undefined : d.body.type);
 const PORT = 30420;
@@ -19,10 +19,7 @@ test('a late PONG to a ping-back still bonds its signer (it arrived after the pi
     // time a late answer is remembered.
     delayIf: (from, to, d) => (from === A && to === B && typeOf(d) === 'pong' ? (delayed++, 1500) : 0),
   });
-  const mk = (host: string, label: string): KadNode => new KadNode({
-    secretKey: kadKey(label).secretKey, transport: net.transport(host, PORT), clock: net.clock, random: () => net.random(),
-    maintenance: false, autoJoin: false,
-  });
+  const mk = (host: string, label: string): KadNode => simNode(net, host, label, PORT);
   const a = mk('10.9.0.1', 'late-a');
   const b = mk('10.9.0.2', 'late-b');
   await a.start();
@@ -64,10 +61,7 @@ test('retry storm at a loaded peer: once answers are measured slower than the ti
   const net = new SimNetwork({ seed: 9, latencyMs: [600, 700] });
   const pings: number[] = [];
   let current = -1;
-  const mk = (host: string, label: string): KadNode => new KadNode({
-    secretKey: kadKey(label).secretKey, transport: net.transport(host, PORT), clock: net.clock, random: () => net.random(),
-    maintenance: false, autoJoin: false,
-  });
+  const mk = (host: string, label: string): KadNode => simNode(net, host, label, PORT);
   const a = mk('10.9.0.1', 'slow-a');
   const b = mk('10.9.0.2', 'slow-b');
   await a.start();
@@ -94,10 +88,7 @@ test('ping-before-evict storm: a full bucket pings its oldest entry once per int
     seed: 13, latencyMs: [2, 10],
     onSend: (from, to, d) => { if (from === `10.8.0.1:${PORT}` && entries.has(to) && typeOf(d) === 'ping') evictPings++; },
   });
-  const mk = (host: string, label: string, k = 20): KadNode => new KadNode({
-    secretKey: kadKey(label).secretKey, transport: net.transport(host, PORT), clock: net.clock, random: () => net.random(),
-    maintenance: false, autoJoin: false, k,
-  });
+  const mk = (host: string, label: string, k = 20): KadNode => simNode(net, host, label, PORT, { k });
   const a = mk('10.8.0.1', 'evict-a', 4);
   await a.start();
   // Nodes whose ids fall in A's bucket 0 (first bit differs), found by label in a fixed order.

@@ -1,10 +1,18 @@
 // Helpers for discovery tests: a scripted peer (a raw UDP socket that speaks the packet format with
 // any key, for attacks), free-port reservation and event-driven waits.
 import { createSocket, type Socket } from 'node:dgram';
-import { decodePacket, encodePacket, type Body, type DecodedPacket } from '../../../src/kad/index.js';
+import { KadNode, decodePacket, encodePacket, type Body, type DecodedPacket, type KadOptions, type SimNetwork } from '../../../src/kad/index.js';
 import { keyPairFromSecret, sha256, type KeyPair } from '../../../src/crypto/index.js';
 
 export const kadKey = (label: string): KeyPair => keyPairFromSecret(sha256(new TextEncoder().encode('kad-test:' + label)));
+
+/** A node on the simulated network, no background timers and no join unless `opts` says so. */
+export function simNode(net: SimNetwork, host: string, label: string, port = 30420, opts: Partial<KadOptions> = {}): KadNode {
+  return new KadNode({
+    secretKey: kadKey(label).secretKey, transport: net.transport(host, port), clock: net.clock, random: () => net.random(),
+    maintenance: false, autoJoin: false, ...opts,
+  });
+}
 
 export class ScriptedPeer {
   readonly got: { p: DecodedPacket; host: string; port: number }[] = [];
