@@ -13,7 +13,7 @@ import { workForTarget, type Chain } from '../../../src/chain/index.js';
 import { ChainStore } from '../../../src/store/index.js';
 import { testGenesis, testKey, testAddress, transfer } from '../../helpers/fixtures.js';
 import { tempDir, openChainAt, openTestChain, checkInvariants, offlineBranch } from '../../helpers/chain-helpers.js';
-import { spawnTracked } from '../../helpers/cleanup.js';
+import { spawnTracked, track } from '../../helpers/cleanup.js';
 
 const g = testGenesis({ alloc: [{ address: addressFromPublicKey(testKey('alice').publicKey), amount: 1_000_000_000n }] });
 /** An index that writes only when asked (flush) or when a connect must wait for it. */
@@ -82,7 +82,7 @@ test('tx index: SIGKILL with the index behind the chain: the reopened node finds
   }
 
   const chain = await openChainAt(dir.path, g, LAZY);
-  t.after(() => chain.close());
+  track(t, chain);
   assert.equal(chain.tip.height, 8);
   for (const tx of txs) {
     const got = await chain.getTx(tx.id);
@@ -102,7 +102,7 @@ test('tx index: an open with the index behind catches up in the background', asy
   assert.equal(first.txIndex.tip.height, 0);
   await first.close();
   const chain = await openChainAt(dir.path, g, { txIndex: { quietMs: 3_600_000, batchBlocks: 4 } });
-  t.after(() => chain.close());
+  track(t, chain);
   await new Promise<void>((resolve, reject) => {
     const deadline = setTimeout(() => reject(new Error(`index stuck at ${chain.txIndex.tip.height}`)), 20_000);
     const poll = setInterval(() => {

@@ -12,6 +12,7 @@ import { toHex } from '../../../src/crypto/index.js';
 import { silentLogger } from '../../../src/log/index.js';
 import { ChainStore, StoreError, heightKey, verifyStore } from '../../../src/store/index.js';
 import { tempDir, openChainAt, extend, checkInvariants } from '../../helpers/chain-helpers.js';
+import { track } from '../../helpers/cleanup.js';
 import { testGenesis, prng } from '../../helpers/fixtures.js';
 
 const g = testGenesis();
@@ -117,7 +118,7 @@ test('a block whose bytes no longer hash to its id is store-damaged, on open and
   await assert.rejects(openChainAt(dir.path, g), (e: unknown) => e instanceof StoreDamagedError && e.damage.height === 12);
   // Reads with the walk skipped still never serve the wrong block.
   const chain = await openChainAt(dir.path, g, { checkDepth: 0 });
-  t.after(() => chain.close());
+  track(t, chain);
   await assert.rejects(chain.getBlock(12), (e: unknown) => e instanceof StoreError && e.reason === 'store-damaged');
   await assert.rejects(chain.blocksAfter([g.id]), (e: unknown) => e instanceof StoreError && e.reason === 'store-damaged');
 });
@@ -166,7 +167,7 @@ test('heal: a deleted block rolls the tip back to the last intact block; the res
     await s.batch().del('blocks', (await s.getMainId(30))!).write();
   });
   const chain = await openChainAt(dir.path, g, { onDamage: 'heal' });
-  t.after(() => chain.close());
+  track(t, chain);
   assert.equal(chain.tip.height, 29, 'rolled back to the block below the damage');
   await checkInvariants(chain, g);
   assert.equal(await chain.getBlock(30), undefined, 'nothing served for the forgotten heights');
@@ -185,7 +186,7 @@ test('heal: a damaged undo record is healed by a rebuild of state from genesis',
     await s.batch().put('undo', (await s.getMainId(45))!, new Uint8Array([1, 2, 3])).write();
   });
   const chain = await openChainAt(dir.path, g, { onDamage: 'heal' });
-  t.after(() => chain.close());
+  track(t, chain);
   assert.equal(chain.tip.height, 44);
   await checkInvariants(chain, g);
 });
@@ -216,7 +217,7 @@ test('rebuildChainState (--reindex) on an intact store gives back the same tip a
   const dir = tempDir('kadchain-corrupt-', t);
   await buildStore(dir.path, 25);
   const chain = await openChainAt(dir.path, g);
-  t.after(() => chain.close());
+  track(t, chain);
   const tip = chain.tip.idHex;
   const before = await accountsOf(chain);
   await chain.close();
@@ -227,7 +228,7 @@ test('rebuildChainState (--reindex) on an intact store gives back the same tip a
     assert.equal(r.forgotten, 0);
   });
   const again = await openChainAt(dir.path, g, { checkDepth: Infinity });
-  t.after(() => again.close());
+  track(t, again);
   assert.equal(again.tip.idHex, tip);
   assert.deepEqual(await accountsOf(again), before);
   await checkInvariants(again, g);

@@ -13,6 +13,7 @@ import { NodeHealth, Serving } from '../../../src/node/index.js';
 import type { InvItem } from '../../../src/p2p/index.js';
 import { ChainStore, DamageLog, StoreError } from '../../../src/store/index.js';
 import { openTestChain, openChainAt, extend, tempDir, checkInvariants } from '../../helpers/chain-helpers.js';
+import { track } from '../../helpers/cleanup.js';
 import { testGenesis } from '../../helpers/fixtures.js';
 import { RawPeer, startNet } from '../p2p/helpers.js';
 
@@ -108,7 +109,7 @@ test('a damaged block a read finds deep below the check depth and the verified m
   await raw.close();
   await assert.rejects(openChainAt(dir.path, g, { checkDepth: 10 }), (e: unknown) => e instanceof StoreDamagedError && e.damage.height === 7);
   const healed = await openChainAt(dir.path, g, { checkDepth: 10, onDamage: 'heal' });
-  t.after(() => healed.close());
+  track(t, healed);
   assert.equal(healed.tip.height, 6, 'rolled back below the damage; peers send the rest');
   assert.equal(healed.store.damagedHeight, undefined, 'settled by the whole walk after the heal');
   assert.equal(healed.store.verifiedMark?.height, 6);

@@ -11,6 +11,7 @@ import { toHex } from '../../../src/crypto/index.js';
 import { silentLogger } from '../../../src/log/index.js';
 import { ChainStore, MARK_TAIL, decodeVerifiedMark, heightKey, recordWalk, verifyStore } from '../../../src/store/index.js';
 import { tempDir, openChainAt, extend, childOf, checkInvariants } from '../../helpers/chain-helpers.js';
+import { track } from '../../helpers/cleanup.js';
 import { testGenesis } from '../../helpers/fixtures.js';
 
 const g = testGenesis();
@@ -57,7 +58,7 @@ test('the verified mark moves with the tip: up at each open, down in the batch o
   assert.equal((await persistedMark(dir.path))?.height, 0, 'blocks written after the walk are not vouched for until a walk sees them');
 
   chain = await openChainAt(dir.path, g);
-  t.after(() => chain.close());
+  track(t, chain);
   assert.equal(chain.store.verifiedMark?.height, 30);
   assert.equal(toHex(chain.store.verifiedMark!.id), chain.tip.idHex, 'the mark names the tip it was walked to');
 
@@ -133,7 +134,7 @@ test('a main-chain entry lost below the verified mark: a start trusts the mark, 
 
   await assert.rejects(openChainAt(dir.path, g, { checkDepth: 10 }), (e: unknown) => e instanceof StoreDamagedError && e.damage.height === 7);
   const healed = await openChainAt(dir.path, g, { checkDepth: 10, onDamage: 'heal' });
-  t.after(() => healed.close());
+  track(t, healed);
   assert.equal(healed.tip.height, 6, 'rolled back below the damage');
   assert.deepEqual(healed.store.verifiedMark && { height: healed.store.verifiedMark.height, id: toHex(healed.store.verifiedMark.id) }, { height: 6, id: healed.tip.idHex }, 'the healed store is verified through its new tip');
   await checkInvariants(healed, g);
@@ -169,7 +170,7 @@ test('a reindex drops the mark with the main-chain records; the next open sets i
   });
   assert.equal(await persistedMark(dir.path), undefined);
   const chain = await openChainAt(dir.path, g);
-  t.after(() => chain.close());
+  track(t, chain);
   assert.equal(chain.store.verifiedMark?.height, 60);
 });
 
