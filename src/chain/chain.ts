@@ -171,6 +171,11 @@ export class Chain extends EventEmitter<ChainEvents> {
     return this.index.isMain(e);
   }
 
+  /** True when the store certainly lacks `idHex`, a child of `parentHex`, known from memory (BlockIndex.knownAbsent); false: ask entry(). */
+  knownAbsent(idHex: string, parentHex: string): boolean {
+    return this.index.knownAbsent(idHex, parentHex);
+  }
+
   /** A header refusal remembered for this id (the id need not be fetched again), if any. */
   knownInvalid(idHex: string): string | undefined {
     return this.rejected.get(idHex);
@@ -250,7 +255,8 @@ export class Chain extends EventEmitter<ChainEvents> {
       return { status: 'invalid', id, height, reason: e.reason, message: e.message };
     };
 
-    const known = await this.index.entry(idBytes);
+    // A new child of a tip stored here (the relay's case) is known absent without a store read.
+    const known = this.index.knownAbsent(id, toHex(block.header.prevHash)) ? undefined : await this.index.entry(idBytes);
     if (known) return known.status === BlockStatus.Invalid ? { status: 'invalid', id, height, reason: 'known-invalid' } : { status: 'duplicate', id, height };
     const rej = this.rejected.get(id);
     if (rej) return { status: 'invalid', id, height, reason: rej };
@@ -310,7 +316,7 @@ export class Chain extends EventEmitter<ChainEvents> {
     };
     if (!beats(entry, this.tipEntry)) {
       await this.store.batch().putBlock(idBytes, bytes, entry).putSide(height, idBytes).write();
-      this.index.remember(entry);
+      this.index.stored(entry);
       this.log.debug('stored side block', { id, height });
       return { status: 'side', id, height };
     }
