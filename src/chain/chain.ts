@@ -94,6 +94,8 @@ export class Chain extends EventEmitter<ChainEvents> {
     this.txIndex = new TxIndexer(store, this.index, { tip: () => this.tip_, exclusive: (fn) => this.exclusive(fn) }, this.log, opts.txIndex);
     this.reorgs = new ReorgExecutor(store, this.index, genesis.params, this.log, tips, this, this.txIndex, () => this.validator.helpAhead(WRITE_OVERLAP_MS));
     this.sides = new SideBranches(store, this.index, opts.sideBranches);
+    // Disconnected blocks become side records from the fork up: pruning must look there again.
+    this.on('reorg', (e) => this.sides.noteSide(e.forkHeight + 1));
     this.reads = new ChainReads(store, genesis, this.index, this.txIndex, () => this.tipEntry, (what, key, height) => this.damaged(what, key, height));
   }
 
@@ -317,6 +319,7 @@ export class Chain extends EventEmitter<ChainEvents> {
     if (!beats(entry, this.tipEntry)) {
       await this.store.batch().putBlock(idBytes, bytes, entry).putSide(height, idBytes).write();
       this.index.stored(entry);
+      this.sides.noteSide(height);
       this.log.debug('stored side block', { id, height });
       return { status: 'side', id, height };
     }
