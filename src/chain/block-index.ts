@@ -56,6 +56,8 @@ export class BlockIndex {
   remember(e: IndexEntry): void {
     this.cache.delete(e.idHex);
     this.cache.set(e.idHex, e);
+    // Whatever path stored it, a block the index hears of joins its parent's list.
+    this.children.get(toHex(e.parent))?.add(e.idHex);
     if (this.cache.size > this.cacheSize) {
       const old = this.cache.keys().next().value!;
       this.cache.delete(old);
@@ -70,8 +72,8 @@ export class BlockIndex {
    */
   stored(e: IndexEntry): void {
     this.remember(e);
-    if (!this.children.has(e.idHex)) this.children.set(e.idHex, new Set());
-    this.children.get(toHex(e.parent))?.add(e.idHex);
+    // Only while cached: a list lives and goes with its parent's entry (a 0-entry cache keeps none).
+    if (this.cache.has(e.idHex) && !this.children.has(e.idHex)) this.children.set(e.idHex, new Set());
   }
 
   /**
@@ -85,7 +87,9 @@ export class BlockIndex {
 
   forget(id: Uint8Array): void {
     // A forgotten (pruned) block stays listed under its parent: a stale "present" only costs a read.
-    this.cache.delete(toHex(id));
+    const k = toHex(id);
+    this.cache.delete(k);
+    this.children.delete(k);
   }
 
   async isMain(e: { id: Uint8Array; height: number }): Promise<boolean> {
