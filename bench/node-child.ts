@@ -105,7 +105,9 @@ async function main(): Promise<void> {
           session = new Session();
           session.connect();
           await session.post('Profiler.enable');
-          await session.post('Profiler.setSamplingInterval', { interval: 200 });
+          // Sampling interval (us): every sample interrupts the node, and 12 nodes share two cores, so a
+          // fine interval inflates the CPU it measures; BENCH_GOSSIP_PROF_US sets it (default 1000).
+          await session.post('Profiler.setSamplingInterval', { interval: Number(process.env.BENCH_GOSSIP_PROF_US ?? 1000) });
           await session.post('Profiler.start');
           return send({ type: 'profiled', file: '' });
         }

@@ -94,6 +94,8 @@ export class Chain extends EventEmitter<ChainEvents> {
     this.txIndex = new TxIndexer(store, this.index, { tip: () => this.tip_, exclusive: (fn) => this.exclusive(fn) }, this.log, opts.txIndex);
     this.reorgs = new ReorgExecutor(store, this.index, genesis.params, this.log, tips, this, this.txIndex, () => this.validator.helpAhead(WRITE_OVERLAP_MS));
     this.sides = new SideBranches(store, this.index, opts.sideBranches);
+    // Disconnected blocks become side records from the fork up: pruning must look there again.
+    this.on('reorg', (e) => this.sides.noteSide(e.forkHeight + 1));
     this.reads = new ChainReads(store, genesis, this.index, this.txIndex, () => this.tipEntry, (what, key, height) => this.damaged(what, key, height));
   }
 
@@ -169,6 +171,11 @@ export class Chain extends EventEmitter<ChainEvents> {
 
   isMain(e: { id: Uint8Array; height: number }): Promise<boolean> {
     return this.index.isMain(e);
+  }
+
+  /** True when the store certainly lacks `idHex`, a child of `parentHex`, known from memory (BlockIndex.knownAbsent); false: ask entry(). */
+  knownAbsent(idHex: string, parentHex: string): boolean {
+    return this.index.knownAbsent(idHex, parentHex);
   }
 
   /** A header refusal remembered for this id (the id need not be fetched again), if any. */
@@ -250,7 +257,8 @@ export class Chain extends EventEmitter<ChainEvents> {
       return { status: 'invalid', id, height, reason: e.reason, message: e.message };
     };
 
-    const known = await this.index.entry(idBytes);
+    // A new child of a tip stored here (the relay's case) is known absent without a store read.
+    const known = this.index.knownAbsent(id, toHex(block.header.prevHash)) ? undefined : await this.index.entry(idBytes);
     if (known) return known.status === BlockStatus.Invalid ? { status: 'invalid', id, height, reason: 'known-invalid' } : { status: 'duplicate', id, height };
     const rej = this.rejected.get(id);
     if (rej) return { status: 'invalid', id, height, reason: rej };
@@ -310,7 +318,8 @@ export class Chain extends EventEmitter<ChainEvents> {
     };
     if (!beats(entry, this.tipEntry)) {
       await this.store.batch().putBlock(idBytes, bytes, entry).putSide(height, idBytes).write();
-      this.index.remember(entry);
+      this.index.stored(entry);
+      this.sides.noteSide(height);
       this.log.debug('stored side block', { id, height });
       return { status: 'side', id, height };
     }

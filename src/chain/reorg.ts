@@ -67,7 +67,7 @@ export class ReorgExecutor {
     const first = this.store.batch().setReorgTarget(target.id);
     if (fresh) first.putBlock(target.id, fresh.bytes, target);
     await first.write();
-    if (fresh) this.index.remember(target);
+    if (fresh) this.index.stored(target);
 
     const steps: StepLog = { disconnected: [], connected: [], returned: [], returnedCount: 0 };
     while (this.tips.tip().height > path.fork.height) await this.disconnectTip(steps);
@@ -159,7 +159,8 @@ export class ReorgExecutor {
     const written = batch.write();
     this.whileWriting();
     await written;
-    this.index.remember(e);
+    if (opts.fresh) this.index.stored(e);
+    else this.index.remember(e);
     this.tips.setTip(e);
     await this.txIndex.connected(e, block);
     return undefined;

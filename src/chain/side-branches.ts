@@ -32,6 +32,10 @@ export const DEFAULT_SIDE_BRANCH_LIMITS: Readonly<SideBranchLimits> = Object.fre
 /** Side bodies pruned per batch (small atomic steps, as reorgs), and batches per connected block. */
 const PRUNE_BATCH = 4;
 const PRUNE_BATCHES_PER_CALL = 16;
+/** Connected blocks between reads of the lowest side record (a bound on what a missed noteSide delays). */
+const REREAD_LOWEST_EVERY = 64;
+/** Above every height a key holds (heights are 32-bit keys). */
+const MAX_HEIGHT = 2 ** 32 - 1;
 
 export type SideRefusal = { reason: 'low-work-branch' | 'fork-too-deep'; message: string };
 
@@ -39,6 +43,14 @@ export class SideBranches {
   readonly limits: Readonly<SideBranchLimits>;
   /** Pruning has nothing left below this height (in memory: a restart scans once). */
   private prunedBelow = 0;
+  /**
+   * No side record lies below this height (undefined: unknown, the store is asked). With it a
+   * connected block costs no LevelDB iterator when nothing is due for pruning, as on a chain
+   * without forks: side records come from noteSide (side blocks stored, blocks disconnected).
+   */
+  private lowestSide: number | undefined;
+  /** Blocks since lowestSide was read from the store: re-read now and then, whatever noteSide missed. */
+  private sinceRead = 0;
 
   constructor(private readonly store: ChainStore, private readonly index: BlockIndex, limits: Partial<SideBranchLimits> = {}) {
     this.limits = { ...DEFAULT_SIDE_BRANCH_LIMITS, ...limits };
@@ -76,6 +88,11 @@ export class SideBranches {
    */
   async prune(tipHeight: number): Promise<number> {
     const below = tipHeight - this.limits.pruneDepth;
+    if (below <= this.prunedBelow) return 0;
+    if (this.lowestSide !== undefined && this.lowestSide >= below && ++this.sinceRead < REREAD_LOWEST_EVERY) {
+      this.prunedBelow = below;
+      return 0;
+    }
     let pruned = 0;
     for (let i = 0; i < PRUNE_BATCHES_PER_CALL && below > this.prunedBelow; i++) {
       const batch = this.store.batch();
@@ -94,6 +111,17 @@ export class SideBranches {
       // Fewer than a full batch: nothing is left below; otherwise the next round (or block) goes on.
       if (seen < PRUNE_BATCH) this.prunedBelow = below;
     }
+    this.lowestSide = undefined;
+    if (this.prunedBelow === below) {
+      for await (const s of this.store.sideBelow(MAX_HEIGHT, 1)) this.lowestSide ??= s.height;
+      this.lowestSide ??= Infinity;
+      this.sinceRead = 0;
+    }
     return pruned;
+  }
+
+  /** A side record is written at `height` (a side block stored, or a block disconnected into one). */
+  noteSide(height: number): void {
+    if (this.lowestSide !== undefined && height < this.lowestSide) this.lowestSide = height;
   }
 }

@@ -97,8 +97,9 @@ export class HeaderTree {
       }
       if (parent.invalid) throw new SyncError('invalid-header', `header ${idHex.slice(0, 16)} builds on an invalid block`, out);
       // A block is stored only once its parent is: under a parent that is itself only a header
-      // here, the child cannot be stored, so the store is asked only under stored parents.
-      const known = this.nodes.get(idHex) ?? overlay?.get(idHex) ?? (parent.stored ? await this.chain.entry(id) : undefined);
+      // here, the child cannot be stored, so the store is asked only under stored parents, and
+      // not under one whose stored children the chain knows from memory (a new tip's child).
+      const known = this.nodes.get(idHex) ?? overlay?.get(idHex) ?? (parent.stored && !this.chain.knownAbsent(idHex, prevHex) ? await this.chain.entry(id) : undefined);
       if (known) {
         parent = await this.link(idHex, id, local, overlay);
         continue;

@@ -14,6 +14,8 @@ export const MAX_BLOCK_INV_ITEMS = 16;
 
 interface Proven {
   idHex: string;
+  /** The id as bytes when in hand (a peer's advertised tip then costs no hex decode). */
+  id?: Uint8Array;
   height: number;
   work: bigint;
 }
@@ -133,7 +135,7 @@ export class PeerHeaders {
   /** Records a header the peer proved it has; its advertised tip follows (for the API's peer list). */
   prove(st: PeerSync, p: Proven, peer?: Peer): void {
     if (!st.best || p.work > st.best.work) st.best = p;
-    if (peer && (!peer.tip || p.work > peer.tip.work)) peer.tip = { id: Uint8Array.from(Buffer.from(p.idHex, 'hex')), height: p.height, work: p.work };
+    if (peer && (!peer.tip || p.work > peer.tip.work)) peer.tip = { id: p.id ?? Uint8Array.from(Buffer.from(p.idHex, 'hex')), height: p.height, work: p.work };
   }
 
   private async lookup(idHex: string, id: Uint8Array): Promise<Proven | undefined> {
@@ -233,7 +235,7 @@ export class PeerHeaders {
     const idHex = blockIdHexOf(bytes);
     const n = this.d.tree.get(idHex);
     const tip = this.d.chain.tip;
-    const proven = n ? nodeProven(n) : idHex === tip.idHex ? { idHex, height: tip.height, work: tip.work } : undefined;
+    const proven = n ? nodeProven(n) : idHex === tip.idHex ? { idHex, id: tip.id, height: tip.height, work: tip.work } : undefined;
     if (!proven) return false;
     this.prove(st, proven, peer);
     // A repeat of a tip already stored, or whose body is already on its way, gives the window
@@ -254,7 +256,7 @@ export class PeerHeaders {
 }
 
 function nodeProven(n: HeaderNode): Proven {
-  return { idHex: n.idHex, height: n.height, work: n.work };
+  return { idHex: n.idHex, id: n.id, height: n.height, work: n.work };
 }
 
 function pendingProven(st: PeerSync, idHex: string): Proven | undefined {

@@ -79,3 +79,25 @@ test('header tree: an invalid body takes its header and every descendant out, an
   const [child] = await run(chain, 1, { id: blockId(last), height: last.header.height, timestamp: last.header.timestamp });
   await refused(tree, [...blocks.slice(3), child!].map((b) => b.header), 'invalid-header');
 });
+
+test('header tree: an announced child of a tip stored here is checked with no LevelDB miss ("do we have it" from memory)', async (t) => {
+  const { chain, close } = await openTestChain();
+  t.after(close);
+  await extend(chain, 3);
+  const tree = new HeaderTree(chain, 1_000);
+  const [next] = await run(chain, 1);
+  const store = chain.store;
+  const real = store.getIndex.bind(store);
+  let reads = 0;
+  store.getIndex = (id) => {
+    reads++;
+    return real(id);
+  };
+  const nodes = await tree.check([encodeHeader(next!.header)]);
+  assert.equal(nodes.length, 1, 'the new header is checked');
+  assert.equal(reads, 0, 'the announced id was looked up in LevelDB');
+  // Once stored, the same header is known (skipped), never re-checked as new.
+  assert.equal((await chain.submitBlock(next!)).status, 'connected');
+  tree.stored(toHex(blockId(next!)));
+  assert.deepEqual(await tree.check([encodeHeader(next!.header)]), []);
+});
