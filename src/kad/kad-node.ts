@@ -13,11 +13,12 @@ import { ipFamily, normaliseIp, relayAllowed } from './addr.js';
 import { replyNodes, valueParts } from './answers.js';
 import { SourceBudget } from './bounded.js';
 import { Bonds } from './bonds.js';
+import { processCryptoGate, type CryptoGate } from './crypto-gate.js';
 import { iterativeLookup, type LookupResult, type QueryAnswer } from './lookup.js';
 import { Maintenance } from './maintenance.js';
 import { decodeNetworkRecord, networkKey } from './network-record.js';
 import {
-  DROP_REASONS, MAX_NODES_PER_PACKET, RESPONSE_TYPES, decodePacket, decodePacketAsync, encodePacket, nodesPackets, peekPacket,
+  DROP_REASONS, MAX_NODES_PER_PACKET, RESPONSE_TYPES, decodePacket, decodePacketGated, encodePacket, encodePacketGated, nodesPackets, peekPacket,
   type Body, type DecodedPacket, type DropReason, type NodeRecord,
 } from './packet.js';
 import { RoutingTable, K, EVICT_PING_AFTER_MS, type Contact } from './routing-table.js';
@@ -30,13 +31,6 @@ export type { LookupResult } from './lookup.js';
 export type { PeerRecord, TablePersistence, KadOptions, KadEvents, KadStats } from './options.js';
 import type { PeerRecord, KadOptions, KadEvents, KadStats } from './options.js';
 
-/**
- * Signature checks on the thread pool not done yet, for the whole process (the pool is shared).
- * Past the cap a node verifies on its own loop: the pool's queue stays bounded, and a flood slows
- * this loop, so the socket buffer fills and the kernel drops the excess.
- */
-let offloaded = 0;
-const MAX_OFFLOADED = 512;
 /** Times a lookup asks one candidate (DESIGN: at most 3; 2 survive any single lost datagram). */
 const LOOKUP_ATTEMPTS = 2;
 
@@ -65,8 +59,8 @@ export class KadNode extends EventEmitter<KadEvents> {
   private readonly evictPingAt = new Map<number, number>();
   private readonly maintenance: Maintenance;
   private started = false;
-  /** Verify on the thread pool (real UDP; see KadOptions.offloadCrypto). */
-  private readonly offloadCrypto: boolean;
+  /** Where signatures are made and checked (real UDP): inline, or on the pool when the loop is busy. */
+  private readonly gate: CryptoGate | undefined;
 
   constructor(readonly opts: KadOptions) {
     super();
@@ -84,7 +78,7 @@ export class KadNode extends EventEmitter<KadEvents> {
     const cap = opts.maxSources ?? 4096;
     const b = opts.requestBudget ?? { burst: 64, perSecond: 32 };
     this.budget = new SourceBudget(b.burst, b.perSecond, cap);
-    this.offloadCrypto = opts.offloadCrypto !== false;
+    this.gate = opts.offloadCrypto === false ? undefined : (opts.cryptoGate ?? processCryptoGate);
     this.rpc = new Rpc(this.clock, this.random, (h, p, id, body) => this.send(h, p, id, body), {
       attempts: opts.attempts ?? 3, timeoutMs: opts.responseTimeoutMs ?? 500, adaptive: opts.adaptiveTimeouts !== false,
     });
@@ -185,9 +179,11 @@ export class KadNode extends EventEmitter<KadEvents> {
     const expiry = this.clock.now() + (this.opts.packetTtlMs ?? 20_000);
     this.stats.sent++;
     if (transport.wire === 'plain') return transport.send(host, port, { requestId, expiry, senderKey: this.publicKey, senderId: this.id, senderHex: this.idHex, body });
-    // Signed here: a signature costs about what a hop to the thread pool and back costs, and the
-    // hop would add its latency to every datagram. Verification (2.5x a signature) is offloaded.
-    transport.send(host, port, encodePacket({ requestId, expiry, body }, this.opts.secretKey, this.publicKey));
+    const packet = { requestId, expiry, body };
+    const bytes = this.gate ? encodePacketGated(packet, this.opts.secretKey, this.publicKey, this.gate) : encodePacket(packet, this.opts.secretKey, this.publicKey);
+    if (bytes instanceof Uint8Array) return transport.send(host, port, bytes);
+    // Signed on the pool (the loop is busy): sent when done, unless the node stopped meanwhile.
+    bytes.then((b) => this.started && transport.send(host, port, b), (e: unknown) => this.log.warn('discovery: signing failed', { err: String(e) }));
   }
 
   /** PING (retried): on PONG the (id, IP) is verified and the node enters our table. */
@@ -218,18 +214,16 @@ export class KadNode extends EventEmitter<KadEvents> {
       if (RESPONSE_TYPES.has(peek.type)) {
         if (!this.rpc.expects(peek.requestId, host, port)) return this.drop('unsolicited');
       } else if (!this.budget.take(this.sourceKey(host, port), now)) return this.drop('over-budget');
-      if (this.offloadCrypto && offloaded < MAX_OFFLOADED) {
-        // Verified on the thread pool: the loop reads and routes other datagrams meanwhile.
-        offloaded++;
-        void decodePacketAsync(data, () => this.clock.now()).then((d) => {
-          offloaded--;
+      const d = this.gate ? decodePacketGated(data, () => this.clock.now(), this.gate) : decodePacket(data, now);
+      if (d instanceof Promise) {
+        // Verified on the thread pool (the loop is busy): it reads and routes other datagrams meanwhile.
+        void d.then((r) => {
           if (!this.started) return;
-          if (typeof d === 'string') return this.drop(d);
-          this.handleSafely(d, host, port, this.clock.now());
+          if (typeof r === 'string') return this.drop(r);
+          this.handleSafely(r, host, port, this.clock.now());
         });
         return;
       }
-      const d = decodePacket(data, now);
       if (typeof d === 'string') return this.drop(d);
       p = d;
     } else {

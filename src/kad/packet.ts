@@ -4,7 +4,8 @@
 // bad datagrams, it never raises. `peekPacket` reads the header without the signature check, so
 // the receive path can spend its per-source budget before the expensive tier.
 import { ByteReader, ByteWriter } from '../core/index.js';
-import { nodeIdFromPublicKey, signMessage, toHex, verifySignature, verifySignatureAsync } from '../crypto/index.js';
+import { nodeIdFromPublicKey, signMessage, signMessageAsync, toHex, verifySignature, verifySignatureAsync } from '../crypto/index.js';
+import type { CryptoGate } from './crypto-gate.js';
 import { bool, bytes, ip, list, struct, timeMs, u8, u16, u32, varBytes, type Infer } from './schema.js';
 
 export const MAX_PACKET_BYTES = 1280;
@@ -108,6 +109,15 @@ export function encodePacket(p: Omit<Packet, 'senderKey'>, secretKey: Uint8Array
   return withSignature(unsigned, signMessage(unsigned, secretKey));
 }
 
+/** encodePacket with the signature made where the gate says: inline (bytes now) or on the pool (a promise). */
+export function encodePacketGated(p: Omit<Packet, 'senderKey'>, secretKey: Uint8Array, senderKey: Uint8Array, gate: CryptoGate): Uint8Array | Promise<Uint8Array> {
+  const unsigned = encodeUnsigned(p, senderKey);
+  return gate.run(
+    () => withSignature(unsigned, signMessage(unsigned, secretKey)),
+    async () => withSignature(unsigned, await signMessageAsync(unsigned, secretKey)),
+  );
+}
+
 /** Cheap tier: framing checks and the header fields, no signature check. */
 export function peekPacket(bytes: Uint8Array): { requestId: bigint; type: BodyType; senderKey: Uint8Array } | DropReason {
   if (bytes.length > MAX_PACKET_BYTES) return 'oversize';
@@ -170,12 +180,19 @@ export function decodePacket(bytes: Uint8Array, now: number): DecodedPacket | Dr
   return accept(packet, ok, now);
 }
 
-/** decodePacket with the signature checked on the thread pool; `now()` is read once it is done. */
-export async function decodePacketAsync(bytes: Uint8Array, now: () => number): Promise<DecodedPacket | DropReason> {
+/**
+ * decodePacket with the signature checked where the gate says: inline (the result now) or on the
+ * thread pool (a promise; `now()` is read once the check is done).
+ */
+export function decodePacketGated(bytes: Uint8Array, now: () => number, gate: CryptoGate): DecodedPacket | DropReason | Promise<DecodedPacket | DropReason> {
   const packet = parsePacket(bytes);
   if (typeof packet === 'string') return packet;
-  const ok = await verifySignatureAsync(bytes.subarray(0, bytes.length - SIG_BYTES), bytes.subarray(bytes.length - SIG_BYTES), packet.senderKey);
-  return accept(packet, ok, now());
+  const signed = bytes.subarray(0, bytes.length - SIG_BYTES);
+  const sig = bytes.subarray(bytes.length - SIG_BYTES);
+  return gate.run(
+    () => accept(packet, verifySignature(signed, sig, packet.senderKey), now()),
+    async () => accept(packet, await verifySignatureAsync(signed, sig, packet.senderKey), now()),
+  );
 }
 
 /** Size of an encoded node record (for splitting replies): id, family, address, port. */
