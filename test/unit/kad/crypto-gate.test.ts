@@ -27,7 +27,7 @@ class MemoryTransport implements Transport {
 const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 test('an idle loop signs and verifies inline (no thread-pool hop); a busy turn offloads', async () => {
-  const gate = new CryptoGate({ busyTurn: 2 });
+  const gate = new CryptoGate({ busyTurn: 2, busyInFlight: 0 });
   await turn();
   assert.equal(gate.run(() => 1, async () => 2), 1);
   assert.equal(gate.run(() => 1, async () => 2), 1);
