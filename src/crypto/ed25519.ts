@@ -96,3 +96,10 @@ export function verifySignatureAsync(message: Uint8Array, signature: Uint8Array,
     }
   });
 }
+
+/** signMessage on the thread pool (a busy loop's signatures move to other cores). Rejects on a bad key. */
+export function signMessageAsync(message: Uint8Array, secretKey: Uint8Array): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    sign(null, message, privateKeyObject(secretKey), (err, sig) => (err ? reject(err) : resolve(new Uint8Array(sig))));
+  });
+}

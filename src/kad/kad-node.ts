@@ -1,28 +1,30 @@
 // A Kademlia node: answers PING / FIND_NODE / STORE / FIND_VALUE and runs lookups. Receive path in
-// tiers, cheapest first: framing, per-source budget, signature, expiry, then the handler. Bonds are
+// tiers, cheapest first (receive.ts): framing, per-source budget, signature, expiry, then the handler. Bonds are
 // keyed by (node id, IP): FIND_* is answered only for a signer that answered our PING from that IP,
 // so neither a spoofed source nor a throwaway key from a bonded address gets a large reply.
 // Bonding is lazy (one round trip, on demand; bonds.ts): a FIND_* or STORE from an unbonded (id, IP)
 // is held while we PING the sender once; its PONG bonds it and releases the held request.
-// Signatures are checked on the thread pool (bounded), so the loop keeps routing meanwhile.
+// Signatures are made and checked on the loop when it is idle, on the thread pool (bounded) when it
+// is busy (crypto-gate.ts).
 // Maintenance (join with backoff, revalidation, refresh, network records) lives in maintenance.ts.
 import { EventEmitter } from 'node:events';
 import { nodeIdFromPublicKey, publicKeyFromSecret, toHex } from '../crypto/index.js';
 import { silentLogger, type Logger } from '../log/index.js';
 import { ipFamily, normaliseIp, relayAllowed } from './addr.js';
 import { replyNodes, valueParts } from './answers.js';
-import { SourceBudget } from './bounded.js';
 import { Bonds } from './bonds.js';
+import { processCryptoGate, type CryptoGate } from './crypto-gate.js';
 import { iterativeLookup, type LookupResult, type QueryAnswer } from './lookup.js';
 import { Maintenance } from './maintenance.js';
 import { decodeNetworkRecord, networkKey } from './network-record.js';
 import {
-  DROP_REASONS, MAX_NODES_PER_PACKET, RESPONSE_TYPES, decodePacket, decodePacketAsync, encodePacket, nodesPackets, peekPacket,
+  DROP_REASONS, MAX_NODES_PER_PACKET, encodePacket, encodePacketGated, nodesPackets,
   type Body, type DecodedPacket, type DropReason, type NodeRecord,
 } from './packet.js';
 import { RoutingTable, K, EVICT_PING_AFTER_MS, type Contact } from './routing-table.js';
+import { ReceivePath } from './receive.js';
 import { Rpc } from './rpc.js';
-import { realClock, UdpTransport, type Clock, type Datagram, type Transport } from './transport.js';
+import { realClock, UdpTransport, type Clock, type Transport } from './transport.js';
 import { ValueStore, DEFAULT_VALUE_LIMITS } from './value-store.js';
 import { LookupHistory, LookupTrace } from './lookup-history.js';
 
@@ -30,13 +32,6 @@ export type { LookupResult } from './lookup.js';
 export type { PeerRecord, TablePersistence, KadOptions, KadEvents, KadStats } from './options.js';
 import type { PeerRecord, KadOptions, KadEvents, KadStats } from './options.js';
 
-/**
- * Signature checks on the thread pool not done yet, for the whole process (the pool is shared).
- * Past the cap a node verifies on its own loop: the pool's queue stays bounded, and a flood slows
- * this loop, so the socket buffer fills and the kernel drops the excess.
- */
-let offloaded = 0;
-const MAX_OFFLOADED = 512;
 /** Times a lookup asks one candidate (DESIGN: at most 3; 2 survive any single lost datagram). */
 const LOOKUP_ATTEMPTS = 2;
 
@@ -59,14 +54,14 @@ export class KadNode extends EventEmitter<KadEvents> {
   private transport: Transport | undefined;
   private readonly rpc: Rpc;
   private readonly bonds: Bonds;
-  private readonly budget: SourceBudget;
+  private readonly receiver: ReceivePath;
   private readonly evicting = new Set<string>();
   /** Bucket index -> when its last ping-before-evict went out (at most 257 keys). */
   private readonly evictPingAt = new Map<number, number>();
   private readonly maintenance: Maintenance;
   private started = false;
-  /** Verify on the thread pool (real UDP; see KadOptions.offloadCrypto). */
-  private readonly offloadCrypto: boolean;
+  /** Where signatures are made and checked (real UDP): inline, or on the pool when the loop is busy. */
+  private readonly gate: CryptoGate | undefined;
 
   constructor(readonly opts: KadOptions) {
     super();
@@ -83,8 +78,10 @@ export class KadNode extends EventEmitter<KadEvents> {
     this.stats = { received: 0, sent: 0, dropped: Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<DropReason, number> };
     const cap = opts.maxSources ?? 4096;
     const b = opts.requestBudget ?? { burst: 64, perSecond: 32 };
-    this.budget = new SourceBudget(b.burst, b.perSecond, cap);
-    this.offloadCrypto = opts.offloadCrypto !== false;
+    this.gate = opts.offloadCrypto === false ? undefined : (opts.cryptoGate ?? processCryptoGate);
+    this.receiver = new ReceivePath({
+      running: () => this.started, expects: (id, h, p) => this.rpc.expects(id, h, p), drop: (r) => this.drop(r), handle: (p, h, port, now) => this.handle(p, h, port, now),
+    }, this.clock, this.log, this.gate, { ...b, cap });
     this.rpc = new Rpc(this.clock, this.random, (h, p, id, body) => this.send(h, p, id, body), {
       attempts: opts.attempts ?? 3, timeoutMs: opts.responseTimeoutMs ?? 500, adaptive: opts.adaptiveTimeouts !== false,
     });
@@ -115,14 +112,18 @@ export class KadNode extends EventEmitter<KadEvents> {
   }
   /** Sizes of the per-source maps (tests check they stay bounded). */
   get sourceState(): { verified: number; provedTo: number; budget: number; pending: number; held: number } {
-    return { ...this.bonds.sizes, budget: this.budget.size, pending: this.rpc.inflight };
+    return { ...this.bonds.sizes, budget: this.receiver.budgetSize, pending: this.rpc.inflight };
   }
 
   async start(): Promise<void> {
     if (this.started) return;
     if (!this.transport) this.transport = await UdpTransport.bind(this.opts.host ?? '127.0.0.1', this.opts.port ?? 0);
     this.started = true;
-    this.transport.onReceive((d, h, p) => this.receive(d, h, p));
+    this.transport.onReceive((d, h, p) => {
+      if (!this.started) return;
+      this.stats.received++;
+      this.receiver.receive(d, h, p);
+    });
     this.maintenance.start();
   }
 
@@ -185,9 +186,11 @@ export class KadNode extends EventEmitter<KadEvents> {
     const expiry = this.clock.now() + (this.opts.packetTtlMs ?? 20_000);
     this.stats.sent++;
     if (transport.wire === 'plain') return transport.send(host, port, { requestId, expiry, senderKey: this.publicKey, senderId: this.id, senderHex: this.idHex, body });
-    // Signed here: a signature costs about what a hop to the thread pool and back costs, and the
-    // hop would add its latency to every datagram. Verification (2.5x a signature) is offloaded.
-    transport.send(host, port, encodePacket({ requestId, expiry, body }, this.opts.secretKey, this.publicKey));
+    const packet = { requestId, expiry, body };
+    const bytes = this.gate ? encodePacketGated(packet, this.opts.secretKey, this.publicKey, this.gate) : encodePacket(packet, this.opts.secretKey, this.publicKey);
+    if (bytes instanceof Uint8Array) return transport.send(host, port, bytes);
+    // Signed on the pool (the loop is busy): sent when done, unless the node stopped meanwhile.
+    bytes.then((b) => this.started && transport.send(host, port, b), (e: unknown) => this.log.warn('discovery: signing failed', { err: String(e) }));
   }
 
   /** PING (retried): on PONG the (id, IP) is verified and the node enters our table. */
@@ -205,55 +208,7 @@ export class KadNode extends EventEmitter<KadEvents> {
     this.stats.dropped[reason]++;
   }
 
-  private receive(data: Datagram, host: string, port: number): void {
-    if (!this.started) return;
-    this.stats.received++;
-    const now = this.clock.now();
-    let p: DecodedPacket;
-    if (data instanceof Uint8Array) {
-      const peek = peekPacket(data);
-      if (typeof peek === 'string') return this.drop(peek);
-      // Before the signature check: a response must answer a request of ours still waiting (a late
-      // duplicate or a stray costs no verification), a request spends the source's budget.
-      if (RESPONSE_TYPES.has(peek.type)) {
-        if (!this.rpc.expects(peek.requestId, host, port)) return this.drop('unsolicited');
-      } else if (!this.budget.take(this.sourceKey(host, port), now)) return this.drop('over-budget');
-      if (this.offloadCrypto && offloaded < MAX_OFFLOADED) {
-        // Verified on the thread pool: the loop reads and routes other datagrams meanwhile.
-        offloaded++;
-        void decodePacketAsync(data, () => this.clock.now()).then((d) => {
-          offloaded--;
-          if (!this.started) return;
-          if (typeof d === 'string') return this.drop(d);
-          this.handleSafely(d, host, port, this.clock.now());
-        });
-        return;
-      }
-      const d = decodePacket(data, now);
-      if (typeof d === 'string') return this.drop(d);
-      p = d;
-    } else {
-      if (data.expiry < now) return this.drop('expired');
-      if (!RESPONSE_TYPES.has(data.body.type) && !this.budget.take(this.sourceKey(host, port), now)) return this.drop('over-budget');
-      p = data;
-    }
-    this.handleSafely(p, host, port, now);
-  }
-
-  private handleSafely(p: DecodedPacket, host: string, port: number, now: number): void {
-    try {
-      this.handle(p, host, port, now);
-    } catch (e) {
-      this.log.debug('packet handler error', { err: String(e) });
-      this.drop('malformed');
-    }
-  }
-
-  /** Budget key: the IP (one machine, one budget), except loopback where each port is a node. */
-  private sourceKey(host: string, port: number): string {
-    return host === '127.0.0.1' || host === '::1' ? `${host}|${port}` : host;
-  }
-
+  /** A packet past the receive tiers (receive.ts): signed, fresh, within budget or expected. */
   private handle(p: DecodedPacket, host: string, port: number, now: number): void {
     const senderHex = p.senderHex;
     if (senderHex === this.idHex) return this.drop('unsolicited');

@@ -3,6 +3,7 @@ import type { Logger } from '../log/index.js';
 import type { MaintenanceOptions } from './maintenance.js';
 import type { DropReason } from './packet.js';
 import type { Clock, Transport } from './transport.js';
+import type { CryptoGate } from './crypto-gate.js';
 import type { ValueStoreLimits } from './value-store.js';
 
 export interface PeerRecord {
@@ -50,10 +51,13 @@ export interface KadOptions extends MaintenanceOptions {
   /** Requests (each costs a signature check and up to two signatures) per source: burst and per second. */
   requestBudget?: { burst: number; perSecond: number };
   /**
-   * Verify discovery packets' signatures on libuv's thread pool instead of the event loop (default
-   * on; real UDP only). The receive tiers (framing, budget, expected reply) still run first.
+   * Sign and verify discovery packets on libuv's thread pool while the event loop is busy (default
+   * on; real UDP only; crypto-gate.ts); off: always on the loop. The receive tiers (framing,
+   * budget, expected reply) run first either way.
    */
   offloadCrypto?: boolean;
+  /** The gate that decides (default: the process's; a test may give a node its own). */
+  cryptoGate?: CryptoGate;
   /**
    * Endpoint proof before answering FIND_* (default on). Large seeded simulations turn it off to
    * measure routing alone; the proof itself is covered by joins and over real UDP.

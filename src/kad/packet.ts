@@ -4,7 +4,8 @@
 // bad datagrams, it never raises. `peekPacket` reads the header without the signature check, so
 // the receive path can spend its per-source budget before the expensive tier.
 import { ByteReader, ByteWriter } from '../core/index.js';
-import { nodeIdFromPublicKey, signMessage, toHex, verifySignature, verifySignatureAsync } from '../crypto/index.js';
+import { nodeIdFromPublicKey, signMessage, signMessageAsync, toHex, verifySignature, verifySignatureAsync } from '../crypto/index.js';
+import type { CryptoGate } from './crypto-gate.js';
 import { bool, bytes, ip, list, struct, timeMs, u8, u16, u32, varBytes, type Infer } from './schema.js';
 
 export const MAX_PACKET_BYTES = 1280;
@@ -83,29 +84,43 @@ function readBody(r: ByteReader): Body {
   return { type, ...body } as Body;
 }
 
-/** The signed part of a packet: magic, version, request id, expiry, sender key, body. */
-function encodeUnsigned(p: Omit<Packet, 'senderKey'>, senderKey: Uint8Array): Uint8Array {
-  const w = new ByteWriter(256);
+/**
+ * The whole packet with room for the signature at its end: the signed part (magic, version,
+ * request id, expiry, sender key, body) then 64 zero bytes. Sized once for the body's type (a
+ * NODES reply grew its buffer three times), and signed in place (no copy to append the signature).
+ */
+function encodeForSigning(p: Omit<Packet, 'senderKey'>, senderKey: Uint8Array): { packet: Uint8Array; signed: Uint8Array } {
+  const big = p.body.type === 'nodes' || p.body.type === 'value' || p.body.type === 'store';
+  const w = new ByteWriter(big ? MAX_PACKET_BYTES : 192);
   w.u8(MAGIC0).u8(MAGIC1).u8(PACKET_VERSION).u64(p.requestId);
   timeMs.write(w, p.expiry);
   w.fixed(senderKey, 32);
   writeBody(w, p.body);
-  const unsigned = w.finish();
-  if (unsigned.length + SIG_BYTES > MAX_PACKET_BYTES) throw new RangeError(`packet of ${unsigned.length + SIG_BYTES} bytes exceeds ${MAX_PACKET_BYTES}`);
-  return unsigned;
+  w.fixed(NO_SIGNATURE, SIG_BYTES);
+  const packet = w.finish();
+  if (packet.length > MAX_PACKET_BYTES) throw new RangeError(`packet of ${packet.length} bytes exceeds ${MAX_PACKET_BYTES}`);
+  return { packet, signed: packet.subarray(0, packet.length - SIG_BYTES) };
 }
+const NO_SIGNATURE = new Uint8Array(SIG_BYTES);
 
-function withSignature(unsigned: Uint8Array, sig: Uint8Array): Uint8Array {
-  const out = new Uint8Array(unsigned.length + SIG_BYTES);
-  out.set(unsigned, 0);
-  out.set(sig, unsigned.length);
-  return out;
+function withSignature(e: { packet: Uint8Array; signed: Uint8Array }, sig: Uint8Array): Uint8Array {
+  e.packet.set(sig, e.signed.length);
+  return e.packet;
 }
 
 /** Encodes and signs: magic, version, request id, expiry, sender key, body, then the signature. */
 export function encodePacket(p: Omit<Packet, 'senderKey'>, secretKey: Uint8Array, senderKey: Uint8Array): Uint8Array {
-  const unsigned = encodeUnsigned(p, senderKey);
-  return withSignature(unsigned, signMessage(unsigned, secretKey));
+  const e = encodeForSigning(p, senderKey);
+  return withSignature(e, signMessage(e.signed, secretKey));
+}
+
+/** encodePacket with the signature made where the gate says: inline (bytes now) or on the pool (a promise). */
+export function encodePacketGated(p: Omit<Packet, 'senderKey'>, secretKey: Uint8Array, senderKey: Uint8Array, gate: CryptoGate): Uint8Array | Promise<Uint8Array> {
+  const e = encodeForSigning(p, senderKey);
+  return gate.run(
+    () => withSignature(e, signMessage(e.signed, secretKey)),
+    async () => withSignature(e, await signMessageAsync(e.signed, secretKey)),
+  );
 }
 
 /** Cheap tier: framing checks and the header fields, no signature check. */
@@ -170,12 +185,19 @@ export function decodePacket(bytes: Uint8Array, now: number): DecodedPacket | Dr
   return accept(packet, ok, now);
 }
 
-/** decodePacket with the signature checked on the thread pool; `now()` is read once it is done. */
-export async function decodePacketAsync(bytes: Uint8Array, now: () => number): Promise<DecodedPacket | DropReason> {
+/**
+ * decodePacket with the signature checked where the gate says: inline (the result now) or on the
+ * thread pool (a promise; `now()` is read once the check is done).
+ */
+export function decodePacketGated(bytes: Uint8Array, now: () => number, gate: CryptoGate): DecodedPacket | DropReason | Promise<DecodedPacket | DropReason> {
   const packet = parsePacket(bytes);
   if (typeof packet === 'string') return packet;
-  const ok = await verifySignatureAsync(bytes.subarray(0, bytes.length - SIG_BYTES), bytes.subarray(bytes.length - SIG_BYTES), packet.senderKey);
-  return accept(packet, ok, now());
+  const signed = bytes.subarray(0, bytes.length - SIG_BYTES);
+  const sig = bytes.subarray(bytes.length - SIG_BYTES);
+  return gate.run(
+    () => accept(packet, verifySignature(signed, sig, packet.senderKey), now()),
+    async () => accept(packet, await verifySignatureAsync(signed, sig, packet.senderKey), now()),
+  );
 }
 
 /** Size of an encoded node record (for splitting replies): id, family, address, port. */

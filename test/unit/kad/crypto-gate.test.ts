@@ -1,0 +1,69 @@
+// Where discovery's signature work runs (crypto-gate.ts): inline on an idle loop, on the thread
+// pool when the loop is busy, and never more than the cap on the pool at once.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { CryptoGate, DEFAULT_MAX_IN_FLIGHT, KadNode, decodePacket, encodePacket, type Datagram, type Transport } from '../../../src/kad/index.js';
+import { kadKey } from './kad-helpers.js';
+
+/** A 'signed' transport in memory: the test hands datagrams to the node and reads what it sends. */
+class MemoryTransport implements Transport {
+  readonly host = '127.0.0.1';
+  readonly port = 30500;
+  readonly wire = 'signed' as const;
+  readonly sent: { host: string; port: number; data: Uint8Array }[] = [];
+  handler: ((data: Datagram, host: string, port: number) => void) | undefined;
+  send(host: string, port: number, data: Datagram): void {
+    if (data instanceof Uint8Array) this.sent.push({ host, port, data });
+  }
+  canReach(): boolean {
+    return true;
+  }
+  onReceive(handler: (data: Datagram, host: string, port: number) => void): void {
+    this.handler = handler;
+  }
+  async close(): Promise<void> {}
+}
+
+const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+test('an idle loop signs and verifies inline (no thread-pool hop); a busy turn offloads', async () => {
+  const gate = new CryptoGate({ busyTurn: 2, busyInFlight: 0 });
+  await turn();
+  assert.equal(gate.run(() => 1, async () => 2), 1);
+  assert.equal(gate.run(() => 1, async () => 2), 1);
+  // A third job in the same loop turn: the loop is busy, the pool takes it.
+  const third = gate.run(() => 1, async () => 2);
+  assert.ok(third instanceof Promise);
+  assert.equal(await third, 2);
+  await turn();
+  assert.equal(gate.stats.inFlight, 0);
+  assert.equal(gate.run(() => 1, async () => 2), 1, 'a new, quiet turn works inline again');
+});
+
+test('the 512 in-flight verify cap holds: past it verification runs inline, nothing unbounded queues', async (t) => {
+  const gate = new CryptoGate();
+  const transport = new MemoryTransport();
+  const node = new KadNode({ secretKey: kadKey('gate-victim').secretKey, transport, maintenance: false, autoJoin: false, cryptoGate: gate });
+  await node.start();
+  t.after(() => node.stop());
+  const senders = 600;
+  const key = kadKey('gate-flooder');
+  // 600 signed PINGs from 600 loopback ports (each its own budget), all in one loop turn: no pool
+  // job can finish in between, so the pool holds exactly what the gate let through.
+  const pings = Array.from({ length: senders }, (_, i) => encodePacket({ requestId: BigInt(i + 1), expiry: Date.now() + 20_000, body: { type: 'ping' } }, key.secretKey, key.publicKey));
+  for (let i = 0; i < senders; i++) transport.handler!(pings[i]!, '127.0.0.1', 40_000 + i);
+  const s = gate.stats;
+  assert.equal(s.maxInFlight, DEFAULT_MAX_IN_FLIGHT);
+  assert.equal(s.peakInFlight, DEFAULT_MAX_IN_FLIGHT, 'the pool filled up to the cap');
+  assert.ok(s.inFlight <= DEFAULT_MAX_IN_FLIGHT);
+  assert.ok(s.inline >= senders - DEFAULT_MAX_IN_FLIGHT, `past the cap the work ran inline (${s.inline} inline)`);
+  // Every PING is answered once the pool drains (bounded wait on the event, not a sleep).
+  const pongs = (): number => transport.sent.filter((d) => {
+    const p = decodePacket(d.data, Date.now());
+    return typeof p !== 'string' && p.body.type === 'pong';
+  }).length;
+  for (let i = 0; i < 2000 && (gate.stats.inFlight > 0 || pongs() < senders); i++) await new Promise((r) => setTimeout(r, 5));
+  assert.equal(pongs(), senders);
+  assert.equal(gate.stats.inFlight, 0);
+  assert.ok(gate.stats.peakInFlight <= DEFAULT_MAX_IN_FLIGHT, `never more than the cap on the pool (peak ${gate.stats.peakInFlight})`);
+});
