@@ -5,9 +5,9 @@
 // jobs in one turn, or more than `busyInFlight` already on the pool) sends the work to the pool,
 // so other cores share it and the loop keeps reading. The thresholds keep a lone lookup's chain of
 // round trips inline (with 0 and 2, one offloaded job pulled 72% of a lookup's signatures onto
-// the pool, at more CPU per lookup and no less latency) while a burst of joins still spreads out. Past `maxInFlight` jobs on the pool the work runs inline again: the
-// pool's queue stays bounded, a flood slows this loop, the socket buffer fills and the kernel
-// drops the excess. One gate per process (the pool is shared by every node in it).
+// the pool, at more CPU per lookup and no less latency) while a burst of joins still spreads out.
+// Past `maxInFlight` jobs on the pool the work runs inline again: the pool's queue stays bounded,
+// a flood slows this loop, the socket buffer fills and the kernel drops the excess. One gate per process (the pool is shared by every node in it).
 
 export interface CryptoGateOptions {
   /** Jobs on the pool at most (past it: inline). */
