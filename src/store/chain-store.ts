@@ -4,7 +4,7 @@
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { Level } from 'level';
-import { blockBytesProblem } from './checked-block.js';
+import { storedBlockProblem } from './checked-block.js';
 import { DamageLog } from './damage-log.js';
 import { StoreError, RECOVERY_HINT, isCorruption, causeText } from './store-error.js';
 import { AccountCache } from './account-cache.js';
@@ -314,16 +314,25 @@ export class ChainStore extends EventEmitter<StoreEvents> {
   async getReorgTarget(): Promise<Bytes | undefined> {
     return this.getMeta(META_REORG);
   }
-  /** Checked: bytes that do not hash to `id` (or do not match their merkle root) are `store-damaged`. */
+  /** Checked: bytes that do not hash to `id` (or do not match the body written) are `store-damaged`. */
   async getBlockBytes(id: Bytes): Promise<Bytes | undefined> {
-    const b = await this.read('blocks', id);
+    const [b, rec] = await Promise.all([this.read('blocks', id), this.indexForCheck(id)]);
     if (!b) return undefined;
-    const problem = blockBytesProblem(id, b);
+    const problem = storedBlockProblem(id, b, rec);
     if (problem) {
       this.locateDamagedBlock(id);
       throw new StoreError('store-damaged', `store damaged: ${problem}; ${RECOVERY_HINT}`, { id: toHex(id) });
     }
     return b;
+  }
+  /** The index record whose checksum checks a body read; one that is missing or does not decode only costs the full check. */
+  private async indexForCheck(id: Bytes): Promise<IndexRecord | undefined> {
+    try {
+      const b = await this.sub('index').get(id);
+      return b && decodeIndexRecord(b);
+    } catch {
+      return undefined;
+    }
   }
   /** Unchecked records of several keys in one multi-get, for the integrity walk (which decodes and reports). */
   async getRawMany(name: 'index' | 'blocks' | 'undo', keys: Bytes[]): Promise<(Bytes | undefined)[]> {
