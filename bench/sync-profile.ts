@@ -111,7 +111,9 @@ try {
     // Allocation sampling instead of CPU sampling: bytes allocated on the main thread by function.
     session.connect();
     await session.post('HeapProfiler.enable');
-    await session.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+    // SYNC_PROFILE_HEAP=live: only what is still live at the end (what the sync retains).
+    const all = process.env.SYNC_PROFILE_HEAP !== 'live';
+    await session.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: all, includeObjectsCollectedByMinorGC: all });
   } else if (profiling) {
     session.connect();
     await session.post('Profiler.enable');
