@@ -71,3 +71,18 @@ test('a data dir from before the body checksum: index records without it still r
   await s.batch().put('blocks', id, bad).write();
   await assert.rejects(s.getBlockBytes(id), isDamaged);
 });
+
+test('damaged genesis record reported as another chain: a genesis record its own height 0 contradicts is store-damaged, not wrong-genesis', async (t) => {
+  const dir = await storeWithBlocks(t, 2);
+  const s = await ChainStore.open({ dataDir: dir, genesisId: g.id });
+  const damaged = Uint8Array.from(g.id);
+  damaged[5] = damaged[5]! ^ 0x40;
+  await s.batch().put('meta', new TextEncoder().encode('genesis'), damaged).write();
+  await s.close();
+  await assert.rejects(ChainStore.open({ dataDir: dir, genesisId: g.id }), (e: unknown) => {
+    assert.ok(e instanceof StoreError);
+    assert.equal(e.reason, 'store-damaged');
+    assert.match(e.message, /genesis record .* contradicts its height 0/);
+    return true;
+  });
+});
