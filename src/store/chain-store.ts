@@ -108,6 +108,9 @@ export class ChainStore extends EventEmitter<StoreEvents> {
         }
         store.mark = await store.readMark();
         await store.damagedAt.load();
+        // An older dir reads as it is; from now on it gets records an older build cannot read
+        // (index records with the body checksum): mark it, so such a build refuses it by name.
+        if (schema < SCHEMA_VERSION) await store.batch().put('meta', META_SCHEMA, heightKey(SCHEMA_VERSION)).write();
       }
     } catch (e) {
       await store.db.close();

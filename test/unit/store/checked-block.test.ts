@@ -3,7 +3,7 @@
 // dir from before the checksum still has every body read checked in full.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ChainStore, StoreError } from '../../../src/store/index.js';
+import { ChainStore, SCHEMA_VERSION, StoreError } from '../../../src/store/index.js';
 import { HEADER_BYTES } from '../../../src/core/index.js';
 import { tempDir, openChainAt, extend } from '../../helpers/chain-helpers.js';
 import { testGenesis } from '../../helpers/fixtures.js';
@@ -85,4 +85,18 @@ test('damaged genesis record reported as another chain: a genesis record its own
     assert.match(e.message, /genesis record .* contradicts its height 0/);
     return true;
   });
+});
+
+test('a schema-1 data dir opens as it is and is marked schema 2 (its new index records carry checksums an older build cannot read)', async (t) => {
+  const dir = await storeWithBlocks(t, 2);
+  const schemaKey = new TextEncoder().encode('schema');
+  const one = new Uint8Array(4);
+  new DataView(one.buffer).setUint32(0, 1);
+  const s = await ChainStore.open({ dataDir: dir, genesisId: g.id });
+  await s.batch().put('meta', schemaKey, one).write();
+  await s.close();
+  const reopened = await withStore(dir, t);
+  const v = (await reopened.getMeta(schemaKey))!;
+  assert.equal(new DataView(v.buffer, v.byteOffset, v.byteLength).getUint32(0), SCHEMA_VERSION);
+  assert.equal(SCHEMA_VERSION, 2);
 });
