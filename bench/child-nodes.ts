@@ -15,6 +15,10 @@ export class ChildNode {
   private readonly listeners = new Set<(r: ChildReport) => void>();
   private stderr = '';
 
+  get pid(): number {
+    return this.proc.pid ?? 0;
+  }
+
   /** CPU ms (user + system) the child has used so far, from /proc (undefined off Linux). */
   cpuMs(): number | undefined {
     try {

@@ -1,31 +1,131 @@
-// A CPU profile of the syncing node alone (not the bench's setup or its reference loops): one honest
-// peer in a child process serves the bench chain; the profiler runs only while the fresh node in
-// this process syncs it. Writes the .cpuprofile and prints the top functions by self time.
-// Usage: node dist/bench/sync-profile.js [out.cpuprofile]
-import { writeFileSync } from 'node:fs';
+// A CPU profile of both sides of the one-peer sync (not the bench's setup or its reference loops):
+// the fresh node in this process (main thread; its verify workers show as process CPU the main
+// thread did not use) and the honest peer serving it from a child process. The profilers run only
+// while the fresh node syncs. Writes both .cpuprofile files and prints, per process, CPU per tx and
+// the top functions by self time.
+// Usage: node dist/bench/sync-profile.js [out-dir]
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Session } from 'node:inspector/promises';
 import { testNet, waitUntil } from '../test/helpers/node-helpers.js';
 import { ChildNode } from './child-nodes.js';
+import type { ChildReport } from './node-child.js';
 import { TXS, alloc, prebuilt, rawVerifyRate } from './sync.js';
 
 interface ProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }
 interface Profile { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] }
 
-const out = process.argv[2] ?? 'sync.cpuprofile';
+/** CPU ms per thread of a process (Linux /proc; empty elsewhere). */
+function threadCpu(pid: number | 'self'): Map<string, number> {
+  const out = new Map<string, number>();
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        const f = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+        out.set(tid, ((Number(f[11]) + Number(f[12])) * 1000) / 100);
+      } catch {
+        // the thread ended meanwhile
+      }
+    }
+  } catch {
+    // not Linux
+  }
+  return out;
+}
+
+/** Per-thread CPU between two snapshots, as us per tx: the main thread (tid = pid), threads started meanwhile, the rest. */
+function threadLine(pid: number, before: Map<string, number>, after: Map<string, number>, txs: number): string {
+  const us = (ms: number): number => Math.round((ms * 1000) / txs);
+  const parts: string[] = [];
+  const others: number[] = [];
+  const started: number[] = [];
+  for (const [tid, ms] of after) {
+    const d = ms - (before.get(tid) ?? 0);
+    if (tid === String(pid)) parts.unshift(`main ${us(d)}`);
+    else if (!before.has(tid)) started.push(d);
+    else if (d > 0) others.push(d);
+  }
+  started.sort((a, b) => b - a);
+  if (started.length) parts.push(`threads started during sync (verify workers) ${started.map(us).join('+')}`);
+  others.sort((a, b) => b - a);
+  parts.push(`other threads (libuv pool and LevelDB: reads, writes, compaction; V8 GC helpers) ${us(others.reduce((a, b) => a + b, 0))} = ${others.map(us).join('+')}`);
+  return parts.join(', ');
+}
+
+interface HeapNode { callFrame: { functionName: string; url: string; lineNumber: number }; selfSize: number; children: HeapNode[] }
+interface HeapProfile { head: HeapNode }
+
+function printHeap(profile: HeapProfile, txs: number, n: number): void {
+  const self = new Map<string, number>();
+  let total = 0;
+  const walk = (node: HeapNode): void => {
+    const f = node.callFrame;
+    const k = `${f.functionName || '(anonymous)'} ${f.url.replace(/.*\/(dist|node_modules)\//, '$1/')}:${f.lineNumber}`;
+    self.set(k, (self.get(k) ?? 0) + node.selfSize);
+    total += node.selfSize;
+    for (const c of node.children) walk(c);
+  };
+  walk(profile.head);
+  process.stdout.write(`main thread allocated ~${Math.round(total / txs)} bytes/tx (sampled); by function (bytes/tx):\n`);
+  for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, n)) process.stdout.write(`${Math.round(v / txs)}\t${k}\n`);
+}
+
+const isProfiled = (r: ChildReport): r is Extract<ChildReport, { type: 'profiled' }> => r.type === 'profiled';
+
+/** Self time per function (ms), and the busy (non-idle) total. */
+function selfTimes(profile: Profile): { top: [string, number][]; busyMs: number } {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map<string, number>();
+  let busyMs = 0;
+  profile.samples.forEach((id, i) => {
+    const f = byId.get(id)!.callFrame;
+    const k = `${f.functionName || '(anonymous)'} ${f.url.replace(/.*\/(dist|node_modules)\//, '$1/')}:${f.lineNumber}`;
+    const ms = (profile.timeDeltas[i] ?? 0) / 1000;
+    if (f.functionName !== '(idle)' && f.functionName !== '(program)') busyMs += ms;
+    self.set(k, (self.get(k) ?? 0) + ms);
+  });
+  return { top: [...self].sort((a, b) => b[1] - a[1]), busyMs };
+}
+
+function print(title: string, profile: Profile, txs: number, lines: number): void {
+  const { top, busyMs } = selfTimes(profile);
+  process.stdout.write(`${title}: main thread busy ${Math.round(busyMs)} ms (${Math.round((busyMs * 1000) / txs)} us/tx); self time (ms, us/tx):\n`);
+  for (const [k, v] of top.slice(0, lines)) process.stdout.write(`${Math.round(v)}\t${((v * 1000) / txs).toFixed(1)}\t${k}\n`);
+}
+
+const outDir = process.argv[2] ?? 'sync-profile';
+const lines = Number(process.env.LINES ?? 30);
+mkdirSync(outDir, { recursive: true });
 const net = testNet(alloc());
 let honest: ChildNode | undefined;
 try {
   const { dir, tip } = await prebuilt(net);
-  honest = await ChildNode.start({ dataDir: dir.path, genesisFile: net.genesisFile, bootstrap: [] });
+  honest = await ChildNode.start({ dataDir: dir.path, genesisFile: net.genesisFile, bootstrap: [], profileDir: outDir });
   const b = await net.start();
+  // SYNC_PROFILE_THREADS_ONLY=1: per-thread CPU without the profilers (their sampling threads and
+  // their cost on the main threads perturb what is measured).
+  const profiling = !process.env.SYNC_PROFILE_THREADS_ONLY;
   const session = new Session();
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.setSamplingInterval', { interval: 200 });
-  await session.post('Profiler.start');
+  const heap = !!process.env.SYNC_PROFILE_HEAP;
+  if (heap) {
+    // Allocation sampling instead of CPU sampling: bytes allocated on the main thread by function.
+    session.connect();
+    await session.post('HeapProfiler.enable');
+    // SYNC_PROFILE_HEAP=live: only what is still live at the end (what the sync retains).
+    const all = process.env.SYNC_PROFILE_HEAP !== 'live';
+    await session.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: all, includeObjectsCollectedByMinorGC: all });
+  } else if (profiling) {
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.setSamplingInterval', { interval: 200 });
+    await honest.request({ cmd: 'prof-start' }, isProfiled);
+    await session.post('Profiler.start');
+  }
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   const child0 = honest.cpuMs();
+  const threads0 = threadCpu('self');
+  const childThreads0 = threadCpu(honest.pid);
   await b.net.dial('127.0.0.1', honest.port);
   await waitUntil('profiled sync', () => b.chain.tip.idHex === tip, 300_000, 10);
   const ms = performance.now() - t0;
@@ -33,23 +133,28 @@ try {
   // takes the cores: this process (main thread, verify workers, libuv) and the serving child.
   const cpu = process.cpuUsage(cpu0);
   const child1 = honest.cpuMs();
-  const { profile } = (await session.post('Profiler.stop')) as { profile: Profile };
-  session.disconnect();
-  writeFileSync(out, JSON.stringify(profile));
-  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-  const self = new Map<string, number>();
-  profile.samples.forEach((id, i) => {
-    const f = byId.get(id)!.callFrame;
-    const k = `${f.functionName || '(anonymous)'} ${f.url.replace(/.*\/(dist|node_modules)\//, '$1/')}:${f.lineNumber}`;
-    self.set(k, (self.get(k) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
-  });
+  const threads1 = threadCpu('self');
+  const childThreads1 = threadCpu(honest.pid);
   const txs = b.chain.tip.height * TXS;
-  const verifyUs = 1e6 / rawVerifyRate();
   const cpuMs = (cpu.user + cpu.system) / 1000;
   const childMs = child0 !== undefined && child1 !== undefined ? child1 - child0 : NaN;
-  process.stdout.write(`sync ${Math.round(ms)} ms; syncing process CPU ${Math.round(cpuMs)} ms (${Math.round((cpuMs * 1000) / txs)} us/tx; one raw signature check ${verifyUs.toFixed(0)} us); serving child CPU ${Math.round(childMs)} ms\n`);
-  process.stdout.write(`self time (ms):\n`);
-  for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 40)) process.stdout.write(`${Math.round(v)}\t${k}\n`);
+  process.stdout.write(`sync ${Math.round(ms)} ms, ${txs} txs (${Math.round(txs / (ms / 1000))} tx/s); syncing process CPU ${Math.round((cpuMs * 1000) / txs)} us/tx, serving process ${Math.round((childMs * 1000) / txs)} us/tx\n`);
+  process.stdout.write(`syncing threads (us/tx): ${threadLine(process.pid, threads0, threads1, txs)}\n`);
+  process.stdout.write(`serving threads (us/tx): ${threadLine(honest.pid, childThreads0, childThreads1, txs)}\n`);
+  if (heap) {
+    const { profile } = (await session.post('HeapProfiler.stopSampling')) as { profile: HeapProfile };
+    session.disconnect();
+    printHeap(profile, txs, lines);
+  } else if (profiling) {
+    const { profile } = (await session.post('Profiler.stop')) as { profile: Profile };
+    session.disconnect();
+    const served = await honest.request({ cmd: 'prof-stop', name: 'serving' }, isProfiled);
+    writeFileSync(join(outDir, 'syncing.cpuprofile'), JSON.stringify(profile));
+    // The sampled main-thread busy time is wall time: on a loaded machine it runs above the CPU time.
+    process.stdout.write(`one raw signature check ${(1e6 / rawVerifyRate()).toFixed(0)} us\n`);
+    print('syncing', profile, txs, lines);
+    if (served.file) print('serving', JSON.parse(readFileSync(served.file, 'utf8')) as Profile, txs, lines);
+  }
 } finally {
   await honest?.stop();
   await net.stopAll();

@@ -65,6 +65,8 @@ export interface ConnectedBlockEvent {
   block: Block;
   id: string;
   height: number;
+  /** The block's canonical bytes when the connect had them at hand (a new block): listeners that keep the body keep these, not the decoded object graph. */
+  bytes?: Uint8Array;
 }
 
 export interface ReorgEvent {

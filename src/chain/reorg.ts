@@ -54,7 +54,7 @@ export class ReorgExecutor {
     if (fresh && bytesEqual(target.parent, oldTip.id)) {
       const err = await this.connect(target, fresh.block, { fresh: fresh.bytes });
       if (err) return err;
-      this.events.emit('block', { block: fresh.block, id: target.idHex, height: target.height });
+      this.events.emit('block', { block: fresh.block, id: target.idHex, height: target.height, bytes: fresh.bytes });
       return undefined;
     }
     const path = await findBranch(this.index, target);

@@ -30,10 +30,26 @@ export interface TxIndexHost {
   exclusive<T>(fn: () => Promise<T>): Promise<T>;
 }
 
-/** A connected block's tx ids, kept until the index has written them (bounded by maxLagBlocks). */
+/**
+ * A connected block's tx ids, kept until the index has written them (bounded by maxLagBlocks):
+ * packed in one buffer, 32 bytes each, so a block waiting for its index batch (many blocks while
+ * they come fast) holds one object for the garbage collector to move, not one per tx.
+ */
 interface PendingBlock {
   id: Uint8Array;
-  txIds: Uint8Array[];
+  txIds: Uint8Array;
+}
+
+function packIds(block: Block): Uint8Array {
+  const out = new Uint8Array(block.txs.length * 32);
+  block.txs.forEach((tx, i) => out.set(txId(tx), i * 32));
+  return out;
+}
+
+/** Position of `id` among packed ids, or -1. */
+function findPacked(ids: Uint8Array, id: Uint8Array): number {
+  for (let i = 0; i * 32 < ids.length; i++) if (bytesEqual(ids.subarray(i * 32, i * 32 + 32), id)) return i;
+  return -1;
 }
 
 /** How long a failed index write waits before the next try (the store's health reports the failure). */
@@ -106,7 +122,7 @@ export class TxIndexer {
    * Past maxLagBlocks the connect itself writes the index: the lag, and the memory, stay bounded.
    */
   async connected(e: IndexEntry, block: Block): Promise<void> {
-    if (e.height > this.at.height) this.pending.set(e.height, { id: e.id, txIds: block.txs.map(txId) });
+    if (e.height > this.at.height) this.pending.set(e.height, { id: e.id, txIds: packIds(block) });
     this.lastConnect = Date.now();
     while (this.lag >= this.limits.maxLagBlocks && !this.stopped) await this.writeNext();
     this.schedule(this.nextDelay(), this.lag < this.limits.batchBlocks);
@@ -153,7 +169,7 @@ export class TxIndexer {
         allInMemory = false;
         continue;
       }
-      const i = p.txIds.findIndex((t) => bytesEqual(t, id));
+      const i = findPacked(p.txIds, id);
       if (i >= 0) return { blockId: p.id, index: i };
     }
     if (allInMemory) return undefined;
@@ -175,7 +191,7 @@ export class TxIndexer {
     let top = this.at;
     for (let h = this.at.height + 1; h <= last; h++) {
       const p = this.pending.get(h) ?? (await this.readBlock(h));
-      p.txIds.forEach((t, index) => batch.putTx(t, { blockId: p.id, index }));
+      for (let index = 0; index * 32 < p.txIds.length; index++) batch.putTx(p.txIds.subarray(index * 32, index * 32 + 32), { blockId: p.id, index });
       top = { height: h, id: p.id };
     }
     await batch.setTxIndexTip(top).write();
@@ -188,7 +204,7 @@ export class TxIndexer {
     const id = await this.store.getMainId(height);
     const bytes = id && (await this.store.getBlockBytes(id));
     if (!id || !bytes) throw new Error(`tx index: main-chain block at height ${height} is missing`);
-    return { id, txIds: decodeBlock(bytes).txs.map(txId) };
+    return { id, txIds: packIds(decodeBlock(bytes)) };
   }
 
   /** A whole batch is written at once; a smaller lag once blocks have stopped coming for quietMs. */

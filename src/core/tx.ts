@@ -104,8 +104,18 @@ interface Derived {
   recipientKey?: string;
 }
 const derivedCache = new WeakMap<Tx, Derived>();
+/**
+ * A decoded tx carries its record on itself, in a non-enumerable slot set before it is frozen (so
+ * spreads, clones and deep-equality never see or copy it): no WeakMap lookup per question, and
+ * no ephemeron per tx for the garbage collector to trace while a block is synced. Txs built
+ * elsewhere use the WeakMap.
+ */
+const DERIVED = Symbol('derived');
+type WithDerived = { readonly [DERIVED]?: Derived };
 
 function derived(tx: Tx): Derived {
+  const own = (tx as WithDerived)[DERIVED];
+  if (own) return own;
   let d = derivedCache.get(tx);
   if (!d) {
     d = {};
@@ -128,8 +138,8 @@ export function decodeOwnedTx(raw: Uint8Array): Tx {
   const r = new ByteReader(raw, 'tx');
   const tx = readTx(r);
   r.end();
+  Object.defineProperty(tx, DERIVED, { value: { raw } satisfies Derived });
   Object.freeze(tx);
-  derivedCache.set(tx, { raw });
   return tx;
 }
 
@@ -138,7 +148,7 @@ export function decodeOwnedTx(raw: Uint8Array): Tx {
  * may change the bytes use encodeTx, which always returns a fresh array.
  */
 export function txBytes(tx: Tx): Uint8Array {
-  return derivedCache.get(tx)?.raw ?? encodeTx(tx);
+  return ((tx as WithDerived)[DERIVED] ?? derivedCache.get(tx))?.raw ?? encodeTx(tx);
 }
 
 // Txs are immutable once built (readonly fields), so an id is computed once per object: block

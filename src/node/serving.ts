@@ -84,14 +84,15 @@ export class Serving {
     else if (m.kind === 'getblocks') run(this.onGetBlocks(peer, m.locator));
   };
   /**
-   * Recently connected bodies by id (relay: every peer fetches the new tip within milliseconds),
-   * encoded on the first request, not on connect: a syncing node connects thousands of blocks
-   * nobody asks it for, and an encode costs its busiest thread about as much as a tenth of a connect.
+   * Recently connected bodies by id (relay: every peer fetches the new tip within milliseconds):
+   * the bytes the connect stored when the event carries them, else encoded on the first request,
+   * not on connect (a syncing node connects thousands of blocks nobody asks it for).
    */
-  private readonly recent = new Map<string, { block: Block; bytes?: Uint8Array }>();
+  private readonly recent = new Map<string, { block?: Block; bytes?: Uint8Array }>();
   private readonly onBlock = (e: ConnectedBlockEvent): void => {
     this.headers.set(e.height, e.id, encodeHeader(e.block.header));
-    this.recent.set(e.id, { block: e.block });
+    // The bytes when the connect had them: a decoded block kept here outlives the young GC generation.
+    this.recent.set(e.id, e.bytes ? { bytes: e.bytes } : { block: e.block });
     if (this.recent.size > RECENT_BODIES) this.recent.delete(this.recent.keys().next().value!);
   };
   private readonly onReorg = (e: ReorgEvent): void => this.headers.cutAbove(e.forkHeight);
@@ -240,7 +241,7 @@ export class Serving {
   private recentBytes(idHex: string): Uint8Array | undefined {
     const r = this.recent.get(idHex);
     if (!r) return undefined;
-    return (r.bytes ??= encodeBlock(r.block));
+    return (r.bytes ??= encodeBlock(r.block!));
   }
 
   /** A damaged body is not ours to serve: notfound (the chain logged and counted the damage). */

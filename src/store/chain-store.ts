@@ -4,14 +4,15 @@
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { Level } from 'level';
-import { blockBytesProblem } from './checked-block.js';
+import { storedBlockProblem } from './checked-block.js';
 import { DamageLog } from './damage-log.js';
+import { DamagedHeight } from './damaged-height.js';
 import { StoreError, RECOVERY_HINT, isCorruption, causeText } from './store-error.js';
 import { AccountCache } from './account-cache.js';
 import { classifyWriteError, type WriteFailureKind } from './write-failure.js';
 import { WriteBatch, type Sub } from './write-batch.js';
 import { toHex, bytesEqual } from '../crypto/index.js';
-import { META_DAMAGED, META_GENESIS, META_REORG, META_SCHEMA, META_TIP, META_TX_INDEX, META_VERIFIED, SCHEMA_VERSION, heightKey, heightFromKey, type SublevelName } from './layout.js';
+import { META_GENESIS, META_REORG, META_SCHEMA, META_TIP, META_TX_INDEX, META_VERIFIED, SCHEMA_VERSION, heightKey, heightFromKey, type SublevelName } from './layout.js';
 import {
   decodeAccount, decodeChainPoint, decodeIndexRecord, decodeTxLocation, decodeUndo, decodeVerifiedMark, encodeVerifiedMark,
   type AccountRecord, type ChainPoint, type IndexRecord, type TxLocation, type UndoEntry, type VerifiedMark,
@@ -55,9 +56,8 @@ export class ChainStore extends EventEmitter<StoreEvents> {
   readonly damage = new DamageLog();
   /** Account records in memory in front of the `accounts` sublevel (write batches keep it current). */
   readonly accountCache: AccountCache;
-  private damagedAt: number | undefined;
-  /** Best-effort writes a read started (the damaged height); close waits for them. */
-  private readonly sideWrites = new Set<Promise<void>>();
+  /** The lowest main-chain height reads found damaged (damaged-height.ts). */
+  private readonly damagedAt = new DamagedHeight(this);
   /**
    * Set by any failed write: LevelDB's log writer may have left a torn record, and on recovery it
    * drops the rest of that log block, so what the memtable holds must be flushed to a table file.
@@ -98,10 +98,19 @@ export class ChainStore extends EventEmitter<StoreEvents> {
         }
         const g = await store.read('meta', META_GENESIS);
         if (!g || !bytesEqual(g, opts.genesisId)) {
+          // Another chain's dir names the same genesis at height 0: a genesis record that the dir's
+          // own height 0 contradicts is damage (one or both records), not another chain.
+          const main0 = await store.sub('main').get(heightKey(0)).catch(() => undefined);
+          if (main0 && !(g && bytesEqual(main0, g))) {
+            throw new StoreError('store-damaged', `store damaged: the genesis record of ${opts.dataDir} (${g ? toHex(g) : 'missing'}) contradicts its height 0 (${toHex(main0)}); kadchain node --reindex cannot rebuild without it: move that folder away and re-sync from peers`, { dataDir: opts.dataDir });
+          }
           throw new StoreError('wrong-genesis', `data dir ${opts.dataDir} belongs to another chain (genesis ${g ? toHex(g) : 'missing'}, expected ${toHex(opts.genesisId)}); use another --data-dir`);
         }
         store.mark = await store.readMark();
-        store.damagedAt = await store.readDamagedHeight();
+        await store.damagedAt.load();
+        // An older dir reads as it is; from now on it gets records an older build cannot read
+        // (index records with the body checksum): mark it, so such a build refuses it by name.
+        if (schema < SCHEMA_VERSION) await store.batch().put('meta', META_SCHEMA, heightKey(SCHEMA_VERSION)).write();
       }
     } catch (e) {
       await store.db.close();
@@ -140,7 +149,7 @@ export class ChainStore extends EventEmitter<StoreEvents> {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    while (this.sideWrites.size) await Promise.all(this.sideWrites);
+    await this.damagedAt.settle();
     this.closed = true;
     await this.flushIfNeeded().catch(() => {}); // still full: the next open's walk will say what is missing
     await this.db.close();
@@ -175,48 +184,18 @@ export class ChainStore extends EventEmitter<StoreEvents> {
    * True the first time this `key` (a block id) is seen: the caller logs it then, not on every read.
    */
   noteDamage(key: string, height?: number): boolean {
-    if (height !== undefined) this.rememberDamagedHeight(height);
+    if (height !== undefined) this.damagedAt.remember(height);
     return this.damage.note(key);
   }
 
   /** Lowest main-chain height a read found damaged since the last whole walk (undefined: none). */
   get damagedHeight(): number | undefined {
-    return this.damagedAt;
+    return this.damagedAt.height;
   }
 
   /** A whole walk (or a rebuild of the main chain) settles what reads had found. */
-  async clearDamagedHeight(): Promise<void> {
-    if (this.damagedAt === undefined) return;
-    await this.batch().del('meta', META_DAMAGED).write();
-    this.damagedAt = undefined;
-  }
-
-  private rememberDamagedHeight(height: number): void {
-    if (this.closed || (this.damagedAt !== undefined && this.damagedAt <= height)) return;
-    this.damagedAt = height;
-    const w = this.batch().put('meta', META_DAMAGED, heightKey(height)).write()
-      .catch(() => {}) // a failed write is the health's business; this start still knows it
-      .finally(() => this.sideWrites.delete(w));
-    this.sideWrites.add(w);
-  }
-
-  /** Where damaged block bytes sit on the main chain, if they do (side branches need no heal). */
-  private locateDamagedBlock(id: Bytes): void {
-    const w = (async () => {
-      const rec = await this.getIndex(id);
-      const main = rec && (await this.getMainId(rec.height));
-      if (rec && main && bytesEqual(main, id)) this.rememberDamagedHeight(rec.height);
-    })().catch(() => {}).finally(() => this.sideWrites.delete(w));
-    this.sideWrites.add(w);
-  }
-
-  private async readDamagedHeight(): Promise<number | undefined> {
-    try {
-      const b = await this.sub('meta').get(META_DAMAGED);
-      return b && b.length === 4 ? heightFromKey(b) : undefined;
-    } catch {
-      return undefined;
-    }
+  clearDamagedHeight(): Promise<void> {
+    return this.damagedAt.clear();
   }
 
   private async readMark(): Promise<VerifiedMark | undefined> {
@@ -314,16 +293,25 @@ export class ChainStore extends EventEmitter<StoreEvents> {
   async getReorgTarget(): Promise<Bytes | undefined> {
     return this.getMeta(META_REORG);
   }
-  /** Checked: bytes that do not hash to `id` (or do not match their merkle root) are `store-damaged`. */
+  /** Checked: bytes that do not hash to `id` (or do not match the body written) are `store-damaged`. */
   async getBlockBytes(id: Bytes): Promise<Bytes | undefined> {
-    const b = await this.read('blocks', id);
+    const [b, rec] = await Promise.all([this.read('blocks', id), this.indexForCheck(id)]);
     if (!b) return undefined;
-    const problem = blockBytesProblem(id, b);
+    const problem = storedBlockProblem(id, b, rec);
     if (problem) {
-      this.locateDamagedBlock(id);
+      this.damagedAt.locateBlock(id);
       throw new StoreError('store-damaged', `store damaged: ${problem}; ${RECOVERY_HINT}`, { id: toHex(id) });
     }
     return b;
+  }
+  /** The index record whose checksum checks a body read; one that is missing or does not decode only costs the full check. */
+  private async indexForCheck(id: Bytes): Promise<IndexRecord | undefined> {
+    try {
+      const b = await this.sub('index').get(id);
+      return b && decodeIndexRecord(b);
+    } catch {
+      return undefined;
+    }
   }
   /** Unchecked records of several keys in one multi-get, for the integrity walk (which decodes and reports). */
   async getRawMany(name: 'index' | 'blocks' | 'undo', keys: Bytes[]): Promise<(Bytes | undefined)[]> {

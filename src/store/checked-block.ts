@@ -1,9 +1,19 @@
 // Checked block reads: stored bytes must decode, hash to the id they are stored under and commit to
 // their body (merkle root). Anything else is damage, reported as `store-damaged`, never served.
-import { decodeBlock, blockId, blockMerkleRoot, type Block } from '../core/index.js';
-import { bytesEqual, toHex } from '../crypto/index.js';
+// Bytes written with a body checksum (IndexRecord.bodyCrc) are checked the cheap way: the header
+// hashes to the id and the whole bytes still sum to what was written after the body was checked, so
+// serving a stored block costs a header hash and a native CRC, not a decode and a merkle root.
+import { crc32 } from 'node:zlib';
+import { decodeBlock, blockId, blockMerkleRoot, HEADER_BYTES, type Block } from '../core/index.js';
+import { bytesEqual, sha256d, toHex } from '../crypto/index.js';
+import type { IndexRecord } from './records.js';
 
-/** Why stored block bytes cannot be trusted, or undefined when they check out. */
+/** The checksum kept with stored block bytes. */
+export function bodyChecksum(bytes: Uint8Array): number {
+  return crc32(bytes);
+}
+
+/** Why stored block bytes cannot be trusted, or undefined when they check out (the full check: decode, id, merkle root). */
 export function blockBytesProblem(id: Uint8Array, bytes: Uint8Array): string | undefined {
   let block: Block;
   try {
@@ -13,5 +23,18 @@ export function blockBytesProblem(id: Uint8Array, bytes: Uint8Array): string | u
   }
   if (!bytesEqual(blockId(block), id)) return `block stored under ${toHex(id)} hashes to ${toHex(blockId(block))}`;
   if (!bytesEqual(blockMerkleRoot(block.txs), block.header.merkleRoot)) return `block ${toHex(id)} body does not match its merkle root`;
+  return undefined;
+}
+
+/**
+ * As `blockBytesProblem`, the cheap way when the block's index record carries the checksum of the
+ * bytes written (the full check otherwise).
+ */
+export function storedBlockProblem(id: Uint8Array, bytes: Uint8Array, rec: IndexRecord | undefined): string | undefined {
+  if (rec?.bodyCrc === undefined) return blockBytesProblem(id, bytes);
+  if (bytes.length < HEADER_BYTES) return `block ${toHex(id)} is cut short (${bytes.length} bytes)`;
+  const got = sha256d(bytes.subarray(0, HEADER_BYTES));
+  if (!bytesEqual(got, id)) return `block stored under ${toHex(id)} hashes to ${toHex(got)}`;
+  if (bytes.length !== rec.size || bodyChecksum(bytes) !== rec.bodyCrc) return `block ${toHex(id)} body does not match the checksum written with it`;
   return undefined;
 }

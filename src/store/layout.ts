@@ -26,7 +26,8 @@
 //                                      went main is dropped when reached)
 //   peers     node id (32)             opaque Kademlia peer record (kad's codec)
 //   bans      address string (utf8)    ban expiry, u64 ms
-export const SCHEMA_VERSION = 1;
+/** 2: index records may end with the body checksum (IndexRecord.bodyCrc); schema-1 dirs read as they are. */
+export const SCHEMA_VERSION = 2;
 
 export const SUBLEVELS = ['meta', 'blocks', 'index', 'main', 'accounts', 'undo', 'txs', 'side', 'peers', 'bans'] as const;
 export type SublevelName = (typeof SUBLEVELS)[number];

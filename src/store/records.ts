@@ -21,15 +21,26 @@ export interface IndexRecord {
   status: BlockStatus;
   /** Encoded size in bytes. */
   size: number;
+  /**
+   * CRC-32 of the block bytes as stored, written with them (after the body was checked against its
+   * header): a read for a peer checks the header id and this sum instead of re-deriving the merkle
+   * root. Absent in records from before it (and from a status rewrite that did not carry it): those
+   * reads check the body in full.
+   */
+  bodyCrc?: number;
 }
 
 export function encodeIndexRecord(r: IndexRecord): Uint8Array {
-  return new ByteWriter(120).u32(r.height).fixed(r.parent, 32).u64(BigInt(r.timestamp)).fixed(r.target, 32).fixed(bigIntToBytes(r.work, 32), 32).u8(r.status).u32(r.size).finish();
+  const w = new ByteWriter(120).u32(r.height).fixed(r.parent, 32).u64(BigInt(r.timestamp)).fixed(r.target, 32).fixed(bigIntToBytes(r.work, 32), 32).u8(r.status).u32(r.size);
+  if (r.bodyCrc !== undefined && r.status !== BlockStatus.Pruned) w.u32(r.bodyCrc);
+  return w.finish();
 }
 
 export function decodeIndexRecord(b: Uint8Array): IndexRecord {
   const r = new ByteReader(b, 'index record');
   const rec: IndexRecord = { height: r.u32(), parent: r.fixed(32), timestamp: Number(r.u64()), target: r.fixed(32), work: bytesToBigInt(r.fixed(32)), status: r.u8() as BlockStatus, size: r.u32() };
+  // Optional trailing field (records written before it end here).
+  if (r.remaining > 0) rec.bodyCrc = r.u32();
   r.end();
   return rec;
 }

@@ -3,6 +3,7 @@
 import { META_REORG, META_TIP, META_TX_INDEX, META_VERIFIED, heightKey, sideKey, type SublevelName } from './layout.js';
 import { BlockStatus, encodeAccount, encodeChainPoint, encodeIndexRecord, encodeTxLocation, encodeUndo, encodeVerifiedMark, type AccountRecord, type ChainPoint, type IndexRecord, type TxLocation, type UndoEntry, type VerifiedMark } from './records.js';
 import type { ChainStore } from './chain-store.js';
+import { bodyChecksum } from './checked-block.js';
 import { toHex } from '../crypto/index.js';
 
 type Bytes = Uint8Array;
@@ -34,8 +35,9 @@ export class WriteBatch {
     this.ops.push({ type: 'del', key, sublevel: this.store.sub(name) });
     return this;
   }
+  /** Stores checked block bytes with their index record, which keeps the bytes' checksum for cheap checked reads. */
   putBlock(id: Bytes, bytes: Bytes, rec: IndexRecord): this {
-    return this.put('blocks', id, bytes).put('index', id, encodeIndexRecord(rec));
+    return this.put('blocks', id, bytes).put('index', id, encodeIndexRecord({ ...rec, bodyCrc: bodyChecksum(bytes) }));
   }
   putIndex(id: Bytes, rec: IndexRecord): this {
     return this.put('index', id, encodeIndexRecord(rec));

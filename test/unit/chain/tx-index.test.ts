@@ -150,3 +150,32 @@ test('tx index: a connect waits for the index once it trails by maxLagBlocks', a
   assert.ok(worst < 5, `the index trailed by ${worst} blocks`);
   assert.ok(chain.txIndex.tip.height >= 15);
 });
+
+test('tx index lookup race: a lookup whose row read misses while the indexer writes that very block still finds the tx', async (t) => {
+  const { chain } = await openTestChain(g, undefined, LAZY, t);
+  const pay = transfer('alice', testAddress('bob'), 700n, 0n, g.id, 10n);
+  const [b1, b2] = offlineBranch(g, 2, 2n, (i) => (i === 1 ? [pay] : []));
+  await submitAll(chain, [b1!, b2!]);
+  const id = txId(pay);
+  // The interleaving, made deterministic: the lookup's row read answers "no row" (what the disk
+  // held when the read was issued), and before that answer arrives the indexer writes the block
+  // and drops it from memory. The lookup must not report the tx missing.
+  const store = chain.store as ChainStore & { getTxLocation: ChainStore['getTxLocation'] };
+  const read = store.getTxLocation.bind(store);
+  let raced = 0;
+  store.getTxLocation = async (txid) => {
+    const before = await read(txid);
+    if (raced++ === 0) {
+      assert.equal(before, undefined, 'the row is not written when the lookup reads');
+      await chain.txIndex.flush();
+      assert.equal(chain.txIndex.tip.height, 2, 'the indexer moved past the block meanwhile');
+    }
+    return before;
+  };
+  const got = await chain.getTx(id);
+  assert.ok(raced >= 1, 'the lookup read the row while the indexer moved');
+  assert.ok(got, 'found although the row read missed and the block left memory');
+  assert.equal(got.height, 2);
+  assert.equal(got.index, 1);
+  assert.equal(got.blockId, toHex(blockId(b2!)));
+});
