@@ -3,7 +3,7 @@
 // on disk is a consistent chain. A marker in `meta` names the target until the last step, and
 // start-up resumes an interrupted reorg (Bitcoin Core's step-wise ActivateBestChain).
 import type { EventEmitter } from 'node:events';
-import { decodeBlock, txId, isCodedError, RuleError, type Block, type ChainParams, type TransferTx } from '../core/index.js';
+import { decodeBlock, decodeTx, txBytes, txId, isCodedError, RuleError, type Block, type ChainParams, type TransferTx } from '../core/index.js';
 import { toHex, fromHex, bytesEqual } from '../crypto/index.js';
 import { BlockStatus, type ChainStore } from '../store/index.js';
 import type { Logger } from '../log/index.js';
@@ -187,7 +187,9 @@ export class ReorgExecutor {
       // Which returned txs the new branch confirmed again: the index answers once it has caught up.
       await this.txIndex.catchUp();
       for (let i = steps.returned.length - 1; i >= 0; i--) {
-        for (const tx of steps.returned[i]!) if (!(await this.store.getTxLocation(txId(tx)))) removedTxs.push(tx);
+        // Each gets bytes of its own: a decoded tx views its block's bytes, which the mempool must
+        // not keep alive (a tx each from many blocks would pin every one of them).
+        for (const tx of steps.returned[i]!) if (!(await this.store.getTxLocation(txId(tx)))) removedTxs.push(decodeTx(txBytes(tx)) as TransferTx);
       }
       this.log.info('reorganized', { forkHeight, disconnected: steps.disconnected.length, connected: steps.connected.length, tip: this.tips.tip().idHex });
       this.events.emit('reorg', { forkHeight, disconnected: steps.disconnected, connected: steps.connected, removedTxs });

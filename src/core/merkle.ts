@@ -36,11 +36,10 @@ export function merkleNode(left: Uint8Array, right: Uint8Array): Uint8Array {
  */
 export function merkleRoot(ids: Uint8Array[]): Uint8Array {
   if (ids.length === 0) return new Uint8Array(32);
-  let level = ids.map(merkleLeaf);
-  while (level.length > 1) {
-    const next: Uint8Array[] = [];
-    for (let i = 0; i < level.length; i += 2) next.push(i + 1 === level.length ? level[i]! : merkleNode(level[i]!, level[i + 1]!));
-    level = next;
+  // One array for every level: each level's nodes overwrite the front of the one below.
+  const level = ids.map(merkleLeaf);
+  for (let n = level.length; n > 1; n = (n + 1) >> 1) {
+    for (let i = 0; i < n; i += 2) level[i >> 1] = i + 1 === n ? level[i]! : merkleNode(level[i]!, level[i + 1]!);
   }
   return level[0]!;
 }

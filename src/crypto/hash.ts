@@ -1,45 +1,79 @@
 // SHA-256 and double SHA-256 over canonical bytes (@noble/hashes), plus hex helpers. A node hashes
-// several small messages per transaction (id, merkle leaf and node), so the hasher object is reused
-// rather than built per call, and tagged hashes start from a saved midstate (their 64-byte prefix
-// absorbed once): about half the cost per hash, same @noble/hashes compression.
-import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
+// several small messages per transaction (id, merkle leaf and node), so nothing is built per call
+// but the 32-byte result: one working hasher restarts from a saved state (the initial one, or a
+// tagged hash's midstate with its 64-byte prefix absorbed once), and digests land in its own
+// buffer (where @noble builds no DataView over the output) and are copied out.
+import { _SHA256 } from '@noble/hashes/sha2.js';
 
-type Hasher = ReturnType<typeof nobleSha256.create>;
+/**
+ * @noble's SHA-256 class (same compression, padding and digest code) with the two steps its public
+ * face allocates for done in place: restarting from a saved state (`_cloneInto` spreads the state
+ * through an array) and digesting into given bytes (`digestInto` views the output with a DataView).
+ */
+class Sha256State extends _SHA256 {
+  /** Becomes a copy of `from`, which must hold whole blocks only (nothing buffered). */
+  restartFrom(from: Sha256State): this {
+    this.A = from.A;
+    this.B = from.B;
+    this.C = from.C;
+    this.D = from.D;
+    this.E = from.E;
+    this.F = from.F;
+    this.G = from.G;
+    this.H = from.H;
+    this.length = from.length;
+    this.pos = 0;
+    this.finished = false;
+    this.destroyed = false;
+    return this;
+  }
 
-/** The initial state, never updated: every hash starts as a copy of it (or of a midstate). */
-const FRESH: Hasher = nobleSha256.create();
-/** The one working hasher (a thread runs one hash at a time; each worker has its own module). */
-const scratch: Hasher = nobleSha256.create();
+  /** Finishes the hash into out[0..32). */
+  digestTo(out: Uint8Array): Uint8Array {
+    const own = this.buffer;
+    this.digestInto(own);
+    for (let i = 0; i < 32; i++) out[i] = own[i]!;
+    return out;
+  }
 
-function digestFrom(start: Hasher, parts: readonly Uint8Array[]): Uint8Array {
-  start._cloneInto(scratch);
-  for (const p of parts) scratch.update(p);
-  const out = new Uint8Array(32);
-  scratch.digestInto(out);
-  return out;
+  /** True when no partial block is buffered: a valid state to restart from. */
+  get aligned(): boolean {
+    return this.pos === 0;
+  }
 }
 
+/** The initial state, never updated: every plain hash starts as a copy of it. */
+const FRESH = new Sha256State();
+/** The one working hasher (a thread runs one hash at a time; each worker has its own module). */
+const scratch = new Sha256State();
+/** sha256d's inner digest: consumed by the outer hash at once, never handed out. */
+const inner = new Uint8Array(32);
+
 export function sha256(data: Uint8Array): Uint8Array {
-  return digestFrom(FRESH, [data]);
+  return scratch.restartFrom(FRESH).update(data).digestTo(new Uint8Array(32));
 }
 
 /** Block and transaction ids: SHA-256(SHA-256(bytes)), as Bitcoin does. */
 export function sha256d(data: Uint8Array): Uint8Array {
-  return digestFrom(FRESH, [digestFrom(FRESH, [data])]);
+  scratch.restartFrom(FRESH).update(data).digestTo(inner);
+  return scratch.restartFrom(FRESH).update(inner).digestTo(new Uint8Array(32));
 }
 
 /** SHA-256 of `prefix || data` with the prefix (whole 64-byte blocks) absorbed once, up front. */
 export class Sha256Midstate {
-  private readonly state: Hasher;
+  private readonly state = new Sha256State();
 
   constructor(prefix: Uint8Array) {
     if (prefix.length === 0 || prefix.length % 64 !== 0) throw new RangeError(`expected a prefix of whole 64-byte blocks, got ${prefix.length} bytes`);
-    this.state = nobleSha256.create().update(prefix);
+    this.state.update(prefix);
+    if (!this.state.aligned) throw new Error('midstate holds a partial block');
   }
 
-  /** SHA-256(prefix || parts[0] || parts[1] ...). */
-  hash(...parts: Uint8Array[]): Uint8Array {
-    return digestFrom(this.state, parts);
+  /** SHA-256(prefix || a || b). */
+  hash(a: Uint8Array, b?: Uint8Array): Uint8Array {
+    scratch.restartFrom(this.state).update(a);
+    if (b) scratch.update(b);
+    return scratch.digestTo(new Uint8Array(32));
   }
 }
 
