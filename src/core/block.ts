@@ -85,10 +85,7 @@ function unchanged(d: Decoded, b: Block): boolean {
   if (h !== d.header || h.version !== d.version || h.height !== d.height || h.timestamp !== d.timestamp || h.nonce !== d.nonce) return false;
   // The byte fields against the bytes themselves: a field changed in place is caught too.
   if (!equalAt(h.prevHash, d.bytes, PREV_OFFSET) || !equalAt(h.merkleRoot, d.bytes, MERKLE_OFFSET) || !equalAt(h.target, d.bytes, TARGET_OFFSET)) return false;
-  const txs = b.txs;
-  if (txs.length !== d.txs.length) return false;
-  for (let i = 0; i < txs.length; i++) if (txs[i] !== d.txs[i]) return false;
-  return true;
+  return sameTxs(d.txs, b.txs);
 }
 
 function equalAt(field: Uint8Array, bytes: Uint8Array, at: number): boolean {
@@ -112,8 +109,14 @@ const rootCache = new WeakMap<Tx[], { txs: Tx[]; root: Uint8Array }>();
 
 export function blockMerkleRoot(txs: Tx[]): Uint8Array {
   const hit = rootCache.get(txs);
-  if (hit && hit.txs.length === txs.length && hit.txs.every((t, i) => t === txs[i])) return hit.root.slice();
+  if (hit && sameTxs(hit.txs, txs)) return hit.root.slice();
   const root = merkleRoot(txs.map(txId));
-  rootCache.set(txs, { txs: [...txs], root: root.slice() });
+  rootCache.set(txs, { txs: txs.slice(), root: root.slice() });
   return root;
+}
+
+function sameTxs(a: Tx[], b: Tx[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

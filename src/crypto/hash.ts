@@ -8,9 +8,26 @@ import { _SHA256 } from '@noble/hashes/sha2.js';
 /**
  * @noble's SHA-256 class (same compression, padding and digest code) with the two steps its public
  * face allocates for done in place: restarting from a saved state (`_cloneInto` spreads the state
- * through an array) and digesting into given bytes (`digestInto` views the output with a DataView).
+ * through an array), digesting into given bytes (`digestInto` views the output with a DataView) and
+ * reading the state words (an array per digest).
  */
 class Sha256State extends _SHA256 {
+  /** What `get` hands @noble's digestInto (which reads it at once): one array, not one per digest. */
+  private readonly words: [number, number, number, number, number, number, number, number] = [0, 0, 0, 0, 0, 0, 0, 0];
+
+  protected override get(): [number, number, number, number, number, number, number, number] {
+    const w = this.words;
+    w[0] = this.A;
+    w[1] = this.B;
+    w[2] = this.C;
+    w[3] = this.D;
+    w[4] = this.E;
+    w[5] = this.F;
+    w[6] = this.G;
+    w[7] = this.H;
+    return w;
+  }
+
   /** Becomes a copy of `from`, which must hold whole blocks only (nothing buffered). */
   restartFrom(from: Sha256State): this {
     this.A = from.A;
@@ -77,8 +94,13 @@ export class Sha256Midstate {
   }
 }
 
+/** Small inputs (ids, keys, addresses) are formatted from one scratch Buffer: no Buffer object per call. */
+const HEX_SCRATCH = Buffer.alloc(64);
+
 export function toHex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+  if (bytes.length > HEX_SCRATCH.length) return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+  HEX_SCRATCH.set(bytes);
+  return HEX_SCRATCH.toString('hex', 0, bytes.length);
 }
 
 const HEX_RE = /^(?:[0-9a-fA-F]{2})*$/;
