@@ -45,12 +45,31 @@ class Sha256State extends _SHA256 {
     return this;
   }
 
-  /** Finishes the hash into out[0..32). */
-  digestTo(out: Uint8Array): Uint8Array {
+  /** Finishes the hash into out[at..at+32). */
+  digestTo(out: Uint8Array, at = 0): Uint8Array {
     const own = this.buffer;
     this.digestInto(own);
-    for (let i = 0; i < 32; i++) out[i] = own[i]!;
+    for (let i = 0; i < 32; i++) out[at + i] = own[i]!;
     return out;
+  }
+
+  /**
+   * update(src[at..at+len)) for input that fits the current block (a tagged hash's 32 or 64
+   * bytes): copied into the block buffer and compressed by @noble's `process` when full, with no
+   * view made of the input.
+   */
+  absorb(src: Uint8Array, at: number, len: number): this {
+    if (this.pos + len > this.blockLen || at + len > src.length) throw new RangeError(`absorb: ${len} bytes at ${at} do not fit`);
+    const own = this.buffer;
+    for (let i = 0; i < len; i++) own[this.pos + i] = src[at + i]!;
+    this.pos += len;
+    this.length += len;
+    if (this.pos === this.blockLen) {
+      this.process(this.view, 0);
+      this.pos = 0;
+      this.roundClean();
+    }
+    return this;
   }
 
   /** True when no partial block is buffered: a valid state to restart from. */
@@ -84,6 +103,15 @@ export class Sha256Midstate {
     if (prefix.length === 0 || prefix.length % 64 !== 0) throw new RangeError(`expected a prefix of whole 64-byte blocks, got ${prefix.length} bytes`);
     this.state.update(prefix);
     if (!this.state.aligned) throw new Error('midstate holds a partial block');
+  }
+
+  /**
+   * SHA-256(prefix || src[at..at+len)) into out[outAt..outAt+32), for len <= 64 (merkle leaves and
+   * nodes hashed within one buffer: no array per hash). The input is read before the output is
+   * written, so the two may overlap.
+   */
+  hashInto(src: Uint8Array, at: number, len: number, out: Uint8Array, outAt: number): void {
+    scratch.restartFrom(this.state).absorb(src, at, len).digestTo(out, outAt);
   }
 
   /** SHA-256(prefix || a || b). */
