@@ -4,6 +4,9 @@
 // while the fresh node syncs. Writes both .cpuprofile files and prints, per process, CPU per tx and
 // the top functions by self time.
 // Usage: node dist/bench/sync-profile.js [out-dir]
+// The threads are not named (all "node"): to split "other threads", run again under
+// `node --single-threaded-gc` (GC helpers' work moves to the main thread) and `node --single-threaded`
+// (background compiles too); what is left is the libuv pool and LevelDB.
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Session } from 'node:inspector/promises';
@@ -48,7 +51,7 @@ function threadLine(pid: number, before: Map<string, number>, after: Map<string,
   started.sort((a, b) => b - a);
   if (started.length) parts.push(`threads started during sync (verify workers) ${started.map(us).join('+')}`);
   others.sort((a, b) => b - a);
-  parts.push(`other threads (libuv pool and LevelDB: reads, writes, compaction; V8 GC helpers) ${us(others.reduce((a, b) => a + b, 0))} = ${others.map(us).join('+')}`);
+  parts.push(`other threads (V8 platform workers: background compiles and GC helpers; libuv pool; LevelDB) ${us(others.reduce((a, b) => a + b, 0))} = ${others.map(us).join('+')}`);
   return parts.join(', ');
 }
 

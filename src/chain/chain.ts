@@ -5,7 +5,7 @@
 // decide what that costs the sender.
 import { EventEmitter } from 'node:events';
 import {
-  blockId, encodeBlock, targetToBigInt, workForTarget, isCodedError, RuleError,
+  blockId, blockBytes, targetToBigInt, workForTarget, isCodedError, RuleError,
   type Block, type Genesis, type Tx, type BlockHeader,
 } from '../core/index.js';
 import { toHex } from '../crypto/index.js';
@@ -267,7 +267,8 @@ export class Chain extends EventEmitter<ChainEvents> {
     let bytes: Uint8Array;
     try {
       this.validator.checkWork(block, idBytes);
-      bytes = encodeBlock(block);
+      // The decoded bytes when the block came off the wire or the disk: storing it copies nothing.
+      bytes = blockBytes(block);
     } catch (e) {
       return invalid(e);
     }

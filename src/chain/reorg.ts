@@ -3,7 +3,7 @@
 // on disk is a consistent chain. A marker in `meta` names the target until the last step, and
 // start-up resumes an interrupted reorg (Bitcoin Core's step-wise ActivateBestChain).
 import type { EventEmitter } from 'node:events';
-import { decodeBlock, txId, isCodedError, RuleError, type Block, type ChainParams, type TransferTx } from '../core/index.js';
+import { decodeBlock, decodeTx, txBytes, txId, isCodedError, RuleError, type Block, type ChainParams, type TransferTx } from '../core/index.js';
 import { toHex, fromHex, bytesEqual } from '../crypto/index.js';
 import { BlockStatus, type ChainStore } from '../store/index.js';
 import type { Logger } from '../log/index.js';
@@ -140,19 +140,27 @@ export class ReorgExecutor {
    */
   private async connect(e: IndexEntry, block: Block, opts: { fresh?: Uint8Array; last?: boolean }): Promise<RuleError | undefined> {
     const keys = touchedAddresses(block);
-    const vals = await this.store.getAccounts(keys.map((k) => fromHex(k)));
-    const accounts = new Map(keys.map((k, i) => [k, vals[i] ?? { balance: 0n, nonce: 0n }]));
+    // Each address decoded from its key once: read, undo record and write share the bytes.
+    const addresses: Uint8Array[] = new Array(keys.length);
+    const slot = new Map<string, number>();
+    for (let i = 0; i < keys.length; i++) {
+      addresses[i] = fromHex(keys[i]!);
+      slot.set(keys[i]!, i);
+    }
+    const vals = await this.store.getAccounts(addresses);
     let change;
     try {
-      change = applyBlockToState(block, (k) => accounts.get(k)!, this.params);
+      change = applyBlockToState(block, (k) => vals[slot.get(k)!] ?? { balance: 0n, nonce: 0n }, this.params);
     } catch (err) {
       if (!isCodedError(err)) throw err;
       return err as RuleError;
     }
     const batch = this.store.batch();
     if (opts.fresh) batch.putBlock(e.id, opts.fresh, e);
-    batch.putUndo(e.id, [...change.before].map(([k, prior]) => ({ address: fromHex(k), prior }))).putMain(e.height, e.id);
-    for (const [k, acct] of change.after) batch.putAccount(fromHex(k), acct);
+    const undo: { address: Uint8Array; prior: { balance: bigint; nonce: bigint } }[] = [];
+    change.before.forEach((prior, k) => undo.push({ address: addresses[slot.get(k)!]!, prior }));
+    batch.putUndo(e.id, undo).putMain(e.height, e.id);
+    change.after.forEach((acct, k) => batch.putAccount(addresses[slot.get(k)!]!, acct));
     batch.setTip(e.id);
     if (opts.last) batch.clearReorgTarget();
     // LevelDB writes on its own thread: this one checks what comes next meanwhile.
@@ -187,7 +195,9 @@ export class ReorgExecutor {
       // Which returned txs the new branch confirmed again: the index answers once it has caught up.
       await this.txIndex.catchUp();
       for (let i = steps.returned.length - 1; i >= 0; i--) {
-        for (const tx of steps.returned[i]!) if (!(await this.store.getTxLocation(txId(tx)))) removedTxs.push(tx);
+        // Each gets bytes of its own: a decoded tx views its block's bytes, which the mempool must
+        // not keep alive (a tx each from many blocks would pin every one of them).
+        for (const tx of steps.returned[i]!) if (!(await this.store.getTxLocation(txId(tx)))) removedTxs.push(decodeTx(txBytes(tx)) as TransferTx);
       }
       this.log.info('reorganized', { forkHeight, disconnected: steps.disconnected.length, connected: steps.connected.length, tip: this.tips.tip().idHex });
       this.events.emit('reorg', { forkHeight, disconnected: steps.disconnected, connected: steps.connected, removedTxs });

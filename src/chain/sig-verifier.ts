@@ -81,7 +81,7 @@ export class SignatureVerifier {
     if (txs.length >= MIN_PARALLEL) this.start();
     if (txs.length < MIN_PARALLEL || this.workers.length === 0) return { finish: async () => inline(txs.map(transferItem)) };
     const packed = new PackedJob(txs.length, txs.length * TRANSFER_BYTES);
-    for (const t of txs) packed.addTransfer(txBytes(t));
+    for (let i = 0; i < txs.length; i++) packed.addTransfer(txBytes(txs[i]!));
     return this.post(packed.job);
   }
 

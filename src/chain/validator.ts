@@ -82,7 +82,7 @@ export class BlockValidator {
       throw new RuleError('bad-signature', `transaction ${txIdHex(unchecked[bad]!)} signature does not verify`);
     }
     if (bodyError) throw bodyError;
-    for (const t of unchecked) this.signatures.add(t);
+    for (let i = 0; i < unchecked.length; i++) this.signatures.add(unchecked[i]!);
   }
 
   /**

@@ -2,8 +2,8 @@
 import { toHex } from '../crypto/index.js';
 import { ByteReader } from './codec.js';
 import { DecodeError } from './errors.js';
-import { HEADER_BYTES, encodeHeader, headerId, readHeader, type BlockHeader } from './header.js';
-import { MAX_TX_BYTES, decodeOwnedTx, txBytes, txId, type Tx } from './tx.js';
+import { HEADER_BYTES, MERKLE_OFFSET, PREV_OFFSET, TARGET_OFFSET, encodeHeader, headerId, readHeader, type BlockHeader } from './header.js';
+import { MAX_TX_BYTES, readOwnedTx, txBytes, txId, type Tx } from './tx.js';
 import { merkleRoot } from './merkle.js';
 
 export { merkleRoot };
@@ -34,18 +34,64 @@ export function encodeBlock(b: Block): Uint8Array {
   return out;
 }
 
+/**
+ * The block decoded from one copy of `bytes`: its txs are views into that copy (one allocation per
+ * block, not one per tx), so they pin the block's own bytes (its size, at most maxBlockBytes) and
+ * never the caller's buffer (a socket frame, a LevelDB value), which may be reused or larger.
+ */
 export function decodeBlock(bytes: Uint8Array): Block {
   if (bytes.length > MAX_BLOCK_BYTES_HARD) throw new DecodeError('oversize', `block: expected at most ${MAX_BLOCK_BYTES_HARD} bytes, got ${bytes.length}`);
-  const r = new ByteReader(bytes, 'block');
+  const own = new Uint8Array(bytes);
+  const r = new ByteReader(own, 'block');
   const header = readHeader(r);
   const count = r.u32();
   // Cheap bound before allocating: every tx costs at least its prefix plus a minimal body.
   if (count > r.remaining / (2 + MIN_TX_BYTES)) throw new DecodeError('bad-length', `block: ${count} txs cannot fit in ${r.remaining} bytes`);
   const txs: Tx[] = new Array(count);
-  // varBytes16 copies: each tx owns its bytes (decodeOwnedTx).
-  for (let i = 0; i < count; i++) txs[i] = decodeOwnedTx(r.varBytes16(MAX_TX_BYTES));
+  for (let i = 0; i < count; i++) txs[i] = readOwnedTx(r, r.u16Len(MAX_TX_BYTES));
   r.end();
-  return { header, txs };
+  const block = { header, txs };
+  decodedBytes.set(block, { bytes: own, header, version: header.version, height: header.height, timestamp: header.timestamp, nonce: header.nonce, txs: txs.slice() });
+  return block;
+}
+
+/**
+ * The bytes a block was decoded from, while its header fields and tx list are still those decoded
+ * (a Block is a plain mutable object: tests and the miner change headers and txs in place).
+ */
+const decodedBytes = new WeakMap<Block, Decoded>();
+interface Decoded {
+  bytes: Uint8Array;
+  header: BlockHeader;
+  version: number;
+  height: number;
+  timestamp: number;
+  nonce: number;
+  txs: Tx[];
+}
+
+/**
+ * The canonical bytes of a block, read-only: the decoded copy when nothing changed since decoding
+ * (storing a synced block copies nothing), else encodeBlock. Callers that may change the bytes use
+ * encodeBlock, which always returns a fresh array.
+ */
+export function blockBytes(b: Block): Uint8Array {
+  const d = decodedBytes.get(b);
+  return d && unchanged(d, b) ? d.bytes : encodeBlock(b);
+}
+
+function unchanged(d: Decoded, b: Block): boolean {
+  const h = b.header;
+  if (h !== d.header || h.version !== d.version || h.height !== d.height || h.timestamp !== d.timestamp || h.nonce !== d.nonce) return false;
+  // The byte fields against the bytes themselves: a field changed in place is caught too.
+  if (!equalAt(h.prevHash, d.bytes, PREV_OFFSET) || !equalAt(h.merkleRoot, d.bytes, MERKLE_OFFSET) || !equalAt(h.target, d.bytes, TARGET_OFFSET)) return false;
+  return sameTxs(d.txs, b.txs);
+}
+
+function equalAt(field: Uint8Array, bytes: Uint8Array, at: number): boolean {
+  if (field.length !== 32) return false;
+  for (let i = 0; i < 32; i++) if (field[i] !== bytes[at + i]) return false;
+  return true;
 }
 
 export function blockId(b: Block): Uint8Array {
@@ -63,8 +109,14 @@ const rootCache = new WeakMap<Tx[], { txs: Tx[]; root: Uint8Array }>();
 
 export function blockMerkleRoot(txs: Tx[]): Uint8Array {
   const hit = rootCache.get(txs);
-  if (hit && hit.txs.length === txs.length && hit.txs.every((t, i) => t === txs[i])) return hit.root.slice();
+  if (hit && sameTxs(hit.txs, txs)) return hit.root.slice();
   const root = merkleRoot(txs.map(txId));
-  rootCache.set(txs, { txs: [...txs], root: root.slice() });
+  rootCache.set(txs, { txs: txs.slice(), root: root.slice() });
   return root;
+}
+
+function sameTxs(a: Tx[], b: Tx[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -100,25 +100,59 @@ export class ByteWriter {
   }
 }
 
+/**
+ * Reads one encoding. `fixed` and the var-bytes readers return copies the caller owns; `borrow` and
+ * `varBytes32View` return views into the input, for callers that copy once themselves (a block's txs
+ * share one copy) or drop the view before the input is reused (a frame decoded then discarded).
+ */
 export class ByteReader {
   private readonly view: DataView;
+  /** The input as a plain Uint8Array view: a Buffer's `slice` is a view, so it is never called on one. */
+  private readonly bytes: Uint8Array;
   private pos = 0;
+  /** Where reading must stop: the input's end, or the end of the span being read (`beginSpan`). */
+  private limit: number;
+  private what: string;
 
-  constructor(private readonly bytes: Uint8Array, private readonly what = 'value') {
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  constructor(input: Uint8Array, private readonly outerWhat = 'value') {
+    this.bytes = Object.getPrototypeOf(input) === Uint8Array.prototype ? input : new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
+    this.view = new DataView(input.buffer, input.byteOffset, input.byteLength);
+    this.limit = input.length;
+    this.what = outerWhat;
   }
 
   get offset(): number {
     return this.pos;
   }
   get remaining(): number {
-    return this.bytes.length - this.pos;
+    return this.limit - this.pos;
   }
 
   private need(n: number): void {
-    if (this.pos + n > this.bytes.length) {
-      throw new DecodeError('truncated', `${this.what}: expected ${n} more bytes at offset ${this.pos}, got ${this.bytes.length - this.pos}`);
+    if (this.pos + n > this.limit) {
+      throw new DecodeError('truncated', `${this.what}: expected ${n} more bytes at offset ${this.pos}, got ${this.limit - this.pos}`);
     }
+  }
+
+  /**
+   * Reads the next `len` bytes as an encoding of their own (a block's tx), with this reader: the
+   * reads stop at the span's end as a reader over those bytes alone would (same errors), without a
+   * reader and a DataView per span. Returns the span's start for `endSpan`. Spans do not nest.
+   */
+  beginSpan(len: number, what: string): number {
+    if (this.limit !== this.bytes.length) throw new RangeError('ByteReader: spans do not nest');
+    this.need(len);
+    this.limit = this.pos + len;
+    this.what = what;
+    return this.pos;
+  }
+
+  /** Ends the span begun at `start` (it must be read whole: trailing-bytes otherwise); returns it as a view. */
+  endSpan(start: number): Uint8Array {
+    this.end();
+    this.limit = this.bytes.length;
+    this.what = this.outerWhat;
+    return this.bytes.subarray(start, this.pos);
   }
   u8(): number {
     this.need(1);
@@ -142,13 +176,14 @@ export class ByteReader {
     this.pos += 8;
     return v;
   }
+  /** A copy of the next `len` bytes (never a view, whatever the input's class). */
   fixed(len: number): Uint8Array {
     this.need(len);
     const out = this.bytes.slice(this.pos, this.pos + len);
     this.pos += len;
     return out;
   }
-  /** Fixed-width bytes as a view into the input (no copy): for input the caller owns alone. */
+  /** Fixed-width bytes as a view into the input (no copy): it pins and aliases the input. */
   borrow(len: number): Uint8Array {
     this.need(len);
     const out = this.bytes.subarray(this.pos, this.pos + len);
@@ -167,14 +202,21 @@ export class ByteReader {
     return this.fixed(len);
   }
   varBytes32(max: number): Uint8Array {
+    return this.fixed(this.u32Len(max));
+  }
+  /** varBytes32 as a view into the input (no copy): see `borrow`. */
+  varBytes32View(max: number): Uint8Array {
+    return this.borrow(this.u32Len(max));
+  }
+  private u32Len(max: number): number {
     const len = this.u32();
     if (len > max) throw new DecodeError('oversize', `${this.what}: expected at most ${max} bytes, got ${len}`);
-    return this.fixed(len);
+    return len;
   }
   /** Canonical encodings have exactly one byte form: leftovers are an error, not ignored. */
   end(): void {
-    if (this.pos !== this.bytes.length) {
-      throw new DecodeError('trailing-bytes', `${this.what}: ${this.bytes.length - this.pos} trailing bytes after offset ${this.pos}`);
+    if (this.pos !== this.limit) {
+      throw new DecodeError('trailing-bytes', `${this.what}: ${this.limit - this.pos} trailing bytes after offset ${this.pos}`);
     }
   }
 }

@@ -7,6 +7,10 @@ import { DecodeError } from './errors.js';
 export const HEADER_VERSION = 1;
 export const HEADER_BYTES = 116;
 export const NONCE_OFFSET = 112;
+/** Where the 32-byte fields start in the canonical form. */
+export const PREV_OFFSET = 8;
+export const MERKLE_OFFSET = 40;
+export const TARGET_OFFSET = 80;
 
 export interface BlockHeader {
   version: number;

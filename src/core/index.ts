@@ -8,10 +8,10 @@ export {
   txToJson, transferFromJson, type Tx, type TransferTx, type CoinbaseTx, type TxJson, type TransferTxJson, type CoinbaseTxJson,
 } from './tx.js';
 export {
-  HEADER_VERSION, HEADER_BYTES, NONCE_OFFSET, encodeHeader, decodeHeader, readHeader, headerId, headerIdHex, targetToBigInt, bigIntToTarget, workForTarget,
+  HEADER_VERSION, HEADER_BYTES, NONCE_OFFSET, PREV_OFFSET, MERKLE_OFFSET, TARGET_OFFSET, encodeHeader, decodeHeader, readHeader, headerId, headerIdHex, targetToBigInt, bigIntToTarget, workForTarget,
   type BlockHeader,
 } from './header.js';
-export { MAX_BLOCK_BYTES_HARD, encodeBlock, decodeBlock, blockId, blockIdHex, merkleRoot, blockMerkleRoot, type Block } from './block.js';
+export { MAX_BLOCK_BYTES_HARD, encodeBlock, blockBytes, decodeBlock, blockId, blockIdHex, merkleRoot, blockMerkleRoot, type Block } from './block.js';
 export { WIRE_MAX_PAYLOAD, WIRE_BLOCK_FRAMING, MAX_RELAYABLE_BLOCK_BYTES } from './wire.js';
 export { MERKLE_LEAF_TAG, MERKLE_NODE_TAG, merkleLeaf, merkleNode } from './merkle.js';
 export { GenesisFileSchema, parseGenesis, buildGenesis, genesisFromJson, encodeParams, paramsToJson, type GenesisFile, type ChainParams, type Genesis, type AllocEntry } from './genesis.js';

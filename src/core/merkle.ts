@@ -35,12 +35,21 @@ export function merkleNode(left: Uint8Array, right: Uint8Array): Uint8Array {
  * paired with itself, so [a, b, c] and [a, b, c, c] differ (the duplicate-last-leaf ambiguity).
  */
 export function merkleRoot(ids: Uint8Array[]): Uint8Array {
-  if (ids.length === 0) return new Uint8Array(32);
-  let level = ids.map(merkleLeaf);
-  while (level.length > 1) {
-    const next: Uint8Array[] = [];
-    for (let i = 0; i < level.length; i += 2) next.push(i + 1 === level.length ? level[i]! : merkleNode(level[i]!, level[i + 1]!));
-    level = next;
+  const n = ids.length;
+  if (n === 0) return new Uint8Array(32);
+  // Every level in one buffer, 32 bytes a node: a level's node j (from nodes 2j and 2j+1 below,
+  // read before it is written) overwrites the front of the level below. No array per hash.
+  const level = new Uint8Array(n * 32);
+  for (let i = 0; i < n; i++) {
+    const id = ids[i]!;
+    if (id.length !== 32) throw new RangeError(`merkle: expected 32-byte ids, got ${id.length} bytes`);
+    LEAF.hashInto(id, 0, 32, level, 32 * i);
   }
-  return level[0]!;
+  for (let m = n; m > 1; m = (m + 1) >> 1) {
+    for (let i = 0; i < m; i += 2) {
+      if (i + 1 === m) level.copyWithin(16 * i, 32 * i, 32 * i + 32);
+      else NODE.hashInto(level, 32 * i, 64, level, 16 * i);
+    }
+  }
+  return level.slice(0, 32);
 }

@@ -126,21 +126,33 @@ function derived(tx: Tx): Derived {
 
 export function decodeTx(bytes: Uint8Array): Tx {
   if (bytes.length > MAX_TX_BYTES) throw new DecodeError('oversize', `tx: expected at most ${MAX_TX_BYTES} bytes, got ${bytes.length}`);
-  return decodeOwnedTx(bytes.slice());
+  // A copy the tx owns (not `bytes.slice()`: on a Buffer that is a view).
+  return decodeOwnedTx(new Uint8Array(bytes));
 }
 
 /**
- * Decodes bytes nobody else holds (decodeBlock's per-tx copy). The tx's byte fields are views into
- * them and the object is frozen, so the remembered encoding always equals the fields: a field
- * changed in place changes the bytes with it, and no field can be swapped out.
+ * Decodes bytes nobody else writes to (decodeTx's copy, or a view into decodeBlock's copy of the
+ * block). The tx's byte fields are views into them and the object is frozen, so the remembered
+ * encoding always equals the fields: a field changed in place changes the bytes with it, and no
+ * field can be swapped out.
  */
-export function decodeOwnedTx(raw: Uint8Array): Tx {
+function decodeOwnedTx(raw: Uint8Array): Tx {
   const r = new ByteReader(raw, 'tx');
   const tx = readTx(r);
   r.end();
+  return owning(tx, raw);
+}
+
+/** decodeOwnedTx for the next `len` bytes of a block's reader (over decodeBlock's own copy). */
+export function readOwnedTx(r: ByteReader, len: number): Tx {
+  const start = r.beginSpan(len, 'tx');
+  const tx = readTx(r);
+  return owning(tx, r.endSpan(start));
+}
+
+function owning(tx: Tx, raw: Uint8Array): Tx {
   Object.defineProperty(tx, DERIVED, { value: { raw } satisfies Derived });
-  Object.freeze(tx);
-  return tx;
+  return Object.freeze(tx);
 }
 
 /**

@@ -6,7 +6,7 @@
 import { DecodeError, HEADER_BYTES, MAX_BLOCK_BYTES_HARD, MAX_TX_BYTES, ByteReader, ByteWriter } from '../core/index.js';
 import { sha256d, toHex } from '../crypto/index.js';
 import { P2PError } from './errors.js';
-import { enumU8, fixedBytes, list, optional, struct, u16, u32, u64, uintBig, varBytes, type Infer } from './schema.js';
+import { enumU8, fixedBytes, list, optional, struct, u16, u32, u64, uintBig, varBytes, varBytes32View, type Infer } from './schema.js';
 
 export const PROTOCOL_VERSION = 2;
 /** Entries per inv / getdata / notfound (DESIGN "Limits"). */
@@ -35,7 +35,8 @@ const SCHEMAS = {
   inv: { code: 0x10, schema: items },
   getdata: { code: 0x11, schema: items },
   notfound: { code: 0x12, schema: items },
-  block: { code: 0x13, schema: struct({ bytes: varBytes('u32', MAX_BLOCK_BYTES) }) },
+  // a view into the frame: decodeBlock copies the block once (no whole-body copy before it)
+  block: { code: 0x13, schema: struct({ bytes: varBytes32View(MAX_BLOCK_BYTES) }) },
   tx: { code: 0x14, schema: struct({ bytes: varBytes('u16', MAX_TX_BYTES) }) },
   // sync
   getblocks: { code: 0x15, schema: struct({ locator: list(id32, MAX_LOCATOR, 'u16'), stop: optional(id32) }) },

@@ -77,6 +77,16 @@ export function varBytes(prefix: 'u16' | 'u32', max: number): Field<Uint8Array> 
 }
 
 /**
+ * u32-prefixed bytes read as a view into the frame, not a copy: for a body the receiver decodes
+ * and drops (a block: decodeBlock copies the bytes it keeps, once). The view pins the frame only
+ * while the message is in hand.
+ */
+export function varBytes32View(max: number): Field<Uint8Array> {
+  const copying = varBytes('u32', max);
+  return { minBytes: 4, write: copying.write, read: (r) => r.varBytes32View(max) };
+}
+
+/**
  * Unsigned bigint as a u8 length then minimal big-endian bytes (no leading zero byte; 0 is empty).
  * Minimality keeps the encoding canonical; the bound keeps it small.
  */
