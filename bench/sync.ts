@@ -14,7 +14,12 @@ import { testNet, waitUntil, type TestNet } from '../test/helpers/node-helpers.j
 import { ScriptedPeer } from '../test/helpers/scripted-peer.js';
 import { ChildNode, stopChildren } from './child-nodes.js';
 
-const BLOCKS = 60;
+/**
+ * Blocks synced (BENCH_SYNC_BLOCKS overrides, for a diagnostic run): with 60, every body fits in
+ * the window's first requests, so the fast peers' shares are set by their first answers; a longer
+ * sync shows the steady split.
+ */
+const BLOCKS = Number(process.env.BENCH_SYNC_BLOCKS ?? 60);
 export const TXS = 200;
 /** The slow peer answers each getdata this many times later than the fast peers' mean answer. */
 export const SLOW_FACTOR = 10;
