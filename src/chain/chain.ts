@@ -113,7 +113,9 @@ export class Chain extends EventEmitter<ChainEvents> {
       if (!tip) throw new Error(`data dir ${store.dataDir}: tip ${toHex(tipId)} has no index entry`);
       chain.tip_ = tip;
       await chain.txIndex.load();
-      await chain.reorgs.resume();
+      // In the one writer's section: the index's catch-up (scheduled by load) must not write rows
+      // for blocks the resumed reorg is disconnecting (it read them as main, then moved its tip past them).
+      await chain.exclusive(() => chain.reorgs.resume());
     } catch (e) {
       await chain.close();
       throw e;

@@ -9,7 +9,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { addressFromPublicKey, blockId, txId, txIdHex, type Block } from '../../../src/core/index.js';
 import { fromHex, toHex } from '../../../src/crypto/index.js';
-import { workForTarget, type Chain } from '../../../src/chain/index.js';
+import { Chain, workForTarget } from '../../../src/chain/index.js';
 import { ChainStore } from '../../../src/store/index.js';
 import { testGenesis, testKey, testAddress, transfer } from '../../helpers/fixtures.js';
 import { tempDir, openChainAt, openTestChain, checkInvariants, offlineBranch } from '../../helpers/chain-helpers.js';
@@ -178,4 +178,49 @@ test('tx index lookup race: a lookup whose row read misses while the indexer wri
   assert.equal(got.height, 2);
   assert.equal(got.index, 1);
   assert.equal(got.blockId, toHex(blockId(b2!)));
+});
+
+/** Records each LevelDB batch as 'index' (only tx rows and the index tip) or 'chain'; can fail batch `failAt`. */
+function recordBatches(store: ChainStore, failAt?: number): string[] {
+  const db = store.db as unknown as { batch: (ops: { sublevel?: unknown }[]) => Promise<void> };
+  const orig = db.batch.bind(db);
+  const txs = store.sub('txs');
+  const meta = store.sub('meta');
+  const kinds: string[] = [];
+  db.batch = async (ops: { sublevel?: unknown }[]) => {
+    if (kinds.length + 1 === failAt) {
+      kinds.push('failed');
+      throw new Error(`injected crash before batch ${failAt}`);
+    }
+    kinds.push(ops.every((o) => o.sublevel === txs || o.sublevel === meta) && ops.some((o) => o.sublevel === txs) ? 'index' : 'chain');
+    return orig(ops);
+  };
+  return kinds;
+}
+
+test('tx index catch-up raced an interrupted reorg resumed at open: no index batch runs until the resume is done, every row is right', async (t) => {
+  const dir = tempDir('kadchain-txindex-', t);
+  const DEPTH = 6;
+  const main = offlineBranch(g, DEPTH, 1n, (i) => (i === 2 ? [transfer('alice', testAddress('bob'), 7n, 0n, g.id)] : []));
+  const side = offlineBranch(g, DEPTH + 1, 2n, (i) => (i === 3 ? [transfer('alice', testAddress('carol'), 9n, 0n, g.id)] : []));
+  const first = await openChainAt(dir.path, g, LAZY);
+  await submitAll(first, main.slice(0, 2));
+  await first.txIndex.flush();
+  await submitAll(first, main.slice(2));
+  await submitAll(first, side.slice(0, DEPTH), BigInt(DEPTH + 2) * workForTarget(g.params.initialTarget));
+  // The reorg names its target (batch 1), disconnects main[6] (batch 2), then "crashes".
+  recordBatches(first.store, 3);
+  await assert.rejects(first.submitBlock(side[DEPTH]!), /injected crash/);
+  await first.close();
+  // Reopen with the index behind (at 2, tip 5): load schedules its catch-up, resume finishes the reorg.
+  const store = await ChainStore.open({ dataDir: dir.path, genesisId: g.id });
+  const kinds = recordBatches(store);
+  const chain = await Chain.open(store, g, { ownsStore: true });
+  track(t, chain);
+  await chain.txIndex.flush();
+  assert.equal(chain.tip.idHex, toHex(blockId(side[DEPTH]!)), 'the interrupted reorg was finished');
+  const firstIndex = kinds.indexOf('index');
+  assert.ok(firstIndex > kinds.lastIndexOf('chain'), `an index batch ran between the resume's steps: ${kinds.join(' ')}`);
+  await checkInvariants(chain, g);
+  assert.equal(chain.txIndex.tip.height, DEPTH + 1);
 });
