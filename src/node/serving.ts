@@ -1,6 +1,6 @@
 // Serving peers' requests: getheaders (up to 2,000 headers from a main-chain header cache, disk
-// only on a miss), getdata (bodies: blocks from the store, at most a small batch per message; txs
-// from the mempool in memory), and the legacy getblocks (reading stops once the reply is full).
+// only on a miss), getdata (bodies: any main-chain or stored block from the store, at most a small
+// batch per message; txs from the mempool in memory, only those announced to that peer), and the legacy getblocks (reading stops once the reply is full).
 // Every reply is bounded in items and bytes before the store is touched. getdata costs are bounded
 // per request (items de-duplicated, a byte cap) and per peer over time (a byte bucket): a peer's
 // getdatas are served one after another, and when its bucket is empty the rest waits for the refill
@@ -223,7 +223,7 @@ export class Serving {
       asked.add(key);
       if (it.type === 'block' ? ++blocks > MAX_GETDATA_BLOCKS : ++txs > MAX_GETDATA_TXS) continue;
       if (!(await this.takeBudget(peer, s))) return;
-      const body = it.type === 'block' ? (this.recentBytes(toHex(it.id)) ?? (await this.intactBlock(it.id))) : this.txBytes(it.id);
+      const body = it.type === 'block' ? (this.recentBytes(toHex(it.id)) ?? (await this.intactBlock(it.id))) : this.offeredTxBytes(peer, it.id);
       if (!body) {
         missing.push(it);
         continue;
@@ -260,7 +260,13 @@ export class Serving {
     else this.log.error('serving failed', { kind, err: String(e) });
   }
 
-  private txBytes(id: Uint8Array): Uint8Array | undefined {
+  /**
+   * A mempool tx, only if we announced it to this peer: otherwise a getdata would tell anyone
+   * which txs we hold (mempool probing, linking a tx to its first node). The answer for the rest
+   * is the same notfound as for a tx we do not have, and costs the asker nothing.
+   */
+  private offeredTxBytes(peer: Peer, id: Uint8Array): Uint8Array | undefined {
+    if (!peer.wasTxOffered(id)) return undefined;
     const e = this.mempool.get(toHex(id));
     return e && encodeTx(e.tx);
   }
