@@ -75,6 +75,8 @@ export interface P2PLimits {
   backoffBaseMs: number;
   backoffMaxMs: number;
   maxCandidates: number;
+  /** Candidates per public /24 (IPv4) or /64 (IPv6); loopback and private addresses exempt. */
+  maxCandidatesPerNetGroup: number;
 }
 
 export const DEFAULT_P2P_LIMITS: Readonly<P2PLimits> = {
@@ -112,6 +114,7 @@ export const DEFAULT_P2P_LIMITS: Readonly<P2PLimits> = {
   backoffBaseMs: 1_000,
   backoffMaxMs: 5 * 60 * 1000,
   maxCandidates: 1_000,
+  maxCandidatesPerNetGroup: 32,
 };
 
 /**
