@@ -9,6 +9,7 @@ import { benchApiStats } from './api-stats.js';
 import { benchMempool } from './mempool.js';
 import { benchGossip } from './gossip.js';
 import { benchConnBudget } from './conn-budget.js';
+import { benchConnRate } from './conn-rate.js';
 import { benchTxFlood } from './tx-flood.js';
 
 const only = process.argv[2];
@@ -22,6 +23,7 @@ const sections: Record<string, () => Promise<Record<string, unknown>>> = {
   mempool: benchMempool,
   gossip: benchGossip,
   connBudget: benchConnBudget,
+  connRate: benchConnRate,
   txFlood: benchTxFlood,
 };
 const out: Record<string, unknown> = {};

@@ -45,7 +45,12 @@ export class Relay extends EventEmitter<RelayEvents> {
   private readonly rejectedTxs = new LruSet(10_000);
   /** Txs confirmed recently: an inv for them needs no store read. */
   private readonly confirmedTxs = new LruSet(50_000);
-  private readonly txSources = new Map<string, Peer>();
+  /**
+   * Tx id -> the node id that relayed it, so it is not announced back there. An id, not the Peer:
+   * a tx that never becomes ready (gapped, then evicted) leaves its entry until the cap pushes it
+   * out, and that must not keep a disconnected peer (and its id LRUs) in memory.
+   */
+  private readonly txSources = new Map<string, string>();
   private readonly txBudget: TxAdmissionBudget;
   private started = false;
 
@@ -64,8 +69,9 @@ export class Relay extends EventEmitter<RelayEvents> {
     void this.chain.getHeader(t.id).then((h) => h && this.announceTip(t.idHex, encodeHeader(h), t.height));
   };
   private readonly onTxAdded = (e: MempoolEntry): void => {
-    const src = this.txSources.get(e.id);
+    const srcId = this.txSources.get(e.id);
     this.txSources.delete(e.id);
+    const src = srcId === undefined ? undefined : this.net.peer(srcId);
     if (this.net.announce('tx', [fromHex(e.id)], src) > 0) this.stats.txsRelayed++;
   };
 
@@ -169,7 +175,7 @@ export class Relay extends EventEmitter<RelayEvents> {
       return;
     }
     this.stats.txsValidated++;
-    this.txSources.set(id, peer);
+    this.txSources.set(id, peer.id);
     if (this.txSources.size > 10_000) this.txSources.delete(this.txSources.keys().next().value!);
     const r = await this.mempool.add(tx, peer.id);
     if (!r.accepted) {

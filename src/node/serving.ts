@@ -1,11 +1,14 @@
 // Serving peers' requests: getheaders (up to 2,000 headers from a main-chain header cache, disk
-// only on a miss), getdata (bodies: blocks from the store, at most a small batch per message; txs
-// from the mempool in memory), and the legacy getblocks (reading stops once the reply is full).
+// only on a miss), getdata (bodies: any main-chain or stored block from the store, at most a small
+// batch per message; txs from the mempool in memory, only those announced to that peer), and the legacy getblocks (reading stops once the reply is full).
 // Every reply is bounded in items and bytes before the store is touched. getdata costs are bounded
 // per request (items de-duplicated, a byte cap) and per peer over time (a byte bucket): a peer's
 // getdatas are served one after another, and when its bucket is empty the rest waits for the refill
 // instead of being refused, so an honest fast syncer is slowed, never charged (a notfound for a
-// block it was promised would cost the requester's source points in sync).
+// block it was promised would cost the requester's source points in sync). A peer's getheaders and
+// getblocks are likewise answered one at a time from a bounded queue (an honest syncer has one out
+// at a time), and getblocks bodies draw on the same byte bucket: a flood of them never holds more
+// than one reply's reads and memory per peer.
 import type { Chain, ConnectedBlockEvent, ReorgEvent } from '../chain/index.js';
 import { encodeBlock, encodeHeader, encodeTx, HEADER_BYTES, type Block } from '../core/index.js';
 import { toHex } from '../crypto/index.js';
@@ -30,6 +33,8 @@ export interface ServingBudget {
   burstBytes: number;
   /** getdata messages waiting per peer (served in order); more are dropped. */
   maxQueuedGetdata: number;
+  /** getheaders / getblocks waiting per peer (answered in order, one at a time); more are dropped. */
+  maxQueuedExchanges: number;
 }
 
 export const DEFAULT_SERVING_BUDGET: Readonly<ServingBudget> = {
@@ -38,14 +43,21 @@ export const DEFAULT_SERVING_BUDGET: Readonly<ServingBudget> = {
   bytesPerSecond: 8 * 1024 * 1024,
   burstBytes: 32 * 1024 * 1024,
   maxQueuedGetdata: 64,
+  maxQueuedExchanges: 8,
 };
 
-/** One peer's serving state: its byte bucket and its queue of getdatas. */
+/** A per-peer queue: requests answered in order, one at a time, at most a bound waiting. */
+interface SerialQueue {
+  queued: number;
+  tail: Promise<void>;
+}
+
+/** One peer's serving state: its byte bucket, its queue of getdatas and its queue of getheaders/getblocks. */
 interface PeerServing {
   tokens: number;
   at: number;
-  queued: number;
-  tail: Promise<void>;
+  getdata: SerialQueue;
+  exchanges: SerialQueue;
 }
 
 /** Main-chain headers by height, filled as blocks connect and on reads; reorgs cut it back. */
@@ -78,10 +90,9 @@ export class Serving {
   private started = false;
 
   private readonly onMessage = (peer: Peer, m: Message): void => {
-    const run = (p: Promise<void>): void => void p.catch((e: unknown) => this.failed(m.kind, e));
-    if (m.kind === 'getheaders') run(this.onGetHeaders(peer, m.locator, m.stop));
-    else if (m.kind === 'getdata') this.queueGetData(peer, m.items);
-    else if (m.kind === 'getblocks') run(this.onGetBlocks(peer, m.locator));
+    if (m.kind === 'getheaders') this.enqueue(peer, 'exchanges', m.kind, () => this.onGetHeaders(peer, m.locator, m.stop));
+    else if (m.kind === 'getdata') this.enqueue(peer, 'getdata', m.kind, (s) => this.onGetData(peer, m.items, s));
+    else if (m.kind === 'getblocks') this.enqueue(peer, 'exchanges', m.kind, (s) => this.onGetBlocks(peer, m.locator, s));
   };
   /**
    * Recently connected bodies by id (relay: every peer fetches the new tip within milliseconds):
@@ -153,6 +164,7 @@ export class Serving {
   }
 
   private async onGetHeaders(peer: Peer, locator: Uint8Array[], stop?: Uint8Array): Promise<void> {
+    if (!this.started || !peer.connected) return;
     const start = await this.forkPoint(locator);
     const stopHex = stop && toHex(stop);
     const out: Uint8Array[] = [];
@@ -169,24 +181,28 @@ export class Serving {
   private stateOf(peer: Peer): PeerServing {
     let s = this.perPeer.get(peer);
     if (!s) {
-      s = { tokens: this.budget.burstBytes, at: Date.now(), queued: 0, tail: Promise.resolve() };
+      s = { tokens: this.budget.burstBytes, at: Date.now(), getdata: { queued: 0, tail: Promise.resolve() }, exchanges: { queued: 0, tail: Promise.resolve() } };
       this.perPeer.set(peer, s);
     }
     return s;
   }
 
-  /** getdatas of one peer are served in order, at most `maxQueuedGetdata` waiting. */
-  private queueGetData(peer: Peer, items: InvItem[]): void {
+  /**
+   * Queues a request of one peer behind its earlier ones of the same queue: getdatas at most
+   * `maxQueuedGetdata` waiting, getheaders/getblocks at most `maxQueuedExchanges`; more are dropped.
+   */
+  private enqueue(peer: Peer, which: 'getdata' | 'exchanges', kind: string, serve: (s: PeerServing) => Promise<void>): void {
     const s = this.stateOf(peer);
-    if (s.queued >= this.budget.maxQueuedGetdata) {
-      this.log.debug('getdata dropped: queue full', { peer: peer.id.slice(0, 16), items: items.length });
+    const q = s[which];
+    if (q.queued >= (which === 'getdata' ? this.budget.maxQueuedGetdata : this.budget.maxQueuedExchanges)) {
+      this.log.debug('request dropped: queue full', { peer: peer.id.slice(0, 16), kind });
       return;
     }
-    s.queued++;
-    s.tail = s.tail
-      .then(() => this.onGetData(peer, items, s))
-      .catch((e: unknown) => this.failed('getdata', e))
-      .finally(() => s.queued--);
+    q.queued++;
+    q.tail = q.tail
+      .then(() => serve(s))
+      .catch((e: unknown) => this.failed(kind, e))
+      .finally(() => q.queued--);
   }
 
   /** Waits until the peer's bucket holds a byte (a body may take it negative); false when serving stopped or the peer left meanwhile. */
@@ -223,7 +239,7 @@ export class Serving {
       asked.add(key);
       if (it.type === 'block' ? ++blocks > MAX_GETDATA_BLOCKS : ++txs > MAX_GETDATA_TXS) continue;
       if (!(await this.takeBudget(peer, s))) return;
-      const body = it.type === 'block' ? (this.recentBytes(toHex(it.id)) ?? (await this.intactBlock(it.id))) : this.txBytes(it.id);
+      const body = it.type === 'block' ? (this.recentBytes(toHex(it.id)) ?? (await this.intactBlock(it.id))) : this.offeredTxBytes(peer, it.id);
       if (!body) {
         missing.push(it);
         continue;
@@ -260,13 +276,21 @@ export class Serving {
     else this.log.error('serving failed', { kind, err: String(e) });
   }
 
-  private txBytes(id: Uint8Array): Uint8Array | undefined {
+  /**
+   * A mempool tx, only if we announced it to this peer: otherwise a getdata would tell anyone
+   * which txs we hold (mempool probing, linking a tx to its first node). The answer for the rest
+   * is the same notfound as for a tx we do not have, and costs the asker nothing.
+   */
+  private offeredTxBytes(peer: Peer, id: Uint8Array): Uint8Array | undefined {
+    if (!peer.wasTxOffered(id)) return undefined;
     const e = this.mempool.get(toHex(id));
     return e && encodeTx(e.tx);
   }
 
   /** Legacy full-block sync: main-chain bodies after the locator, reading stops once the reply is full. */
-  private async onGetBlocks(peer: Peer, locator: Uint8Array[]): Promise<void> {
+  private async onGetBlocks(peer: Peer, locator: Uint8Array[], s: PeerServing): Promise<void> {
+    // The same byte bucket as getdata: a reply waits for it, then may take it below zero.
+    if (!(await this.takeBudget(peer, s))) return;
     const start = await this.forkPoint(locator);
     const budget = this.net.limits.maxPayload - 64;
     const out: Uint8Array[] = [];
@@ -278,7 +302,8 @@ export class Serving {
       size += 4 + b.length;
       out.push(b);
     }
-    this.net.send(peer, { kind: 'blocks', blocks: out });
+    s.tokens -= size;
+    if (peer.connected) this.net.send(peer, { kind: 'blocks', blocks: out });
   }
 }
 

@@ -1,8 +1,11 @@
 // The peer manager's memory of dialable addresses (fed by discovery or by hand): bounded, with
 // per-address exponential backoff, and a pick order that prefers ids unlike the ones we are
 // already connected to (different leading bits), so our outbound set does not cluster in one
-// region of the id space and an attacker with many nearby ids cannot take every slot.
+// region of the id space and an attacker with many nearby ids cannot take every slot. Each public
+// /24 (or /64) holds at most a share of the pool, so one network announcing thousands of addresses
+// churns within its share instead of crowding out everyone else (Core's addrman buckets by group).
 // Pure state with an injected random source, so it is unit-testable without sockets.
+import { netGroup } from './bans.js';
 
 /** A dialable node, as discovery reports it. `id` (hex) is optional: it is proved at the handshake anyway. */
 export interface Candidate {
@@ -13,6 +16,8 @@ export interface Candidate {
 
 interface CandidateState {
   id: string | undefined;
+  /** Public /24 or /64 (undefined for loopback and private addresses, which are exempt from the group cap). */
+  group: string | undefined;
   host: string;
   port: number;
   fails: number;
@@ -34,11 +39,15 @@ const groupOf = (id: string | undefined): string | undefined => (id ? id[0]!.toL
 
 export class CandidatePool {
   private readonly entries = new Map<string, CandidateState>();
+  /** Candidates per public network group. */
+  private readonly perGroup = new Map<string, number>();
 
   constructor(
     private readonly max: number,
     private readonly backoff: BackoffPolicy,
     private readonly random: () => number = Math.random,
+    /** Candidates one public /24 or /64 may hold; past it that group's least useful is forgotten. */
+    private readonly maxPerGroup = Infinity,
   ) {}
 
   get size(): number {
@@ -58,13 +67,22 @@ export class CandidatePool {
       if (c.id && !cur.id) cur.id = c.id.toLowerCase();
       return true;
     }
+    const group = netGroup(c.host);
+    if (group !== undefined && (this.perGroup.get(group) ?? 0) >= Math.max(1, this.maxPerGroup)) this.evictOne(group);
     if (this.entries.size >= this.max) this.evictOne();
-    this.entries.set(addr, { id: c.id?.toLowerCase(), host: c.host, port: c.port, fails: 0, nextTry: 0, lastTry: 0, dead: false });
+    this.entries.set(addr, { id: c.id?.toLowerCase(), group, host: c.host, port: c.port, fails: 0, nextTry: 0, lastTry: 0, dead: false });
+    if (group !== undefined) this.perGroup.set(group, (this.perGroup.get(group) ?? 0) + 1);
     return true;
   }
 
   remove(address: string): void {
+    const e = this.entries.get(address);
+    if (!e) return;
     this.entries.delete(address);
+    if (e.group === undefined) return;
+    const n = (this.perGroup.get(e.group) ?? 1) - 1;
+    if (n > 0) this.perGroup.set(e.group, n);
+    else this.perGroup.delete(e.group);
   }
 
   /** Number of candidates that could be dialled now. */
@@ -162,14 +180,15 @@ export class CandidatePool {
     return e.id ? { id: e.id, host: e.host, port: e.port } : { host: e.host, port: e.port };
   }
 
-  private evictOne(): void {
-    // Forget the least useful: dead first, then the most failures, then the oldest in the table.
+  /** Forgets the least useful (within `group` when given): dead first, then the most failures, then the oldest in the table. */
+  private evictOne(group?: string): void {
     let victim: string | undefined;
     let worst = -1;
     for (const [k, e] of this.entries) {
+      if (group !== undefined && e.group !== group) continue;
       const badness = e.dead ? Infinity : e.fails;
       if (badness > worst) [victim, worst] = [k, badness];
     }
-    if (victim !== undefined) this.entries.delete(victim);
+    if (victim !== undefined) this.remove(victim);
   }
 }

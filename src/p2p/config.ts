@@ -32,6 +32,17 @@ export interface P2PLimits {
   maxHalfOpenPerSource: number;
   /** A TCP socket must send its upgrade request within this (then the handshake deadline runs). */
   upgradeTimeoutMs: number;
+  /**
+   * Inbound connection attempts per source (host; /24 or /64 for public addresses): a token bucket
+   * refilled at this rate, of this size. Past it the socket is closed at accept, before any
+   * handshake work (connect-rate.ts).
+   */
+  inboundConnectsPerSecond: number;
+  inboundConnectBurst: number;
+  /** Sources whose connect rate is remembered at once (least recently seen forgotten first). */
+  maxConnectRateSources: number;
+  /** Also rate-limit loopback and private sources (default: exempt, like the other per-address caps; tests turn it on). */
+  limitLocalConnectRate: boolean;
   /** Misbehaviour scores (per peer, per id, per address) halve this often, so a rare fault does not accumulate forever. */
   scoreHalfLifeMs: number;
   /** Token bucket per peer: refill rate and capacity (messages). */
@@ -64,6 +75,8 @@ export interface P2PLimits {
   backoffBaseMs: number;
   backoffMaxMs: number;
   maxCandidates: number;
+  /** Candidates per public /24 (IPv4) or /64 (IPv6); loopback and private addresses exempt. */
+  maxCandidatesPerNetGroup: number;
 }
 
 export const DEFAULT_P2P_LIMITS: Readonly<P2PLimits> = {
@@ -79,6 +92,10 @@ export const DEFAULT_P2P_LIMITS: Readonly<P2PLimits> = {
   maxHalfOpen: 16,
   maxHalfOpenPerSource: 8,
   upgradeTimeoutMs: 3_000,
+  inboundConnectsPerSecond: 0.5,
+  inboundConnectBurst: 8,
+  maxConnectRateSources: 4_096,
+  limitLocalConnectRate: false,
   scoreHalfLifeMs: 10 * 60 * 1000,
   messagesPerSecond: 200,
   messageBurst: 2_000,
@@ -97,6 +114,7 @@ export const DEFAULT_P2P_LIMITS: Readonly<P2PLimits> = {
   backoffBaseMs: 1_000,
   backoffMaxMs: 5 * 60 * 1000,
   maxCandidates: 1_000,
+  maxCandidatesPerNetGroup: 32,
 };
 
 /**
@@ -205,6 +223,8 @@ export interface P2PStats {
   bans: number;
   seen: number;
   inflight: number;
+  /** Inbound connections closed at accept since start: their source was over its connect rate. */
+  connectsThrottled: number;
 }
 
 export function resolveLimits(over: Partial<P2PLimits> | undefined): P2PLimits {

@@ -1,6 +1,6 @@
 // The listener and the handshake: one HTTP server that only upgrades to WebSocket, inbound
-// admission (bans; the half-open budget with its upgrade deadline; established-slot caps and
-// eviction), every socket's frame intake (rate bucket, strict decode), and the transcript-signed
+// admission (the per-source connect rate; bans; the half-open budget with its upgrade deadline;
+// established-slot caps and eviction), every socket's frame intake (rate bucket, strict decode), and the transcript-signed
 // hello / helloAck exchange (the dialler proves first) that turns a socket into a ready peer.
 // Post-handshake messages go to the network's `deliver`.
 import { randomBytes } from 'node:crypto';
@@ -9,8 +9,9 @@ import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import { DecodeError } from '../core/index.js';
 import { nodeIdFromPublicKey, toHex } from '../crypto/index.js';
-import { netGroup, normaliseHost } from './bans.js';
+import { isPublicAddress, netGroup, normaliseHost } from './bans.js';
 import { HalfOpenBudget } from './budget.js';
+import { ConnectRateLimiter } from './connect-rate.js';
 import type { NetContext } from './config.js';
 import { closeCodeFor, type P2PReason } from './errors.js';
 import { inboundSlotFor, type EvictionCandidate } from './eviction.js';
@@ -44,13 +45,22 @@ export class Listener {
   /** Inbound sockets not yet handshaken, keyed by their TCP socket from accept to ready. */
   private readonly halfOpen: HalfOpenBudget<Socket>;
   private readonly inboundSocket = new WeakMap<Peer, Socket>();
+  /** Inbound attempts per source over time: a reconnect loop gets no handshake work past it. */
+  private readonly connectRate: ConnectRateLimiter;
 
   constructor(private readonly ctx: NetContext, private readonly scoring: Scoring, private readonly hooks: ListenerHooks) {
-    this.halfOpen = new HalfOpenBudget(ctx.limits.maxHalfOpen, ctx.limits.maxHalfOpenPerSource);
+    const l = ctx.limits;
+    this.halfOpen = new HalfOpenBudget(l.maxHalfOpen, l.maxHalfOpenPerSource);
+    this.connectRate = new ConnectRateLimiter({ perSecond: l.inboundConnectsPerSecond, burst: l.inboundConnectBurst, maxSources: l.maxConnectRateSources });
   }
 
   get halfOpenCount(): number {
     return this.halfOpen.size;
+  }
+
+  /** Inbound connections closed at accept because their source was over its connect rate. */
+  get connectsThrottled(): number {
+    return this.connectRate.refusedCount;
   }
 
   /** Listens on host:port (0 picks one); resolves with the bound port. */
@@ -93,6 +103,7 @@ export class Listener {
       const http = this.http;
       this.http = undefined;
       this.halfOpen.clear();
+      this.connectRate.clear();
       for (const s of this.rawSockets) s.destroy();
       this.rawSockets.clear();
       await new Promise<void>((r) => http.close(() => r()));
@@ -102,6 +113,12 @@ export class Listener {
   /** A TCP socket was accepted: it must send its upgrade within `upgradeTimeoutMs`, inside the half-open budget. */
   private onSocket(s: Socket): void {
     const host = normaliseHost(s.remoteAddress);
+    const source = Listener.sourceOf(host);
+    // First and cheapest: a source over its connect rate costs one map lookup, no parse, no key.
+    if ((this.ctx.limits.limitLocalConnectRate || isPublicAddress(host)) && !this.connectRate.take(source)) {
+      this.ctx.log.debug('inbound refused: connect rate', { host, source });
+      return void s.destroy();
+    }
     this.rawSockets.add(s);
     s.once('close', () => {
       this.rawSockets.delete(s);
@@ -109,7 +126,7 @@ export class Listener {
     });
     // ws clears the socket timeout once upgraded; from then on the handshake deadline runs.
     s.setTimeout(this.ctx.limits.upgradeTimeoutMs, () => s.destroy());
-    this.halfOpen.admit(s, Listener.sourceOf(host), () => s.destroy());
+    this.halfOpen.admit(s, source, () => s.destroy());
   }
 
   /** Whom a half-open budget counts against: a public address's /24 or /64, else the host itself (loopback too). */

@@ -27,7 +27,7 @@ export class PeerManager {
 
   constructor(private readonly ctx: NetContext, private readonly listener: Listener, private readonly scoring: Scoring, private readonly host: string) {
     const l = ctx.limits;
-    this.pool = new CandidatePool(l.maxCandidates, { baseMs: l.backoffBaseMs, maxMs: l.backoffMaxMs });
+    this.pool = new CandidatePool(l.maxCandidates, { baseMs: l.backoffBaseMs, maxMs: l.backoffMaxMs }, Math.random, l.maxCandidatesPerNetGroup);
   }
 
   start(): void {

@@ -1,8 +1,10 @@
 // The WebSocket network service: the facade the node talks to. It owns the lifecycle and the
-// sending side (send, announce, request, exchange) and routes each decoded message through the
-// request tracker before handing it on as a typed `message` event. The jobs live in their own
-// files: listener.ts (listener, handshake), manager.ts (dialing), keepalive.ts, scoring.ts
-// (scores, bans), requests.ts (the one request tracker), routing.ts (what each message updates). It never interprets a block or a tx.
+// connection set (disconnect, drop), and routes each decoded message through the request tracker
+// before handing it on as a typed `message` event. The jobs live in their own files: listener.ts
+// (listener, handshake), connect-rate.ts and budget.ts (inbound admission), manager.ts (dialing),
+// sending.ts (send, announce, exchange, the socket write), keepalive.ts, scoring.ts (scores,
+// bans), requests.ts (the one request tracker), routing.ts (what each message updates). It never
+// interprets a block or a tx.
 import { EventEmitter } from 'node:events';
 import { WebSocket } from 'ws';
 import { nodeIdFromPublicKey, publicKeyFromSecret, toHex } from '../crypto/index.js';
@@ -18,11 +20,12 @@ import { KeepAlive } from './keepalive.js';
 import { Listener } from './listener.js';
 import { LruSet, idKey } from './lru.js';
 import { PeerManager } from './manager.js';
-import { MAX_INV_ITEMS, PROTOCOL_VERSION, bodyId, encodeBlockMessage, encodeMessage, type InvItem, type InvType, type Message, type MessageOf } from './messages.js';
+import { PROTOCOL_VERSION, bodyId, type InvItem, type InvType, type Message, type MessageOf } from './messages.js';
 import type { Peer, PeerInfo } from './peer.js';
 import { RequestTracker } from './requests.js';
-import { fitBlocks, noteSent, routeIncoming } from './routing.js';
+import { routeIncoming } from './routing.js';
 import { Scoring } from './scoring.js';
+import { Sender } from './sending.js';
 
 export class P2PNetwork extends EventEmitter<P2PEvents> {
   readonly publicKey: Uint8Array;
@@ -39,6 +42,7 @@ export class P2PNetwork extends EventEmitter<P2PEvents> {
   private readonly listener: Listener;
   private readonly manager: PeerManager;
   private readonly keepAlive: KeepAlive;
+  private readonly sender: Sender;
   private readonly conns = new Set<Peer>();
   private readonly byId = new Map<string, Peer>();
   private readonly seen: LruSet;
@@ -67,11 +71,12 @@ export class P2PNetwork extends EventEmitter<P2PEvents> {
       listenPort: () => this.boundPort,
       getTip: () => opts.getTip(),
       emit: (name, ...args) => (this.emit as (n: string, ...a: unknown[]) => boolean)(name, ...args),
-      write: (peer, bytes) => this.write(peer, bytes),
+      write: (peer, bytes) => this.sender.write(peer, bytes),
       disconnect: (peer, reason) => this.disconnect(peer, reason),
     };
     this.scoring = new Scoring(this.ctx, new BanList(opts.banStore, this.log));
     this.requests = new RequestTracker(this.ctx);
+    this.sender = new Sender(this.ctx, this.requests);
     this.listener = new Listener(this.ctx, this.scoring, {
       deliver: (peer, m, now) => this.onMessage(peer, m, now),
       drop: (peer, reason) => this.drop(peer, reason),
@@ -178,7 +183,7 @@ export class P2PNetwork extends EventEmitter<P2PEvents> {
     }
     return {
       connections: this.conns.size, halfOpen: this.listener.halfOpenCount, peers: this.byId.size, inbound, outbound: this.conns.size - inbound, candidates: this.manager.pool.size,
-      bans: this.scoring.bans.size, seen: this.seen.size, inflight,
+      bans: this.scoring.bans.size, seen: this.seen.size, inflight, connectsThrottled: this.listener.connectsThrottled,
     };
   }
 
@@ -200,7 +205,7 @@ export class P2PNetwork extends EventEmitter<P2PEvents> {
     this.seen.add(idKey(id));
   }
 
-  // ---------------------------------------------------------------- sending
+  // ---------------------------------------------------------------- sending (sending.ts)
 
   /**
    * Sends one message to a ready peer; false when it is gone, the message cannot fit `maxPayload`,
@@ -208,42 +213,22 @@ export class P2PNetwork extends EventEmitter<P2PEvents> {
    * receiver asks again from its new locator). No de-duplication here: see sendBlock / sendTx.
    */
   send(peer: Peer, m: Message): boolean {
-    if (!peer.connected) return false;
-    const msg = m.kind === 'blocks' ? fitBlocks(m, this.limits.maxPayload, this.log) : m;
-    return this.sendEncoded(peer, msg, msg.kind === 'block' ? encodeBlockMessage(msg) : encodeMessage(msg));
-  }
-
-  /** Sends `m` already encoded as `bytes` (one encoding shared by many peers). */
-  private sendEncoded(peer: Peer, m: Message, bytes: Uint8Array): boolean {
-    if (bytes.length > this.limits.maxPayload) {
-      this.log.warn('message over maxPayload not sent', { kind: m.kind, bytes: bytes.length, peer: peer.id.slice(0, 16) });
-      return false;
-    }
-    noteSent(this.ctx, this.requests, peer, m);
-    return this.write(peer, bytes);
+    return this.sender.send(peer, m);
   }
 
   /** Sends a block body unless the peer already has it (it announced or was sent it). */
   sendBlock(peer: Peer, bytes: Uint8Array): boolean {
-    return this.sendBody(peer, 'block', bytes);
+    return this.sender.sendBody(peer, 'block', bytes);
   }
 
   /** Sends a transaction body unless the peer already has it. */
   sendTx(peer: Peer, bytes: Uint8Array): boolean {
-    return this.sendBody(peer, 'tx', bytes);
-  }
-
-  private sendBody(peer: Peer, type: InvType, bytes: Uint8Array): boolean {
-    const k = idKey(bodyId(type, bytes));
-    if (peer.has.has(k)) return false;
-    return type === 'block' ? this.send(peer, { kind: 'block', bytes }) : this.send(peer, { kind: 'tx', bytes });
+    return this.sender.sendBody(peer, 'tx', bytes);
   }
 
   /** Sends to every ready peer but `except`; returns how many it went to. */
   broadcast(m: Message, except?: Peer): number {
-    let n = 0;
-    for (const p of this.peers()) if (p !== except && this.send(p, m)) n++;
-    return n;
+    return this.sender.broadcast(m, except);
   }
 
   /**
@@ -251,20 +236,7 @@ export class P2PNetwork extends EventEmitter<P2PEvents> {
    * Returns the number of peers an inv went to.
    */
   announce(type: InvType, ids: Uint8Array | Uint8Array[], except?: Peer): number {
-    const list = Array.isArray(ids) ? ids : [ids];
-    const keys = list.map((id) => idKey(id));
-    for (const k of keys) this.seen.add(k);
-    let n = 0;
-    for (const p of this.peers()) {
-      if (p === except) continue;
-      const items: InvItem[] = [];
-      for (let i = 0; i < list.length; i++) if (!p.known.has(keys[i]!)) items.push({ type, id: list[i]! });
-      if (!items.length) continue;
-      let ok = false;
-      for (let i = 0; i < items.length; i += MAX_INV_ITEMS) ok = this.send(p, { kind: 'inv', items: items.slice(i, i + MAX_INV_ITEMS) }) || ok;
-      if (ok) n++;
-    }
-    return n;
+    return this.sender.announce(type, Array.isArray(ids) ? ids : [ids], except);
   }
 
   /**
@@ -272,19 +244,7 @@ export class P2PNetwork extends EventEmitter<P2PEvents> {
    * `except` that does not know it, so they can check it before fetching. Returns the count.
    */
   announceHeader(id: Uint8Array, header: Uint8Array, except?: Peer): number {
-    const k = idKey(id);
-    this.seen.add(k);
-    // The same bytes go to every peer: encoded once, not once per peer (this is on the relay's hot path).
-    const m: Message = { kind: 'headers', headers: [header] };
-    let bytes: Uint8Array | undefined;
-    let n = 0;
-    for (const p of this.peers()) {
-      if (p === except || p.known.has(k) || !p.connected) continue;
-      p.markAnnounced(k);
-      bytes ??= encodeMessage(m);
-      if (this.sendEncoded(p, m, bytes)) n++;
-    }
-    return n;
+    return this.sender.announceHeader(id, header, except);
   }
 
   /** Asks a peer for bodies (`getdata`) through the request tracker (see RequestTracker.request). */
@@ -300,26 +260,7 @@ export class P2PNetwork extends EventEmitter<P2PEvents> {
   exchange(peer: Peer, m: MessageOf<'getheaders'>): Promise<MessageOf<'headers'>>;
   exchange(peer: Peer, m: MessageOf<'getblocks'>): Promise<MessageOf<'blocks'>>;
   exchange(peer: Peer, m: MessageOf<'getheaders'> | MessageOf<'getblocks'>): Promise<Message> {
-    return new Promise<Message>((resolve, reject) => {
-      if (!peer.connected) return reject(new P2PError('closed', `peer ${peer.id.slice(0, 16)} is gone`));
-      this.requests.openExchange(peer, m.kind, (reply, reason) => {
-        if (reply) resolve(reply);
-        else reject(new P2PError(reason === 'timeout' ? 'timeout' : 'closed', `${m.kind} to ${peer.id.slice(0, 16)}: ${reason ?? 'no reply'}`));
-      });
-      if (!this.write(peer, encodeMessage(m))) this.requests.dropped(peer);
-    });
-  }
-
-  /** The one place bytes hit a socket: enforces the hard send-buffer bound. */
-  private write(peer: Peer, bytes: Uint8Array): boolean {
-    const ws = peer.ws;
-    if (peer.dropped || ws.readyState !== WebSocket.OPEN) return false;
-    if (ws.bufferedAmount + bytes.length > 4 * this.limits.maxBufferedBytes) {
-      this.disconnect(peer, 'slow-reader');
-      return false;
-    }
-    ws.send(bytes, { binary: true });
-    return true;
+    return this.sender.exchange(peer, m);
   }
 
   // ---------------------------------------------------------------- receiving

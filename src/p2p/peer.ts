@@ -70,6 +70,11 @@ export class Peer {
   readonly known: LruSet;
   /** Ids whose body this peer has (it announced or sent it, or we sent it): a body goes once. */
   readonly has: LruSet;
+  /**
+   * Tx ids we announced to this peer: the only txs its getdata is answered with, so it cannot
+   * probe our mempool for txs we never offered it (Core: m_recently_announced_invs).
+   */
+  readonly offeredTxs: LruSet;
   /** Our requests to this peer not yet answered (getdata items), by id key. Change via addInflight/takeInflight. */
   readonly inflight = new Map<string, InflightEntry>();
   /** Requests waiting for a free in-flight slot (bounded by the network). */
@@ -125,6 +130,7 @@ export class Peer {
     this.tokens = rate.burst;
     this.known = new LruSet(idsPerPeer);
     this.has = new LruSet(idsPerPeer);
+    this.offeredTxs = new LruSet(idsPerPeer);
   }
 
   /** Handshake done and not yet dropped: the peer can be sent messages. */
@@ -194,6 +200,16 @@ export class Peer {
   /** @internal we announced the id: the peer knows of it but may not have the body yet. */
   markAnnounced(k: string): void {
     this.known.add(k);
+  }
+
+  /** @internal we announced this tx to the peer (an `inv`): its getdata for it may be answered. */
+  markTxOffered(k: string): void {
+    this.offeredTxs.add(k);
+  }
+
+  /** True when we announced this tx to the peer recently (bounded memory: the oldest are forgotten). */
+  wasTxOffered(id: Uint8Array | string): boolean {
+    return this.offeredTxs.has(idKey(id));
   }
 
   /** @internal records a request; use the network's `request()` to send one. */

@@ -79,7 +79,11 @@ export function routeIncoming(ctx: NetContext, req: RequestTracker, scoring: Sco
 export function noteSent(ctx: NetContext, req: RequestTracker, peer: Peer, m: Message): void {
   switch (m.kind) {
     case 'inv':
-      for (const it of m.items) peer.markAnnounced(idKey(it.id));
+      for (const it of m.items) {
+        const k = idKey(it.id);
+        peer.markAnnounced(k);
+        if (it.type === 'tx') peer.markTxOffered(k);
+      }
       return;
     case 'block':
     case 'tx': {

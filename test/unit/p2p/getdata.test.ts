@@ -3,12 +3,13 @@
 // bucket makes the rest wait (no notfound, no refusal) instead of being served at once.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { blockId } from '../../../src/core/index.js';
+import { blockId, txIdHex } from '../../../src/core/index.js';
 import { Mempool } from '../../../src/mempool/index.js';
 import { Serving, type ServingBudget } from '../../../src/node/index.js';
 import { bodyId, encodeBlockMessage, type InvItem } from '../../../src/p2p/index.js';
-import { toHex } from '../../../src/crypto/index.js';
+import { fromHex, toHex } from '../../../src/crypto/index.js';
 import { openTestChain, extend } from '../../helpers/chain-helpers.js';
+import { testAddress, testGenesis, transfer } from '../../helpers/fixtures.js';
 import { RawPeer, startNet } from './helpers.js';
 
 const unknownTx = (): InvItem => ({ type: 'tx', id: new Uint8Array(32).fill(0xee) });
@@ -94,4 +95,36 @@ test('a new tip asked for by every peer at once is served from memory: no store 
   const body = got[0]!.bytes;
   assert.equal(encodeBlockMessage({ kind: 'block', bytes: body }), encodeBlockMessage({ kind: 'block', bytes: body }));
   assert.equal(bodyId('block', body), bodyId('block', body));
+});
+
+test('a tx never announced to a peer is not served to its getdata', async (t) => {
+  const genesis = testGenesis();
+  const { chain } = await openTestChain(genesis, undefined, {}, t);
+  const mempool = new Mempool(chain);
+  const net = await startNet();
+  const serving = new Serving(chain, mempool, net);
+  serving.start();
+  t.after(async () => {
+    serving.stop();
+    await net.stop();
+  });
+  const tx = transfer('alice', testAddress('bob'), 1_000n, 0n, genesis.id, 10_000n);
+  const admitted = await mempool.add(tx);
+  assert.equal(admitted.accepted, true, `the tx is in our mempool: ${JSON.stringify(admitted)}`);
+  const id = fromHex(txIdHex(tx));
+  const prober = await RawPeer.ready(net.port);
+  t.after(() => prober.close());
+  prober.send({ kind: 'getdata', items: [{ type: 'tx', id }] });
+  const miss = await prober.next('notfound');
+  assert.deepEqual(miss.items.map((it) => toHex(it.id)), [toHex(id)], 'answered exactly as a tx we do not have');
+  assert.equal(await prober.roundtrip(), true, 'an honest miss costs no disconnect');
+  assert.equal(prober.messages.filter((m) => m.kind === 'tx').length, 0, 'the body is not served');
+  assert.equal(net.peers()[0]!.score, 0, 'nor any points');
+  // Once announced to that peer (as relay does), its getdata is answered.
+  const sawInv = prober.next('inv');
+  assert.equal(net.announce('tx', [id]), 1);
+  await sawInv;
+  prober.send({ kind: 'getdata', items: [{ type: 'tx', id }] });
+  const served = await prober.next('tx');
+  assert.equal(txIdHex(tx), toHex(bodyId('tx', served.bytes)));
 });

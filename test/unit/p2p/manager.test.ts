@@ -21,6 +21,20 @@ test('pool: picks ids from groups we are not connected to first', () => {
   assert.deepEqual(pool.pick(2, 0, (c) => c.port !== 9, []).length, 2, 'the filter is applied');
 });
 
+test('a flood of candidates from one /24 cannot crowd honest candidates out of the pool', () => {
+  const pool = new CandidatePool(100, { baseMs: 1000, maxMs: 8000 }, () => 0.5, 16);
+  // Twenty honest nodes, each in its own public /24.
+  const honest = Array.from({ length: 20 }, (_, i) => ({ host: `5.${i + 1}.1.1`, port: 30420 }));
+  for (const c of honest) pool.add(c);
+  // One network announces 5,000 addresses (every host and port of 9.9.9.0/24 it likes).
+  for (let i = 0; i < 5_000; i++) pool.add({ host: `9.9.9.${i % 256}`, port: 1024 + i });
+  for (const c of honest) assert.ok(pool.has(`${c.host}:${c.port}`), `${c.host} is still a candidate`);
+  assert.equal(pool.size, 20 + 16, 'the flooding /24 holds its share, no more');
+  // Loopback and private addresses are exempt (a local devnet lives on one address).
+  for (let i = 0; i < 50; i++) pool.add({ host: '127.0.0.1', port: 2000 + i });
+  assert.equal(pool.size, 20 + 16 + 50);
+});
+
 test('pool: exponential backoff with a cap; permanent failures never come back; bounded size', () => {
   const pool = new CandidatePool(3, { baseMs: 1000, maxMs: 8000 }, () => 0.5); // 0.5: no jitter
   const c: Candidate = { host: '10.0.0.1', port: 1 };

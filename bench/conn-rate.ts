@@ -1,0 +1,100 @@
+// The inbound connect rate: one source reconnecting in a loop (connect, full handshake, close, a
+// fresh key each time), against a listener in its own process with the per-source connect rate on
+// (loopback standing in for a public source, the default budget) and, as the reference in the same
+// run, with it off. Reports how many handshakes each listener served and its CPU per attempt.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { WebSocket } from 'ws';
+import { generateKeyPair } from '../src/crypto/index.js';
+import { PROTOCOL_VERSION, decodeMessage, encodeMessage, signHandshake, type Message } from '../src/p2p/index.js';
+
+const CHILD = fileURLToPath(new URL('./conn-rate-child.js', import.meta.url));
+const ATTEMPTS = 300;
+const GENESIS = new Uint8Array(32).fill(1);
+
+function child(mode: 'limited' | 'unlimited'): { proc: ChildProcess; next: () => Promise<Record<string, number>> } {
+  // BENCH_PROFILE_DIR=D profiles each listener (node --cpu-prof) into D, for a diagnostic run.
+  const prof = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE_DIR, '--cpu-prof-name', `conn-rate-${mode}.cpuprofile`] : [];
+  const proc = spawn(process.execPath, [...prof, CHILD, mode], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: proc.stdout! })[Symbol.asyncIterator]();
+  const next = async (): Promise<Record<string, number>> => {
+    const t = setTimeout(() => proc.kill(), 120_000);
+    try {
+      const r = await lines.next();
+      if (r.done) throw new Error(`bench child ${mode} ended early`);
+      return JSON.parse(r.value) as Record<string, number>;
+    } finally {
+      clearTimeout(t);
+    }
+  };
+  return { proc, next };
+}
+
+/** One attempt as a reconnecting attacker makes it: true when the listener proved its key (a full handshake). */
+function attempt(port: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const key = generateKeyPair();
+    const ws = new WebSocket(`ws://127.0.0.1:${port}`, { perMessageDeflate: false });
+    let proved = false;
+    const t = setTimeout(() => ws.terminate(), 10_000);
+    ws.on('error', () => {});
+    ws.on('close', () => {
+      clearTimeout(t);
+      resolve(proved);
+    });
+    ws.on('message', (data: Buffer) => {
+      let m: Message;
+      try {
+        m = decodeMessage(new Uint8Array(data));
+      } catch {
+        return void ws.terminate();
+      }
+      if (m.kind === 'hello') {
+        const challenge = new Uint8Array(32).fill(7);
+        ws.send(encodeMessage({ kind: 'hello', version: PROTOCOL_VERSION, genesis: GENESIS, publicKey: key.publicKey, listenPort: 1, challenge, tip: { id: new Uint8Array(32), height: 0, work: 0n } }));
+        const transcript = { version: PROTOCOL_VERSION, genesis: GENESIS, dialer: { challenge, publicKey: key.publicKey }, listener: { challenge: m.challenge, publicKey: m.publicKey } };
+        ws.send(encodeMessage({ kind: 'helloAck', signature: signHandshake(transcript, 'dialer', key.secretKey) }));
+      } else if (m.kind === 'helloAck') {
+        proved = true;
+        ws.terminate();
+      }
+    });
+  });
+}
+
+async function reconnectLoop(mode: 'limited' | 'unlimited'): Promise<{ cpuUs: number; handshakes: number; proved: number; throttled: number }> {
+  const server = child(mode);
+  try {
+    const { port } = await server.next();
+    server.proc.stdin!.write('start\n');
+    await server.next();
+    let proved = 0;
+    for (let i = 0; i < ATTEMPTS; i++) if (await attempt(port!)) proved++;
+    server.proc.stdin!.write('report\n');
+    const r = await server.next();
+    // Let it exit by itself (a profile is written at exit), within bounds.
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, 5_000);
+      server.proc.once('exit', () => (clearTimeout(t), resolve()));
+    });
+    return { cpuUs: r.cpuUs!, handshakes: r.handshakes!, proved, throttled: r.throttled! };
+  } finally {
+    if (server.proc.exitCode === null) server.proc.kill();
+  }
+}
+
+export async function benchConnRate(): Promise<Record<string, unknown>> {
+  const off = await reconnectLoop('unlimited');
+  const on = await reconnectLoop('limited');
+  const r2 = (x: number): number => Math.round(x * 100) / 100;
+  return {
+    'connRate.attempts': ATTEMPTS,
+    'connRate.refUnlimitedHandshakes': off.proved,
+    'connRate.handshakes': on.proved,
+    'connRate.throttled': on.throttled,
+    'connRate.refUnlimitedListenerCpuUsPerAttempt': r2(off.cpuUs / ATTEMPTS),
+    'connRate.listenerCpuUsPerAttempt': r2(on.cpuUs / ATTEMPTS),
+    'connRate.cpuPerAttemptVsUnlimited': r2(on.cpuUs / Math.max(1, off.cpuUs)),
+  };
+}
