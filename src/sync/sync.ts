@@ -352,6 +352,8 @@ export class SyncService extends EventEmitter<SyncEvents> {
         this.recentlyStored.add(head.idHex);
         this.tree.stored(head.idHex);
         connected++;
+        // Each connect opens the lookahead by one block: ask for it now, not when the buffer runs dry.
+        this.schedule();
       }
     } finally {
       this.draining = false;

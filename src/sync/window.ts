@@ -10,6 +10,10 @@
 // blocks far ahead can still take it; the first peer keeps its tracker slot and its limit halves.
 // A request that holds up the low edge longer than an adaptive timeout is a strike; a peer with
 // `maxStrikes` of them stalls the window and is reported.
+// New bodies are asked for only as far ahead as the connector will need them while they travel
+// (lookahead: a full pipeline at least, more when connecting outpaces delivery): a body that would
+// wait in the buffer gains nothing by being asked early, and asking it early hands a short sync to
+// whichever peer proved its headers first (it took 31 of 60 before the others had answered).
 import type { Block } from '../core/index.js';
 import type { P2PNetwork, Peer } from '../p2p/index.js';
 import type { HeaderNode } from './header-tree.js';
@@ -40,6 +44,11 @@ const URGENT_SLOTS = 2;
 const MIN_MOVE_AGE_MS = 50;
 /** Moved requests remembered for the first peer's late answer (its response time still counts). */
 const MAX_MOVED = 4_096;
+/**
+ * Bodies are asked for this many times the typical response time before the connector needs them:
+ * a late answer or one re-request still arrives in time.
+ */
+const LOOKAHEAD_MARGIN = 3;
 
 interface Request {
   node: HeaderNode;
@@ -67,6 +76,8 @@ export class DownloadWindow {
   private awaited: { idHex: string; since: number } | undefined;
   /** Total ms the connector waited for the body at the low edge (head-of-line blocking). */
   lowEdgeWaitMs = 0;
+  /** Requests sent so far (orders the peers' turns). */
+  private asks = 0;
   /** Oldest request each peer still owes (rebuilt per pass): a late peer is as slow as its oldest debt. */
   private oldest = new Map<Peer, number>();
   /** What a peer not yet heard from is taken to be (rebuilt per pass). */
@@ -113,11 +124,12 @@ export class DownloadWindow {
     this.beginPass();
     let asked = 0;
     const end = Math.min(path.length, this.opts.windowSize);
-    for (let i = 0; i < end; i++) {
+    const reach = Math.min(end, this.lookahead());
+    for (let i = 0; i < reach; i++) {
       const node = path[i]!;
       if (this.isWanted(node.idHex)) continue;
       const cands = holders(i);
-      const peer = this.pick(cands, new Set(), false, now);
+      const peer = this.pick(cands, new Set(), false, now, this.neededInMs(i));
       if (!peer) continue;
       // Head-of-line guard: not to a peer far behind the best holder (even a full one, which will
       // have room at its next delivery) unless it delivers before the connector reaches the block.
@@ -149,7 +161,7 @@ export class DownloadWindow {
       const remaining = Math.max(r.expectMs - age, age);
       if (remaining <= this.neededInMs(i)) continue;
       const exclude = new Set(r.tried).add(r.peer);
-      const q = this.pick(holders(i), exclude, i < this.opts.maxInflightPerPeer, now);
+      const q = this.pick(holders(i), exclude, i < this.opts.maxInflightPerPeer, now, this.neededInMs(i));
       if (!q) continue;
       // The body the connector is idle for is worth a duplicate as soon as another peer is expected
       // sooner, or at once from a peer that has delivered when the one asked never has (a probe).
@@ -294,6 +306,24 @@ export class DownloadWindow {
     return Math.max(this.opts.stallMinMs, 4 * median);
   }
 
+  /**
+   * Blocks past the low edge worth having asked for or buffered: enough that a body asked for now
+   * arrives, with margin, before the connector reaches it (typical response time over connect
+   * pace), never less than one peer's full pipeline (the pace is unknown until a block connects).
+   */
+  lookahead(): number {
+    const floor = this.opts.maxInflightPerPeer;
+    if (this.connectMs <= 0) return floor;
+    const typical = this.typicalResponseMs();
+    return Math.max(floor, Math.min(this.opts.windowSize, Math.ceil((LOOKAHEAD_MARGIN * typical) / this.connectMs)));
+  }
+
+  /** Median smoothed response time (queueing included) of the peers that have delivered. */
+  private typicalResponseMs(): number {
+    const times = [...this.loads.values()].filter((l) => l.samples > 0).map((l) => l.ewmaMs).sort((a, b) => a - b);
+    return times.length ? times[times.length >> 1]! : expectedMs(newPeerLoad(), 0);
+  }
+
   /** How soon the connector reaches the block `i` places past the low edge, by its recent pace. */
   private neededInMs(i: number): number {
     return i * this.connectMs;
@@ -354,11 +384,13 @@ export class DownloadWindow {
 
   /**
    * A holder with a free slot (`urgent`: the kept slots too). Urgent: the one expected to answer
-   * soonest. Otherwise, as Bitcoin Core spreads blocks over every peer with room, the least loaded
-   * (a peer that started slow still gets work to be measured by; the head-of-line guard in fill
-   * keeps blocks near the low edge from a peer far behind).
+   * soonest, the least loaded of those. Otherwise every peer that would answer in time takes its
+   * turn, as Bitcoin Core gives each peer with room its share: of the holders expected before the
+   * block is due (`dueMs`), or about as soon as the quickest, the one asked longest ago. The lowest
+   * estimate winning every tie gave one of three equal peers most of the work, and a peer not yet
+   * measured (taken as typical) still gets work to be measured by.
    */
-  private pick(candidates: Peer[], exclude: Set<Peer>, urgent: boolean, now: number): Peer | undefined {
+  private pick(candidates: Peer[], exclude: Set<Peer>, urgent: boolean, now: number, dueMs = 0): Peer | undefined {
     const open: { p: Peer; wait: number; depth: number }[] = [];
     let soonest = Infinity;
     for (const p of candidates) {
@@ -369,10 +401,12 @@ export class DownloadWindow {
       open.push({ p, wait, depth });
       if (wait < soonest) soonest = wait;
     }
+    const deadline = Math.max(dueMs, LAG_FACTOR * soonest);
     let best: (typeof open)[number] | undefined;
     for (const o of open) {
-      if (urgent && o.wait !== soonest) continue;
-      if (!best || o.depth < best.depth || (o.depth === best.depth && o.wait < best.wait)) best = o;
+      if (urgent) {
+        if (o.wait === soonest && (!best || o.depth < best.depth)) best = o;
+      } else if (o.wait <= deadline && (!best || this.load(o.p).lastAsk < this.load(best.p).lastAsk)) best = o;
     }
     return best?.p;
   }
@@ -384,7 +418,9 @@ export class DownloadWindow {
     const sent = reassign ? this.net.requests.reassign(peer, item) : this.net.request(peer, [item]).sent.length > 0;
     if (!sent) return false;
     this.inflight.set(node.idHex, { node, peer, at: now, ahead, expectMs, tried });
-    this.load(peer).inflight++;
+    const l = this.load(peer);
+    l.inflight++;
+    l.lastAsk = ++this.asks;
     if (!this.oldest.has(peer)) this.oldest.set(peer, now);
     return true;
   }
