@@ -17,9 +17,8 @@ import { ScriptedPeer } from '../test/helpers/scripted-peer.js';
 import { ChildNode, stopChildren } from './child-nodes.js';
 
 /**
- * Blocks synced (BENCH_SYNC_BLOCKS overrides, for a diagnostic run): with 60, every body fits in
- * the window's first requests, so the fast peers' shares are set by their first answers; a longer
- * sync shows the steady split.
+ * Blocks synced for the headline keys (BENCH_SYNC_BLOCKS overrides, for a diagnostic run): 60 is a
+ * short sync, where the peers that prove their headers later must still get their share.
  */
 const BLOCKS = Number(process.env.BENCH_SYNC_BLOCKS ?? 60);
 /** Blocks of the steady-state run (`sync.long`). */
