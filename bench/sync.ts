@@ -3,6 +3,8 @@
 // 10x slower (against the raw verify rate of every core at once, measured in the same run), with
 // the share of bodies each fast peer served. Each serving node runs in its own process (as on a
 // real network), so the syncing node's event loop and libuv pool do only the syncing node's work.
+// The headline keys sync 60 blocks (about a second: warm-up and JIT weigh in); `sync.long` repeats
+// both syncs over 300 blocks in the same run for the steady state.
 import { cpSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -15,11 +17,12 @@ import { ScriptedPeer } from '../test/helpers/scripted-peer.js';
 import { ChildNode, stopChildren } from './child-nodes.js';
 
 /**
- * Blocks synced (BENCH_SYNC_BLOCKS overrides, for a diagnostic run): with 60, every body fits in
- * the window's first requests, so the fast peers' shares are set by their first answers; a longer
- * sync shows the steady split.
+ * Blocks synced for the headline keys (BENCH_SYNC_BLOCKS overrides, for a diagnostic run): 60 is a
+ * short sync, where the peers that prove their headers later must still get their share.
  */
 const BLOCKS = Number(process.env.BENCH_SYNC_BLOCKS ?? 60);
+/** Blocks of the steady-state run (`sync.long`). */
+const LONG_BLOCKS = Number(process.env.BENCH_SYNC_LONG_BLOCKS ?? 300);
 export const TXS = 200;
 /** The slow peer answers each getdata this many times later than the fast peers' mean answer. */
 export const SLOW_FACTOR = 10;
@@ -50,15 +53,17 @@ async function rawVerifyAllRate(): Promise<number> {
   return rates.reduce((s, r) => s + r, 0);
 }
 
-/** A data dir holding BLOCKS blocks of TXS signed transfers; returns the blocks and the tip. */
-export async function prebuilt(net: TestNet): Promise<{ dir: ReturnType<typeof tempDir>; blocks: Block[]; tip: string; tipWork: { id: Uint8Array; height: number; work: bigint } }> {
+export interface Prebuilt { dir: ReturnType<typeof tempDir>; blocks: Block[]; tip: string; tipWork: { id: Uint8Array; height: number; work: bigint } }
+
+/** A data dir holding `count` blocks of TXS signed transfers; returns the blocks and the tip. */
+export async function prebuilt(net: TestNet, count = BLOCKS): Promise<Prebuilt> {
   const dir = tempDir('kadchain-bench-');
   net.dirs.push(dir);
   const pre = await openChainAt(`${dir.path}/chain`, net.genesis);
   let parent = { id: net.genesis.id, height: 0, timestamp: net.genesis.params.timestamp };
   let nonce = 0n;
   const blocks: Block[] = [];
-  for (let b = 0; b < BLOCKS; b++) {
+  for (let b = 0; b < count; b++) {
     const txs: TransferTx[] = [];
     for (let i = 0; i < TXS; i++) txs.push(transfer('alice', testAddress('r' + (i % 50)), 1000n, nonce++, net.genesis.id, 1n));
     const block: Block = buildBlock({ parent, target: net.genesis.params.initialTarget, params: net.genesis.params, txs });
@@ -89,52 +94,56 @@ export function alloc(): Parameters<typeof testNet>[0] {
   return { alloc: [{ address: addressFromPublicKey(testKey('alice').publicKey), amount: 10n ** 15n }] };
 }
 
-async function onePeer(): Promise<Record<string, number>> {
-  const net = testNet(alloc());
+interface OnePeerRun { blocksPerSec: number; txsPerSec: number; rawVerifyPerSec: number; verifyRatio: number; syncCpuUsPerTx: number; servingCpuUsPerTx: number }
+
+/** A fresh node syncs `fx` from one honest serving process. */
+async function onePeer(net: TestNet, fx: Prebuilt): Promise<OnePeerRun> {
+  const n = fx.blocks.length;
   const children: ChildNode[] = [];
+  const b = await net.start();
   try {
-    const { dir, tip } = await prebuilt(net);
-    const honest = await ChildNode.start({ dataDir: dir.path, genesisFile: net.genesisFile, bootstrap: [] });
-    children.push(honest);
-    const b = await net.start();
+    children.push(...(await startServingCopies(net, fx.dir.path, 1)));
+    const honest = children[0]!;
     // The machine's speed drifts (shared cores): the reference is measured on both sides of the sync.
     const rawBefore = rawVerifyRate();
     const t0 = performance.now();
     const cpu = cpuMeter([honest]);
     await b.net.dial('127.0.0.1', honest.port);
-    await waitUntil('bench sync', () => b.chain.tip.idHex === tip, 300_000, 10);
+    await waitUntil('bench sync', () => b.chain.tip.idHex === fx.tip, 300_000, 10);
     const secs = (performance.now() - t0) / 1000;
     const used = cpu();
     const raw = (rawBefore + rawVerifyRate()) / 2;
     return {
-      'sync.blocks': BLOCKS,
-      'sync.txsPerBlock': TXS,
-      'sync.blocksPerSec': Math.round((BLOCKS / secs) * 10) / 10,
-      'sync.txsPerSec': Math.round((BLOCKS * TXS) / secs),
-      'sync.rawVerifyPerSec': Math.round(raw),
-      'sync.verifyRatio': Math.round(((BLOCKS * TXS) / secs / raw) * 100) / 100,
+      blocksPerSec: Math.round((n / secs) * 10) / 10,
+      txsPerSec: Math.round((n * TXS) / secs),
+      rawVerifyPerSec: Math.round(raw),
+      verifyRatio: Math.round(((n * TXS) / secs / raw) * 100) / 100,
       // Where the CPU went (diagnostics): the syncing process (main thread, verify workers, LevelDB)
       // and the serving process, per transaction synced.
-      'sync.syncCpuUsPerTx': Math.round((used.self * 1000) / (BLOCKS * TXS)),
-      'sync.servingCpuUsPerTx': Math.round((used.children * 1000) / (BLOCKS * TXS)),
+      syncCpuUsPerTx: Math.round((used.self * 1000) / (n * TXS)),
+      servingCpuUsPerTx: Math.round((used.children * 1000) / (n * TXS)),
     };
   } finally {
     await stopChildren(children);
-    await net.stopAll();
+    await b.stop();
   }
 }
 
-async function fourPeers(): Promise<Record<string, number>> {
-  const net = testNet(alloc());
+interface FourPeerRun { rawVerifyAllPerSec: number; txsPerSec4: number; verifyRatio4: number; minPeerShare: number; slowPeerShare: number; lowEdgeWaitMs4: number; syncCpuUsPerTx4: number; servingCpuUsPerTx4: number; coresBusy4: number }
+
+/** A fresh node syncs `fx` from three serving processes and one in-process peer 10x slower. */
+async function fourPeers(net: TestNet, fx: Prebuilt): Promise<FourPeerRun> {
+  const { blocks, tip, tipWork } = fx;
+  const n = blocks.length;
   const fast: ChildNode[] = [];
+  const b = await net.start();
+  let slow: ScriptedPeer | undefined;
   try {
-    const { dir, blocks, tip, tipWork } = await prebuilt(net);
-    fast.push(...(await startServingCopies(net, dir.path, 3)));
+    fast.push(...(await startServingCopies(net, fx.dir.path, 3)));
     const rawBefore = await rawVerifyAllRate();
-    const b = await net.start();
     // The slow peer: holds the same blocks and answers every getdata SLOW_FACTOR x later than the
     // fast peers answer on average (measured from the fresh node's own view as it goes).
-    const slow = await ScriptedPeer.connect(b.port, {
+    slow = await ScriptedPeer.connect(b.port, {
       genesis: net.genesis.id, blocks, tip: tipWork,
       script: {
         getdata: (s, m) => {
@@ -151,27 +160,39 @@ async function fourPeers(): Promise<Record<string, number>> {
     const secs = (performance.now() - t0) / 1000;
     const used = cpu();
     const served = b.sync.servedBy();
-    const total = [...served.values()].reduce((s, n) => s + n, 0);
+    const total = [...served.values()].reduce((s, k) => s + k, 0);
     const shares = fast.map((f) => (served.get(f.nodeId) ?? 0) / Math.max(1, total));
+    const slowServed = served.get(toHexId(slow)) ?? 0;
     await slow.close();
     const raw = (rawBefore + (await rawVerifyAllRate())) / 2;
     return {
-      'sync.cores': availableParallelism(),
-      'sync.rawVerifyAllPerSec': Math.round(raw),
-      'sync.txsPerSec4': Math.round((BLOCKS * TXS) / secs),
-      'sync.verifyRatio4': Math.round(((BLOCKS * TXS) / secs / raw) * 100) / 100,
-      'sync.minPeerShare': Math.round(Math.min(...shares) * 1000) / 1000,
-      'sync.slowPeerShare': Math.round(((served.get(toHexId(slow)) ?? 0) / Math.max(1, total)) * 1000) / 1000,
+      rawVerifyAllPerSec: Math.round(raw),
+      txsPerSec4: Math.round((n * TXS) / secs),
+      verifyRatio4: Math.round(((n * TXS) / secs / raw) * 100) / 100,
+      minPeerShare: Math.round(Math.min(...shares) * 1000) / 1000,
+      slowPeerShare: Math.round((slowServed / Math.max(1, total)) * 1000) / 1000,
       // Head-of-line blocking: ms the fresh node's connector waited for the body at the low edge.
-      'sync.lowEdgeWaitMs4': Math.round(b.sync.window.lowEdgeWaitMs),
+      lowEdgeWaitMs4: Math.round(b.sync.window.lowEdgeWaitMs),
       // The four-peer ceiling on this machine: CPU per tx of the syncing process (with the in-process
       // slow peer) and of the three serving processes, and how busy all cores were meanwhile.
-      'sync.syncCpuUsPerTx4': Math.round((used.self * 1000) / (BLOCKS * TXS)),
-      'sync.servingCpuUsPerTx4': Math.round((used.children * 1000) / (BLOCKS * TXS)),
-      'sync.coresBusy4': Math.round(((used.self + used.children) / (secs * 1000)) * 100) / 100,
+      syncCpuUsPerTx4: Math.round((used.self * 1000) / (n * TXS)),
+      servingCpuUsPerTx4: Math.round((used.children * 1000) / (n * TXS)),
+      coresBusy4: Math.round(((used.self + used.children) / (secs * 1000)) * 100) / 100,
     };
   } finally {
+    await slow?.close();
     await stopChildren(fast);
+    await b.stop();
+  }
+}
+
+/** One prebuilt chain of `count` blocks, synced by one peer and then by four. */
+async function syncRuns(count: number): Promise<{ one: OnePeerRun; four: FourPeerRun }> {
+  const net = testNet(alloc());
+  try {
+    const fx = await prebuilt(net, count);
+    return { one: await onePeer(net, fx), four: await fourPeers(net, fx) };
+  } finally {
     await net.stopAll();
   }
 }
@@ -190,6 +211,38 @@ function toHexId(p: ScriptedPeer): string {
   return toHex(nodeIdFromPublicKey(p.key.publicKey));
 }
 
-export async function benchSync(): Promise<Record<string, number>> {
-  return { ...(await onePeer()), ...(await fourPeers()) };
+export async function benchSync(): Promise<Record<string, unknown>> {
+  const short = await syncRuns(BLOCKS);
+  const long = await syncRuns(LONG_BLOCKS);
+  const { one, four } = short;
+  return {
+    'sync.blocks': BLOCKS,
+    'sync.txsPerBlock': TXS,
+    'sync.blocksPerSec': one.blocksPerSec,
+    'sync.txsPerSec': one.txsPerSec,
+    'sync.rawVerifyPerSec': one.rawVerifyPerSec,
+    'sync.verifyRatio': one.verifyRatio,
+    'sync.syncCpuUsPerTx': one.syncCpuUsPerTx,
+    'sync.servingCpuUsPerTx': one.servingCpuUsPerTx,
+    'sync.cores': availableParallelism(),
+    'sync.rawVerifyAllPerSec': four.rawVerifyAllPerSec,
+    'sync.txsPerSec4': four.txsPerSec4,
+    'sync.verifyRatio4': four.verifyRatio4,
+    'sync.minPeerShare': four.minPeerShare,
+    'sync.slowPeerShare': four.slowPeerShare,
+    'sync.lowEdgeWaitMs4': four.lowEdgeWaitMs4,
+    'sync.syncCpuUsPerTx4': four.syncCpuUsPerTx4,
+    'sync.servingCpuUsPerTx4': four.servingCpuUsPerTx4,
+    'sync.coresBusy4': four.coresBusy4,
+    // The steady state: the same two syncs over LONG_BLOCKS blocks.
+    'sync.long': {
+      blocks: LONG_BLOCKS,
+      verifyRatio: long.one.verifyRatio,
+      verifyRatio4: long.four.verifyRatio4,
+      minPeerShare: long.four.minPeerShare,
+      syncCpuUsPerTx: long.one.syncCpuUsPerTx,
+      syncCpuUsPerTx4: long.four.syncCpuUsPerTx4,
+      servingCpuUsPerTx: long.one.servingCpuUsPerTx,
+    },
+  };
 }

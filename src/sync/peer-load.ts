@@ -42,10 +42,12 @@ export interface PeerLoad {
   /** Bodies it delivered (for the share figures). */
   served: number;
   strikes: number;
+  /** When it was last asked, in the window's count of requests (whose turn is next among equals). */
+  lastAsk: number;
 }
 
 export function newPeerLoad(): PeerLoad {
-  return { inflight: 0, ewmaMs: PRIOR_LATENCY_MS, latencyMs: PRIOR_LATENCY_MS, serviceMs: PRIOR_SERVICE_MS, limit: INITIAL_LIMIT, samples: 0, queuedSamples: 0, lastArrival: 0, queuedArrivals: [], served: 0, strikes: 0 };
+  return { inflight: 0, ewmaMs: PRIOR_LATENCY_MS, latencyMs: PRIOR_LATENCY_MS, serviceMs: PRIOR_SERVICE_MS, limit: INITIAL_LIMIT, samples: 0, queuedSamples: 0, lastArrival: 0, queuedArrivals: [], served: 0, strikes: 0, lastAsk: 0 };
 }
 
 const smooth = (old: number, sample: number, first: boolean): number => (first ? sample : old * (1 - WEIGHT) + sample * WEIGHT);

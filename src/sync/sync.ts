@@ -3,13 +3,14 @@
 // the download window with bodies of the most-work header chain from every peer that proved it has
 // them, connecting them in order. A peer's claimed work counts for nothing until its headers prove
 // it. Refusals are reported through `onRefusal` with a reason; the node's penalty table prices them.
+// Incoming bodies are bodies.ts's, headers peer-headers.ts's, the window's scheduling window.ts's.
 import { EventEmitter } from 'node:events';
 import type { Chain, ConnectedBlockEvent } from '../chain/index.js';
-import { blockId, blockMerkleRoot, decodeBlock, encodeHeader, type Block } from '../core/index.js';
-import { bytesEqual, toHex } from '../crypto/index.js';
+import { toHex } from '../crypto/index.js';
 import { silentLogger, type Logger } from '../log/index.js';
-import { LruSet, MAX_HEADERS_PER_MSG, blockIdHexOf, type InvItem, type Message, type P2PNetwork, type Peer } from '../p2p/index.js';
-import { SyncError, type SyncReason } from './errors.js';
+import { LruSet, MAX_HEADERS_PER_MSG, type InvItem, type Message, type P2PNetwork, type Peer } from '../p2p/index.js';
+import { BodyIntake } from './bodies.js';
+import type { SyncReason } from './errors.js';
 import { HeaderTree, type HeaderNode } from './header-tree.js';
 import { PeerHeaders } from './peer-headers.js';
 import { RateMeter, type SyncProgress } from './progress.js';
@@ -57,8 +58,6 @@ export class SyncService extends EventEmitter<SyncEvents> {
   private readonly chain: Chain;
   private readonly net: P2PNetwork;
   private readonly log: Logger;
-  /** Which peer delivered a block: its announcement skips it. */
-  private readonly sources = new Map<string, Peer>();
   private readonly recentlyStored = new LruSet(4_096);
   private readonly rate = new RateMeter();
   private path: { bestHex: string; nodes: HeaderNode[]; index: Map<string, number>; start: number } | undefined;
@@ -70,6 +69,7 @@ export class SyncService extends EventEmitter<SyncEvents> {
   private lastLog = 0;
   private lastPrune = 0;
   private readonly headers: PeerHeaders;
+  private readonly bodies: BodyIntake;
 
   constructor(private readonly opts: SyncOptions) {
     super();
@@ -88,6 +88,12 @@ export class SyncService extends EventEmitter<SyncEvents> {
       maxLowWork: opts.maxLowWorkHeadersPerPeer ?? 4 * MAX_HEADERS_PER_MSG,
       maxStrays: opts.maxStrayAnnouncements ?? 8,
     });
+    this.bodies = new BodyIntake({
+      chain: opts.chain, tree: this.tree, window: this.window, headers: this.headers, recentlyStored: this.recentlyStored, stats: this.stats,
+      refuse: (peer, reason, detail) => this.refuse(peer, reason, detail),
+      schedule: () => this.schedule(),
+      failed: (what, e) => this.failed(what, e),
+    });
   }
 
   private readonly onMessage = (peer: Peer, m: Message): void => {
@@ -95,9 +101,9 @@ export class SyncService extends EventEmitter<SyncEvents> {
       case 'headers':
         return void this.headers.onHeaders(peer, m.headers, false).catch((e: unknown) => this.failed('headers', e));
       case 'block':
-        return this.onBody(peer, m.bytes);
+        return this.bodies.onBody(peer, m.bytes);
       case 'notfound':
-        return this.onNotFound(peer, m.items);
+        return this.bodies.onNotFound(peer, m.items);
       case 'tip':
         return void this.headers.evaluate(peer).catch((e: unknown) => this.failed('tip', e));
       default:
@@ -167,7 +173,7 @@ export class SyncService extends EventEmitter<SyncEvents> {
 
   /** The peer that delivered this block body, if we downloaded it. */
   sourceOf(idHex: string): Peer | undefined {
-    return this.sources.get(idHex);
+    return this.bodies.sourceOf(idHex);
   }
 
   /** Bodies each peer delivered (for the share figures). */
@@ -181,83 +187,6 @@ export class SyncService extends EventEmitter<SyncEvents> {
   onBlockInv(peer: Peer, ids: Uint8Array[]): void {
     this.headers.onBlockInv(peer, ids);
   }
-  // ---------------------------------------------------------------- bodies
-
-  private onBody(peer: Peer, bytes: Uint8Array): void {
-    let block: Block;
-    try {
-      block = decodeBlock(bytes);
-    } catch {
-      return this.refuse(peer, 'malformed-block', 'block does not decode');
-    }
-    // The router hashed these bytes already (memoised per bytes object): no second hash.
-    const idHex = blockIdHexOf(bytes);
-    this.stats.bodiesReceived++;
-    if (!this.window.requestedFrom(idHex)) {
-      this.window.lateAnswer(idHex, peer);
-      void this.onUnrequestedBody(peer, block, idHex).catch((e: unknown) => this.failed('block', e));
-      return;
-    }
-    // The body must be the one the header commits to before it goes anywhere near the chain.
-    if (!bytesEqual(blockMerkleRoot(block.txs), block.header.merkleRoot)) {
-      this.window.release(idHex);
-      this.schedule();
-      return this.refuse(peer, 'body-mismatch', `body of ${idHex.slice(0, 16)} does not match its header's merkle root`);
-    }
-    this.window.arrived(idHex, peer, block);
-    this.sources.set(idHex, peer);
-    if (this.sources.size > 4_096) this.sources.delete(this.sources.keys().next().value!);
-    this.schedule();
-  }
-
-  /**
-   * A body we did not ask for (a late answer to a reassigned request, or a pushed block): its
-   * header is checked like an announced one before the body goes anywhere.
-   */
-  private async onUnrequestedBody(peer: Peer, block: Block, idHex: string): Promise<void> {
-    if (this.window.isWanted(idHex) || this.recentlyStored.has(idHex) || (await this.chain.entry(blockId(block)))) {
-      this.stats.duplicateBodies++;
-      return;
-    }
-    if (!bytesEqual(blockMerkleRoot(block.txs), block.header.merkleRoot)) return this.refuse(peer, 'body-mismatch', `body of ${idHex.slice(0, 16)} does not match its header's merkle root`);
-    let nodes: HeaderNode[];
-    try {
-      nodes = await this.tree.check([encodeHeader(block.header)]);
-    } catch (e) {
-      if (!(e instanceof SyncError)) throw e;
-      if (e.reason === 'headers-not-connecting') return this.headers.askHeaders(peer);
-      if (e.reason !== 'time-too-new') this.refuse(peer, e.reason, e.message);
-      return;
-    }
-    const node = nodes[0] ?? this.tree.get(idHex);
-    if (!node) return;
-    if (await this.chain.entry(block.header.prevHash)) {
-      // The parent is stored: the chain decides at once (a side branch is stored, not connected).
-      const r = await this.chain.submitBlock(block, { source: peer.id });
-      if (r.status === 'invalid' && r.reason !== 'time-too-new') this.refuse(peer, 'invalid-block', `${r.reason ?? 'invalid'}: ${r.message ?? ''}`);
-      else if (r.status === 'connected' || r.status === 'side') this.sources.set(idHex, peer);
-      return;
-    }
-    this.tree.admit(nodes);
-    this.headers.proved(peer, node);
-    this.headers.resolveClaims();
-    this.window.offer(idHex, peer, block);
-    this.schedule();
-  }
-
-  private onNotFound(peer: Peer, items: InvItem[]): void {
-    let withheld = 0;
-    for (const it of items) {
-      if (it.type !== 'block') continue;
-      const k = toHex(it.id);
-      if (this.window.requestedFrom(k) !== peer) continue;
-      this.window.release(k);
-      withheld++;
-    }
-    if (withheld) this.refuse(peer, 'withheld-bodies', `notfound for ${withheld} block(s) on the header chain it proved`);
-    this.schedule();
-  }
-
   // ---------------------------------------------------------------- the window
 
   private schedule(): void {
@@ -352,6 +281,8 @@ export class SyncService extends EventEmitter<SyncEvents> {
         this.recentlyStored.add(head.idHex);
         this.tree.stored(head.idHex);
         connected++;
+        // Each connect opens the lookahead by one block: ask for it now, not when the buffer runs dry.
+        this.schedule();
       }
     } finally {
       this.draining = false;

@@ -10,10 +10,16 @@
 // blocks far ahead can still take it; the first peer keeps its tracker slot and its limit halves.
 // A request that holds up the low edge longer than an adaptive timeout is a strike; a peer with
 // `maxStrikes` of them stalls the window and is reported.
+// New bodies are asked for only as far ahead as the connector will need them while they travel
+// (lookahead: a full pipeline at least, more when connecting outpaces delivery): a body that would
+// wait in the buffer gains nothing by being asked early, and asking it early hands a short sync to
+// whichever peer proved its headers first (it took 31 of 60 before the others had answered).
+// Which peer each request goes to is peer-choice.ts's; each peer's estimates are peer-load.ts's.
 import type { Block } from '../core/index.js';
 import type { P2PNetwork, Peer } from '../p2p/index.js';
 import type { HeaderNode } from './header-tree.js';
-import { expectedMs, newPeerLoad, noteDelivery, noteLagging, noteLateDelivery, noteOvertaken, type PeerLoad } from './peer-load.js';
+import { LAG_FACTOR, PeerChoice } from './peer-choice.js';
+import { newPeerLoad, noteDelivery, noteLagging, noteLateDelivery, noteOvertaken, type PeerLoad } from './peer-load.js';
 
 export type { PeerLoad } from './peer-load.js';
 
@@ -32,14 +38,17 @@ export const DEFAULT_WINDOW_OPTIONS: Readonly<WindowOptions> = { windowSize: 102
 
 /** A request moves only to a peer expected to answer this many times sooner than the one asked. */
 const STEAL_ADVANTAGE = 2;
-/** A peer is "far behind" when it is expected this many times later than the best holder. */
-const LAG_FACTOR = 2;
 /** In-flight slots per peer kept for re-requests of blocks at the low edge. */
 const URGENT_SLOTS = 2;
 /** Younger requests are never moved (event-loop jitter is not slowness); a lone new tip is never moved either (relay: one body per block). */
 const MIN_MOVE_AGE_MS = 50;
 /** Moved requests remembered for the first peer's late answer (its response time still counts). */
 const MAX_MOVED = 4_096;
+/**
+ * Bodies are asked for this many times the typical response time before the connector needs them:
+ * a late answer or one re-request still arrives in time.
+ */
+const LOOKAHEAD_MARGIN = 3;
 
 interface Request {
   node: HeaderNode;
@@ -67,12 +76,12 @@ export class DownloadWindow {
   private awaited: { idHex: string; since: number } | undefined;
   /** Total ms the connector waited for the body at the low edge (head-of-line blocking). */
   lowEdgeWaitMs = 0;
-  /** Oldest request each peer still owes (rebuilt per pass): a late peer is as slow as its oldest debt. */
-  private oldest = new Map<Peer, number>();
-  /** What a peer not yet heard from is taken to be (rebuilt per pass). */
-  private typicalPeer: Pick<PeerLoad, 'latencyMs' | 'serviceMs'> | undefined;
+  /** Which peer a request goes to. */
+  private readonly choice: PeerChoice;
 
-  constructor(private readonly net: P2PNetwork, readonly opts: WindowOptions) {}
+  constructor(private readonly net: P2PNetwork, readonly opts: WindowOptions) {
+    this.choice = new PeerChoice(this.loads, (p) => this.load(p), opts.maxInflightPerPeer);
+  }
 
   get inflightCount(): number {
     return this.inflight.size;
@@ -110,19 +119,20 @@ export class DownloadWindow {
    * stored; `holders(i)` are the peers whose proven headers include path[i].
    */
   fill(path: HeaderNode[], holders: (i: number) => Peer[], now = Date.now()): number {
-    this.beginPass();
+    this.choice.beginPass(this.inflight.values(), this.moved.values());
     let asked = 0;
     const end = Math.min(path.length, this.opts.windowSize);
-    for (let i = 0; i < end; i++) {
+    const reach = Math.min(end, this.lookahead());
+    for (let i = 0; i < reach; i++) {
       const node = path[i]!;
       if (this.isWanted(node.idHex)) continue;
       const cands = holders(i);
-      const peer = this.pick(cands, new Set(), false, now);
+      const peer = this.choice.pick(cands, new Set(), false, now, this.neededInMs(i));
       if (!peer) continue;
       // Head-of-line guard: not to a peer far behind the best holder (even a full one, which will
       // have room at its next delivery) unless it delivers before the connector reaches the block.
-      const e = this.effectiveMs(peer, now);
-      if (e > LAG_FACTOR * this.bestWaitMs(cands, now) && e > this.neededInMs(i)) continue;
+      const e = this.choice.effectiveMs(peer, now);
+      if (e > LAG_FACTOR * this.choice.bestWaitMs(cands, now) && e > this.neededInMs(i)) continue;
       if (this.send(node, peer, new Set(), false, now)) asked++;
     }
     return asked + this.rerequest(path.slice(0, end), holders, now);
@@ -149,13 +159,13 @@ export class DownloadWindow {
       const remaining = Math.max(r.expectMs - age, age);
       if (remaining <= this.neededInMs(i)) continue;
       const exclude = new Set(r.tried).add(r.peer);
-      const q = this.pick(holders(i), exclude, i < this.opts.maxInflightPerPeer, now);
+      const q = this.choice.pick(holders(i), exclude, i < this.opts.maxInflightPerPeer, now, this.neededInMs(i));
       if (!q) continue;
       // The body the connector is idle for is worth a duplicate as soon as another peer is expected
       // sooner, or at once from a peer that has delivered when the one asked never has (a probe).
       const awaited = this.awaited?.idHex === r.node.idHex;
       const probe = awaited && this.load(r.peer).samples === 0 && this.load(q).samples > 0;
-      if (!probe && remaining <= (awaited ? 1 : STEAL_ADVANTAGE) * this.effectiveMs(q, now)) continue;
+      if (!probe && remaining <= (awaited ? 1 : STEAL_ADVANTAGE) * this.choice.effectiveMs(q, now)) continue;
       this.release(r.node.idHex);
       r.tried.add(r.peer);
       noteOvertaken(this.load(r.peer));
@@ -239,7 +249,7 @@ export class DownloadWindow {
     for (const [k, r] of [...this.inflight]) if (r.peer === peer) this.inflight.delete(k);
     for (const [k, m] of [...this.moved]) if (m.peer === peer) this.moved.delete(k);
     this.loads.delete(peer);
-    this.oldest.delete(peer);
+    this.choice.forget(peer);
   }
 
   /** Drops everything not on the current path (best chain changed). */
@@ -273,8 +283,8 @@ export class DownloadWindow {
     }
     const r = head && this.inflight.get(head.idHex);
     if (head && r && now - r.at >= this.stallTimeoutMs(r.peer)) {
-      this.beginPass();
-      const other = this.pick(holders.filter((p) => p !== r.peer), r.tried, true, now);
+      this.choice.beginPass(this.inflight.values(), this.moved.values());
+      const other = this.choice.pick(holders.filter((p) => p !== r.peer), r.tried, true, now);
       strike(r.peer);
       if (other) {
         this.release(head.idHex);
@@ -294,98 +304,32 @@ export class DownloadWindow {
     return Math.max(this.opts.stallMinMs, 4 * median);
   }
 
+  /**
+   * Blocks past the low edge worth having asked for or buffered: enough that a body asked for now
+   * arrives, with margin, before the connector reaches it (typical response time over connect
+   * pace), never less than one peer's full pipeline (the pace is unknown until a block connects).
+   */
+  lookahead(): number {
+    const floor = this.opts.maxInflightPerPeer;
+    if (this.connectMs <= 0) return floor;
+    const typical = this.choice.typicalResponseMs();
+    return Math.max(floor, Math.min(this.opts.windowSize, Math.ceil((LOOKAHEAD_MARGIN * typical) / this.connectMs)));
+  }
+
   /** How soon the connector reaches the block `i` places past the low edge, by its recent pace. */
   private neededInMs(i: number): number {
     return i * this.connectMs;
   }
 
-  /** Requests the peer has queued, ours and those moved away it still owes (the tracker's count). */
-  private depth(p: Peer): number {
-    return Math.max(p.inflightCount('block'), this.load(p).inflight);
-  }
-
-  /**
-   * Expected ms to an answer of a new request to `p`, or longer if it already owes one that old. A
-   * peer not yet heard from is taken to be like the typical measured one.
-   */
-  private effectiveMs(p: Peer, now: number): number {
-    const l = this.load(p);
-    const expect = expectedMs(l.samples ? l : this.typicalPeer ?? l, this.depth(p));
-    const since = this.oldest.get(p);
-    return since === undefined ? expect : Math.max(expect, now - since);
-  }
-
-  /** The median measured peer's latency and service time (none measured yet: undefined). */
-  private typicalLoad(): Pick<PeerLoad, 'latencyMs' | 'serviceMs'> | undefined {
-    const m = [...this.loads.values()].filter((l) => l.samples > 0);
-    if (!m.length) return undefined;
-    const mid = <T>(xs: T[], f: (x: T) => number): number => xs.map(f).sort((a, b) => a - b)[xs.length >> 1]!;
-    return { latencyMs: mid(m, (l) => l.latencyMs), serviceMs: mid(m, (l) => l.serviceMs) };
-  }
-
-  /** The soonest any holder could answer, counting a full one as free after its next delivery. */
-  private bestWaitMs(cands: Peer[], now: number): number {
-    let best = Infinity;
-    for (const p of cands) {
-      if (!p.connected) continue;
-      const l = this.load(p);
-      const wait = this.effectiveMs(p, now) + (this.depth(p) >= l.limit ? l.serviceMs : 0);
-      if (wait < best) best = wait;
-    }
-    return best;
-  }
-
-  /** Per-pass figures every pick uses. */
-  private beginPass(): void {
-    this.oldest = this.oldestDebts();
-    this.typicalPeer = this.typicalLoad();
-  }
-
-  private oldestDebts(): Map<Peer, number> {
-    const out = new Map<Peer, number>();
-    const note = (p: Peer, at: number): void => {
-      const o = out.get(p);
-      if (o === undefined || at < o) out.set(p, at);
-    };
-    for (const r of this.inflight.values()) note(r.peer, r.at);
-    for (const m of this.moved.values()) note(m.peer, m.at);
-    return out;
-  }
-
-  /**
-   * A holder with a free slot (`urgent`: the kept slots too). Urgent: the one expected to answer
-   * soonest. Otherwise, as Bitcoin Core spreads blocks over every peer with room, the least loaded
-   * (a peer that started slow still gets work to be measured by; the head-of-line guard in fill
-   * keeps blocks near the low edge from a peer far behind).
-   */
-  private pick(candidates: Peer[], exclude: Set<Peer>, urgent: boolean, now: number): Peer | undefined {
-    const open: { p: Peer; wait: number; depth: number }[] = [];
-    let soonest = Infinity;
-    for (const p of candidates) {
-      if (!p.connected || exclude.has(p)) continue;
-      const depth = this.depth(p);
-      if (depth >= (urgent ? this.opts.maxInflightPerPeer : this.load(p).limit)) continue;
-      const wait = this.effectiveMs(p, now);
-      open.push({ p, wait, depth });
-      if (wait < soonest) soonest = wait;
-    }
-    let best: (typeof open)[number] | undefined;
-    for (const o of open) {
-      if (urgent && o.wait !== soonest) continue;
-      if (!best || o.depth < best.depth || (o.depth === best.depth && o.wait < best.wait)) best = o;
-    }
-    return best?.p;
-  }
-
   private send(node: HeaderNode, peer: Peer, tried: Set<Peer>, reassign: boolean, now: number): boolean {
-    const ahead = this.depth(peer);
-    const expectMs = this.effectiveMs(peer, now);
+    const ahead = this.choice.depth(peer);
+    const expectMs = this.choice.effectiveMs(peer, now);
     const item = { type: 'block' as const, id: node.id };
     const sent = reassign ? this.net.requests.reassign(peer, item) : this.net.request(peer, [item]).sent.length > 0;
     if (!sent) return false;
     this.inflight.set(node.idHex, { node, peer, at: now, ahead, expectMs, tried });
     this.load(peer).inflight++;
-    if (!this.oldest.has(peer)) this.oldest.set(peer, now);
+    this.choice.asked(peer, now);
     return true;
   }
 }
