@@ -171,10 +171,15 @@ test('bounded map under a PING flood from many source ports: per-source state st
   one.removeAllListeners('message');
   one.on('message', () => oneReplies++);
   const before = victim.stats.received;
+  const overBefore = victim.stats.dropped['over-budget'] ?? 0;
+  const startedAt = Date.now();
   for (let i = 0; i < 100; i++) one.send(encodePacket({ requestId: BigInt(1000 + i), expiry: Date.now() + 20_000, body: { type: 'ping' } }, k.secretKey, k.publicKey), victim.port, '127.0.0.1');
-  await until('burst received', () => victim.stats.received >= before + 90, 20_000);
-  assert.ok(victim.stats.dropped['over-budget'] >= 80, `over budget: ${victim.stats.dropped['over-budget']}`);
-  assert.ok(oneReplies <= 20, `replies to one flooding source: ${oneReplies}`);
+  await until('burst received', () => victim.stats.received >= before + 100, 20_000);
+  // The bucket refills while a loaded machine works through the burst: allow burst + refill over the time it took (+1 for rounding).
+  const allowed = 4 + Math.ceil(2 * ((Date.now() - startedAt) / 1000)) + 1;
+  const over = (victim.stats.dropped['over-budget'] ?? 0) - overBefore;
+  assert.ok(over >= 100 - allowed, `over budget: expected >= ${100 - allowed}, got ${over}`);
+  assert.ok(oneReplies <= allowed, `replies to one flooding source: expected <= ${allowed}, got ${oneReplies}`);
   void replies;
 });
 
