@@ -3,7 +3,7 @@
 // client from having more answers produced than it reads (HTTP pipelining without reading).
 import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** True for 127.0.0.0/8, ::1 and IPv4-mapped loopback. */
 export function isLoopbackAddress(ip: string | undefined): boolean {
@@ -31,6 +31,26 @@ export function hostName(header: string): string | undefined {
   }
   name = name.replace(/\.$/, '');
   return name === '' ? undefined : name;
+}
+
+/**
+ * The host a request names: its one Host header, or the authority of an absolute-form target,
+ * which overrides Host (RFC 9112 3.2.2). More than one Host is refused (RFC 9112 3.2): two
+ * programs on the way could each judge the request by a different one.
+ */
+export function requestHost(req: IncomingMessage): { host: string | undefined } | { refusal: string } {
+  let hosts = 0;
+  for (let i = 0; i < req.rawHeaders.length; i += 2) if (req.rawHeaders[i]!.toLowerCase() === 'host') hosts++;
+  if (hosts > 1) return { refusal: `${hosts} Host headers; expected one` };
+  const target = req.url ?? '/';
+  if (target.startsWith('/') || target === '*') return { host: req.headers.host };
+  try {
+    const u = new URL(target);
+    if ((u.protocol === 'http:' || u.protocol === 'https:') && u.host !== '') return { host: u.host };
+  } catch {
+    /* refused below */
+  }
+  return { refusal: 'the request target is neither a path nor an http URL' };
 }
 
 /**
@@ -119,11 +139,10 @@ export class ClientLimiter {
     }
   }
 
-  /** Counts a new connection; false when the IP already has its share open. */
-  openConnection(ip: string): boolean {
+  /** Counts a new connection; returns how many the IP has open, this one included. */
+  openConnection(ip: string): number {
     const s = this.state(ip);
-    s.connections++;
-    return s.connections <= this.limits.maxConnectionsPerIp;
+    return ++s.connections;
   }
 
   closeConnection(ip: string): void {
