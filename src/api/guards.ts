@@ -99,13 +99,43 @@ export class HostPolicy {
   }
 }
 
+/**
+ * The key the per-IP caps count a client under: an IPv4 address as it is (IPv4-mapped IPv6
+ * included), an IPv6 address by its /64, since one host is commonly handed a whole /64 and could
+ * otherwise open connections and spend request tokens under 2^64 names (Bitcoin Core's netgroups
+ * group addresses more coarsely still). Anything unparsable counts as itself.
+ */
+export function addressGroup(ip: string): string {
+  const mapped = ip.toLowerCase().startsWith('::ffff:') ? ip.slice(7) : ip;
+  if (isIP(mapped) === 4) return mapped;
+  if (isIP(ip) !== 6) return ip;
+  const groups = expandIpv6(ip.toLowerCase().split('%')[0]!);
+  return groups ? `${groups.slice(0, 4).join(':')}::/64` : ip;
+}
+
+/** The eight 16-bit groups of an IPv6 address, as hex without leading zeros (an IPv4 tail becomes two). */
+function expandIpv6(ip: string): string[] | undefined {
+  let text = ip;
+  const v4 = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (v4) {
+    const [a, b, c, d] = v4.slice(1).map(Number) as [number, number, number, number];
+    text = text.slice(0, v4.index) + `${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head, tail] = text.split('::') as [string, string | undefined];
+  const left = head === '' ? [] : head.split(':');
+  const right = tail === undefined || tail === '' ? [] : tail.split(':');
+  const fill = tail === undefined ? 0 : 8 - left.length - right.length;
+  const all = [...left, ...Array<string>(fill).fill('0'), ...right];
+  return all.length === 8 ? all.map((g) => parseInt(g, 16).toString(16)) : undefined;
+}
+
 interface IpState {
   connections: number;
   tokens: number;
   refilledAt: number;
 }
 
-/** Per-IP caps on open connections and request rate (token bucket), bounded in tracked IPs. */
+/** Per-IP caps on open connections and request rate (token bucket), bounded in tracked IPs; an IPv6 /64 is one IP. */
 export class ClientLimiter {
   private readonly ips = new Map<string, IpState>();
 
@@ -118,7 +148,8 @@ export class ClientLimiter {
     return this.ips.size;
   }
 
-  private state(ip: string): IpState {
+  private state(address: string): IpState {
+    const ip = addressGroup(address);
     let s = this.ips.get(ip);
     if (s) {
       this.ips.delete(ip); // re-insert: Map order is the recency order
@@ -146,7 +177,7 @@ export class ClientLimiter {
   }
 
   closeConnection(ip: string): void {
-    const s = this.ips.get(ip);
+    const s = this.ips.get(addressGroup(ip));
     if (s && s.connections > 0) s.connections--;
   }
 

@@ -26,9 +26,9 @@ export interface ApiLimits {
   maxQueuedPerConnection: number;
   /** Open connections in total (event sockets included); Node drops connections beyond. */
   maxConnections: number;
-  /** Open connections per remote IP, non-loopback clients only: more is 429 `too-many-connections`. */
+  /** Open connections per remote IP (an IPv6 /64 is one IP), non-loopback clients only: more is 429 `too-many-connections`; past twice this a connection is closed at accept. */
   maxConnectionsPerIp: number;
-  /** Sustained requests per second per remote IP, non-loopback clients only: more is 429 `rate-limited` with Retry-After. */
+  /** Sustained requests per second per remote IP (an IPv6 /64 is one IP), non-loopback clients only: more is 429 `rate-limited` with Retry-After. */
   requestsPerSecondPerIp: number;
   /** Requests per remote IP allowed in a burst above the sustained rate. */
   requestBurstPerIp: number;

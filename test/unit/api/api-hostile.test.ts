@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { WebSocket } from 'ws';
 import type { ApiLimits, ErrorJson } from '../../../src/api/index.js';
+import { ClientLimiter, addressGroup } from '../../../src/api/guards.js';
 import { startApi, type ApiHarness } from './api-harness.js';
 
 /** One raw HTTP/1.1 exchange from `localAddress` (another 127/8 address is another client IP). */
@@ -130,4 +131,22 @@ test('CONNECT gets no answer: it is refused with a JSON 405 method-not-allowed',
     assert.equal(statusOf(answer), 405, JSON.stringify(answer.slice(0, 200)));
     assert.equal(reasonOf(answer), 'method-not-allowed');
   }, t);
+});
+
+test('IPv6 clients from one /64 evade the per-IP caps: the caps count a /64 as one address', () => {
+  const limiter = new ClientLimiter({ maxConnectionsPerIp: 2, requestsPerSecondPerIp: 1, requestBurstPerIp: 2, maxTrackedIps: 100 }, () => 0);
+  assert.equal(limiter.openConnection('2001:db8:1:2::a'), 1);
+  assert.equal(limiter.openConnection('2001:db8:1:2:ffff:1:2:3'), 2, 'another address of the same /64 is the same client');
+  assert.equal(limiter.openConnection('2001:db8:1:3::a'), 1, 'the next /64 is another client');
+  assert.equal(limiter.takeRequest('2001:db8:1:2::b'), 0);
+  assert.equal(limiter.takeRequest('2001:db8:1:2::c'), 0);
+  assert.ok(limiter.takeRequest('2001:db8:1:2::d') > 0, 'the /64 shares one token bucket');
+  limiter.closeConnection('2001:db8:1:2::a');
+  assert.equal(limiter.openConnection('2001:db8:1:2::e'), 2, 'closing counts against the same /64');
+  // Spellings of one /64 agree; IPv4 (mapped or not) is the address itself.
+  assert.equal(addressGroup('2001:DB8:1:2::1'), addressGroup('2001:0db8:0001:0002:0:0:0:5'));
+  assert.equal(addressGroup('64:ff9b::192.0.2.1'), addressGroup('64:ff9b:0:0:1:2:3:4'));
+  assert.equal(addressGroup('::ffff:10.1.2.3'), '10.1.2.3');
+  assert.equal(addressGroup('10.1.2.3'), '10.1.2.3');
+  assert.notEqual(addressGroup('10.1.2.3'), addressGroup('10.1.2.4'));
 });
