@@ -36,14 +36,18 @@ export function hostName(header: string): string | undefined {
 /**
  * The host a request names: its one Host header, or the authority of an absolute-form target,
  * which overrides Host (RFC 9112 3.2.2). More than one Host is refused (RFC 9112 3.2): two
- * programs on the way could each judge the request by a different one.
+ * programs on the way could each judge the request by a different one; so is none in HTTP/1.1.
  */
 export function requestHost(req: IncomingMessage): { host: string | undefined } | { refusal: string } {
   let hosts = 0;
   for (let i = 0; i < req.rawHeaders.length; i += 2) if (req.rawHeaders[i]!.toLowerCase() === 'host') hosts++;
   if (hosts > 1) return { refusal: `${hosts} Host headers; expected one` };
   const target = req.url ?? '/';
-  if (target.startsWith('/') || target === '*') return { host: req.headers.host };
+  if (target.startsWith('/') || target === '*') {
+    // HTTP/1.1 requires Host (RFC 9112 3.2); a request without one (HTTP/1.0) is no browser's.
+    if (hosts === 0 && req.httpVersionMajor === 1 && req.httpVersionMinor >= 1) return { refusal: 'an HTTP/1.1 request needs a Host header' };
+    return { host: req.headers.host };
+  }
   try {
     const u = new URL(target);
     if ((u.protocol === 'http:' || u.protocol === 'https:') && u.host !== '') return { host: u.host };

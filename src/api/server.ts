@@ -146,6 +146,8 @@ export class ApiServer {
       // The header timeout is only enforced when this check runs (default every 30 s).
       connectionsCheckingInterval: Math.min(1000, this.limits.headersTimeoutMs),
       keepAliveTimeout: 5000,
+      // Node's own refusal of a missing Host is a bare 400; the doors refuse it with a reason.
+      requireHostHeader: false,
     });
     // Node silently truncates at maxHeadersCount (and may then refuse the request for a lost Host
     // header with a bare 400). So parse well past our limit (the 16 KiB header size bounds the

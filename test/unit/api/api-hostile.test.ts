@@ -115,6 +115,16 @@ test('two Host headers: the request is refused with 400 bad-host, not judged by 
   }, t);
 });
 
+test('an HTTP/1.1 request without Host gets a bare 400 that is not JSON: it is refused with a JSON 400 bad-host', async (t) => {
+  await withApi({}, async (h) => {
+    const answer = await exchange(h.url, 'GET /api/status HTTP/1.1\r\nConnection: close\r\n\r\n');
+    assert.equal(statusOf(answer), 400, answer.slice(0, 200));
+    assert.equal(reasonOf(answer), 'bad-host');
+    const old = await exchange(h.url, 'GET /api/status HTTP/1.0\r\n\r\n');
+    assert.equal(statusOf(old), 200, 'HTTP/1.0 has no Host to require');
+  }, t);
+});
+
 test('an absolute-form request target naming a foreign host is answered: it is refused like a foreign Host header', async (t) => {
   await withApi({}, async (h) => {
     const foreign = await exchange(h.url, 'GET http://evil.example/api/status HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
