@@ -160,3 +160,45 @@ test('IPv6 clients from one /64 evade the per-IP caps: the caps count a /64 as o
   assert.equal(addressGroup('10.1.2.3'), '10.1.2.3');
   assert.notEqual(addressGroup('10.1.2.3'), addressGroup('10.1.2.4'));
 });
+
+/** An /api/events client that has had its hello, and the close code and reason it gets. */
+async function subscriber(h: ApiHarness, t: { after(fn: () => unknown): void }): Promise<{ ws: WebSocket; closed: Promise<[number, string]> }> {
+  const ws = new WebSocket(h.url.replace(/^http/, 'ws') + '/api/events', { perMessageDeflate: false });
+  t.after(() => ws.terminate());
+  const closed = new Promise<[number, string]>((resolve) => ws.once('close', (code, reason) => resolve([code, String(reason)])));
+  await new Promise<void>((resolve, reject) => {
+    ws.once('message', () => resolve());
+    ws.once('error', reject);
+  });
+  return { ws, closed };
+}
+
+test('event subscribers that send frames cost the node for nothing: a data frame on the listen-only stream is closed with 1008 listen-only', async (t) => {
+  await withApi({}, async (h) => {
+    const { ws, closed } = await subscriber(h, t);
+    for (let i = 0; i < 1000 && ws.readyState === WebSocket.OPEN; i++) ws.send('x'.repeat(100));
+    const bound = new Promise<'open'>((r) => setTimeout(() => r('open'), 10_000).unref());
+    assert.deepEqual(await Promise.race([closed, bound]), [1008, 'listen-only']);
+    assert.equal((await fetch(h.url + '/api/status')).status, 200);
+  }, t);
+});
+
+test('event subscribers that ping without pause: past a small budget the client is closed with 1008 too-many-frames', async (t) => {
+  await withApi({}, async (h) => {
+    const { ws, closed } = await subscriber(h, t);
+    let result: [number, string] | undefined;
+    void closed.then((c) => (result = c));
+    // One ping at a time, each answered before the next: the library's own bound (pongs left
+    // unwritten) never trips, so only the hub's budget can stop this.
+    for (let i = 0; i < 200 && !result && ws.readyState === WebSocket.OPEN; i++) {
+      const answered = new Promise<void>((r) => {
+        ws.once('pong', () => r());
+        ws.once('close', () => r());
+      });
+      ws.ping(Buffer.alloc(8));
+      await answered;
+    }
+    const bound = new Promise<'open'>((r) => setTimeout(() => r('open'), 10_000).unref());
+    assert.deepEqual(await Promise.race([closed, bound]), [1008, 'too-many-frames']);
+  }, t);
+});
