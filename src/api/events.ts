@@ -1,8 +1,9 @@
 // The /api/events WebSocket hub: pushes block, tx, reorg and peer events as JSON text frames.
-// Clients only listen, so inbound frames are capped tiny and ignored; a client that cannot keep
-// up (its send queue above a bound) is closed with 1008 "slow-consumer", and one that stops
-// answering pings is dropped, instead of growing our memory. Host and Origin are checked by the
-// server before the upgrade reaches the hub.
+// Clients only listen: a data frame from one is closed with 1008 "listen-only", and its pings and
+// pongs are held to a small budget (1008 "too-many-frames"), so frames cost no more than the rate-limited
+// requests do. A client that cannot keep up (its send queue above a bound) is closed with 1008
+// "slow-consumer", and one that stops answering pings is dropped, instead of growing our memory.
+// Host, Origin and the per-IP caps are checked by the server before the upgrade reaches the hub.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, WebSocket } from 'ws';
@@ -21,11 +22,17 @@ export const DEFAULT_EVENT_LIMITS: EventHubLimits = { maxClients: 64, maxBuffere
 
 /** Close code for a client dropped because its send queue passed `maxBufferedBytes` (policy violation). */
 export const EVENT_CLOSE_SLOW_CONSUMER = 1008;
+/** Close code for a client that sends data frames, or control frames past its budget (policy violation). */
+export const EVENT_CLOSE_POLICY = 1008;
+/** Pings and pongs a client may send in a burst, and per second after it (a keep-alive needs far fewer). */
+const FRAME_BURST = 16;
+const FRAMES_PER_SECOND = 1;
 
 
 export class EventHub {
   private readonly wss: WebSocketServer;
   private readonly alive = new WeakMap<WebSocket, boolean>();
+  private readonly frameBudget = new WeakMap<WebSocket, { tokens: number; at: number }>();
   private pingTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -70,10 +77,12 @@ export class EventHub {
 
   private onConnection(ws: WebSocket): void {
     this.alive.set(ws, true);
-    ws.on('pong', () => this.alive.set(ws, true));
-    ws.on('message', () => {
-      /* listen-only stream: inbound messages are ignored */
+    ws.on('pong', () => {
+      this.alive.set(ws, true);
+      this.spendFrame(ws);
     });
+    ws.on('message', () => this.drop(ws, EVENT_CLOSE_POLICY, 'listen-only'));
+    ws.on('ping', () => this.spendFrame(ws));
     ws.on('error', (e) => this.log.debug('event client error', { err: e.message }));
     try {
       this.sendTo(ws, JSON.stringify(this.hello()));
@@ -87,12 +96,28 @@ export class EventHub {
     if (ws.bufferedAmount > this.limits.maxBufferedBytes) {
       // The queue is bounded: stop sending, say why (a slow reader may still get the close frame),
       // and cut the connection if the close handshake does not finish soon.
-      this.log.debug('dropping slow event client', { buffered: ws.bufferedAmount });
-      ws.close(EVENT_CLOSE_SLOW_CONSUMER, 'slow-consumer');
-      setTimeout(() => ws.terminate(), this.limits.closeGraceMs).unref();
+      this.drop(ws, EVENT_CLOSE_SLOW_CONSUMER, 'slow-consumer');
       return;
     }
     ws.send(text);
+  }
+
+  /** A control frame from the client (ws answers pings by itself): past the budget, the client is dropped. */
+  private spendFrame(ws: WebSocket): void {
+    const now = Date.now();
+    const b = this.frameBudget.get(ws) ?? { tokens: FRAME_BURST, at: now };
+    b.tokens = Math.min(FRAME_BURST, b.tokens + ((now - b.at) / 1000) * FRAMES_PER_SECOND) - 1;
+    b.at = now;
+    this.frameBudget.set(ws, b);
+    if (b.tokens < 0) this.drop(ws, EVENT_CLOSE_POLICY, 'too-many-frames');
+  }
+
+  /** Closes with a reason (a slow reader may still get the close frame); cut off if the handshake does not finish soon. */
+  private drop(ws: WebSocket, code: number, reason: string): void {
+    if (ws.readyState !== WebSocket.OPEN) return;
+    this.log.debug('dropping event client', { reason, buffered: ws.bufferedAmount });
+    ws.close(code, reason);
+    setTimeout(() => ws.terminate(), this.limits.closeGraceMs).unref();
   }
 
   /** Sends `{type, data, ...data}` to every client: flat for convenience, `data` for generic code. */

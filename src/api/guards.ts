@@ -3,7 +3,7 @@
 // client from having more answers produced than it reads (HTTP pipelining without reading).
 import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** True for 127.0.0.0/8, ::1 and IPv4-mapped loopback. */
 export function isLoopbackAddress(ip: string | undefined): boolean {
@@ -31,6 +31,30 @@ export function hostName(header: string): string | undefined {
   }
   name = name.replace(/\.$/, '');
   return name === '' ? undefined : name;
+}
+
+/**
+ * The host a request names: its one Host header, or the authority of an absolute-form target,
+ * which overrides Host (RFC 9112 3.2.2). More than one Host is refused (RFC 9112 3.2): two
+ * programs on the way could each judge the request by a different one; so is none in HTTP/1.1.
+ */
+export function requestHost(req: IncomingMessage): { host: string | undefined } | { refusal: string } {
+  let hosts = 0;
+  for (let i = 0; i < req.rawHeaders.length; i += 2) if (req.rawHeaders[i]!.toLowerCase() === 'host') hosts++;
+  if (hosts > 1) return { refusal: `${hosts} Host headers; expected one` };
+  const target = req.url ?? '/';
+  if (target.startsWith('/') || target === '*') {
+    // HTTP/1.1 requires Host (RFC 9112 3.2); a request without one (HTTP/1.0) is no browser's.
+    if (hosts === 0 && req.httpVersionMajor === 1 && req.httpVersionMinor >= 1) return { refusal: 'an HTTP/1.1 request needs a Host header' };
+    return { host: req.headers.host };
+  }
+  try {
+    const u = new URL(target);
+    if ((u.protocol === 'http:' || u.protocol === 'https:') && u.host !== '') return { host: u.host };
+  } catch {
+    /* refused below */
+  }
+  return { refusal: 'the request target is neither a path nor an http URL' };
 }
 
 /**
@@ -79,13 +103,43 @@ export class HostPolicy {
   }
 }
 
+/**
+ * The key the per-IP caps count a client under: an IPv4 address as it is (IPv4-mapped IPv6
+ * included), an IPv6 address by its /64, since one host is commonly handed a whole /64 and could
+ * otherwise open connections and spend request tokens under 2^64 names (Bitcoin Core's netgroups
+ * group addresses more coarsely still). Anything unparsable counts as itself.
+ */
+export function addressGroup(ip: string): string {
+  const mapped = ip.toLowerCase().startsWith('::ffff:') ? ip.slice(7) : ip;
+  if (isIP(mapped) === 4) return mapped;
+  if (isIP(ip) !== 6) return ip;
+  const groups = expandIpv6(ip.toLowerCase().split('%')[0]!);
+  return groups ? `${groups.slice(0, 4).join(':')}::/64` : ip;
+}
+
+/** The eight 16-bit groups of an IPv6 address, as hex without leading zeros (an IPv4 tail becomes two). */
+function expandIpv6(ip: string): string[] | undefined {
+  let text = ip;
+  const v4 = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (v4) {
+    const [a, b, c, d] = v4.slice(1).map(Number) as [number, number, number, number];
+    text = text.slice(0, v4.index) + `${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head, tail] = text.split('::') as [string, string | undefined];
+  const left = head === '' ? [] : head.split(':');
+  const right = tail === undefined || tail === '' ? [] : tail.split(':');
+  const fill = tail === undefined ? 0 : 8 - left.length - right.length;
+  const all = [...left, ...Array<string>(fill).fill('0'), ...right];
+  return all.length === 8 ? all.map((g) => parseInt(g, 16).toString(16)) : undefined;
+}
+
 interface IpState {
   connections: number;
   tokens: number;
   refilledAt: number;
 }
 
-/** Per-IP caps on open connections and request rate (token bucket), bounded in tracked IPs. */
+/** Per-IP caps on open connections and request rate (token bucket), bounded in tracked IPs; an IPv6 /64 is one IP. */
 export class ClientLimiter {
   private readonly ips = new Map<string, IpState>();
 
@@ -98,7 +152,8 @@ export class ClientLimiter {
     return this.ips.size;
   }
 
-  private state(ip: string): IpState {
+  private state(address: string): IpState {
+    const ip = addressGroup(address);
     let s = this.ips.get(ip);
     if (s) {
       this.ips.delete(ip); // re-insert: Map order is the recency order
@@ -119,15 +174,14 @@ export class ClientLimiter {
     }
   }
 
-  /** Counts a new connection; false when the IP already has its share open. */
-  openConnection(ip: string): boolean {
+  /** Counts a new connection; returns how many the IP has open, this one included. */
+  openConnection(ip: string): number {
     const s = this.state(ip);
-    s.connections++;
-    return s.connections <= this.limits.maxConnectionsPerIp;
+    return ++s.connections;
   }
 
   closeConnection(ip: string): void {
-    const s = this.ips.get(ip);
+    const s = this.ips.get(addressGroup(ip));
     if (s && s.connections > 0) s.connections--;
   }
 

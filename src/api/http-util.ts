@@ -2,6 +2,7 @@
 // replies, a bounded body reader that refuses an oversized request without buffering it, and the
 // early refusal that still lets the client read its answer.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { readFileSync } from 'node:fs';
 
 /** An error that maps to an HTTP status and a stable reason code. */
@@ -83,8 +84,30 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
-/** Parses JSON text; any failure is a 400 `malformed-json`. */
-export function parseJson(body: Buffer): unknown {
+/**
+ * True when `body` nests arrays or objects deeper than `max` (strings skipped, escapes honoured).
+ * JSON.parse takes about a second of the only thread for a 1 MiB body of nested brackets (against
+ * 20 ms for a flat one), so nesting is counted first, in one pass over the bytes.
+ */
+export function nestedDeeperThan(body: Uint8Array, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i]!;
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: the next byte is escaped
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}
+
+/** Parses JSON text; nesting past `maxDepth` is a 400 `json-too-deep`, any other failure a 400 `malformed-json`. */
+export function parseJson(body: Buffer, maxDepth = Number.POSITIVE_INFINITY): unknown {
+  if (nestedDeeperThan(body, maxDepth)) throw new HttpError(400, 'json-too-deep', `request body nests arrays or objects deeper than ${maxDepth}`);
   const text = body.toString('utf8');
   if (text.trim() === '') throw new HttpError(400, 'malformed-json', 'expected a JSON body, got an empty one');
   try {
@@ -149,6 +172,19 @@ export function refuseAndDrain(
   req.on('end', onEnd);
   req.on('error', onError);
   req.resume();
+}
+
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 408: 'Request Timeout', 429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large', 503: 'Service Unavailable',
+};
+
+/** A whole JSON answer written straight to a socket (before HTTP parsing, instead of an upgrade or a tunnel). */
+export function rawRefusal(socket: Duplex, status: number, reason: string, message: string): void {
+  if (!socket.writable) return void socket.destroy();
+  const body = JSON.stringify({ error: message, reason });
+  socket.once('finish', () => socket.destroy());
+  socket.end(`HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
 
 let version: string | undefined;

@@ -6,6 +6,8 @@ import { DEFAULT_STATS_WINDOW } from './stats.js';
 export interface ApiLimits {
   /** Largest request body (POST /api/txs), bytes: more is 413 `body-too-large`. */
   maxBodyBytes: number;
+  /** Deepest nesting of arrays and objects in a JSON body (a signed transfer is one flat object): more is 400 `json-too-deep`. */
+  maxJsonDepth: number;
   /** Most request headers: more is 431 `too-many-headers`. */
   maxHeaders: number;
   /** Time to send the request headers: slower is 408 `timeout`. */
@@ -24,9 +26,9 @@ export interface ApiLimits {
   maxQueuedPerConnection: number;
   /** Open connections in total (event sockets included); Node drops connections beyond. */
   maxConnections: number;
-  /** Open connections per remote IP, non-loopback clients only: more is 429 `too-many-connections`. */
+  /** Open connections per remote IP (an IPv6 /64 is one IP), non-loopback clients only: more is 429 `too-many-connections`; past twice this a connection is closed at accept. */
   maxConnectionsPerIp: number;
-  /** Sustained requests per second per remote IP, non-loopback clients only: more is 429 `rate-limited` with Retry-After. */
+  /** Sustained requests per second per remote IP (an IPv6 /64 is one IP), non-loopback clients only: more is 429 `rate-limited` with Retry-After. */
   requestsPerSecondPerIp: number;
   /** Requests per remote IP allowed in a burst above the sustained rate. */
   requestBurstPerIp: number;
@@ -54,6 +56,7 @@ export interface ApiLimits {
 
 export const DEFAULT_API_LIMITS: ApiLimits = {
   maxBodyBytes: 1 << 20,
+  maxJsonDepth: 8,
   maxHeaders: 64,
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,

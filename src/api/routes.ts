@@ -257,7 +257,7 @@ export class ApiHandlers {
     if (!isJsonContentType(req.headers['content-type'])) {
       throw new HttpError(415, 'unsupported-media-type', `expected Content-Type: application/json, got ${JSON.stringify((req.headers['content-type'] ?? '(none)').slice(0, 60))}`);
     }
-    const body = parseJson(await readBody(req, this.limits.maxBodyBytes));
+    const body = parseJson(await readBody(req, this.limits.maxBodyBytes), this.limits.maxJsonDepth);
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(400, 'malformed', 'expected a JSON object (a signed transfer)');
     for (const k of Object.keys(body)) {
       if (!TX_FIELDS.has(k) && !TX_ECHO_FIELDS.has(k)) throw new HttpError(400, 'malformed', `unknown transaction field ${JSON.stringify(k.slice(0, 40))}`);

@@ -1,7 +1,7 @@
-// The HTTP API server: lifecycle, the order of checks every request passes (cheapest first:
-// header count, Host, per-IP caps, Origin, then the route), the /api/events upgrade and the explorer
-// page at "/". Plain node:http with every limit in `ApiLimits` (limits.ts), so a hostile or broken
-// client costs a 4xx, never the node. Routes and handlers live in routes.ts; the checks in guards.ts.
+// The HTTP API server: lifecycle, requests through the doors (doors.ts: per-IP share, header count,
+// Host, per-IP caps, Origin) to the route, the /api/events upgrade and the explorer page at "/".
+// Plain node:http with every limit in `ApiLimits` (limits.ts), so a hostile or broken client costs
+// a 4xx, never the node. Routes and handlers live in routes.ts; the checks in guards.ts.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -9,12 +9,13 @@ import { isCodedError } from '../core/index.js';
 import type { Chain, ConnectedBlockEvent, ReorgEvent } from '../chain/index.js';
 import type { Mempool, MempoolEntry } from '../mempool/index.js';
 import { silentLogger, type Logger } from '../log/index.js';
-import { HttpError, refuseAndDrain, sendEncoded, sendError, sendJson } from './http-util.js';
+import { HttpError, rawRefusal, refuseAndDrain, sendEncoded, sendError, sendJson } from './http-util.js';
 import { EventHub } from './events.js';
 import { blockSummary, txView } from './views.js';
 import { EXPLORER_CSS, EXPLORER_HTML, EXPLORER_ICON } from './explorer/index.js';
 import { DEFAULT_API_LIMITS, type ApiLimits } from './limits.js';
-import { ClientLimiter, ConnectionGate, HostPolicy, isLoopbackAddress } from './guards.js';
+import { isLoopbackAddress } from './guards.js';
+import { ApiDoors } from './doors.js';
 import { ResponseCache } from './response-cache.js';
 import { ApiHandlers, Router, type NodeView, type Route } from './routes.js';
 import type { PeerEventJson, ReorgEventJson, ReorgJson, StatusJson } from './types.js';
@@ -43,16 +44,6 @@ export interface ApiServerOptions {
   metrics?: boolean;
 }
 
-const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found', 408: 'Request Timeout', 431: 'Request Header Fields Too Large', 503: 'Service Unavailable' };
-
-/** A whole JSON answer written straight to a socket (before HTTP parsing or instead of an upgrade). */
-export function rawRefusal(socket: Duplex, status: number, reason: string, message: string): void {
-  if (!socket.writable) return void socket.destroy();
-  const body = JSON.stringify({ error: message, reason });
-  socket.once('finish', () => socket.destroy());
-  socket.end(`HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
-}
-
 export class ApiServer {
   private readonly chain: Chain;
   private readonly mempool: Mempool;
@@ -61,8 +52,7 @@ export class ApiServer {
   private readonly limits: ApiLimits;
   private readonly host: string;
   private readonly requestedPort: number;
-  private readonly policy: HostPolicy;
-  private readonly limiter: ClientLimiter;
+  private readonly doors: ApiDoors;
   private readonly cache: ResponseCache;
   private readonly handlers: ApiHandlers;
   private readonly router: Router;
@@ -72,9 +62,6 @@ export class ApiServer {
   private starting: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
   private readonly sockets = new Set<Socket>();
-  private readonly gates = new WeakMap<Socket, ConnectionGate>();
-  /** Connections of an IP over its share: each request on them is refused with 429. */
-  private readonly overShare = new WeakSet<Socket>();
   private mempoolVersion = 0;
   readonly reorgs: ReorgLog;
   private readonly metricsEnabled: boolean;
@@ -114,8 +101,7 @@ export class ApiServer {
     this.reorgs = new ReorgLog(this.limits.reorgHistory);
     this.statsService = new StatsService(this.chain, this.reorgs, this.limits.statsWindow);
     this.metricsEnabled = opts.metrics === true;
-    this.policy = new HostPolicy(this.host, opts.allowHosts);
-    this.limiter = new ClientLimiter(this.limits);
+    this.doors = new ApiDoors(this.limits, this.host, opts.allowHosts);
     this.cache = new ResponseCache(this.limits.responseCacheBytes);
     this.handlers = new ApiHandlers(this.chain, this.mempool, this.view, this.limits, this.cache, () => this.mempoolVersion);
     this.router = new Router([...this.handlers.routes(), ...this.observabilityRoutes()]);
@@ -160,6 +146,8 @@ export class ApiServer {
       // The header timeout is only enforced when this check runs (default every 30 s).
       connectionsCheckingInterval: Math.min(1000, this.limits.headersTimeoutMs),
       keepAliveTimeout: 5000,
+      // Node's own refusal of a missing Host is a bare 400; the doors refuse it with a reason.
+      requireHostHeader: false,
     });
     // Node silently truncates at maxHeadersCount (and may then refuse the request for a lost Host
     // header with a bare 400). So parse well past our limit (the 16 KiB header size bounds the
@@ -170,6 +158,8 @@ export class ApiServer {
     server.timeout = this.limits.idleTimeoutMs;
     server.on('request', (req, res) => this.onRequest(req, res));
     server.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
+    // A proxy request: no tunnel here (without a listener Node drops the socket without a word).
+    server.on('connect', (_req, socket: Duplex) => rawRefusal(socket, 405, 'method-not-allowed', 'CONNECT is not served'));
     server.on('connection', (s: Socket) => this.onConnection(s));
     server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
       // Malformed request lines, oversized headers, header timeouts: answer if we still can.
@@ -242,27 +232,14 @@ export class ApiServer {
 
   // ---- connections ----
 
-  private exempt(ip: string | undefined): boolean {
-    return this.limits.loopbackExempt && isLoopbackAddress(ip);
-  }
-
   private onConnection(s: Socket): void {
     this.sockets.add(s);
-    this.gates.set(s, new ConnectionGate(this.limits.maxInFlightPerConnection, this.limits.maxQueuedPerConnection));
-    const ip = s.remoteAddress;
-    const counted = ip !== undefined && !this.exempt(ip);
-    if (counted && !this.limiter.openConnection(ip)) this.overShare.add(s);
-    s.once('close', () => {
-      this.sockets.delete(s);
-      this.gates.get(s)?.close();
-      if (counted) this.limiter.closeConnection(ip);
-    });
+    s.once('close', () => this.sockets.delete(s));
+    if (!this.doors.connected(s)) this.log.debug('closed a connection past twice its address\'s share', { remote: s.remoteAddress });
   }
 
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
-    const gate = this.gates.get(req.socket);
-    if (!gate) return void this.handle(req, res);
-    if (!gate.admit(res, () => void this.handle(req, res))) {
+    if (!this.doors.admit(req, res, () => void this.handle(req, res))) {
       // More pipelined than the queue holds and not reading: nothing more will be answered here.
       this.log.debug('closing a connection that pipelines without reading', { remote: req.socket.remoteAddress });
       req.socket.destroy();
@@ -271,8 +248,12 @@ export class ApiServer {
 
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const path = (req.url ?? '').split('?')[0];
-    if (!this.policy.hostAllowed(req.headers.host)) return rawRefusal(socket, 403, 'forbidden-host', 'this Host is not served (DNS rebinding protection); see --api-allow-host');
-    if (!this.policy.originAllowed(req.headers.origin, req.headers.host)) return rawRefusal(socket, 403, 'forbidden-origin', 'cross-origin WebSocket refused');
+    try {
+      this.doors.check(req, 'upgrade');
+    } catch (e) {
+      const r = e instanceof HttpError ? e : new HttpError(400, 'bad-request', 'refused');
+      return rawRefusal(socket, r.status, r.reason, r.message);
+    }
     if (path !== '/api/events' || !this.hub || this.stopping) return rawRefusal(socket, 404, 'not-found', 'no WebSocket endpoint here');
     this.hub.handleUpgrade(req, socket, head);
   }
@@ -281,34 +262,12 @@ export class ApiServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
-      this.guard(req);
+      this.doors.check(req, 'request');
       const url = new URL(req.url ?? '/', 'http://localhost');
       this.metrics?.observe(req, res, url.pathname);
       await this.route(req, res, url);
     } catch (e) {
       this.fail(req, res, e);
-    }
-  }
-
-  /** The checks every request passes before its route, cheapest first. */
-  private guard(req: IncomingMessage): void {
-    if (req.rawHeaders.length / 2 > this.limits.maxHeaders) {
-      throw new HttpError(431, 'too-many-headers', `expected at most ${this.limits.maxHeaders} headers`);
-    }
-    if (!this.policy.hostAllowed(req.headers.host)) {
-      throw new HttpError(403, 'forbidden-host', `Host ${JSON.stringify((req.headers.host ?? '').slice(0, 80))} is not served (DNS rebinding protection); the operator can allow a name with --api-allow-host`);
-    }
-    const ip = req.socket.remoteAddress;
-    if (ip !== undefined && !this.exempt(ip)) {
-      if (this.overShare.has(req.socket)) {
-        throw new HttpError(429, 'too-many-connections', `at most ${this.limits.maxConnectionsPerIp} connections per address`, { 'retry-after': '1', connection: 'close' });
-      }
-      const wait = this.limiter.takeRequest(ip);
-      if (wait > 0) throw new HttpError(429, 'rate-limited', `more than ${this.limits.requestsPerSecondPerIp} requests per second`, { 'retry-after': String(wait) });
-    }
-    // Reads are harmless cross-origin (the browser withholds the answer); writes are not.
-    if (req.method !== 'GET' && req.method !== 'HEAD' && !this.policy.originAllowed(req.headers.origin, req.headers.host)) {
-      throw new HttpError(403, 'forbidden-origin', `cross-origin ${req.method} refused`);
     }
   }
 

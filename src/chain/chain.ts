@@ -92,10 +92,8 @@ export class Chain extends EventEmitter<ChainEvents> {
     // The executor moves the tip one step at a time; nobody else may.
     const tips = { tip: (): IndexEntry => this.tip_, setTip: (e: IndexEntry): void => void (this.tip_ = e) };
     this.txIndex = new TxIndexer(store, this.index, { tip: () => this.tip_, exclusive: (fn) => this.exclusive(fn) }, this.log, opts.txIndex);
-    this.reorgs = new ReorgExecutor(store, this.index, genesis.params, this.log, tips, this, this.txIndex, () => this.validator.helpAhead(WRITE_OVERLAP_MS));
     this.sides = new SideBranches(store, this.index, opts.sideBranches);
-    // Disconnected blocks become side records from the fork up: pruning must look there again.
-    this.on('reorg', (e) => this.sides.noteSide(e.forkHeight + 1));
+    this.reorgs = new ReorgExecutor(store, this.index, genesis.params, this.log, tips, this, this.txIndex, this.sides, () => this.validator.helpAhead(WRITE_OVERLAP_MS));
     this.reads = new ChainReads(store, genesis, this.index, this.txIndex, () => this.tipEntry, (what, key, height) => this.damaged(what, key, height));
   }
 

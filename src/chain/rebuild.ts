@@ -3,6 +3,8 @@
 // to the one below, below `stopBelow`), wipes accounts, undo, tx and main records, and replays those
 // blocks from genesis, one atomic batch per block (a crash leaves a shorter, consistent chain).
 // Blocks of the old main chain above the kept stretch are forgotten, so peers send them again.
+// A damaged genesis record (the store lets it through only when opened for this rebuild, and only
+// when height 0 names the genesis in use) is rewritten from the genesis in use first.
 import { decodeBlock, txId, isCodedError, type Genesis } from '../core/index.js';
 import { toHex, fromHex, bytesEqual } from '../crypto/index.js';
 import { StoreError, blockBytesProblem, type ChainStore } from '../store/index.js';
@@ -18,6 +20,8 @@ export interface RebuildReport {
   forgotten: number;
   /** Why the kept stretch ends where it does (undefined when the whole old chain was kept). */
   stoppedAt?: string;
+  /** The genesis record was damaged and has been rewritten from the genesis in use. */
+  genesisRecordRewritten: boolean;
 }
 
 const PROGRESS_EVERY = 1000;
@@ -41,6 +45,12 @@ export async function rebuildChainState(store: ChainStore, genesis: Genesis, log
     } else keep.push(id);
   }
   if (!keep.length) throw new StoreError('store-damaged', `cannot rebuild ${store.dataDir}: the genesis block itself is damaged (${stoppedAt ?? 'no main chain'}); move the data dir away and re-sync`);
+
+  const genesisRecordRewritten = store.genesisRecordDamaged;
+  if (genesisRecordRewritten) {
+    await store.rewriteGenesisRecord();
+    log.warn('damaged genesis record rewritten from the genesis in use', { genesis: genesis.idHex });
+  }
 
   // 2. Forget what will be fetched again, then wipe the derived records.
   // The tx index goes back to genesis first: its rows are wiped below and written again per block.
@@ -82,7 +92,7 @@ export async function rebuildChainState(store: ChainStore, genesis: Genesis, log
   }
   const tip = toHex(keep[height]!);
   log.info('chain state rebuilt', { height, tip, forgotten: forget.length, stoppedAt });
-  return { height, tip, forgotten: forget.length + (keep.length - 1 - height), stoppedAt };
+  return { height, tip, forgotten: forget.length + (keep.length - 1 - height), stoppedAt, genesisRecordRewritten };
 }
 
 /** Why the main-chain block at `h` cannot be kept, or undefined. */

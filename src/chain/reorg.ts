@@ -11,6 +11,7 @@ import { applyBlockToState, touchedAddresses } from './block-rules.js';
 import { beats, branchForward, findBranch } from './fork-choice.js';
 import type { BlockIndex } from './block-index.js';
 import type { TxIndexer } from './tx-index.js';
+import type { SideBranches } from './side-branches.js';
 import type { ChainEvents, IndexEntry } from './events.js';
 
 /** Transfers a reorg hands back to the mempool at most (the oldest are kept: nonces stay in order). */
@@ -39,6 +40,8 @@ export class ReorgExecutor {
     private readonly tips: TipHolder,
     private readonly events: EventEmitter<ChainEvents>,
     private readonly txIndex: TxIndexer,
+    /** Told of each side record a disconnect writes, so pruning looks there again. */
+    private readonly sides: Pick<SideBranches, 'noteSide'>,
     /** Work for this thread while a block's batch is being written (the next block's signatures). */
     private readonly whileWriting: () => void = () => {},
   ) {}
@@ -124,6 +127,7 @@ export class ReorgExecutor {
     const indexMoved = this.txIndex.disconnecting(batch, tip, block);
     await batch.write();
     indexMoved();
+    this.sides.noteSide(tip.height);
     this.tips.setTip(parent);
     steps.disconnected.push(tip.idHex);
     const transfers = block.txs.filter((t): t is TransferTx => t.kind === 'transfer');

@@ -2,13 +2,13 @@
 // store alone (no network), walk or rebuild it, close it. The node is not running meanwhile.
 import { join } from 'node:path';
 import { rebuildChainState, type RebuildReport } from '../chain/index.js';
-import { ChainStore, recordWalk, verifyStore, type IntegrityReport } from '../store/index.js';
+import { ChainStore, recordWalk, verifyStore, type GenesisRecordMode, type IntegrityReport } from '../store/index.js';
 import type { Logger } from '../log/index.js';
 import { defaultGenesisPath, loadGenesis } from './node.js';
 
-async function withStore<T>(dataDir: string, genesisPath: string | undefined, fn: (store: ChainStore, genesis: ReturnType<typeof loadGenesis>) => Promise<T>): Promise<T> {
+async function withStore<T>(dataDir: string, genesisPath: string | undefined, fn: (store: ChainStore, genesis: ReturnType<typeof loadGenesis>) => Promise<T>, genesisRecord: GenesisRecordMode = 'check'): Promise<T> {
   const genesis = loadGenesis(genesisPath ?? defaultGenesisPath());
-  const store = await ChainStore.open({ dataDir: join(dataDir, 'chain'), genesisId: genesis.id });
+  const store = await ChainStore.open({ dataDir: join(dataDir, 'chain'), genesisId: genesis.id, genesisRecord });
   try {
     return await fn(store, genesis);
   } finally {
@@ -28,7 +28,10 @@ export function checkStore(dataDir: string, genesisPath?: string): Promise<Integ
   });
 }
 
-/** Rebuilds index and state from the stored blocks; what is damaged or above the damage is forgotten. */
+/**
+ * Rebuilds index and state from the stored blocks; what is damaged or above the damage is forgotten.
+ * A damaged genesis record is rewritten when the dir's height 0 is the genesis in use.
+ */
 export function reindexStore(dataDir: string, log: Logger, genesisPath?: string): Promise<RebuildReport> {
-  return withStore(dataDir, genesisPath, (store, genesis) => rebuildChainState(store, genesis, log.child({ module: 'reindex' })));
+  return withStore(dataDir, genesisPath, (store, genesis) => rebuildChainState(store, genesis, log.child({ module: 'reindex' })), 'repair');
 }

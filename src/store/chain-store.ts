@@ -1,4 +1,4 @@
-// The data dir's LevelDB: opening (lock, schema, genesis checks), typed and checked reads per
+// The data dir's LevelDB: opening it (the checks are open-checks.ts), typed and checked reads per
 // sublevel, write-failure reporting, and the walk's bookkeeping (verified mark, damage reads found).
 // Knows bytes and records, not consensus.
 import { EventEmitter } from 'node:events';
@@ -7,11 +7,12 @@ import { Level } from 'level';
 import { storedBlockProblem } from './checked-block.js';
 import { DamageLog } from './damage-log.js';
 import { DamagedHeight } from './damaged-height.js';
-import { StoreError, RECOVERY_HINT, isCorruption, causeText } from './store-error.js';
+import { StoreError, RECOVERY_HINT, causeText, readFailure } from './store-error.js';
 import { AccountCache } from './account-cache.js';
-import { classifyWriteError, type WriteFailureKind } from './write-failure.js';
+import { WriteHealth, type WriteFailureKind } from './write-failure.js';
 import { WriteBatch, type Sub } from './write-batch.js';
-import { toHex, bytesEqual } from '../crypto/index.js';
+import { levelOpenError, readIdentity, type GenesisRecordMode } from './open-checks.js';
+import { toHex } from '../crypto/index.js';
 import { META_GENESIS, META_REORG, META_SCHEMA, META_TIP, META_TX_INDEX, META_VERIFIED, SCHEMA_VERSION, heightKey, heightFromKey, type SublevelName } from './layout.js';
 import {
   decodeAccount, decodeChainPoint, decodeIndexRecord, decodeTxLocation, decodeUndo, decodeVerifiedMark, encodeVerifiedMark,
@@ -31,6 +32,8 @@ export interface OpenStoreOptions {
   initialize?: (batch: WriteBatch) => void;
   /** Account records kept in memory (default DEFAULT_ACCOUNT_CACHE_ENTRIES; 0: none). */
   accountCacheEntries?: number;
+  /** 'repair' (the rebuild's open only): see open-checks.ts and `genesisRecordDamaged`. */
+  genesisRecord?: GenesisRecordMode;
 }
 
 export interface StoreEvents {
@@ -50,7 +53,7 @@ export class ChainStore extends EventEmitter<StoreEvents> {
   private closed = false;
   private genesisId: Bytes = new Uint8Array(32);
   private initializedFlag = false;
-  private failing = false;
+  private damagedGenesisRecord = false;
   private mark: VerifiedMark | undefined;
   /** Damage readers found at run time: counted, and logged once per record (see noteDamage). */
   readonly damage = new DamageLog();
@@ -58,11 +61,7 @@ export class ChainStore extends EventEmitter<StoreEvents> {
   readonly accountCache: AccountCache;
   /** The lowest main-chain height reads found damaged (damaged-height.ts). */
   private readonly damagedAt = new DamagedHeight(this);
-  /**
-   * Set by any failed write: LevelDB's log writer may have left a torn record, and on recovery it
-   * drops the rest of that log block, so what the memtable holds must be flushed to a table file.
-   */
-  private needsFlush = false;
+  private readonly health = new WriteHealth({ failed: (kind, message) => this.emit('write-failed', kind, message), ok: () => this.emit('write-ok') });
 
   private constructor(readonly dataDir: string, accountCacheEntries?: number) {
     super();
@@ -76,36 +75,18 @@ export class ChainStore extends EventEmitter<StoreEvents> {
     try {
       await store.db.open();
     } catch (e) {
-      const cause = (e as { cause?: { code?: string } }).cause;
-      if (cause?.code === 'LEVEL_LOCKED') {
-        throw new StoreError('data-dir-in-use', `data dir in use: ${opts.dataDir} is locked by another kadchain process`, { dataDir: opts.dataDir });
-      }
-      if (isCorruption(e)) {
-        throw new StoreError('store-damaged', `store damaged: LevelDB cannot open ${opts.dataDir} (${causeText(e)}); move that folder away and re-sync from peers`, { dataDir: opts.dataDir });
-      }
-      throw e;
+      throw levelOpenError(e, opts.dataDir);
     }
     try {
-      const schemaBytes = await store.read('meta', META_SCHEMA);
       store.genesisId = opts.genesisId;
-      if (!schemaBytes) {
+      const reads = { meta: (k: Bytes) => store.read('meta', k), mainAtZero: () => store.sub('main').get(heightKey(0)).catch(() => undefined) };
+      const identity = await readIdentity(opts.dataDir, opts.genesisId, reads, opts.genesisRecord);
+      if (identity.kind === 'new') {
         if (opts.initialize) await store.initialize(opts.initialize);
       } else {
         store.initializedFlag = true;
-        const schema = new DataView(schemaBytes.buffer, schemaBytes.byteOffset).getUint32(0);
-        if (schema > SCHEMA_VERSION) {
-          throw new StoreError('newer-schema', `data dir ${opts.dataDir} was written by a newer kadchain (schema ${schema}, this build reads ${SCHEMA_VERSION})`);
-        }
-        const g = await store.read('meta', META_GENESIS);
-        if (!g || !bytesEqual(g, opts.genesisId)) {
-          // Another chain's dir names the same genesis at height 0: a genesis record that the dir's
-          // own height 0 contradicts is damage (one or both records), not another chain.
-          const main0 = await store.sub('main').get(heightKey(0)).catch(() => undefined);
-          if (main0 && !(g && bytesEqual(main0, g))) {
-            throw new StoreError('store-damaged', `store damaged: the genesis record of ${opts.dataDir} (${g ? toHex(g) : 'missing'}) contradicts its height 0 (${toHex(main0)}); kadchain node --reindex cannot rebuild without it: move that folder away and re-sync from peers`, { dataDir: opts.dataDir });
-          }
-          throw new StoreError('wrong-genesis', `data dir ${opts.dataDir} belongs to another chain (genesis ${g ? toHex(g) : 'missing'}, expected ${toHex(opts.genesisId)}); use another --data-dir`);
-        }
+        store.damagedGenesisRecord = identity.genesisRecordDamaged;
+        const { schema } = identity;
         store.mark = await store.readMark();
         await store.damagedAt.load();
         // An older dir reads as it is; from now on it gets records an older build cannot read
@@ -122,6 +103,20 @@ export class ChainStore extends EventEmitter<StoreEvents> {
   /** True once the schema, genesis id and genesis records are written. */
   get initialized(): boolean {
     return this.initializedFlag;
+  }
+
+  /**
+   * Opened with `genesisRecord: 'repair'` and the genesis record is damaged while height 0 names the
+   * genesis in use: the rebuild rewrites it (`rewriteGenesisRecord`) before anything else.
+   */
+  get genesisRecordDamaged(): boolean {
+    return this.damagedGenesisRecord;
+  }
+
+  /** Writes the genesis record from the genesis in use (the rebuild, on a damaged one). */
+  async rewriteGenesisRecord(): Promise<void> {
+    await this.batch().put('meta', META_GENESIS, this.genesisId).write();
+    this.damagedGenesisRecord = false;
   }
 
   /** First write to a new dir: schema, genesis id and `fill`'s records in one atomic batch. */
@@ -151,7 +146,7 @@ export class ChainStore extends EventEmitter<StoreEvents> {
     if (this.closed) return;
     await this.damagedAt.settle();
     this.closed = true;
-    await this.flushIfNeeded().catch(() => {}); // still full: the next open's walk will say what is missing
+    await this.health.flushIfNeeded(() => this.compactAll()).catch(() => {}); // still full: the next open's walk will say what is missing
     await this.db.close();
   }
 
@@ -209,24 +204,18 @@ export class ChainStore extends EventEmitter<StoreEvents> {
 
   /** True from a failed write until the next successful one. */
   get writeFailing(): boolean {
-    return this.failing;
+    return this.health.failing;
   }
 
   /** @internal WriteBatch reports here: classifies, emits, and returns the error to throw. */
   noteWriteFailure(e: unknown): StoreError {
-    const kind = classifyWriteError(e);
     const message = `write to ${this.dataDir} failed: ${causeText(e)}`;
-    this.failing = true;
-    this.needsFlush = true;
-    this.emit('write-failed', kind, message);
-    return new StoreError(kind, message, { dataDir: this.dataDir });
+    return new StoreError(this.health.failed(e, message), message, { dataDir: this.dataDir });
   }
 
   /** @internal */
   noteWriteOk(): void {
-    if (!this.failing) return;
-    this.failing = false;
-    this.emit('write-ok');
+    this.health.ok();
   }
 
   /**
@@ -237,18 +226,16 @@ export class ChainStore extends EventEmitter<StoreEvents> {
     try {
       await this.batch().put('meta', PROBE_KEY, new Uint8Array(PROBE_BYTES)).write();
       await this.batch().del('meta', PROBE_KEY).write();
-      await this.flushIfNeeded();
+      await this.health.flushIfNeeded(() => this.compactAll());
       return true;
     } catch {
       return false;
     }
   }
 
-  private async flushIfNeeded(): Promise<void> {
-    if (!this.needsFlush) return;
-    // A compaction flushes the memtable first (and starts a new log); the range covers every key.
-    await (this.db as unknown as { compactRange(start: Bytes, end: Bytes): Promise<void> }).compactRange(new Uint8Array([0]), new Uint8Array(8).fill(0xff));
-    this.needsFlush = false;
+  /** A compaction flushes the memtable first (and starts a new log); the range covers every key. */
+  private compactAll(): Promise<void> {
+    return (this.db as unknown as { compactRange(start: Bytes, end: Bytes): Promise<void> }).compactRange(new Uint8Array([0]), new Uint8Array(8).fill(0xff));
   }
 
   /** A read whose failure inside LevelDB (a corrupt table or log) is `store-damaged`. */
@@ -256,8 +243,7 @@ export class ChainStore extends EventEmitter<StoreEvents> {
     try {
       return await this.sub(name).get(key);
     } catch (e) {
-      if (isCorruption(e)) throw new StoreError('store-damaged', `store damaged: reading ${name} failed (${causeText(e)}); ${RECOVERY_HINT}`);
-      throw e;
+      throw readFailure(name, e);
     }
   }
 
@@ -266,8 +252,7 @@ export class ChainStore extends EventEmitter<StoreEvents> {
     try {
       for await (const e of this.sub(name).iterator(opts)) yield e;
     } catch (e) {
-      if (isCorruption(e)) throw new StoreError('store-damaged', `store damaged: reading ${name} failed (${causeText(e)}); ${RECOVERY_HINT}`);
-      throw e;
+      throw readFailure(name, e);
     }
   }
 
@@ -318,8 +303,7 @@ export class ChainStore extends EventEmitter<StoreEvents> {
     try {
       return await this.sub(name).getMany(keys);
     } catch (e) {
-      if (isCorruption(e)) throw new StoreError('store-damaged', `store damaged: reading ${name} failed (${causeText(e)}); ${RECOVERY_HINT}`);
-      throw e;
+      throw readFailure(name, e);
     }
   }
   /** Unchecked bytes, for the integrity walk (which reports rather than throws). */
@@ -348,8 +332,7 @@ export class ChainStore extends EventEmitter<StoreEvents> {
       try {
         vals = await this.sub('accounts').getMany(missing);
       } catch (e) {
-        if (isCorruption(e)) throw new StoreError('store-damaged', `store damaged: reading accounts failed (${causeText(e)}); ${RECOVERY_HINT}`);
-        throw e;
+        throw readFailure('accounts', e);
       }
       return vals.map((b, i) => this.decoded('accounts', missing[i]!, b, decodeAccount));
     }, opts.fromDisk);

@@ -6,6 +6,7 @@ export { WriteBatch } from './write-batch.js';
 export { AccountCache, DEFAULT_ACCOUNT_CACHE_ENTRIES } from './account-cache.js';
 export { ChainStore, type OpenStoreOptions, type StoreEvents } from './chain-store.js';
 export { StoreError, RECOVERY_HINT, type StoreReason } from './store-error.js';
+export type { GenesisRecordMode } from './open-checks.js';
 export { verifyStore, recordWalk, DEFAULT_CHECK_DEPTH, MARK_TAIL, type IntegrityReport, type StoreDamage } from './integrity.js';
 export { DamageLog, DAMAGE_LOG_CAP, type DamageCounts } from './damage-log.js';
 export { classifyWriteError, type WriteFailureKind } from './write-failure.js';

@@ -30,3 +30,8 @@ export function causeText(e: unknown): string {
   for (let cur: unknown = e, i = 0; cur && i < 3; cur = (cur as { cause?: unknown }).cause, i++) parts.push(String((cur as { message?: unknown }).message ?? cur));
   return [...new Set(parts)].join(': ');
 }
+
+/** A failed read or scan: damage inside LevelDB (a corrupt table or log) is `store-damaged`; anything else as it is. */
+export function readFailure(what: string, e: unknown): unknown {
+  return isCorruption(e) ? new StoreError('store-damaged', `store damaged: reading ${what} failed (${causeText(e)}); ${RECOVERY_HINT}`) : e;
+}

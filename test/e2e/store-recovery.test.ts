@@ -66,6 +66,50 @@ test('kadchain node --check names the first damaged height and the recovery; --r
   assert.equal(again.code, 0, again.stdout);
 });
 
+test('--reindex repairs a damaged genesis record', async (t) => {
+  const dir = tempDir('kadchain-genesis-record-', t);
+  const { genesis, file } = writeGenesis(dir.path);
+  const dataDir = join(dir.path, 'data');
+  const chain = await openChainAt(join(dataDir, 'chain'), genesis);
+  await extend(chain, 12);
+  const tip = chain.tip.idHex;
+  await chain.close();
+  // One bit of the genesis record flipped: the dir's height 0 still names the genesis in use.
+  const s = await ChainStore.open({ dataDir: join(dataDir, 'chain'), genesisId: genesis.id });
+  const damaged = Uint8Array.from(genesis.id);
+  damaged[7] = damaged[7]! ^ 0x10;
+  await s.batch().put('meta', new TextEncoder().encode('genesis'), damaged).write();
+  await s.close();
+
+  const bad = await kadchain(['node', '--check', '--data-dir', dataDir, '--genesis', file]);
+  assert.equal(bad.code, 1, bad.stdout + bad.stderr);
+  assert.match(bad.stdout, /genesis record .* contradicts its height 0 .*--reindex/);
+
+  const [port, apiPort] = [await freePort(), await freePort()];
+  const node = spawnNode(['--reindex', '--data-dir', dataDir, '--genesis', file, '--port', String(port), '--api-port', String(apiPort), '--no-mine', '--log-level', 'warn'], {}, t);
+  await waitUntil('reindexed and serving', async () => {
+    try {
+      return (await fetch(`http://127.0.0.1:${apiPort}/api/status`)).ok;
+    } catch {
+      return node.exitCode !== null; // exited: the assertions below say why
+    }
+  }, 60_000, 100);
+  assert.match(node.output(), /reindexed .*: tip height 12 [0-9a-f]{64}; damaged genesis record rewritten/);
+  const status = (await (await fetch(`http://127.0.0.1:${apiPort}/api/status`)).json()) as { height: number; tip: string };
+  assert.equal(status.height, 12);
+  node.kill('SIGTERM');
+  await new Promise((r) => node.once('exit', r));
+  const again = await kadchain(['node', '--check', '--data-dir', dataDir, '--genesis', file]);
+  assert.equal(again.code, 0, again.stdout + again.stderr);
+  const reopened = await ChainStore.open({ dataDir: join(dataDir, 'chain'), genesisId: genesis.id });
+  try {
+    assert.equal(toHex((await reopened.getMeta(new TextEncoder().encode('genesis')))!), genesis.idHex);
+    assert.equal(toHex(await reopened.getTipId()), tip);
+  } finally {
+    await reopened.close();
+  }
+});
+
 test('a node that finds damage at start heals: rolls back, re-syncs from a peer, every height readable, balances match', async (t) => {
   const net = testNet({}, t);
   const a = await net.start({ mine: true, minerAddress: encodeAddress(testAddress('heal miner')) });

@@ -78,7 +78,7 @@ export async function nodeCommand(flags: NodeFlags): Promise<number> {
     const { reindexStore } = await import('../../node/index.js');
     try {
       const r = await reindexStore(cfg.dataDir, log, cfg.genesisPath);
-      process.stdout.write(`reindexed ${cfg.dataDir}: tip height ${r.height} ${r.tip}` + (r.forgotten ? `; ${r.forgotten} damaged or later blocks forgotten (${r.stoppedAt}), peers will send them again` : '') + '\n');
+      process.stdout.write(`reindexed ${cfg.dataDir}: tip height ${r.height} ${r.tip}` + (r.genesisRecordRewritten ? '; damaged genesis record rewritten' : '') + (r.forgotten ? `; ${r.forgotten} damaged or later blocks forgotten (${r.stoppedAt}), peers will send them again` : '') + '\n');
     } catch (e) {
       throw new CliError(`cannot reindex: ${(e as Error).message}`);
     }
