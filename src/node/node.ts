@@ -226,6 +226,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
           blocksRelayed: gossip.stats.blocksRelayed,
           txsRelayed: gossip.stats.txsRelayed,
           peersBanned: net.stats().bans,
+          connectsThrottled: net.stats().connectsThrottled,
           lookups: kad.lookups.totals().lookups,
           lookupRounds: kad.lookups.totals().rounds,
           syncProgress: sync.syncing ? syncFraction(sync.progress()) : 1,

@@ -46,5 +46,6 @@ test('node observability: metrics, lookup history and block propagation on a rea
   assert.equal(Number(height?.[1]), status.height);
   assert.match(text, /^kadchain_peers_connected 1$/m);
   assert.match(text, /^kadchain_kad_lookups_total \d+$/m);
+  assert.match(text, /^kadchain_p2p_connects_throttled_total 0$/m, 'a node wired to the listener reports its throttled connects');
   assert.equal((await fetch(b.apiUrl + '/metrics')).status, 404);
 });
