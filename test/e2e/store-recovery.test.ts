@@ -1,7 +1,7 @@
 // Recovery from a damaged store, end to end: `kadchain node --check` names the damage and the way
 // out, `--reindex` rebuilds and starts, and a node that finds damage at start heals by rolling back
 // and re-syncing the rest from a peer, ending with every height readable and the peer's balances.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { ChainStore } from '../../src/store/index.js';
@@ -21,6 +21,20 @@ async function deleteBlockAt(chainDir: string, genesisId: Uint8Array, height: nu
   } finally {
     await s.close();
   }
+}
+
+/** Starts `kadchain node --reindex` on a data dir and waits until its API answers (or it exits). */
+async function startReindexed(dataDir: string, genesisFile: string, t: TestContext): Promise<{ node: ReturnType<typeof spawnNode>; apiPort: number }> {
+  const [port, apiPort] = [await freePort(), await freePort()];
+  const node = spawnNode(['--reindex', '--data-dir', dataDir, '--genesis', genesisFile, '--port', String(port), '--api-port', String(apiPort), '--no-mine', '--log-level', 'warn'], {}, t);
+  await waitUntil('reindexed and serving', async () => {
+    try {
+      return (await fetch(`http://127.0.0.1:${apiPort}/api/status`)).ok;
+    } catch {
+      return node.exitCode !== null; // exited: the caller's assertions say why
+    }
+  }, 60_000, 100);
+  return { node, apiPort };
 }
 
 async function accounts(node: RunningNode): Promise<string[]> {
@@ -47,15 +61,7 @@ test('kadchain node --check names the first damaged height and the recovery; --r
   assert.match(bad.stdout, /^damaged: block bytes missing .* at height 25 \(first damaged height 25\)/m);
   assert.match(bad.stdout, /^recovery: kadchain node --reindex --data-dir /m);
 
-  const [port, apiPort] = [await freePort(), await freePort()];
-  const node = spawnNode(['--reindex', '--data-dir', dataDir, '--genesis', file, '--port', String(port), '--api-port', String(apiPort), '--no-mine', '--log-level', 'warn'], {}, t);
-  await waitUntil('reindexed and serving', async () => {
-    try {
-      return (await fetch(`http://127.0.0.1:${apiPort}/api/status`)).ok;
-    } catch {
-      return false;
-    }
-  }, 60_000, 100);
+  const { node, apiPort } = await startReindexed(dataDir, file, t);
   assert.match(node.output(), /reindexed .*: tip height 24 [0-9a-f]{64}; 16 damaged or later blocks forgotten/);
   const status = (await (await fetch(`http://127.0.0.1:${apiPort}/api/status`)).json()) as { height: number; health: { ok: boolean } };
   assert.equal(status.height, 24);
@@ -85,15 +91,7 @@ test('--reindex repairs a damaged genesis record', async (t) => {
   assert.equal(bad.code, 1, bad.stdout + bad.stderr);
   assert.match(bad.stdout, /genesis record .* contradicts its height 0 .*--reindex/);
 
-  const [port, apiPort] = [await freePort(), await freePort()];
-  const node = spawnNode(['--reindex', '--data-dir', dataDir, '--genesis', file, '--port', String(port), '--api-port', String(apiPort), '--no-mine', '--log-level', 'warn'], {}, t);
-  await waitUntil('reindexed and serving', async () => {
-    try {
-      return (await fetch(`http://127.0.0.1:${apiPort}/api/status`)).ok;
-    } catch {
-      return node.exitCode !== null; // exited: the assertions below say why
-    }
-  }, 60_000, 100);
+  const { node, apiPort } = await startReindexed(dataDir, file, t);
   assert.match(node.output(), /reindexed .*: tip height 12 [0-9a-f]{64}; damaged genesis record rewritten/);
   const status = (await (await fetch(`http://127.0.0.1:${apiPort}/api/status`)).json()) as { height: number; tip: string };
   assert.equal(status.height, 12);
