@@ -103,8 +103,8 @@ function median(xs: unknown[], dp = 0): number | null {
 
 /**
  * Both sides measured the same way, interleaved so a swing in the machine's load lands on both:
- * clean K, B, lossy K, B, clean K, B (six children, one at a time, about 15-25 s each; under
- * 3 minutes on an idle machine). The clean figures are the median (of two: the mean) of the two
+ * clean K, B, lossy K, B, clean K, B (six children, one at a time, 25-40 s each; the budget is
+ * 4 minutes on an idle machine, 187-195 s measured; each child is capped at 130 s). The clean figures are the median (of two: the mean) of the two
  * clean runs, each run's own kept in `runs`; the 2%-loss recall comes from one run per side. Key
  * meanings are as before (join time, recall@8, datagrams and median ms per lookup).
  */
