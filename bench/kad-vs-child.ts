@@ -4,7 +4,7 @@
 // loss" means the same thing), joins are timed until every table holds >= 8 entries, and each
 // lookup's answer is scored against the true 8 closest live nodes (recall@8).
 // Every phase has a deadline; the child always prints one JSON line, with `error` when a phase ran out.
-// Usage: node kad-vs-child.js <kadchain|btdht> <loss> <nodes> <lookups> [ideal,dead30]; prints one JSON line.
+// Usage: node kad-vs-child.js <kadchain|btdht> <loss> <nodes> <lookups> [ideal,dead30 | join]; prints one JSON line.
 import dgram from 'node:dgram';
 import { KadNode } from '../src/kad/index.js';
 import { sha256 } from '../src/crypto/index.js';
@@ -153,6 +153,18 @@ async function recallRun(live: Side[], idLen: number, concurrency: number, deadl
   };
 }
 
+/**
+ * The join, node by node: percentiles of time-to-8 entries, the slowest nodes' start order (index
+ * 0 is the bootstrap; a tail made of the last-started nodes points at a queue, one spread over all
+ * indexes at timers or losses), and datagrams sent per node until every table held 8.
+ */
+function joinTimeline(reached: (number | undefined)[], joinDatagrams: number): Record<string, unknown> {
+  const ms = reached.filter((r): r is number => r !== undefined).sort((a, b) => a - b);
+  const at = (q: number): number | undefined => ms[Math.min(ms.length - 1, Math.floor(q * ms.length))];
+  const slowest = reached.map((r, i) => ({ i, r: r ?? Infinity })).sort((a, b) => b.r - a.r).slice(0, 5).map((x) => x.i);
+  return { p10: at(0.1), p50: at(0.5), p90: at(0.9), max: ms.length === reached.length ? at(1) : null, slowest, datagramsPerNode: Math.round((joinDatagrams / reached.length) * 10) / 10 };
+}
+
 interface RecallFigures { lookups: number; recall: number; datagramsPerLookup: number; medianMs: number; timedOut?: number }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
@@ -185,14 +197,27 @@ const sides = impl === 'btdht' ? await btdhtNodes() : await kadchainNodes();
 result.buildMs = Math.round(performance.now() - t0);
 phase = 'join';
 const joinDeadline = t0 + JOIN_MS;
+// Per node: when its table first held >= 8 (ms since t0), sampled with the same 10 ms poll.
+const reached: (number | undefined)[] = sides.map(() => undefined);
+const joinDatagramsFrom = 0; // the joins start during the build
 while (performance.now() < joinDeadline) {
-  if (sides.every((s) => s.tableSize() >= 8)) {
-    result.joinMs = Math.round(performance.now() - t0);
+  const now = Math.round(performance.now() - t0);
+  sides.forEach((s, i) => {
+    if (reached[i] === undefined && s.tableSize() >= 8) reached[i] = now;
+  });
+  if (reached.every((r) => r !== undefined)) {
+    result.joinMs = now;
     break;
   }
   await new Promise((r) => setTimeout(r, 10));
 }
 result.below8 = sides.filter((s) => s.tableSize() < 8).length;
+result.joinTimeline = joinTimeline(reached, datagrams - joinDatagramsFrom);
+// Phases `join` alone: stop here (e.g. to profile the join without the settle and the lookups).
+if (PHASES.length === 1 && PHASES[0] === 'join') {
+  report();
+  process.exit(0);
+}
 // Let the joins finish before measuring lookups, the same rule for both sides: at least 1 s, then
 // until the network is quiet (under one datagram per node per second over half a second), at most
 // SETTLE_MAX_MS. A fixed 1 s pause counted the tails of kadchain's joins (a self lookup and a bucket

@@ -193,6 +193,25 @@ export class KadNode extends EventEmitter<KadEvents> {
     bytes.then((b) => this.started && transport.send(host, port, b), (e: unknown) => this.log.warn('discovery: signing failed', { err: String(e) }));
   }
 
+  /**
+   * A join's first exchange with a bootstrap address (id unknown): FIND_NODE for our own id,
+   * retried. The bootstrap bonds with us first (its PING, our PONG), then answers; the signed answer
+   * bonds it in turn and seeds the self lookup. Two datagrams and a round trip fewer than a PING
+   * first, and at a bootstrap that many join at once no PING crossing our FIND_NODE (which made it
+   * hold the request and ping us a second time).
+   */
+  async findSelfAt(host: string, port: number): Promise<{ c: Contact; nodes: NodeRecord[] } | undefined> {
+    if (!ipFamily(host) || !this.started) return undefined;
+    const res = await this.rpc.request(host, port, { type: 'find-node', target: this.id }, ['nodes'], { roundTrips: 2 });
+    const first = res?.[0];
+    if (!first || !this.started) return undefined;
+    // Any signer may answer an address whose id we do not know, but every part from the same one.
+    const nodes: NodeRecord[] = [];
+    for (const p of res) if (p.senderHex === first.senderHex && p.body.type === 'nodes') nodes.push(...p.body.nodes);
+    const c = this.bonds.bonded(first.senderId, first.senderHex, host, port, this.clock.now());
+    return { c, nodes: nodes.slice(0, this.k * 2) };
+  }
+
   /** PING (retried): on PONG the (id, IP) is verified and the node enters our table. */
   async ping(host: string, port: number, expectId?: string): Promise<Contact | undefined> {
     if (!ipFamily(host) || !this.started) return undefined;
@@ -221,7 +240,8 @@ export class KadNode extends EventEmitter<KadEvents> {
         // Verify it in turn (our PONG must reach a real address too), unless it is about to answer
         // a request of ours (that answer bonds it). One ping-back per (id, IP), a bounded number in
         // flight: a flood of fresh keys cannot queue unbounded work.
-        else if (!this.rpc.awaiting(host, port, senderHex)) this.bonds.pingBack(host, port, senderHex);
+        // Its PING while we await its answer is the bond before that answer: our wait starts over.
+        else if (!this.rpc.progress(host, port, senderHex)) this.bonds.pingBack(host, port, senderHex);
         return;
       }
       case 'find-node':
@@ -311,7 +331,7 @@ export class KadNode extends EventEmitter<KadEvents> {
   // ---- lookups ----
 
   /** Iterative lookup (FIND_NODE, or FIND_VALUE with findValue). */
-  async lookup(target: Uint8Array, opts: { findValue?: boolean } = {}): Promise<LookupResult> {
+  async lookup(target: Uint8Array, opts: { findValue?: boolean; answered?: { c: Contact; nodes: NodeRecord[] }[] } = {}): Promise<LookupResult> {
     const sentBefore = this.stats.sent;
     const trace = new LookupTrace(target, opts.findValue ? 'find-value' : 'find-node', this.clock.now());
     this.table.touch(this.table.bucketIndex(target), this.clock.now());
@@ -322,6 +342,7 @@ export class KadNode extends EventEmitter<KadEvents> {
       setTimer: (fn, ms) => this.clock.setTimeout(fn, ms),
       clearTimer: (t) => this.clock.clearTimeout(t),
       start: this.table.closest(target, this.k),
+      answered: opts.answered,
       running: () => this.started,
       query: async (c, round) => {
         trace.asked(round);

@@ -24,6 +24,8 @@ export interface LookupDeps {
   k: number;
   alpha: number;
   start: Contact[];
+  /** Contacts already asked (e.g. the bootstrap during a join) with their answers: not asked again. */
+  answered?: { c: Contact; nodes: NodeRecord[] }[];
   /** One query (with its own retries); undefined when the contact never answered. */
   query(c: Contact, round: number): Promise<QueryAnswer | undefined>;
   /** May a relayed record be followed (relay rule, reachable family, a sane port)? */
@@ -62,6 +64,27 @@ export async function iterativeLookup(target: Uint8Array, d: LookupDeps): Promis
     }
     order.splice(lo, 0, x);
   };
+  const learn = (x: Cand, nodes: NodeRecord[]): void => {
+    for (const n of nodes) {
+      const h = toHex(n.id);
+      if (h === d.selfHex || seen.has(h) || !d.acceptRelayed(x.c, n)) continue;
+      const cand: Cand = { c: { id: n.id, idHex: h, host: n.host, port: n.port, lastSeen: 0 }, round: x.round + 1, state: 'new' };
+      seen.set(h, cand);
+      insert(cand);
+    }
+  };
+  for (const a of d.answered ?? []) {
+    if (a.c.idHex === d.selfHex) continue;
+    let x = seen.get(a.c.idHex);
+    if (!x) {
+      x = { c: a.c, round: 1, state: 'done' };
+      seen.set(a.c.idHex, x);
+      insert(x);
+    }
+    x.state = 'done';
+    rounds = Math.max(rounds, 1);
+    learn(x, a.nodes);
+  }
   await new Promise<void>((resolve) => {
     // `inflight` holds alpha slots; `outstanding` counts every query not yet answered or failed.
     let inflight = 0;
@@ -112,13 +135,7 @@ export async function iterativeLookup(target: Uint8Array, d: LookupDeps): Promis
             } else {
               x.state = 'done';
               if (res.values?.length) values.push(...res.values);
-              for (const n of res.nodes) {
-                const h = toHex(n.id);
-                if (h === d.selfHex || seen.has(h) || !d.acceptRelayed(x.c, n)) continue;
-                const cand: Cand = { c: { id: n.id, idHex: h, host: n.host, port: n.port, lastSeen: 0 }, round: x.round + 1, state: 'new' };
-                seen.set(h, cand);
-                insert(cand);
-              }
+              learn(x, res.nodes);
             }
             pump();
           },

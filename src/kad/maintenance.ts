@@ -8,7 +8,8 @@ import { toHex } from '../crypto/index.js';
 import { ipClass } from './addr.js';
 import type { KadNode, PeerRecord } from './kad-node.js';
 import { decodeNetworkRecord, encodeNetworkRecord } from './network-record.js';
-import { randomIdInBucket } from './routing-table.js';
+import type { NodeRecord } from './packet.js';
+import { randomIdInBucket, type Contact } from './routing-table.js';
 
 export interface MaintenanceOptions {
   /** Background timers: revalidation, refresh, sparse-table lookups, saves, network records (default on). */
@@ -125,10 +126,10 @@ export class Maintenance {
     return Math.round(ms * (0.5 + this.node.random()));
   }
 
-  private async selfLookup(): Promise<{ found: number }> {
+  private async selfLookup(answered?: { c: Contact; nodes: NodeRecord[] }[]): Promise<{ found: number }> {
     const n = this.node;
     const before = n.table.size;
-    const r = await n.lookup(n.id);
+    const r = await n.lookup(n.id, { answered });
     this.lastSelfLookup = n.clock.now();
     // Short, nothing new, and as many as the table holds: not a lookup cut short by loss.
     this.wholeNetwork = r.closest.length < n.k && n.table.size <= before && r.closest.length >= n.table.size;
@@ -161,11 +162,14 @@ export class Maintenance {
     const maxAttempts = this.opts.maxJoinAttempts ?? (this.opts.maintenance === false ? 3 : Infinity);
     if (this.saved === undefined) this.saved = (await n.opts.persistence?.load().catch(() => [])) ?? [];
     let delay = 1000;
+    // What the bootstrap answered: the self lookup starts from it rather than asking again.
+    const answered: { c: Contact; nodes: NodeRecord[] }[] = [];
     for (let attempt = 1; n.running && n.table.size === 0; attempt++) {
-      // The saved table first (a restart does not need the bootstrap), then the bootstrap nodes.
-      // The first answer starts the self lookup; the other pings still add whoever answers.
+      // The saved table first (a restart does not need the bootstrap), then the bootstrap nodes,
+      // asked for our own id straight away (kad-node.ts findSelfAt). The first answer starts the
+      // self lookup; the other exchanges still add whoever answers.
       if (this.saved.length) await firstAnswer(this.saved.slice(0, 256).map((r) => n.ping(r.host, r.port, r.id)));
-      if (n.table.size === 0) await firstAnswer(boots.map((b) => n.ping(b.host, b.port)));
+      if (n.table.size === 0) await firstAnswer(boots.map((b) => n.findSelfAt(b.host, b.port).then((a) => a && answered.push(a))));
       if (n.table.size > 0 || !n.running) break;
       // Nobody to ask: the first node to reach us triggers the join (onContact).
       if (attempt >= maxAttempts || (!boots.length && !this.saved.length)) return;
@@ -175,7 +179,7 @@ export class Maintenance {
     }
     if (!n.running) return;
     this.joined = true;
-    const self = await this.selfLookup();
+    const self = await this.selfLookup(answered);
     // Buckets the self lookup left untouched, widest first (the widest, half the id space, carries
     // most of the benefit); the rest fill from traffic, sparse-table lookups and the periodic refresh.
     await this.refreshBuckets(this.opts.joinRefreshAgeMs ?? 60 * 60 * 1000, this.opts.joinRefreshBuckets ?? 1);

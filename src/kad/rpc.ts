@@ -44,6 +44,8 @@ interface Call {
   ids: string[];
   timer: unknown;
   attempts: Attempt[];
+  /** Starts the current attempt's wait over (once per attempt): the peer showed it is working on it. */
+  extend: (() => void) | undefined;
   done: boolean;
   resolve: (p: DecodedPacket[] | undefined) => void;
 }
@@ -107,6 +109,27 @@ export class Rpc {
     return false;
   }
 
+  /**
+   * The peer we are waiting on pinged us to bond before it answers (it holds our request): it has
+   * our request and is working on it. The attempt's wait starts over once, rather than a retry
+   * crossing the answer on its way: under load (150 nodes in one process) 14% of a join's
+   * FIND_NODEs were sent twice, each copy costing a signature, a verification, a second NODES
+   * reply and often a second ping-back. A lost PONG of ours is still recovered by the retry, one
+   * wait later. Returns whether a request to that endpoint and id is awaiting its answer.
+   */
+  progress(host: string, port: number, idHex: string): boolean {
+    const endpoint = `${host}|${port}`;
+    let found = false;
+    for (const a of this.pending.values()) {
+      const call = a.call;
+      // A request to an address whose id we do not know yet (a bootstrap) awaits whoever answers there.
+      if (call.done || call.endpoint !== endpoint || (call.expectId !== idHex && call.expectId !== undefined)) continue;
+      found = true;
+      call.extend?.();
+    }
+    return found;
+  }
+
   private sample(ms: number): void {
     if (this.srtt === undefined) {
       this.srtt = ms;
@@ -132,7 +155,7 @@ export class Rpc {
     const base = opts.timeoutMs ?? (this.defaults.adaptive === false ? this.defaults.timeoutMs : this.timeoutMs);
     const timeoutMs = Math.min(base * (opts.roundTrips ?? 1), Math.max(base, this.defaults.timeoutMs));
     return new Promise((resolve) => {
-      const call: Call = { endpoint: `${host}|${port}`, expect, expectId: opts.expectId, onLate: opts.onLate, answered: false, ids: [], timer: undefined, attempts: [], done: false, resolve };
+      const call: Call = { endpoint: `${host}|${port}`, expect, expectId: opts.expectId, onLate: opts.onLate, answered: false, ids: [], timer: undefined, attempts: [], extend: undefined, done: false, resolve };
       const attempt = (n: number): void => {
         if (call.done) return;
         if (this.closed || n >= attempts) return this.finish(call, bestPartial(call));
@@ -142,7 +165,13 @@ export class Rpc {
         call.ids.push(id.toString());
         this.pending.set(id.toString(), a);
         // Each retry waits twice as long: a slow (loaded) peer is not answered by a retry storm.
-        this.arm(call, timeoutMs * 2 ** n, () => attempt(n + 1));
+        const wait = timeoutMs * 2 ** n;
+        this.arm(call, wait, () => attempt(n + 1));
+        call.extend = () => {
+          call.extend = undefined;
+          this.clock.clearTimeout(call.timer);
+          this.arm(call, wait, () => attempt(n + 1));
+        };
         this.sendRaw(host, port, id, body);
       };
       attempt(0);

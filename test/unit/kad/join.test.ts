@@ -8,15 +8,15 @@ import { kadKey, reservePort, until } from './kad-helpers.js';
 
 const typeOf = (d: Datagram): BodyType | undefined => (d instanceof Uint8Array ? undefined : d.body.type);
 
-// The steps of a join of A through B: A pings B, B pongs, B pings A back, A pongs that, then A's
-// FIND_NODE and B's NODES (one datagram: k records fit). Each is dropped once, in its direction.
+// The steps of a join of A through B: A asks B for its own id (FIND_NODE), B holds it and pings A
+// back, A pongs that, B answers (NODES: one datagram, k records fit); then A's self lookup goes on
+// from that answer, asking others (A's FIND_NODE to them). Each is dropped once, in its direction.
 const steps: { name: string; from: 'A' | 'B'; type: BodyType; nth?: number }[] = [
-  { name: 'PING to the bootstrap', from: 'A', type: 'ping' },
-  { name: 'PONG from the bootstrap', from: 'B', type: 'pong' },
+  { name: 'FIND_NODE to the bootstrap', from: 'A', type: 'find-node' },
   { name: 'ping-back from the bootstrap', from: 'B', type: 'ping' },
   { name: 'PONG to the ping-back', from: 'A', type: 'pong' },
-  { name: 'FIND_NODE', from: 'A', type: 'find-node' },
-  { name: 'NODES', from: 'B', type: 'nodes' },
+  { name: 'NODES from the bootstrap', from: 'B', type: 'nodes' },
+  { name: 'a later FIND_NODE to the bootstrap', from: 'A', type: 'find-node', nth: 2 },
 ];
 
 for (const step of steps) {
