@@ -15,14 +15,16 @@ test('sim 2,000 nodes (seeded tables): recall >= 0.99 in few rounds', { timeout:
 test('sim 120 nodes joined through the protocol under 2% loss: recall >= 0.99 as built, with 10% churn and with 30% dead; no empty table', { timeout: 600_000 }, async () => {
   const sim = await startSimulation({ nodes: 120, seed: 13, loss: 0.02 });
   try {
-    const built = await measureLookups(sim, { seed: 1, lookups: 20 });
+    // 60 lookups a leg: with 20, one missed contact of the 400 moves a leg by 0.0025, and the churn leg
+    // scored under 0.99 on two of six seeds while the 2,000-node bench gave 0.9975. About a second more.
+    const built = await measureLookups(sim, { seed: 1, lookups: 60 });
     assert.ok(built.recall >= 0.99, `recall ${built.recall}`);
     assert.ok(built.minTable > 0, `min table ${built.minTable}`);
     assert.ok(built.medianRounds <= 4, `median rounds ${built.medianRounds}`);
-    const churn = await measureLookups(sim, { seed: 2, lookups: 20, churnFraction: 0.1 });
+    const churn = await measureLookups(sim, { seed: 2, lookups: 60, churnFraction: 0.1 });
     assert.ok(churn.recall >= 0.99, `churn recall ${churn.recall}`);
     assert.ok(churn.minTable > 0, `churn min table ${churn.minTable}`);
-    const dead = await measureLookups(sim, { seed: 3, lookups: 20, deadFraction: 0.3 });
+    const dead = await measureLookups(sim, { seed: 3, lookups: 60, deadFraction: 0.3 });
     assert.ok(dead.recall >= 0.97, `dead recall ${dead.recall}`);
   } finally {
     await stopSimulation(sim);
