@@ -4,6 +4,7 @@
 import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ipv6Prefix64 } from '../p2p/index.js';
 
 /** True for 127.0.0.0/8, ::1 and IPv4-mapped loopback. */
 export function isLoopbackAddress(ip: string | undefined): boolean {
@@ -112,25 +113,7 @@ export class HostPolicy {
 export function addressGroup(ip: string): string {
   const mapped = ip.toLowerCase().startsWith('::ffff:') ? ip.slice(7) : ip;
   if (isIP(mapped) === 4) return mapped;
-  if (isIP(ip) !== 6) return ip;
-  const groups = expandIpv6(ip.toLowerCase().split('%')[0]!);
-  return groups ? `${groups.slice(0, 4).join(':')}::/64` : ip;
-}
-
-/** The eight 16-bit groups of an IPv6 address, as hex without leading zeros (an IPv4 tail becomes two). */
-function expandIpv6(ip: string): string[] | undefined {
-  let text = ip;
-  const v4 = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
-  if (v4) {
-    const [a, b, c, d] = v4.slice(1).map(Number) as [number, number, number, number];
-    text = text.slice(0, v4.index) + `${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
-  }
-  const [head, tail] = text.split('::') as [string, string | undefined];
-  const left = head === '' ? [] : head.split(':');
-  const right = tail === undefined || tail === '' ? [] : tail.split(':');
-  const fill = tail === undefined ? 0 : 8 - left.length - right.length;
-  const all = [...left, ...Array<string>(fill).fill('0'), ...right];
-  return all.length === 8 ? all.map((g) => parseInt(g, 16).toString(16)) : undefined;
+  return isIP(ip) === 6 ? ipv6Prefix64(ip) : ip;
 }
 
 interface IpState {

@@ -67,7 +67,12 @@ export function netGroup(host: string): string | undefined {
   const h = normaliseHost(host);
   if (!isPublicAddress(h)) return undefined;
   if (isIP(h) === 4) return `${h.split('.').slice(0, 3).join('.')}.0/24`;
-  return `${ipv6Groups(h).slice(0, 4).map((g) => g.toString(16)).join(':')}::/64`;
+  return ipv6Prefix64(h);
+}
+
+/** The /64 an IPv6 address is in, e.g. `2a01:4f8:10:20::/64` (whatever its range; the caller checks it is IPv6). */
+export function ipv6Prefix64(host: string): string {
+  return `${ipv6Groups(host).slice(0, 4).map((g) => g.toString(16)).join(':')}::/64`;
 }
 
 /** IPv4-mapped IPv6 (`::ffff:1.2.3.4`) to plain IPv4, so one host has one ban key. */

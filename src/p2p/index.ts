@@ -10,7 +10,7 @@ export { handshakeProofMessage, signHandshake, verifyHandshake, type HandshakeRo
 export { LruSet } from './lru.js';
 export { Peer, type PeerInfo, type Direction, type PendingExchange } from './peer.js';
 export { CandidatePool, type Candidate, type BackoffPolicy } from './candidates.js';
-export { type BanStore, type BanEntry, isPublicAddress, netGroup } from './bans.js';
+export { type BanStore, type BanEntry, isPublicAddress, netGroup, ipv6Prefix64 } from './bans.js';
 export { selectPeerToEvict, DEFAULT_EVICTION_PROTECTION, type EvictionCandidate, type EvictionProtection } from './eviction.js';
 export { HalfOpenBudget } from './budget.js';
 export { ConnectRateLimiter, type ConnectRateLimits } from './connect-rate.js';
