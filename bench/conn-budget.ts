@@ -2,30 +2,18 @@
 // of a P2PNetwork, against a plain HTTP server without budgets, the listener before issue 15, each
 // in its own process), and how long an honest handshake takes while another process holds 40 silent
 // WebSockets and reopens them as they close (against the same handshake on an idle listener).
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { generateKeyPair } from '../src/crypto/index.js';
 import { P2PNetwork, SILENT_SOCKETS_RSS_BOUND } from '../src/p2p/index.js';
+import { lineChild, type LineChild } from './line-child.js';
 
 const CHILD = fileURLToPath(new URL('./conn-budget-child.js', import.meta.url));
 const SOCKETS = SILENT_SOCKETS_RSS_BOUND.sockets;
 const HONEST_DIALS = 20;
 
-function child(args: string[]): { proc: ChildProcess; next: () => Promise<Record<string, number>> } {
-  const proc = spawn(process.execPath, [CHILD, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const lines = createInterface({ input: proc.stdout! })[Symbol.asyncIterator]();
-  const next = async (): Promise<Record<string, number>> => {
-    const t = setTimeout(() => proc.kill(), 120_000);
-    try {
-      const r = await lines.next();
-      if (r.done) throw new Error(`bench child ${args[0]} ended early`);
-      return JSON.parse(r.value) as Record<string, number>;
-    } finally {
-      clearTimeout(t);
-    }
-  };
-  return { proc, next };
+function child(args: string[]): LineChild {
+  return lineChild(CHILD, args, args[0] ?? 'conn-budget');
 }
 
 async function rssUnderSilentSockets(role: 'server-p2p' | 'server-http'): Promise<number> {

@@ -2,33 +2,20 @@
 // fresh key each time), against a listener in its own process with the per-source connect rate on
 // (loopback standing in for a public source, the default budget) and, as the reference in the same
 // run, with it off. Reports how many handshakes each listener served and its CPU per attempt.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
 import { generateKeyPair } from '../src/crypto/index.js';
 import { PROTOCOL_VERSION, decodeMessage, encodeMessage, signHandshake, type Message } from '../src/p2p/index.js';
+import { lineChild, type LineChild } from './line-child.js';
 
 const CHILD = fileURLToPath(new URL('./conn-rate-child.js', import.meta.url));
 const ATTEMPTS = 300;
 const GENESIS = new Uint8Array(32).fill(1);
 
-function child(mode: 'limited' | 'unlimited'): { proc: ChildProcess; next: () => Promise<Record<string, number>> } {
+function child(mode: 'limited' | 'unlimited'): LineChild {
   // BENCH_PROFILE_DIR=D profiles each listener (node --cpu-prof) into D, for a diagnostic run.
   const prof = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE_DIR, '--cpu-prof-name', `conn-rate-${mode}.cpuprofile`] : [];
-  const proc = spawn(process.execPath, [...prof, CHILD, mode], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const lines = createInterface({ input: proc.stdout! })[Symbol.asyncIterator]();
-  const next = async (): Promise<Record<string, number>> => {
-    const t = setTimeout(() => proc.kill(), 120_000);
-    try {
-      const r = await lines.next();
-      if (r.done) throw new Error(`bench child ${mode} ended early`);
-      return JSON.parse(r.value) as Record<string, number>;
-    } finally {
-      clearTimeout(t);
-    }
-  };
-  return { proc, next };
+  return lineChild(CHILD, [mode], mode, prof);
 }
 
 /** One attempt as a reconnecting attacker makes it: true when the listener proved its key (a full handshake). */
