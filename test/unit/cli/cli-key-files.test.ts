@@ -138,13 +138,16 @@ function underUmask(args: string[], env: NodeJS.ProcessEnv, until: () => boolean
   let out = '';
   child.stdout!.on('data', (c: Buffer) => (out += c));
   child.stderr!.on('data', (c: Buffer) => (out += c));
+  // Listened for from the start: a command that exits by itself (wallet create) may be gone before
+  // the poll sees its file, and an 'exit' listener added then would wait forever.
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return new Promise((resolve, reject) => {
     const deadline = Date.now() + 90_000;
     const poll = setInterval(() => {
       if (until()) {
         clearInterval(poll);
-        child.kill('SIGTERM');
-        child.on('exit', () => resolve());
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+        void exited.then(resolve);
       } else if (Date.now() > deadline || child.exitCode !== null) {
         clearInterval(poll);
         child.kill('SIGKILL');
