@@ -66,8 +66,7 @@ test('kadchain node --check names the first damaged height and the recovery; --r
   const status = (await (await fetch(`http://127.0.0.1:${apiPort}/api/status`)).json()) as { height: number; health: { ok: boolean } };
   assert.equal(status.height, 24);
   assert.deepEqual(status.health, { ok: true, problems: [] });
-  node.kill('SIGTERM');
-  await new Promise((r) => node.once('exit', r));
+  await node.stop();
   const again = await kadchain(['node', '--check', '--data-dir', dataDir, '--genesis', file]);
   assert.equal(again.code, 0, again.stdout);
 });
@@ -95,8 +94,7 @@ test('--reindex repairs a damaged genesis record', async (t) => {
   assert.match(node.output(), /reindexed .*: tip height 12 [0-9a-f]{64}; damaged genesis record rewritten/);
   const status = (await (await fetch(`http://127.0.0.1:${apiPort}/api/status`)).json()) as { height: number; tip: string };
   assert.equal(status.height, 12);
-  node.kill('SIGTERM');
-  await new Promise((r) => node.once('exit', r));
+  await node.stop();
   const again = await kadchain(['node', '--check', '--data-dir', dataDir, '--genesis', file]);
   assert.equal(again.code, 0, again.stdout + again.stderr);
   const reopened = await ChainStore.open({ dataDir: join(dataDir, 'chain'), genesisId: genesis.id });

@@ -28,12 +28,18 @@ export async function kadchain(args: string[], env: Record<string, string> = {},
 }
 
 /** A long-running `kadchain node` process: SIGKILLed after `t` (if given) or at process exit if still up. */
-export function spawnNode(args: string[], env: Record<string, string> = {}, t?: AfterHook): ChildProcess & { output: () => string } {
+export function spawnNode(args: string[], env: Record<string, string> = {}, t?: AfterHook): ChildProcess & { output: () => string; stop: (signal?: NodeJS.Signals) => Promise<void> } {
   const child = trackChild(spawn(process.execPath, [BIN, 'node', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }), t);
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
-  return Object.assign(child, { output: () => out });
+  // Listened for from the start: a node that already exited must not leave `stop` waiting forever.
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = (signal: NodeJS.Signals = 'SIGTERM'): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    return exited;
+  };
+  return Object.assign(child, { output: () => out, stop });
 }
 
 /** A port free for both TCP (WebSocket, API) and UDP (discovery) on 127.0.0.1. */
