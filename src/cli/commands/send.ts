@@ -3,7 +3,7 @@
 // network must be the wallet's (or the one named with --genesis/--network), its nonce must be a
 // sane u64 at or after the confirmed one (send-checks.ts), and fees are capped (--max-fee). On a
 // terminal the transfer is shown and confirmed before the password is asked; --yes skips that.
-import { parseAddress, parseCoins, signTransfer, txToJson, isCodedError, type TransferTxJson } from '../../core/index.js';
+import { parseAddress, parseCoins, signTransfer, txToJson, txIdHex, isCodedError, type TransferTx, type TransferTxJson } from '../../core/index.js';
 import { fromHex } from '../../crypto/index.js';
 import { ApiClient, ApiError } from '../../api/client.js';
 import { Keystore } from '../keystore.js';
@@ -75,16 +75,23 @@ export async function sendCommand(o: SendOptions): Promise<void> {
 
   const password = wallet.protected ? await readPassword(`Password for wallet "${wallet.name}": `, { passwordFile: o.passwordFile }) : '';
   const key = store.unlock(o.wallet, password);
-  let body: TransferTxJson;
+  let signed: TransferTx;
   try {
-    body = txToJson(signTransfer({ chainId: fromHex(network.genesis, 32), from: key.publicKey, to, amount, fee, nonce }, key.secretKey)) as TransferTxJson;
+    signed = signTransfer({ chainId: fromHex(network.genesis, 32), from: key.publicKey, to, amount, fee, nonce }, key.secretKey);
   } catch (e) {
     throw new CliError(`cannot sign: ${isCodedError(e) ? e.message : String(e)}`);
   } finally {
     key.secretKey.fill(0);
   }
-  const { id } = await client.submitTx(body);
-  if (typeof id !== 'string' || !/^[0-9a-f]{64}$/.test(id)) throw new CliError('the node accepted the transaction but answered with a malformed id');
+  const body = txToJson(signed) as TransferTxJson;
+  // The id is ours to know: a node answering with another one would have us report (and with
+  // --wait, watch) a transaction that is not the one we signed.
+  const id = txIdHex(signed);
+  const answer = (await client.submitTx(body)).id;
+  if (answer !== id) {
+    const shown = typeof answer === 'string' && /^[0-9a-f]{64}$/.test(answer) ? answer : `a malformed id ${clean(JSON.stringify(answer) ?? 'undefined').slice(0, 80)}`;
+    throw new CliError(`the node at ${client.baseUrl} accepted the transfer but answered with id ${shown}, not the signed transaction's id ${id}; not trusting its answers about it`);
+  }
   if (o.json && !o.wait) {
     process.stdout.write(json({ id, tx: body }) + '\n');
     return;
