@@ -54,7 +54,7 @@ export async function sendCommand(o: SendOptions): Promise<void> {
 
   // Fail on a missing wallet, an unknown network or an unreachable node before asking for a password.
   const store = new Keystore(resolveWalletDir(o));
-  const wallet = store.read(o.wallet);
+  const { wallet, warning: looseFile } = store.readChecked(o.wallet);
   const named = namedNetwork(o);
   const client = new ApiClient(o.node);
   const network = checkNetwork({ wallet: wallet.name, recorded: wallet.network, named, node: nodeNetwork(await client.status(), client.baseUrl), url: client.baseUrl, yes: !!o.yes });
@@ -70,6 +70,7 @@ export async function sendCommand(o: SendOptions): Promise<void> {
     ['node', client.baseUrl],
   ]);
   process.stderr.write(summary + '\n');
+  if (looseFile) process.stderr.write(clean(looseFile) + '\n');
   if (!wallet.protected) process.stderr.write(`warning: wallet "${wallet.name}" is NOT protected by a password\n`);
   if (!o.yes && process.stdin.isTTY && !(await confirm('Sign and send this transfer? [y/N] '))) throw new CliError('cancelled: nothing was signed', 1);
 
