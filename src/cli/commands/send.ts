@@ -12,6 +12,7 @@ import { resolveWalletDir } from '../config.js';
 import { namedNetwork } from '../network.js';
 import { checkFee, checkNetwork, checkNonce, nodeNetwork, DEFAULT_MAX_FEE } from '../send-checks.js';
 import { CliError } from '../errors.js';
+import { checkTxLookup } from '../answers.js';
 import { clean, coins, json, keyValues } from '../format.js';
 
 export interface SendOptions {
@@ -108,7 +109,7 @@ export async function sendCommand(o: SendOptions): Promise<void> {
   let missing = 0;
   while (Date.now() < deadline) {
     try {
-      const r = await client.tx(id);
+      const r = checkTxLookup(await client.tx(id), id, client.baseUrl);
       missing = 0;
       if (r.status === 'confirmed') {
         if (o.json) process.stdout.write(json({ id, tx: body, status: r.status, block: r.block, height: r.height, confirmations: r.confirmations }) + '\n');
