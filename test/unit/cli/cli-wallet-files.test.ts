@@ -88,3 +88,16 @@ test('wallet file others can read: send warns before signing (the key can be att
   const show = await wallet(['show', '--name', 'alice'], dir);
   assert.match(show.stderr, /warning: .*readable by other users/);
 });
+
+test('endless password file: --password-file /dev/zero is refused at the password cap, nothing signed or sent', { skip: !posix }, async (t) => {
+  const dir = walletDir('endless-password');
+  const aliceAddr = encodeAddress(testAddress('alice'));
+  const node = await startFakeNode(honestRoutes({ network: net.name, genesis: net.genesis, address: aliceAddr }));
+  t.after(() => node.close());
+  // Before the fix the whole stream was read before the size check: memory ran out first.
+  const r = await runCli(['send', '--to', encodeAddress(testAddress('bob')), '--amount', '1', '--wallet', 'alice', '--wallet-dir', dir, '--node', node.url, '--yes', '--password-file', '/dev/zero'], cliEnv(home), 60_000);
+  assert.equal(r.signal, null, 'killed: it never stopped reading');
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /--password-file: \/dev\/zero is more than 4096 bytes/);
+  assert.equal(node.posts.length, 0, 'nothing was sent');
+});
