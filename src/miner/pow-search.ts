@@ -21,6 +21,9 @@ export interface SearchRange {
 
 const NONCE_SPACE = 0x1_0000_0000;
 
+/** Most worker threads a searcher runs (the CLI's --threads bound). */
+export const MAX_POW_THREADS = 256;
+
 export function defaultThreads(): number {
   return Math.max(1, availableParallelism() - 1);
 }
@@ -62,7 +65,10 @@ export class PowSearcher {
   private sampler: NodeJS.Timeout | undefined;
 
   constructor(opts: PowSearcherOptions = {}) {
-    this.threads = Math.max(1, opts.threads ?? defaultThreads());
+    const threads = opts.threads ?? defaultThreads();
+    // NaN or a fraction made a searcher with no workers (or none to count), whose searches never ended.
+    if (!Number.isInteger(threads) || threads < 1 || threads > MAX_POW_THREADS) throw new RangeError(`threads: expected an integer from 1 to ${MAX_POW_THREADS}, got ${threads}`);
+    this.threads = threads;
     this.log = (opts.logger ?? silentLogger).child({ module: 'pow' });
     const resolved = resolveKernel(opts.impl ?? 'wasm');
     this.kernel = resolved.kind;

@@ -59,3 +59,15 @@ test('worker crash: the miner keeps mining after its only worker dies', async ()
     await close();
   }
 });
+
+test('threads out of bounds: NaN, 0, 2.5 and 257 are refused at construction, not turned into a searcher that never answers', async () => {
+  for (const threads of [Number.NaN, 0, 2.5, -1, 257]) {
+    assert.throws(() => new PowSearcher({ threads }), RangeError, `threads ${threads}`);
+  }
+  const s = new PowSearcher({ threads: 1, impl: 'js' });
+  try {
+    assert.equal((await within(s.search(headerWithTarget((1n << 246n) - 1n, 13)), 30_000, 'a one-thread search')).status, 'found');
+  } finally {
+    await s.stop();
+  }
+});
