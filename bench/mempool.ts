@@ -6,6 +6,11 @@
 //   mempool.templateMsEmpty the same with an empty pool (the reference: tip context + coinbase)
 //   miner.churnRatio        hash rate while 20 replacements/s arrive, over the idle hash rate
 //                           measured just before (goal >= 0.9), with the current search
+//   mempool.fullPoolRefuseUs   per transaction, a flood of funded but too-cheap transactions against
+//                           the full pool of 5,000 senders (refused mempool-full before the signature)
+//   mempool.fullPoolRefuseUs100 the same flood against a full pool of 100 senders (the reference)
+//   mempool.fullPoolRefuseRatio the two over each other (goal <= 1.5: refusing is not a scan of
+//                           every sender; before the tail heap it was ~4)
 import { performance } from 'node:perf_hooks';
 import { Mempool } from '../src/mempool/index.js';
 import { Miner, buildTemplate, IncrementalMerkle } from '../src/miner/index.js';
@@ -14,6 +19,9 @@ import { testGenesis, testKey, transfer, testAddress } from '../test/helpers/fix
 import { openTestChain } from '../test/helpers/chain-helpers.js';
 
 const SENDERS = 5000;
+/** Funded senders of the too-cheap flood against the full pool, and rounds of it per pool. */
+const FLOODERS = 500;
+const FLOOD_ROUNDS = 4;
 /** Total time measured per mode (idle, churn), split in alternating windows. */
 const MEASURE_MS = 4000;
 const REPLACEMENTS_PER_SEC = 20;
@@ -27,7 +35,8 @@ function median(xs: number[]): number {
 
 export async function benchMempool(): Promise<Record<string, number>> {
   const names = Array.from({ length: SENDERS }, (_, i) => `bench-sender-${i}`);
-  const g = testGenesis({ initialTarget: 1n, alloc: names.map((n) => ({ address: addressFromPublicKey(testKey(n).publicKey), amount: 10n ** 12n })) });
+  const flooders = Array.from({ length: FLOODERS }, (_, i) => `bench-flooder-${i}`);
+  const g = testGenesis({ initialTarget: 1n, alloc: [...names, ...flooders].map((n) => ({ address: addressFromPublicKey(testKey(n).publicKey), amount: 10n ** 12n })) });
   const c = await openTestChain(g);
   const empty = new Mempool(c.chain);
   const pool = new Mempool(c.chain);
@@ -99,6 +108,29 @@ export async function benchMempool(): Promise<Record<string, number>> {
   const churnHps = Number(churn.hashes) / (churn.ms / 1000);
   const templates = miner.stats.templates;
   await miner.stop();
+
+  // A too-cheap flood against the full pool (5,000 senders) and against a full pool of 100, rounds
+  // alternating so that drift in the machine's load falls on both alike.
+  const small = new Mempool(c.chain, { limits: { maxCount: 100 } });
+  for (let i = 0; i < 100; i++) if (!(await small.add(tx(i, fees[i]!))).accepted) throw new Error('bench setup: small pool');
+  const flood = flooders.map((n) => transfer(n, testAddress('zed'), 1000n, 0n, g.id, 10_000n));
+  const floodUs = async (p: Mempool): Promise<number> => {
+    const t0 = performance.now();
+    for (const f of flood) {
+      const r = await p.add(f);
+      if (r.accepted || r.reason !== 'mempool-full') throw new Error(`bench: flood tx ${r.accepted ? 'accepted' : r.reason}`);
+    }
+    return ((performance.now() - t0) * 1000) / flood.length;
+  };
+  await floodUs(small); // warm-up (JIT)
+  const refuse5k: number[] = [];
+  const refuse100: number[] = [];
+  for (let r = 0; r < FLOOD_ROUNDS; r++) {
+    refuse5k.push(await floodUs(pool));
+    refuse100.push(await floodUs(small));
+  }
+  const fullPoolRefuseUs = median(refuse5k);
+  const fullPoolRefuseUs100 = median(refuse100);
   pool.stop();
   await c.close();
   if (refused) throw new Error(`bench: ${refused} replacements refused`);
@@ -106,6 +138,9 @@ export async function benchMempool(): Promise<Record<string, number>> {
     'mempool.templateMs5k': Math.round(templateMs5k * 100) / 100,
     'mempool.templateMs5kCold': Math.round(templateMs5kCold * 100) / 100,
     'mempool.templateMsEmpty': Math.round(templateMsEmpty * 100) / 100,
+    'mempool.fullPoolRefuseUs': Math.round(fullPoolRefuseUs),
+    'mempool.fullPoolRefuseUs100': Math.round(fullPoolRefuseUs100),
+    'mempool.fullPoolRefuseRatio': Math.round((fullPoolRefuseUs / fullPoolRefuseUs100) * 100) / 100,
     'miner.idleHps': Math.round(idleHps),
     'miner.churnHps': Math.round(churnHps),
     'miner.churnRatio': Math.round((churnHps / idleHps) * 100) / 100,

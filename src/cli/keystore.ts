@@ -8,7 +8,7 @@
 // Files are created durably and exclusively (node/key-file.ts): a crash mid-create leaves no
 // wallet or the whole wallet, and two creates of one name never replace each other.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { scrypt } from '@noble/hashes/scrypt.js';
 import { z } from 'zod';
@@ -139,6 +139,48 @@ export function decryptWallet(w: WalletFile, password: string): KeyPair {
   return key;
 }
 
+/** A wallet file is well under 2 KiB; anything this large is not one. */
+export const MAX_WALLET_FILE_BYTES = 64 * 1024;
+
+/**
+ * A wallet file's text and mode, read without trusting what sits at the path: opened non-blocking
+ * (a FIFO named like a wallet would otherwise block until someone writes to it), refused unless a
+ * regular file, and read only up to the cap (an endless or huge file is refused, not read whole).
+ */
+export function readWalletText(path: string): { text: string; mode: number } {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw e;
+    throw new CliError(`cannot read ${path}: ${(e as Error).message}`);
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new CliError(`${path}: not a regular file; refusing to read it as a wallet`);
+    if (st.size > MAX_WALLET_FILE_BYTES) throw new CliError(`${path}: ${st.size} bytes, not a wallet file (a wallet is at most ${MAX_WALLET_FILE_BYTES} bytes)`);
+    const buf = Buffer.alloc(MAX_WALLET_FILE_BYTES + 1);
+    let n = 0;
+    for (let got = -1; got !== 0 && n < buf.length; n += got) got = readSync(fd, buf, n, buf.length - n, null);
+    if (n > MAX_WALLET_FILE_BYTES) throw new CliError(`${path}: more than ${MAX_WALLET_FILE_BYTES} bytes, not a wallet file`);
+    return { text: buf.subarray(0, n).toString('utf8'), mode: st.mode };
+  } catch (e) {
+    if (e instanceof CliError) throw e;
+    throw new CliError(`cannot read ${path}: ${(e as Error).message}`);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * A warning when users other than the owner can read a wallet file (wallets are made 0600): they
+ * can take the ciphertext away and guess the password offline, or spend from an unprotected one.
+ */
+export function looseModeWarning(path: string, mode: number): string | undefined {
+  if (process.platform === 'win32' || (mode & 0o077) === 0) return undefined;
+  return `warning: wallet file ${path} is readable by other users (mode ${(mode & 0o777).toString(8)}); run: chmod 600 ${path}`;
+}
+
 export function parseWalletFile(text: string, path: string): WalletFile {
   let json: unknown;
   try {
@@ -173,15 +215,22 @@ export class Keystore {
   }
 
   read(name: string): WalletFile {
+    return this.readChecked(name).wallet;
+  }
+
+  /** The wallet and, when its file is readable by others, a warning to show the user. */
+  readChecked(name: string): { wallet: WalletFile; warning?: string } {
     const path = walletPath(this.dir, name);
-    let text: string;
+    let file: { text: string; mode: number };
     try {
-      text = readFileSync(path, 'utf8');
+      file = readWalletText(path);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new CliError(`no wallet named "${name}" in ${this.dir} (create one with: kadchain wallet create --name ${name})`);
-      throw new CliError(`cannot read ${path}: ${(e as Error).message}`);
+      throw e;
     }
-    return parseWalletFile(text, path);
+    const wallet = parseWalletFile(file.text, path);
+    const warning = looseModeWarning(path, file.mode);
+    return warning ? { wallet, warning } : { wallet };
   }
 
   show(name: string): WalletInfo {
@@ -208,23 +257,33 @@ export class Keystore {
   }
 
   list(): WalletInfo[] {
+    return this.listChecked().wallets;
+  }
+
+  /** The wallets, and one line per file named like a wallet that could not be read (or is readable by others). */
+  listChecked(): { wallets: WalletInfo[]; problems: string[] } {
     let names: string[];
     try {
       names = readdirSync(this.dir);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { wallets: [], problems: [] };
       throw new CliError(`cannot read wallet directory ${this.dir}: ${(e as Error).message}`);
     }
-    const out: WalletInfo[] = [];
+    const wallets: WalletInfo[] = [];
+    const problems: string[] = [];
     for (const f of names.sort()) {
       if (!f.endsWith('.json') || !NAME_RE.test(f.slice(0, -5))) continue;
       const path = join(this.dir, f);
+      // A stray or damaged file must not hide the other wallets, nor be hidden itself.
       try {
-        out.push(info(parseWalletFile(readFileSync(path, 'utf8'), path), path));
-      } catch {
-        // A stray or damaged file must not hide the other wallets; `show` names the problem.
+        const { text, mode } = readWalletText(path);
+        wallets.push(info(parseWalletFile(text, path), path));
+        const loose = looseModeWarning(path, mode);
+        if (loose) problems.push(loose);
+      } catch (e) {
+        problems.push(`warning: skipped ${e instanceof CliError ? e.message : `${path}: ${(e as Error).message}`}`);
       }
     }
-    return out;
+    return { wallets, problems };
   }
 }

@@ -3,7 +3,7 @@
 // KADCHAIN_PASSWORD is taken out of process.env when the CLI starts (takePasswordFromEnv), so it
 // neither lingers for a node's lifetime nor leaks into child processes; whoever needs it gets it
 // explicitly. Prompts go to stderr so stdout stays clean for a command's output.
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { CliError } from './errors.js';
 
 export const PASSWORD_ENV = 'KADCHAIN_PASSWORD';
@@ -36,16 +36,29 @@ export function passwordAvailable(opts: Pick<PasswordOptions, 'passwordFile' | '
   return opts.passwordFile !== undefined || envValue(opts.env) !== undefined || Boolean(process.stdin.isTTY);
 }
 
-/** The first line of a password file (without its line ending). */
+/**
+ * The first line of a password file (without its line ending). Read up to the cap and no further:
+ * the file may be a pipe (`<(pass show x)`) or a device that never ends (/dev/zero).
+ */
 export function readPasswordFile(path: string): string {
-  let buf: Buffer;
+  const buf = Buffer.alloc(MAX_PASSWORD_BYTES + 1);
+  let n = 0;
+  let fd: number | undefined;
   try {
-    buf = readFileSync(path);
+    fd = openSync(path, 'r');
+    for (let got = -1; got !== 0 && n < buf.length; n += got) got = readSync(fd, buf, n, buf.length - n, null);
   } catch (e) {
     throw new CliError(`--password-file: cannot read ${path}: ${(e as Error).message}`);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
-  if (buf.length > MAX_PASSWORD_BYTES) throw new CliError(`--password-file: ${path} is ${buf.length} bytes; expected a password (at most ${MAX_PASSWORD_BYTES} bytes)`);
-  return buf.toString('utf8').split(/\r?\n/, 1)[0]!;
+  if (n > MAX_PASSWORD_BYTES) {
+    buf.fill(0);
+    throw new CliError(`--password-file: ${path} is more than ${MAX_PASSWORD_BYTES} bytes; expected a password`);
+  }
+  const text = buf.subarray(0, n).toString('utf8');
+  buf.fill(0);
+  return text.split(/\r?\n/, 1)[0]!;
 }
 
 export async function readPassword(question: string, opts: PasswordOptions = {}): Promise<string> {

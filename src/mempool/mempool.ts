@@ -12,8 +12,8 @@ import { silentLogger, type Logger } from '../log/index.js';
 import { TokenBuckets } from './budget.js';
 import { makeEntry, type MempoolEntry } from './entry.js';
 import type { GappedQueue } from './gapped-queue.js';
-import { PoolState } from './pool-state.js';
-import { DEFAULT_MEMPOOL_LIMITS, MempoolError, checkMinRelayFee, checkReplacement, type MempoolLimits } from './policy.js';
+import { PoolState, firstUnaffordable } from './pool-state.js';
+import { DEFAULT_MEMPOOL_LIMITS, MempoolError, checkMinRelayFee, checkReplacement, outbidsForEviction, type MempoolLimits } from './policy.js';
 import type { ReadyPool } from './ready-pool.js';
 import { RetrySet } from './retry-set.js';
 import { selectPackages } from './selection.js';
@@ -196,7 +196,12 @@ export class Mempool extends EventEmitter<MempoolEvents> {
     // Replacement: a fee bump that also pays for its own relay, within both budgets.
     const now = this.now();
     if (slot.existing) {
-      checkReplacement(tx, slot.existing.tx.fee, size, L);
+      // A ready replacement that spends more may leave later nonces unaffordable: it pays their fees.
+      let droppedFees = 0n;
+      if (slot.kind === 'ready') {
+        for (let i = Math.max(slot.index + 1, firstUnaffordable(queue, acct.balance, { index: slot.index, entry })); i < queue.length; i++) droppedFees += queue[i]!.tx.fee;
+      }
+      checkReplacement(tx, slot.existing.tx.fee, size, L, droppedFees);
       if (!this.senderBudget.allows(sender, now) || (source !== undefined && !this.sourceBudget.allows(source, now))) {
         throw new MempoolError('replacement-rate-limited', 'too many replacements from this sender or source; try again later');
       }
@@ -212,7 +217,10 @@ export class Mempool extends EventEmitter<MempoolEvents> {
     // A full pool: a new ready tx must outbid the worst tail of another sender.
     if (slot.kind === 'ready' && !slot.existing && this.ready.size >= L.maxCount) {
       const worst = this.ready.worstTail(sender);
-      if (!worst || worst.feeRate >= entry.feeRate) throw new MempoolError('mempool-full', 'mempool is full and this fee rate is too low to evict anything');
+      if (!worst || !outbidsForEviction(entry.feeRate, worst.feeRate, L)) {
+        const need = worst ? ` (at least ${worst.feeRate + L.incrementalRelayFeeRate} per 1000 bytes)` : '';
+        throw new MempoolError('mempool-full', `mempool is full and this fee rate is too low to evict anything${need}`);
+      }
     }
 
     // The expensive check last.

@@ -94,7 +94,24 @@ export function replacementMinFee(oldFee: bigint, size: number, limits: MempoolL
   return bumped > incremental ? bumped : incremental;
 }
 
-export function checkReplacement(tx: TransferTx, oldFee: bigint, size: number, limits: MempoolLimits): void {
-  const min = replacementMinFee(oldFee, size, limits);
-  if (tx.fee < min) throw new MempoolError('rbf-fee-too-low', `replacement fee must be at least ${min} (${limits.rbfBumpPercent}% and ${limits.incrementalRelayFeeRate} per 1000 bytes above ${oldFee})`);
+/**
+ * A replacement pays the bump over the transaction it replaces, plus the fees of the sender's later
+ * transactions it leaves unaffordable (`droppedFees`): they were relayed and would otherwise never
+ * pay (BIP125 rule 3: a replacement pays for everything it evicts).
+ */
+export function checkReplacement(tx: TransferTx, oldFee: bigint, size: number, limits: MempoolLimits, droppedFees = 0n): void {
+  const min = replacementMinFee(oldFee, size, limits) + droppedFees;
+  if (tx.fee < min) {
+    const dropped = droppedFees > 0n ? `, plus ${droppedFees} for the later transactions it makes unaffordable` : '';
+    throw new MempoolError('rbf-fee-too-low', `replacement fee must be at least ${min} (${limits.rbfBumpPercent}% and ${limits.incrementalRelayFeeRate} per 1000 bytes above ${oldFee}${dropped})`);
+  }
+}
+
+/**
+ * True when `incoming` may evict `worst` from a full pool: its fee rate beats the worst tail's by
+ * the incremental relay fee rate (Bitcoin Core's rolling minimum fee), so that pushing out another
+ * sender's transaction costs what relaying the newcomer costs, not one unit per 1000 bytes.
+ */
+export function outbidsForEviction(incoming: bigint, worst: bigint, limits: MempoolLimits): boolean {
+  return incoming >= worst + limits.incrementalRelayFeeRate;
 }

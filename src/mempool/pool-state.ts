@@ -5,7 +5,7 @@
 import type { Account } from '../chain/index.js';
 import type { MempoolEntry } from './entry.js';
 import { GappedQueue } from './gapped-queue.js';
-import type { MempoolLimits } from './policy.js';
+import { outbidsForEviction, type MempoolLimits } from './policy.js';
 import { ReadyPool } from './ready-pool.js';
 
 export interface PoolStateEvents {
@@ -27,7 +27,7 @@ export class PoolState {
   appendReady(entry: MempoolEntry): boolean {
     while (this.ready.size >= this.limits.maxCount) {
       const worst = this.ready.worstTail(entry.sender);
-      if (!worst || worst.feeRate >= entry.feeRate) return false;
+      if (!worst || !outbidsForEviction(entry.feeRate, worst.feeRate, this.limits)) return false;
       for (const e of this.ready.truncate(worst.sender, this.ready.queue(worst.sender).length - 1)) this.dropped(e, 'evicted');
       this.forgetIfEmpty(worst.sender);
     }
@@ -59,15 +59,8 @@ export class PoolState {
 
   /** Drops the first ready entry the balance cannot cover, and every later one. */
   dropUnaffordable(sender: string, acct: Account): void {
-    const q = this.ready.queue(sender);
-    let spend = 0n;
-    for (let i = 0; i < q.length; i++) {
-      spend += q[i]!.tx.amount + q[i]!.tx.fee;
-      if (acct.balance < spend) {
-        for (const e of this.ready.truncate(sender, i)) this.dropped(e, 'insufficient-funds');
-        break;
-      }
-    }
+    const i = firstUnaffordable(this.ready.queue(sender), acct.balance);
+    for (const e of this.ready.truncate(sender, i)) this.dropped(e, 'insufficient-funds');
   }
 
   dropped(e: MempoolEntry, why: string): void {
@@ -131,4 +124,15 @@ export class PoolState {
     for (const sender of [...this.accounts.keys()]) this.forgetIfEmpty(sender);
   }
 
+}
+
+/** Index of the first entry of `q` the balance cannot cover after the ones before it (q.length if none); `at` replaces q[index]. */
+export function firstUnaffordable(q: readonly MempoolEntry[], balance: bigint, at?: { index: number; entry: MempoolEntry }): number {
+  let spend = 0n;
+  for (let i = 0; i < q.length; i++) {
+    const e = at && at.index === i ? at.entry : q[i]!;
+    spend += e.tx.amount + e.tx.fee;
+    if (balance < spend) return i;
+  }
+  return q.length;
 }

@@ -3,11 +3,29 @@
 // pool's size and only these are selected for blocks. Kept incrementally: admission appends or
 // replaces, confirmation shifts the head, eviction and expiry cut the tail.
 import type { MempoolEntry } from './entry.js';
+import { TailHeap } from './tail-heap.js';
 
 export class ReadyPool {
   private readonly bySender = new Map<string, MempoolEntry[]>();
   private readonly byId = new Map<string, MempoolEntry>();
   private bytes = 0;
+  /** Sender tails, worst first: eviction at a full pool costs O(log senders), not a scan. */
+  private readonly tails = new TailHeap((e) => this.isTail(e));
+
+  private isTail(e: MempoolEntry): boolean {
+    const q = this.bySender.get(e.sender);
+    return q !== undefined && q[q.length - 1] === e;
+  }
+
+  private tailChanged(sender: string): void {
+    const q = this.bySender.get(sender);
+    if (q?.length) this.tails.push(q[q.length - 1]!);
+    this.tails.compact(() => this.liveTails(), this.bySender.size);
+  }
+
+  private *liveTails(): IterableIterator<MempoolEntry> {
+    for (const q of this.bySender.values()) yield q[q.length - 1]!;
+  }
 
   get size(): number {
     return this.byId.size;
@@ -44,6 +62,7 @@ export class ReadyPool {
     q.push(e);
     this.byId.set(e.id, e);
     this.bytes += e.size;
+    this.tailChanged(e.sender);
   }
 
   /** Replaces the entry at `index` of its sender's queue; returns the old one. */
@@ -55,6 +74,7 @@ export class ReadyPool {
     this.byId.delete(old.id);
     this.byId.set(e.id, e);
     this.bytes += e.size - old.size;
+    if (index === q.length - 1) this.tailChanged(e.sender);
     return old;
   }
 
@@ -65,6 +85,7 @@ export class ReadyPool {
     const cut = q.splice(index);
     for (const e of cut) this.forget(e);
     if (!q.length) this.bySender.delete(sender);
+    else this.tailChanged(sender);
     return cut;
   }
 
@@ -85,10 +106,15 @@ export class ReadyPool {
 
   /**
    * The eviction candidate: the sender tail with the lowest fee rate (newest on ties), never of
-   * `except`. Only tails go, so eviction never leaves a gap. Linear in senders; runs only when
-   * the pool is full.
+   * `except`. Only tails go, so eviction never leaves a gap. From the tail heap: a flood against
+   * a full pool costs O(log senders) per transaction, not a scan of every sender.
    */
   worstTail(except?: string): MempoolEntry | undefined {
+    return this.tails.worst(except);
+  }
+
+  /** The same answer by a scan of every sender (tests check the heap against it). */
+  worstTailByScan(except?: string): MempoolEntry | undefined {
     let worst: MempoolEntry | undefined;
     for (const [sender, q] of this.bySender) {
       if (sender === except) continue;

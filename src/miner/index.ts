@@ -8,5 +8,5 @@ export {
   MINER_IMPLS, SEARCH_EXHAUSTED, SEARCH_STOPPED, JsKernel, WasmKernel, createKernel, loadKernelModule, resolveKernel,
   type MinerImpl, type KernelKind, type PowKernel, type ResolvedKernel, type SearchProgress,
 } from './pow-kernel.js';
-export { PowSearcher, defaultThreads, verifyFound, type PowSearcherOptions, type SearchResult, type SearchRange } from './pow-search.js';
+export { PowSearcher, defaultThreads, verifyFound, MAX_POW_THREADS, type PowSearcherOptions, type SearchResult, type SearchRange } from './pow-search.js';
 export { Miner, type MinerOptions, type MinedEvent, type MinerEvents, type MinerStats, type TemplateEvent } from './miner.js';

@@ -21,6 +21,9 @@ export interface SearchRange {
 
 const NONCE_SPACE = 0x1_0000_0000;
 
+/** Most worker threads a searcher runs (the CLI's --threads bound). */
+export const MAX_POW_THREADS = 256;
+
 export function defaultThreads(): number {
   return Math.max(1, availableParallelism() - 1);
 }
@@ -56,10 +59,16 @@ export class PowSearcher {
   private readonly counters: BigInt64Array;
   private current: { gen: number; resolve: (r: SearchResult) => void; pending: number; header: Uint8Array; target: bigint } | undefined;
   private samples: { t: number; total: bigint }[] = [];
+  private crashCount = 0;
+  private recentCrashes = 0;
+  private lastCrashAt = 0;
   private sampler: NodeJS.Timeout | undefined;
 
   constructor(opts: PowSearcherOptions = {}) {
-    this.threads = Math.max(1, opts.threads ?? defaultThreads());
+    const threads = opts.threads ?? defaultThreads();
+    // NaN or a fraction made a searcher with no workers (or none to count), whose searches never ended.
+    if (!Number.isInteger(threads) || threads < 1 || threads > MAX_POW_THREADS) throw new RangeError(`threads: expected an integer from 1 to ${MAX_POW_THREADS}, got ${threads}`);
+    this.threads = threads;
     this.log = (opts.logger ?? silentLogger).child({ module: 'pow' });
     const resolved = resolveKernel(opts.impl ?? 'wasm');
     this.kernel = resolved.kind;
@@ -75,18 +84,50 @@ export class PowSearcher {
 
   start(): void {
     if (this.workers.length) return;
-    for (let slot = 0; slot < this.threads; slot++) {
-      const init: PowWorkerInit = { control: this.control, counters: this.counterBuf, slot, kernel: this.kernel, module: this.module };
-      const w = new Worker(new URL('./pow-worker.js', import.meta.url), { workerData: init });
-      w.on('message', (m: PowWorkerReply) => this.onReply(m));
-      w.on('error', () => this.abortCurrent());
-      this.workers.push(w);
-    }
+    for (let slot = 0; slot < this.threads; slot++) this.workers.push(this.spawn(slot));
     this.samples = [{ t: Date.now(), total: this.totalHashes }];
     this.sampler = setInterval(() => {
       this.samples.push({ t: Date.now(), total: this.totalHashes });
       if (this.samples.length > 6) this.samples.shift();
     }, 1000).unref();
+  }
+
+  /** Workers that died unasked for (each replaced). */
+  get crashes(): number {
+    return this.crashCount;
+  }
+
+  private spawn(slot: number): Worker {
+    const init: PowWorkerInit = { control: this.control, counters: this.counterBuf, slot, kernel: this.kernel, module: this.module };
+    const w = new Worker(new URL('./pow-worker.js', import.meta.url), { workerData: init });
+    w.on('message', (m: PowWorkerReply) => this.onReply(m));
+    w.on('error', (e) => this.log.error('pow worker failed', { slot, err: String(e) }));
+    w.on('exit', (code) => this.onExit(w, slot, code));
+    return w;
+  }
+
+  /**
+   * A worker died (killed, out of memory, a kernel fault) while still in its slot: its share of the
+   * current search is lost and the search would wait on it for ever, so the search ends ('aborted':
+   * the caller searches again) and a new worker takes the slot. Crashing over and over, it is
+   * replaced after a growing pause (up to 30 s) instead of in a tight loop.
+   */
+  private onExit(w: Worker, slot: number, code: number): void {
+    if (this.workers[slot] !== w) return; // stopped, or already replaced
+    this.crashCount++;
+    const now = Date.now();
+    this.recentCrashes = now - this.lastCrashAt < 60_000 ? this.recentCrashes + 1 : 1;
+    this.lastCrashAt = now;
+    const pauseMs = this.recentCrashes <= 2 ? 0 : Math.min(30_000, 250 * 2 ** (this.recentCrashes - 3));
+    this.log.error('pow worker exited; replacing it', { slot, code, pauseMs });
+    this.abortCurrent();
+    const replace = (): void => {
+      if (this.workers[slot] !== w) return; // stopped meanwhile
+      this.workers[slot] = this.spawn(slot);
+      this.abortCurrent(); // a search started during the pause ran without this slot
+    };
+    if (pauseMs === 0) replace();
+    else setTimeout(replace, pauseMs).unref();
   }
 
   async stop(): Promise<void> {

@@ -4,6 +4,7 @@ import { parseAddress, isCodedError } from '../../core/index.js';
 import { ApiClient } from '../../api/client.js';
 import type { BlockJson, PeersJson, StatusJson, TxLookupJson, AccountJson } from '../../api/types.js';
 import { CliError } from '../errors.js';
+import { checkAccount, checkBlock, checkPeers, checkStatus, checkTxLookup } from '../answers.js';
 import { ago, bytes, coins, hashrate, json, keyValues, shortId, table, when } from '../format.js';
 
 export interface QueryOptions {
@@ -98,20 +99,23 @@ export function formatPeers(p: PeersJson): string {
 }
 
 export async function statusCommand(o: QueryOptions): Promise<void> {
-  const s = await new ApiClient(o.node).status();
+  const client = new ApiClient(o.node);
+  const s = checkStatus(await client.status(), client.baseUrl);
   print(o.json ? json(s) : formatStatus(s));
 }
 
 export async function blockCommand(ref: string, o: QueryOptions): Promise<void> {
   const r = ref.trim();
   if (!/^[0-9]{1,10}$/.test(r) && !/^[0-9a-fA-F]{64}$/.test(r)) throw new CliError(`expected a block height or a 64-hex-digit block id, got ${JSON.stringify(ref)}`);
-  const b = await new ApiClient(o.node).block(r);
+  const client = new ApiClient(o.node);
+  const b = checkBlock(await client.block(r), /^[0-9]+$/.test(r) ? r : r.toLowerCase(), client.baseUrl);
   print(o.json ? json(b) : formatBlock(b));
 }
 
 export async function txCommand(id: string, o: QueryOptions): Promise<void> {
   if (!/^[0-9a-fA-F]{64}$/.test(id.trim())) throw new CliError(`expected a 64-hex-digit transaction id, got ${JSON.stringify(id)}`);
-  const r = await new ApiClient(o.node).tx(id.trim());
+  const client = new ApiClient(o.node);
+  const r = checkTxLookup(await client.tx(id.trim()), id.trim().toLowerCase(), client.baseUrl);
   print(o.json ? json(r) : formatTx(r));
 }
 
@@ -121,11 +125,13 @@ export async function balanceCommand(address: string, o: QueryOptions): Promise<
   } catch (e) {
     throw new CliError(isCodedError(e) ? e.message : String(e));
   }
-  const a = await new ApiClient(o.node).account(address.trim());
+  const client = new ApiClient(o.node);
+  const a = checkAccount(await client.account(address.trim()), address.trim(), client.baseUrl);
   print(o.json ? json(a) : formatAccount(a));
 }
 
 export async function peersCommand(o: QueryOptions): Promise<void> {
-  const p = await new ApiClient(o.node).peers();
+  const client = new ApiClient(o.node);
+  const p = checkPeers(await client.peers(), client.baseUrl);
   print(o.json ? json(p) : formatPeers(p));
 }

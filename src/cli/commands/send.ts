@@ -3,7 +3,7 @@
 // network must be the wallet's (or the one named with --genesis/--network), its nonce must be a
 // sane u64 at or after the confirmed one (send-checks.ts), and fees are capped (--max-fee). On a
 // terminal the transfer is shown and confirmed before the password is asked; --yes skips that.
-import { parseAddress, parseCoins, signTransfer, txToJson, isCodedError, type TransferTxJson } from '../../core/index.js';
+import { parseAddress, parseCoins, signTransfer, txToJson, txIdHex, isCodedError, type TransferTx, type TransferTxJson } from '../../core/index.js';
 import { fromHex } from '../../crypto/index.js';
 import { ApiClient, ApiError } from '../../api/client.js';
 import { Keystore } from '../keystore.js';
@@ -12,6 +12,7 @@ import { resolveWalletDir } from '../config.js';
 import { namedNetwork } from '../network.js';
 import { checkFee, checkNetwork, checkNonce, nodeNetwork, DEFAULT_MAX_FEE } from '../send-checks.js';
 import { CliError } from '../errors.js';
+import { checkTxLookup } from '../answers.js';
 import { clean, coins, json, keyValues } from '../format.js';
 
 export interface SendOptions {
@@ -54,7 +55,7 @@ export async function sendCommand(o: SendOptions): Promise<void> {
 
   // Fail on a missing wallet, an unknown network or an unreachable node before asking for a password.
   const store = new Keystore(resolveWalletDir(o));
-  const wallet = store.read(o.wallet);
+  const { wallet, warning: looseFile } = store.readChecked(o.wallet);
   const named = namedNetwork(o);
   const client = new ApiClient(o.node);
   const network = checkNetwork({ wallet: wallet.name, recorded: wallet.network, named, node: nodeNetwork(await client.status(), client.baseUrl), url: client.baseUrl, yes: !!o.yes });
@@ -70,21 +71,29 @@ export async function sendCommand(o: SendOptions): Promise<void> {
     ['node', client.baseUrl],
   ]);
   process.stderr.write(summary + '\n');
+  if (looseFile) process.stderr.write(clean(looseFile) + '\n');
   if (!wallet.protected) process.stderr.write(`warning: wallet "${wallet.name}" is NOT protected by a password\n`);
   if (!o.yes && process.stdin.isTTY && !(await confirm('Sign and send this transfer? [y/N] '))) throw new CliError('cancelled: nothing was signed', 1);
 
   const password = wallet.protected ? await readPassword(`Password for wallet "${wallet.name}": `, { passwordFile: o.passwordFile }) : '';
   const key = store.unlock(o.wallet, password);
-  let body: TransferTxJson;
+  let signed: TransferTx;
   try {
-    body = txToJson(signTransfer({ chainId: fromHex(network.genesis, 32), from: key.publicKey, to, amount, fee, nonce }, key.secretKey)) as TransferTxJson;
+    signed = signTransfer({ chainId: fromHex(network.genesis, 32), from: key.publicKey, to, amount, fee, nonce }, key.secretKey);
   } catch (e) {
     throw new CliError(`cannot sign: ${isCodedError(e) ? e.message : String(e)}`);
   } finally {
     key.secretKey.fill(0);
   }
-  const { id } = await client.submitTx(body);
-  if (typeof id !== 'string' || !/^[0-9a-f]{64}$/.test(id)) throw new CliError('the node accepted the transaction but answered with a malformed id');
+  const body = txToJson(signed) as TransferTxJson;
+  // The id is ours to know: a node answering with another one would have us report (and with
+  // --wait, watch) a transaction that is not the one we signed.
+  const id = txIdHex(signed);
+  const answer = (await client.submitTx(body)).id;
+  if (answer !== id) {
+    const shown = typeof answer === 'string' && /^[0-9a-f]{64}$/.test(answer) ? answer : `a malformed id ${clean(JSON.stringify(answer) ?? 'undefined').slice(0, 80)}`;
+    throw new CliError(`the node at ${client.baseUrl} accepted the transfer but answered with id ${shown}, not the signed transaction's id ${id}; not trusting its answers about it`);
+  }
   if (o.json && !o.wait) {
     process.stdout.write(json({ id, tx: body }) + '\n');
     return;
@@ -100,7 +109,7 @@ export async function sendCommand(o: SendOptions): Promise<void> {
   let missing = 0;
   while (Date.now() < deadline) {
     try {
-      const r = await client.tx(id);
+      const r = checkTxLookup(await client.tx(id), id, client.baseUrl);
       missing = 0;
       if (r.status === 'confirmed') {
         if (o.json) process.stdout.write(json({ id, tx: body, status: r.status, block: r.block, height: r.height, confirmations: r.confirmations }) + '\n');

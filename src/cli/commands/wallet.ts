@@ -6,7 +6,7 @@ import { readPassword } from '../prompt.js';
 import { resolveWalletDir } from '../config.js';
 import { networkForNewWallet, type NetworkFlags } from '../network.js';
 import { CliError } from '../errors.js';
-import { json, keyValues, table } from '../format.js';
+import { clean, json, keyValues, table } from '../format.js';
 
 export interface WalletDirOptions {
   walletDir?: string;
@@ -44,13 +44,17 @@ export async function walletCreateCommand(o: WalletDirOptions & NetworkFlags & {
 
 export async function walletListCommand(o: WalletDirOptions): Promise<void> {
   const store = new Keystore(resolveWalletDir(o));
-  const list = store.list();
+  const { wallets: list, problems } = store.listChecked();
+  for (const p of problems) process.stderr.write(clean(p) + '\n');
   if (o.json) return print(json(list));
   if (!list.length) return print(`no wallets in ${store.dir} (create one with: kadchain wallet create --name NAME)`);
   print(table(['NAME', 'ADDRESS', 'NETWORK', 'PROTECTED', 'CREATED'], list.map((w) => [w.name, w.address, w.network?.name ?? '-', w.protected ? 'yes' : 'NO', w.createdAt])));
 }
 
 export async function walletShowCommand(o: WalletDirOptions & { name: string }): Promise<void> {
-  const w = new Keystore(resolveWalletDir(o)).show(o.name);
+  const store = new Keystore(resolveWalletDir(o));
+  const { warning } = store.readChecked(o.name);
+  if (warning) process.stderr.write(clean(warning) + '\n');
+  const w = store.show(o.name);
   print(o.json ? json(w) : describe(w));
 }

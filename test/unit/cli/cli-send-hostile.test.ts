@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeAddress, genesisFromJson, paramsToJson, transferFromJson, txSigningBytes } from '../../../src/core/index.js';
+import { encodeAddress, genesisFromJson, paramsToJson, transferFromJson, txIdHex, txSigningBytes } from '../../../src/core/index.js';
 import { toHex, verifySignature } from '../../../src/crypto/index.js';
 import { encryptWallet } from '../../../src/cli/keystore.js';
 import { testAddress, testKey, testParams } from '../../helpers/fixtures.js';
@@ -79,6 +79,26 @@ test('send against an honest node: shows network, from, to, amount, fee, nonce, 
   assert.equal(tx.amount, 100_000_000n);
   assert.equal(tx.fee, 100_000n);
   assert.ok(verifySignature(txSigningBytes(tx), tx.signature, alice.publicKey));
+});
+
+test('lying tx id: send refuses an accepted-answer whose id is not the signed transaction\'s, and --wait never reports that id confirmed', async () => {
+  const liar = 'cd'.repeat(32);
+  const honest = honestRoutes({ network: net.name, genesis: net.genesis, address: aliceAddr });
+  // The node takes the transfer but answers with another id, and says that id is confirmed.
+  const route: FakeRoute = (req, body) => {
+    if (req.method === 'POST' && req.url === '/api/txs') return { status: 202, body: { id: liar } };
+    if (req.method === 'GET' && req.url === `/api/txs/${liar}`) return { body: { id: liar, status: 'confirmed', block: 'ef'.repeat(32), height: 4, confirmations: 1 } };
+    return honest(req, body);
+  };
+  for (const args of [[], ['--wait', '--timeout', '30']]) {
+    const r = await sendTo(route, args);
+    assert.equal(r.code, 1, `exit code; stderr: ${r.stderr}`);
+    assert.equal(r.posts.length, 1, 'the signed transfer was posted once');
+    const signed = txIdHex(transferFromJson(r.posts[0]));
+    assert.match(r.stderr, new RegExp(`answered with id ${liar}.*${signed}`));
+    assert.doesNotMatch(r.stderr, /confirmed in block/);
+    assert.equal(r.stdout, '', 'no id printed as if it were the transfer\'s');
+  }
 });
 
 test('send refuses a node on another network (wrong genesis): both ids in the message, nothing signed or sent', async () => {

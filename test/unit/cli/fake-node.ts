@@ -3,6 +3,7 @@
 // POST /api/txs so a test can assert that nothing was signed and sent.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { transferFromJson, txIdHex } from '../../../src/core/index.js';
 
 export interface FakeReply {
   status?: number;
@@ -12,7 +13,8 @@ export interface FakeReply {
   headers?: Record<string, string>;
 }
 
-export type FakeRoute = (req: IncomingMessage) => FakeReply | undefined;
+/** `body` is the request body as received (POSTs). */
+export type FakeRoute = (req: IncomingMessage, body?: string) => FakeReply | undefined;
 
 export interface FakeNode {
   url: string;
@@ -40,7 +42,7 @@ export async function startFakeNode(initial: FakeRoute): Promise<FakeNode> {
           posts.push(body);
         }
       }
-      const r = route(req) ?? { status: 404, body: { error: 'not found', reason: 'not-found' } };
+      const r = route(req, body) ?? { status: 404, body: { error: 'not found', reason: 'not-found' } };
       const text = r.raw ?? JSON.stringify(r.body ?? {});
       res.writeHead(r.status ?? 200, { 'content-type': 'application/json', ...r.headers });
       res.end(text);
@@ -62,12 +64,13 @@ export async function startFakeNode(initial: FakeRoute): Promise<FakeNode> {
 
 /** Answers /api/status and /api/accounts/* like a node of `network` whose account is at `nonce`. */
 export function honestRoutes(o: { network: string; genesis: string; address: string; nonce?: unknown; pendingNonce?: unknown }): FakeRoute {
-  return (req) => {
+  return (req, body) => {
     if (req.method === 'GET' && req.url === '/api/status') return { body: { network: o.network, genesis: o.genesis, height: 3, tip: 'ab'.repeat(32) } };
     if (req.method === 'GET' && req.url === `/api/accounts/${o.address}`) {
       return { body: { address: o.address, balance: '100000000000', nonce: o.nonce ?? '0', pendingNonce: o.pendingNonce ?? o.nonce ?? '0' } };
     }
-    if (req.method === 'POST' && req.url === '/api/txs') return { status: 202, body: { id: 'cd'.repeat(32) } };
+    // The id an honest node answers: the transaction's own.
+    if (req.method === 'POST' && req.url === '/api/txs') return { status: 202, body: { id: txIdHex(transferFromJson(JSON.parse(body ?? ''))) } };
     return undefined;
   };
 }

@@ -123,7 +123,8 @@ test('pendingNonce after a bump: a replacement that raises the amount drops the 
     for (let n = 0n; n < 3n; n++) assert.equal(await reasonOf(s.pool, t('alice', n, 10_000n, 100_000n)), 'accepted');
     assert.equal(await s.pool.pendingNonce(testAddress('alice')), 3n);
     // Same nonce, fee bumped, amount raised: 900,000 + fees leaves nothing for nonces 1 and 2.
-    const bump = t('alice', 0n, 11_000n, 900_000n);
+    // The bump pays for the two transfers it drops (red-team.test.ts: free relay by replacement).
+    const bump = t('alice', 0n, 31_000n, 900_000n);
     assert.equal(await reasonOf(s.pool, bump), 'accepted');
     assert.equal(await s.pool.pendingNonce(testAddress('alice')), 1n);
     assert.deepEqual(s.pool.entries().map((e) => e.id), [txIdHex(bump)]);

@@ -5,6 +5,8 @@ import assert from 'node:assert/strict';
 import { Mempool } from '../../../src/mempool/index.js';
 import { RetrySet } from '../../../src/mempool/retry-set.js';
 import { TokenBuckets } from '../../../src/mempool/budget.js';
+import { ReadyPool } from '../../../src/mempool/ready-pool.js';
+import type { MempoolEntry } from '../../../src/mempool/index.js';
 import { addressFromPublicKey, type TransferTx } from '../../../src/core/index.js';
 import { testGenesis, transfer, testAddress, testKey, prng } from '../../helpers/fixtures.js';
 import { openTestChain } from '../../helpers/chain-helpers.js';
@@ -53,4 +55,41 @@ test('gapped flood from many senders: the gapped queue stays within its caps and
     assert.equal(pool.size, 0);
     assert.ok((reasons.get('held') ?? 0) > 25, 'old entries make way for new ones');
   } finally { await c.close(); }
+});
+
+test('eviction index: the tail heap names the same worst tail as a scan of every sender, through appends, replacements, truncations and shifts', () => {
+  const rnd = prng(8);
+  const pool = new ReadyPool();
+  const senders = Array.from({ length: 12 }, (_, i) => `s${i}`);
+  const next = new Map<string, bigint>();
+  let seq = 0;
+  const entry = (sender: string, nonce: bigint, feeRate: bigint): MempoolEntry =>
+    // Only what the pool and the heap read; fee rates collide often to exercise the tie rule.
+    ({ tx: { nonce } as MempoolEntry['tx'], id: `${sender}:${nonce}:${seq++}`, sender, size: 100, feeRate, addedAt: Math.floor(rnd() * 5) });
+  for (let step = 0; step < 3000; step++) {
+    const s = senders[Math.floor(rnd() * senders.length)]!;
+    const q = pool.queue(s);
+    const op = rnd();
+    if (op < 0.5 || !q.length) {
+      const n = q.length ? q[q.length - 1]!.tx.nonce + 1n : (next.get(s) ?? 0n);
+      pool.append(entry(s, n, BigInt(Math.floor(rnd() * 6))));
+    } else if (op < 0.7) {
+      const i = Math.floor(rnd() * q.length);
+      pool.replaceAt(i, entry(s, q[i]!.tx.nonce, BigInt(Math.floor(rnd() * 6))));
+    } else if (op < 0.85) {
+      pool.truncate(s, Math.floor(rnd() * q.length));
+    } else {
+      const cut = pool.shift(s, 1 + Math.floor(rnd() * q.length));
+      next.set(s, cut[cut.length - 1]!.tx.nonce + 1n);
+    }
+    const except = rnd() < 0.3 ? senders[Math.floor(rnd() * senders.length)] : undefined;
+    const heap = pool.worstTail(except);
+    const scan = pool.worstTailByScan(except);
+    assert.equal(heap === undefined, scan === undefined, `step ${step}`);
+    if (heap && scan) {
+      assert.deepEqual([heap.feeRate, heap.addedAt], [scan.feeRate, scan.addedAt], `step ${step}`);
+      assert.equal(pool.queue(heap.sender).at(-1), heap, 'the heap names a live tail');
+      assert.notEqual(heap.sender, except);
+    }
+  }
 });
