@@ -139,9 +139,11 @@ export class PeerManager {
     const room = this.ctx.limits.maxOutbound - outbound;
     if (room <= 0) return;
     const now = Date.now();
+    // Cheapest first: on a settled mesh every candidate is a connected id, and this runs every
+    // dial tick, so the address parsing of the ban checks is reached only for real dial targets.
     const allowed = (c: Candidate): boolean =>
-      !busy.has(addressOf(c)) && !this.isSelfAddress(c.host, c.port) && !this.scoring.hostBanned(c.host) &&
-      !(c.id && (c.id === this.ctx.nodeId || this.ctx.byId.has(c.id) || this.scoring.bans.isBanned(idBanKey(c.id))));
+      !(c.id && (this.ctx.byId.has(c.id) || c.id === this.ctx.nodeId)) && !busy.has(addressOf(c)) && !this.isSelfAddress(c.host, c.port) &&
+      !(c.id && this.scoring.bans.isBanned(idBanKey(c.id))) && !this.scoring.hostBanned(c.host);
     const picks = this.pool.pick(room, now, allowed, this.ctx.byId.keys());
     for (const c of picks) {
       this.pool.markTried(addressOf(c), now);
