@@ -81,6 +81,22 @@ function kinds(p: Profiler.Profile): Record<string, number> {
   return out;
 }
 
+/** JavaScript self time by file (share of the busy samples), the top `n`. */
+function jsFiles(p: Profiler.Profile, n = 12): Record<string, number> {
+  const byId = new Map(p.nodes.map((x) => [x.id, x]));
+  const out = new Map<string, number>();
+  let busy = 0;
+  for (const s of p.samples ?? []) {
+    const f = byId.get(s)!.callFrame;
+    if (f.functionName === '(idle)') continue;
+    busy++;
+    if (!f.url) continue;
+    const file = f.url.startsWith('node:') ? f.url : f.url.split('/').slice(-2).join('/');
+    out.set(file, (out.get(file) ?? 0) + 1);
+  }
+  return Object.fromEntries([...out.entries()].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, c]) => [k, Math.round((1000 * c) / Math.max(1, busy)) / 10]));
+}
+
 async function phase<T>(name: string, run: () => Promise<T>, per: number): Promise<T> {
   byType = {};
   if (CPU) {
@@ -101,6 +117,7 @@ async function phase<T>(name: string, run: () => Promise<T>, per: number): Promi
   if (CPU) {
     const { profile } = await post<{ profile: Profiler.Profile }>('Profiler.stop');
     out.kinds = kinds(profile);
+    out.jsFiles = jsFiles(profile);
     out.top = topSelf(profile);
   }
   process.stdout.write(JSON.stringify(out, null, 1) + '\n');

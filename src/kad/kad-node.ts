@@ -234,7 +234,8 @@ export class KadNode extends EventEmitter<KadEvents> {
   private handle(p: DecodedPacket, host: string, port: number, now: number): void {
     const senderHex = p.senderHex;
     if (senderHex === this.idHex) return this.drop('unsolicited');
-    const isVerified = this.bonds.isVerified(senderHex, host, now);
+    // Only requests ask whether the sender is bonded (a response is matched to our request instead).
+    const isVerified = p.body.type === 'pong' || p.body.type === 'nodes' || p.body.type === 'value' ? false : this.bonds.isVerified(senderHex, host, now);
     switch (p.body.type) {
       case 'ping': {
         this.send(host, port, p.requestId, { type: 'pong', verified: isVerified });

@@ -92,8 +92,9 @@ function readBody(r: ByteReader): Body {
  * NODES reply grew its buffer three times), and signed in place (no copy to append the signature).
  */
 function encodeForSigning(p: Omit<Packet, 'senderKey'>, senderKey: Uint8Array): { packet: Uint8Array; signed: Uint8Array } {
-  const big = p.body.type === 'nodes' || p.body.type === 'value' || p.body.type === 'store';
-  const w = new ByteWriter(big ? MAX_PACKET_BYTES : 192);
+  // Sized for the body: a NODES reply's records are summed (the common big packet), other big bodies get the maximum.
+  const b = p.body;
+  const w = new ByteWriter(b.type === 'nodes' ? NODES_OVERHEAD + b.nodes.reduce((n, r) => n + nodeRecordBytes(r), 0) : b.type === 'value' || b.type === 'store' ? MAX_PACKET_BYTES : 192);
   w.u8(MAGIC0).u8(MAGIC1).u8(PACKET_VERSION).u64(p.requestId);
   timeMs.write(w, p.expiry);
   w.fixed(senderKey, 32);

@@ -57,7 +57,8 @@ export const ip: Field<string> = {
   read: (r) => {
     const fam = r.u8();
     if (fam !== 4 && fam !== 6) throw new DecodeError('bad-kind', `unknown address family ${fam}`);
-    return ipFromBytes(r.fixed(fam === 4 ? 4 : 16));
+    // Read as text at once: a view of the input is enough (no copy of 4 or 16 bytes).
+    return ipFromBytes(r.borrow(fam === 4 ? 4 : 16));
   },
 };
 
