@@ -40,7 +40,7 @@ const post = <T>(method: string, params?: object): Promise<T> =>
   new Promise((resolve, reject) => session.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res as T))));
 
 /** Self time per function (ms, share of the samples), the top `n`. */
-function topSelf(p: Profiler.Profile, n = 25): string[] {
+function topSelf(p: Profiler.Profile, n = 40): string[] {
   const self = new Map<string, number>();
   const byId = new Map(p.nodes.map((x) => [x.id, x]));
   const counts = new Map<number, number>();
