@@ -78,6 +78,10 @@ interface Bucket {
 }
 
 export type UpdateResult = { status: 'added' | 'updated' | 'rejected' | 'replacement' } | { status: 'full'; oldest: Entry };
+// The outcomes that carry nothing but their status: one shared object each (update runs per verified packet).
+const REJECTED: UpdateResult = Object.freeze({ status: 'rejected' });
+const ADDED: UpdateResult = Object.freeze({ status: 'added' });
+const UPDATED: UpdateResult = Object.freeze({ status: 'updated' });
 
 const endpointKey = (host: string, port: number): string => `${host}|${port}`;
 /** Entries a run sorted by number may hold (closest; a larger run takes the comparator sort). */
@@ -154,19 +158,19 @@ export class RoutingTable {
    */
   update(c: { id: Uint8Array; idHex?: string; host: string; port: number }, now: number, verified = true): UpdateResult {
     const idHex = c.idHex ?? toHex(c.id);
-    if (idHex === this.selfHex) return { status: 'rejected' };
+    if (idHex === this.selfHex) return REJECTED;
     const bi = this.bucketIndex(c.id);
     const b = this.buckets[bi]!;
     // The common case first: a known entry heard from at its own address (it holds that endpoint).
     const at = this.index.get(idHex) === bi ? b.entries.findIndex((e) => e.idHex === idHex) : -1;
     if (at >= 0 && b.entries[at]!.host === c.host && b.entries[at]!.port === c.port) return this.refresh(b, at, now, verified);
     const holder = this.endpoints.get(endpointKey(c.host, c.port));
-    if (holder !== undefined && holder !== idHex) return { status: 'rejected' }; // one endpoint, one id
+    if (holder !== undefined && holder !== idHex) return REJECTED; // one endpoint, one id
     if (at >= 0) {
       const e = b.entries[at]!;
       if (e.host !== c.host || e.port !== c.port) {
         // A move: the new address must fit the limits as if it were new.
-        if (!this.fits(c.host, bi, idHex)) return { status: 'rejected' };
+        if (!this.fits(c.host, bi, idHex)) return REJECTED;
         this.releaseEndpoint(e);
         e.host = c.host;
         e.port = c.port;
@@ -179,14 +183,14 @@ export class RoutingTable {
       const [old] = b.replacements.splice(ri, 1);
       this.releaseEndpoint(old!);
     }
-    if (!this.fits(c.host, bi)) return { status: 'rejected' };
+    if (!this.fits(c.host, bi)) return REJECTED;
     const entry: Entry = { id: c.id, idHex, head: idHead(c.id), host: c.host, port: c.port, lastSeen: now, verifiedAt: verified ? now : 0, addedAt: now, failures: 0, checks: 0 };
     b.touched = now;
     if (b.entries.length < this.k) {
       b.entries.push(entry);
       this.index.set(idHex, bi);
       this.holdEndpoint(entry);
-      return { status: 'added' };
+      return ADDED;
     }
     b.replacements.push(entry);
     this.holdEndpoint(entry);
@@ -207,7 +211,7 @@ export class RoutingTable {
       e.failures = 0;
     }
     b.touched = now;
-    return { status: 'updated' };
+    return UPDATED;
   }
 
   /** Simulation set-up only: place a contact in its bucket if there is room, skipping LRU and limits. */
