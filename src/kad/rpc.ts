@@ -168,10 +168,11 @@ export class Rpc {
         this.arm(call, wait, () => attempt(n + 1));
         call.extend = () => {
           call.extend = undefined;
-          // One round trip is left (our PONG out, the answer back): the answer's round-trip sample
-          // starts here. Timed from the request it counted both round trips as one, doubled the
-          // estimate for every query to an unbonded peer, and so every timeout built on it.
-          a.sentAt = this.clock.now();
+          // The answer's round-trip sample still starts at the request, so a query that waited for
+          // the bond counts two round trips as one. Sampling from here (one round trip left) is
+          // right in theory, but the smaller estimate shortened every timeout, and 150 nodes
+          // joining in one process (CPU-bound) then retried enough to send 45-150% more datagrams
+          // per join: the doubled samples are the margin a loaded peer's queue needs.
           this.clock.clearTimeout(call.timer);
           this.arm(call, wait, () => attempt(n + 1));
         };
