@@ -103,3 +103,55 @@ export function signMessageAsync(message: Uint8Array, secretKey: Uint8Array): Pr
     sign(null, message, privateKeyObject(secretKey), (err, sig) => (err ? reject(err) : resolve(new Uint8Array(sig))));
   });
 }
+
+// Parsed keys for callers that sign or verify many messages with the same few keys (discovery signs
+// every packet with one key and checks each against its sender's): the caller keeps the KeyObject
+// and skips the per-call cache look-up (a base64 of the key and a map probe).
+
+/** The parsed form of a 32-byte secret key, for signWithKey. Throws on a malformed key. */
+export function signingKey(secretKey: Uint8Array): KeyObject {
+  return privateKeyObject(secretKey);
+}
+
+/** The parsed form of a 32-byte public key, for verifyWithKey; undefined when it is not a valid key. */
+export function verifyingKey(publicKey: Uint8Array): KeyObject | undefined {
+  if (publicKey.length !== 32) return undefined;
+  try {
+    return createPublicKey({ key: Buffer.concat([SPKI_PREFIX, publicKey]), format: 'der', type: 'spki' });
+  } catch {
+    return undefined;
+  }
+}
+
+/** signMessage with a parsed key; the signature is returned as made (no copy). */
+export function signWithKey(message: Uint8Array, key: KeyObject): Uint8Array {
+  return sign(null, message, key);
+}
+
+export function signWithKeyAsync(message: Uint8Array, key: KeyObject): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    sign(null, message, key, (err, sig) => (err ? reject(err) : resolve(sig)));
+  });
+}
+
+/** verifySignature with a parsed key (undefined: an invalid key, which verifies nothing). Never throws. */
+export function verifyWithKey(message: Uint8Array, signature: Uint8Array, key: KeyObject | undefined): boolean {
+  if (!key || signature.length !== 64) return false;
+  try {
+    return verify(null, message, key, signature);
+  } catch {
+    return false;
+  }
+}
+
+/** verifyWithKey on the thread pool. Never rejects. */
+export function verifyWithKeyAsync(message: Uint8Array, signature: Uint8Array, key: KeyObject | undefined): Promise<boolean> {
+  if (!key || signature.length !== 64) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    try {
+      verify(null, message, key, signature, (err, ok) => resolve(!err && ok));
+    } catch {
+      resolve(false);
+    }
+  });
+}

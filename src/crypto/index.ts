@@ -1,4 +1,7 @@
 // crypto/: hashing (SHA-256 via @noble/hashes), Ed25519 (node:crypto) and node ids. No I/O.
 export { sha256, sha256d, Sha256Midstate, toHex, fromHex, bytesEqual, bytesToBigInt, bigIntToBytes } from './hash.js';
-export { generateKeyPair, keyPairFromSecret, publicKeyFromSecret, signMessage, signMessageAsync, verifySignature, verifySignatureAsync, type KeyPair } from './ed25519.js';
+export {
+  generateKeyPair, keyPairFromSecret, publicKeyFromSecret, signMessage, signMessageAsync, verifySignature, verifySignatureAsync, type KeyPair,
+  signingKey, verifyingKey, signWithKey, signWithKeyAsync, verifyWithKey, verifyWithKeyAsync,
+} from './ed25519.js';
 export { nodeIdFromPublicKey, nodeIdHex, NODE_ID_BYTES } from './ids.js';

@@ -3,15 +3,15 @@
 // flood from many addresses evicts the oldest entries instead of growing memory.
 
 /** Insertion-ordered map with a size cap (least recently set or read goes first) and an expiry. */
-export class ExpiringLru<V> {
-  private readonly items = new Map<string, { v: V; at: number }>();
+export class ExpiringLru<V, K = string> {
+  private readonly items = new Map<K, { v: V; at: number }>();
   constructor(readonly cap: number, readonly ttlMs: number) {}
 
   get size(): number {
     return this.items.size;
   }
 
-  get(key: string, now: number): V | undefined {
+  get(key: K, now: number): V | undefined {
     const e = this.items.get(key);
     if (!e) return undefined;
     if (now - e.at > this.ttlMs) {
@@ -22,14 +22,22 @@ export class ExpiringLru<V> {
   }
 
   /** When `key` was last set (undefined if absent or expired). */
-  age(key: string, now: number): number | undefined {
+  age(key: K, now: number): number | undefined {
     const e = this.items.get(key);
     if (!e || now - e.at > this.ttlMs) return undefined;
     return now - e.at;
   }
 
-  set(key: string, v: V, now: number): void {
-    this.items.delete(key);
+  set(key: K, v: V, now: number): void {
+    // Re-inserted to move it to the newest end; its slot object is reused, not reallocated.
+    const e = this.items.get(key);
+    if (e) {
+      this.items.delete(key);
+      e.v = v;
+      e.at = now;
+      this.items.set(key, e);
+      return;
+    }
     this.items.set(key, { v, at: now });
     while (this.items.size > this.cap) {
       const oldest = this.items.keys().next().value;
@@ -38,7 +46,7 @@ export class ExpiringLru<V> {
     }
   }
 
-  delete(key: string): void {
+  delete(key: K): void {
     this.items.delete(key);
   }
 }
@@ -58,11 +66,11 @@ export class SourceBudget {
   take(source: string, now: number, cost = 1): boolean {
     const b = this.buckets.get(source, now) ?? { tokens: this.burst, at: now };
     const tokens = Math.min(this.burst, b.tokens + ((now - b.at) / 1000) * this.perSecond);
-    if (tokens < cost) {
-      this.buckets.set(source, { tokens, at: now }, now);
-      return false;
-    }
-    this.buckets.set(source, { tokens: tokens - cost, at: now }, now);
-    return true;
+    const ok = tokens >= cost;
+    // The bucket object is updated in place (one per source, not one per packet).
+    b.tokens = ok ? tokens - cost : tokens;
+    b.at = now;
+    this.buckets.set(source, b, now);
+    return ok;
   }
 }

@@ -18,7 +18,7 @@ import { iterativeLookup, type LookupResult, type QueryAnswer } from './lookup.j
 import { Maintenance } from './maintenance.js';
 import { decodeNetworkRecord, networkKey } from './network-record.js';
 import {
-  DROP_REASONS, MAX_NODES_PER_PACKET, encodePacket, encodePacketGated, nodesPackets,
+  DROP_REASONS, MAX_NODES_PER_PACKET, encodeSigned, encodeSignedGated, nodesPackets, packetSigner, type PacketSigner,
   type Body, type DecodedPacket, type DropReason, type NodeRecord,
 } from './packet.js';
 import { RoutingTable, K, EVICT_PING_AFTER_MS, type Contact } from './routing-table.js';
@@ -62,12 +62,15 @@ export class KadNode extends EventEmitter<KadEvents> {
   private started = false;
   /** Where signatures are made and checked (real UDP): inline, or on the pool when the loop is busy. */
   private readonly gate: CryptoGate | undefined;
+  /** Our key, parsed once: every packet is signed with it. */
+  private readonly signer: PacketSigner;
 
   constructor(readonly opts: KadOptions) {
     super();
     this.publicKey = publicKeyFromSecret(opts.secretKey);
     this.id = nodeIdFromPublicKey(this.publicKey);
     this.idHex = toHex(this.id);
+    this.signer = packetSigner(opts.secretKey, this.publicKey);
     this.clock = opts.clock ?? realClock;
     this.random = opts.random ?? Math.random;
     this.log = (opts.logger ?? silentLogger).child({ module: 'kad' });
@@ -187,7 +190,7 @@ export class KadNode extends EventEmitter<KadEvents> {
     this.stats.sent++;
     if (transport.wire === 'plain') return transport.send(host, port, { requestId, expiry, senderKey: this.publicKey, senderId: this.id, senderHex: this.idHex, body });
     const packet = { requestId, expiry, body };
-    const bytes = this.gate ? encodePacketGated(packet, this.opts.secretKey, this.publicKey, this.gate) : encodePacket(packet, this.opts.secretKey, this.publicKey);
+    const bytes = this.gate ? encodeSignedGated(packet, this.signer, this.gate) : encodeSigned(packet, this.signer);
     if (bytes instanceof Uint8Array) return transport.send(host, port, bytes);
     // Signed on the pool (the loop is busy): sent when done, unless the node stopped meanwhile.
     bytes.then((b) => this.started && transport.send(host, port, b), (e: unknown) => this.log.warn('discovery: signing failed', { err: String(e) }));
@@ -231,7 +234,8 @@ export class KadNode extends EventEmitter<KadEvents> {
   private handle(p: DecodedPacket, host: string, port: number, now: number): void {
     const senderHex = p.senderHex;
     if (senderHex === this.idHex) return this.drop('unsolicited');
-    const isVerified = this.bonds.isVerified(senderHex, host, now);
+    // Only requests ask whether the sender is bonded (a response is matched to our request instead).
+    const isVerified = p.body.type === 'pong' || p.body.type === 'nodes' || p.body.type === 'value' ? false : this.bonds.isVerified(senderHex, host, now);
     switch (p.body.type) {
       case 'ping': {
         this.send(host, port, p.requestId, { type: 'pong', verified: isVerified });

@@ -4,7 +4,8 @@
 // bad datagrams, it never raises. `peekPacket` reads the header without the signature check, so
 // the receive path can spend its per-source budget before the expensive tier.
 import { ByteReader, ByteWriter } from '../core/index.js';
-import { nodeIdFromPublicKey, signMessage, signMessageAsync, toHex, verifySignature, verifySignatureAsync } from '../crypto/index.js';
+import type { KeyObject } from 'node:crypto';
+import { nodeIdFromPublicKey, signingKey, signWithKey, signWithKeyAsync, toHex, verifyingKey, verifyWithKey, verifyWithKeyAsync } from '../crypto/index.js';
 import type { CryptoGate } from './crypto-gate.js';
 import { bool, bytes, ip, list, struct, timeMs, u8, u16, u32, varBytes, type Infer } from './schema.js';
 
@@ -76,12 +77,13 @@ function readBody(r: ByteReader): Body {
   const code = r.u8();
   const type = BY_CODE.get(code);
   if (!type) throw new RangeError(`unknown packet type ${code}`);
-  const body = (BODIES[type].schema as { read(r: ByteReader): object }).read(r);
+  // The fields land on the object that carries the type: no second object spread from the first.
+  const body = (BODIES[type].schema as { readInto(r: ByteReader, out: Record<string, unknown>): object }).readInto(r, { type });
   if (type === 'nodes' || type === 'value') {
     const total = (body as { total: number }).total;
     if (total === 0) throw new RangeError('bad packet total');
   }
-  return { type, ...body } as Body;
+  return body as Body;
 }
 
 /**
@@ -90,8 +92,9 @@ function readBody(r: ByteReader): Body {
  * NODES reply grew its buffer three times), and signed in place (no copy to append the signature).
  */
 function encodeForSigning(p: Omit<Packet, 'senderKey'>, senderKey: Uint8Array): { packet: Uint8Array; signed: Uint8Array } {
-  const big = p.body.type === 'nodes' || p.body.type === 'value' || p.body.type === 'store';
-  const w = new ByteWriter(big ? MAX_PACKET_BYTES : 192);
+  // Sized for the body: a NODES reply's records are summed (the common big packet), other big bodies get the maximum.
+  const b = p.body;
+  const w = new ByteWriter(b.type === 'nodes' ? NODES_OVERHEAD + b.nodes.reduce((n, r) => n + nodeRecordBytes(r), 0) : b.type === 'value' || b.type === 'store' ? MAX_PACKET_BYTES : 192);
   w.u8(MAGIC0).u8(MAGIC1).u8(PACKET_VERSION).u64(p.requestId);
   timeMs.write(w, p.expiry);
   w.fixed(senderKey, 32);
@@ -108,23 +111,43 @@ function withSignature(e: { packet: Uint8Array; signed: Uint8Array }, sig: Uint8
   return e.packet;
 }
 
-/** Encodes and signs: magic, version, request id, expiry, sender key, body, then the signature. */
-export function encodePacket(p: Omit<Packet, 'senderKey'>, secretKey: Uint8Array, senderKey: Uint8Array): Uint8Array {
-  const e = encodeForSigning(p, senderKey);
-  return withSignature(e, signMessage(e.signed, secretKey));
+/** A node's signing identity, parsed once: its public key and its private key object. */
+export interface PacketSigner {
+  readonly publicKey: Uint8Array;
+  readonly key: KeyObject;
 }
 
-/** encodePacket with the signature made where the gate says: inline (bytes now) or on the pool (a promise). */
-export function encodePacketGated(p: Omit<Packet, 'senderKey'>, secretKey: Uint8Array, senderKey: Uint8Array, gate: CryptoGate): Uint8Array | Promise<Uint8Array> {
-  const e = encodeForSigning(p, senderKey);
+export function packetSigner(secretKey: Uint8Array, publicKey: Uint8Array): PacketSigner {
+  return { publicKey, key: signingKey(secretKey) };
+}
+
+/** Encodes and signs: magic, version, request id, expiry, sender key, body, then the signature. */
+export function encodePacket(p: Omit<Packet, 'senderKey'>, secretKey: Uint8Array, senderKey: Uint8Array): Uint8Array {
+  return encodeSigned(p, packetSigner(secretKey, senderKey));
+}
+
+export function encodeSigned(p: Omit<Packet, 'senderKey'>, signer: PacketSigner): Uint8Array {
+  const e = encodeForSigning(p, signer.publicKey);
+  return withSignature(e, signWithKey(e.signed, signer.key));
+}
+
+/** encodeSigned with the signature made where the gate says: inline (bytes now) or on the pool (a promise). */
+export function encodeSignedGated(p: Omit<Packet, 'senderKey'>, signer: PacketSigner, gate: CryptoGate): Uint8Array | Promise<Uint8Array> {
+  const e = encodeForSigning(p, signer.publicKey);
   return gate.run(
-    () => withSignature(e, signMessage(e.signed, secretKey)),
-    async () => withSignature(e, await signMessageAsync(e.signed, secretKey)),
+    () => withSignature(e, signWithKey(e.signed, signer.key)),
+    async () => withSignature(e, await signWithKeyAsync(e.signed, signer.key)),
   );
 }
 
+export interface PacketHeader {
+  requestId: bigint;
+  type: BodyType;
+  senderKey: Uint8Array;
+}
+
 /** Cheap tier: framing checks and the header fields, no signature check. */
-export function peekPacket(bytes: Uint8Array): { requestId: bigint; type: BodyType; senderKey: Uint8Array } | DropReason {
+export function peekPacket(bytes: Uint8Array): PacketHeader | DropReason {
   if (bytes.length > MAX_PACKET_BYTES) return 'oversize';
   if (bytes.length < HEADER_BYTES + 1 + SIG_BYTES) return 'malformed';
   if (bytes[0] !== MAGIC0 || bytes[1] !== MAGIC1) return 'bad-magic';
@@ -135,68 +158,89 @@ export function peekPacket(bytes: Uint8Array): { requestId: bigint; type: BodyTy
   return { requestId: view.getBigUint64(3), type, senderKey: bytes.subarray(19, 51) };
 }
 
-/** Framing and fields, no signature check yet. */
-function parsePacket(bytes: Uint8Array): Packet | DropReason {
-  const peek = peekPacket(bytes);
-  if (typeof peek === 'string') return peek;
+interface ParsedPacket extends Packet {
+  sender: Sender;
+}
+
+/** Framing and fields (after peekPacket's checks), no signature check yet. */
+function parsePacket(bytes: Uint8Array, peek: PacketHeader): ParsedPacket | DropReason {
   try {
     const r = new ByteReader(bytes.subarray(0, bytes.length - SIG_BYTES), 'packet');
-    r.fixed(3);
-    const requestId = r.u64();
+    r.borrow(11);
     const expiry = timeMs.read(r);
     const senderKey = r.fixed(32);
     const body = readBody(r);
     r.end();
-    return { requestId, expiry, senderKey, body };
+    return { requestId: peek.requestId, expiry, senderKey, body, sender: senderOf(senderKey) };
   } catch {
     return 'malformed';
   }
 }
 
-// Node ids by sender key: every verified packet needs its sender's id (a SHA-256) and its hex;
-// the same few hundred keys send nearly all of them. Bounded; cleared when full.
-const senderIds = new Map<string, { id: Uint8Array; hex: string }>();
-const SENDER_IDS_MAX = 4096;
+// Senders by public key: every packet is checked against its sender's key (parsed once into a key
+// object) and, once verified, needs the sender's id (a SHA-256) and its hex; the same few hundred
+// keys send nearly all of them. Found by the key's first four bytes (then compared whole, no
+// string made per packet). Bounded; cleared when full.
+interface Sender {
+  key: Uint8Array;
+  id: Uint8Array;
+  hex: string;
+  /** undefined: not a valid Ed25519 key (nothing it signs verifies). */
+  verifier: KeyObject | undefined;
+}
+const senders = new Map<number, Sender>();
+const SENDERS_MAX = 4096;
 
-function senderOf(senderKey: Uint8Array): { id: Uint8Array; hex: string } {
-  const k = Buffer.from(senderKey.buffer, senderKey.byteOffset, senderKey.byteLength).toString('latin1');
-  let s = senderIds.get(k);
-  if (!s) {
+function senderOf(senderKey: Uint8Array): Sender {
+  const tag = ((senderKey[0]! << 24) | (senderKey[1]! << 16) | (senderKey[2]! << 8) | senderKey[3]!) >>> 0;
+  let s = senders.get(tag);
+  if (!s || !sameKey(s.key, senderKey)) {
     const id = nodeIdFromPublicKey(senderKey);
-    s = { id, hex: toHex(id) };
-    if (senderIds.size >= SENDER_IDS_MAX) senderIds.clear();
-    senderIds.set(k, s);
+    s = { key: senderKey, id, hex: toHex(id), verifier: verifyingKey(senderKey) };
+    if (senders.size >= SENDERS_MAX) senders.clear();
+    senders.set(tag, s);
   }
   return s;
 }
 
+function sameKey(a: Uint8Array, b: Uint8Array): boolean {
+  for (let i = 0; i < 32; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** Signature before expiry: an unsigned packet must not even tell us its clock. */
-function accept(packet: Packet, signatureOk: boolean, now: number): DecodedPacket | DropReason {
+function accept(packet: ParsedPacket, signatureOk: boolean, now: number): DecodedPacket | DropReason {
   if (!signatureOk) return 'bad-signature';
   if (packet.expiry < now) return 'expired';
-  const s = senderOf(packet.senderKey);
+  const s = packet.sender;
   return { requestId: packet.requestId, expiry: packet.expiry, senderKey: packet.senderKey, body: packet.body, senderId: s.id, senderHex: s.hex };
 }
 
-export function decodePacket(bytes: Uint8Array, now: number): DecodedPacket | DropReason {
-  const packet = parsePacket(bytes);
+export function decodePacket(bytes: Uint8Array, now: number, header?: PacketHeader): DecodedPacket | DropReason {
+  const peek = header ?? peekPacket(bytes);
+  if (typeof peek === 'string') return peek;
+  const packet = parsePacket(bytes, peek);
   if (typeof packet === 'string') return packet;
-  const ok = verifySignature(bytes.subarray(0, bytes.length - SIG_BYTES), bytes.subarray(bytes.length - SIG_BYTES), packet.senderKey);
+  const ok = verifyWithKey(bytes.subarray(0, bytes.length - SIG_BYTES), bytes.subarray(bytes.length - SIG_BYTES), packet.sender.verifier);
   return accept(packet, ok, now);
 }
 
 /**
  * decodePacket with the signature checked where the gate says: inline (the result now) or on the
- * thread pool (a promise; `now()` is read once the check is done).
+ * thread pool (a promise; `now()` is read once the check is done). `header`: peekPacket's answer
+ * for these bytes, when the caller already has it.
  */
-export function decodePacketGated(bytes: Uint8Array, now: () => number, gate: CryptoGate): DecodedPacket | DropReason | Promise<DecodedPacket | DropReason> {
-  const packet = parsePacket(bytes);
+export function decodePacketGated(bytes: Uint8Array, now: () => number, gate: CryptoGate, header?: PacketHeader): DecodedPacket | DropReason | Promise<DecodedPacket | DropReason> {
+  const peek = header ?? peekPacket(bytes);
+  if (typeof peek === 'string') return peek;
+  const packet = parsePacket(bytes, peek);
   if (typeof packet === 'string') return packet;
   const signed = bytes.subarray(0, bytes.length - SIG_BYTES);
   const sig = bytes.subarray(bytes.length - SIG_BYTES);
+  const verifier = packet.sender.verifier;
   return gate.run(
-    () => accept(packet, verifySignature(signed, sig, packet.senderKey), now()),
-    async () => accept(packet, await verifySignatureAsync(signed, sig, packet.senderKey), now()),
+    () => accept(packet, verifyWithKey(signed, sig, verifier), now()),
+    async () => accept(packet, await verifyWithKeyAsync(signed, sig, verifier), now()),
   );
 }
 

@@ -46,7 +46,7 @@ export class ReceivePath {
       if (RESPONSE_TYPES.has(peek.type)) {
         if (!this.node.expects(peek.requestId, host, port)) return this.node.drop('unsolicited');
       } else if (!this.budget.take(sourceKey(host, port), now)) return this.node.drop('over-budget');
-      const d = this.gate ? decodePacketGated(data, () => this.clock.now(), this.gate) : decodePacket(data, now);
+      const d = this.gate ? decodePacketGated(data, () => this.clock.now(), this.gate, peek) : decodePacket(data, now, peek);
       if (d instanceof Promise) {
         // Verified on the thread pool (the loop is busy): it reads and routes other datagrams meanwhile.
         void d.then((r) => {

@@ -28,6 +28,8 @@ export interface Contact {
 }
 
 export interface Entry extends Contact {
+  /** The id's first four bytes as an unsigned int: sorts by distance without touching the id bytes. */
+  head: number;
   /** Last time it answered our PING (0: never, e.g. loaded from disk). */
   verifiedAt: number;
   addedAt: number;
@@ -39,6 +41,11 @@ export interface Entry extends Contact {
 export interface SubnetLimits {
   perBucket: number;
   perTable: number;
+}
+
+/** The first four bytes of an id as an unsigned 32-bit int. */
+export function idHead(id: Uint8Array): number {
+  return ((id[0]! << 24) | (id[1]! << 16) | (id[2]! << 8) | id[3]!) >>> 0;
 }
 
 export function sharedPrefixLength(a: Uint8Array, b: Uint8Array): number {
@@ -71,8 +78,14 @@ interface Bucket {
 }
 
 export type UpdateResult = { status: 'added' | 'updated' | 'rejected' | 'replacement' } | { status: 'full'; oldest: Entry };
+// The outcomes that carry nothing but their status: one shared object each (update runs per verified packet).
+const REJECTED: UpdateResult = Object.freeze({ status: 'rejected' });
+const ADDED: UpdateResult = Object.freeze({ status: 'added' });
+const UPDATED: UpdateResult = Object.freeze({ status: 'updated' });
 
 const endpointKey = (host: string, port: number): string => `${host}|${port}`;
+/** Entries a run sorted by number may hold (closest; a larger run takes the comparator sort). */
+const RUN_SLOTS = 8192;
 
 export class RoutingTable {
   private readonly buckets: Bucket[] = [];
@@ -145,45 +158,39 @@ export class RoutingTable {
    */
   update(c: { id: Uint8Array; idHex?: string; host: string; port: number }, now: number, verified = true): UpdateResult {
     const idHex = c.idHex ?? toHex(c.id);
-    if (idHex === this.selfHex) return { status: 'rejected' };
+    if (idHex === this.selfHex) return REJECTED;
     const bi = this.bucketIndex(c.id);
     const b = this.buckets[bi]!;
+    // The common case first: a known entry heard from at its own address (it holds that endpoint).
+    const at = this.index.get(idHex) === bi ? b.entries.findIndex((e) => e.idHex === idHex) : -1;
+    if (at >= 0 && b.entries[at]!.host === c.host && b.entries[at]!.port === c.port) return this.refresh(b, at, now, verified);
     const holder = this.endpoints.get(endpointKey(c.host, c.port));
-    if (holder !== undefined && holder !== idHex) return { status: 'rejected' }; // one endpoint, one id
-    const at = b.entries.findIndex((e) => e.idHex === idHex);
+    if (holder !== undefined && holder !== idHex) return REJECTED; // one endpoint, one id
     if (at >= 0) {
       const e = b.entries[at]!;
       if (e.host !== c.host || e.port !== c.port) {
         // A move: the new address must fit the limits as if it were new.
-        if (!this.fits(c.host, bi, idHex)) return { status: 'rejected' };
+        if (!this.fits(c.host, bi, idHex)) return REJECTED;
         this.releaseEndpoint(e);
         e.host = c.host;
         e.port = c.port;
         this.holdEndpoint(e);
       }
-      b.entries.splice(at, 1);
-      e.lastSeen = now;
-      if (verified) {
-        e.verifiedAt = now;
-        e.failures = 0;
-      }
-      b.entries.push(e);
-      b.touched = now;
-      return { status: 'updated' };
+      return this.refresh(b, at, now, verified);
     }
     const ri = b.replacements.findIndex((r) => r.idHex === idHex);
     if (ri >= 0) {
       const [old] = b.replacements.splice(ri, 1);
       this.releaseEndpoint(old!);
     }
-    if (!this.fits(c.host, bi)) return { status: 'rejected' };
-    const entry: Entry = { id: c.id, idHex, host: c.host, port: c.port, lastSeen: now, verifiedAt: verified ? now : 0, addedAt: now, failures: 0, checks: 0 };
+    if (!this.fits(c.host, bi)) return REJECTED;
+    const entry: Entry = { id: c.id, idHex, head: idHead(c.id), host: c.host, port: c.port, lastSeen: now, verifiedAt: verified ? now : 0, addedAt: now, failures: 0, checks: 0 };
     b.touched = now;
     if (b.entries.length < this.k) {
       b.entries.push(entry);
       this.index.set(idHex, bi);
       this.holdEndpoint(entry);
-      return { status: 'added' };
+      return ADDED;
     }
     b.replacements.push(entry);
     this.holdEndpoint(entry);
@@ -191,12 +198,28 @@ export class RoutingTable {
     return { status: 'full', oldest: b.entries[0]! };
   }
 
+  /** Heard from: most recently seen (moved to the bucket's end), and verified when it answered us. */
+  private refresh(b: Bucket, at: number, now: number, verified: boolean): UpdateResult {
+    const e = b.entries[at]!;
+    if (at !== b.entries.length - 1) {
+      b.entries.splice(at, 1);
+      b.entries.push(e);
+    }
+    e.lastSeen = now;
+    if (verified) {
+      e.verifiedAt = now;
+      e.failures = 0;
+    }
+    b.touched = now;
+    return UPDATED;
+  }
+
   /** Simulation set-up only: place a contact in its bucket if there is room, skipping LRU and limits. */
   seed(c: Contact): boolean {
     const bi = this.bucketIndex(c.id);
     const b = this.buckets[bi]!;
     if (b.entries.length >= this.k || this.index.has(c.idHex) || c.idHex === this.selfHex) return false;
-    const e: Entry = { ...c, verifiedAt: c.lastSeen, addedAt: c.lastSeen, failures: 0, checks: 1 };
+    const e: Entry = { ...c, head: idHead(c.id), verifiedAt: c.lastSeen, addedAt: c.lastSeen, failures: 0, checks: 1 };
     b.entries.push(e);
     this.index.set(c.idHex, bi);
     this.holdEndpoint(e);
@@ -244,18 +267,50 @@ export class RoutingTable {
    */
   closest(target: Uint8Array, n = this.k, accept?: (e: Entry) => boolean): Entry[] {
     const i = this.bucketIndex(target);
-    const byDistance = (a: Entry, b: Entry): number => compareDistance(target, a.id, b.id);
-    const pick = (list: Entry[]): Entry[] => (accept ? list.filter(accept) : list.slice());
-    const out: Entry[] = pick(this.buckets[i]!.entries).sort(byDistance);
+    // Each run is sorted by the ids' first 32 bits XOR the target's, as numbers (a native typed-array
+    // sort, no comparator calls); entries whose first 32 bits tie are settled by the full comparison.
+    const th = idHead(target);
+    const out: Entry[] = [];
+    const take = (list: Entry[]): void => {
+      for (let x = 0; x < list.length; x++) if (!accept || accept(list[x]!)) out.push(list[x]!);
+    };
+    const sortFrom = (from: number): void => {
+      const len = out.length - from;
+      if (len < 2) return;
+      if (len > RUN_SLOTS) {
+        const rest = out.splice(from).sort((a, b) => compareDistance(target, a.id, b.id));
+        for (const e of rest) out.push(e);
+        return;
+      }
+      const keys = new Float64Array(len);
+      // Distance head * 2^13 + position: exact in a double (below 2^45).
+      for (let x = 0; x < len; x++) keys[x] = ((out[from + x]!.head ^ th) >>> 0) * RUN_SLOTS + x;
+      keys.sort();
+      const run = out.slice(from);
+      for (let x = 0; x < len; x++) {
+        const e = run[keys[x]! % RUN_SLOTS]!;
+        let y = from + x;
+        // Ties on the first 32 bits (rare): insertion by the full distance.
+        while (y > from && out[y - 1]!.head === e.head && compareDistance(target, out[y - 1]!.id, e.id) > 0) {
+          out[y] = out[y - 1]!;
+          y--;
+        }
+        out[y] = e;
+      }
+    };
+    take(this.buckets[i]!.entries);
+    sortFrom(0);
     if (out.length >= n) return out.slice(0, n);
-    const deeper: Entry[] = [];
-    for (let j = i + 1; j <= ID_BITS; j++) deeper.push(...pick(this.buckets[j]!.entries));
-    out.push(...deeper.sort(byDistance));
+    const deeperFrom = out.length;
+    for (let j = i + 1; j <= ID_BITS; j++) if (this.buckets[j]!.entries.length) take(this.buckets[j]!.entries);
+    sortFrom(deeperFrom);
     for (let j = i - 1; j >= 0 && out.length < n; j--) {
-      const b = this.buckets[j]!.entries;
-      if (b.length) out.push(...pick(b).sort(byDistance));
+      const from = out.length;
+      if (this.buckets[j]!.entries.length) take(this.buckets[j]!.entries);
+      sortFrom(from);
     }
-    return out.slice(0, n);
+    if (out.length > n) out.length = n;
+    return out;
   }
 
   entries(): (Entry & { bucket: number })[] {
@@ -289,7 +344,8 @@ export class RoutingTable {
 
   /**
    * The entry due for revalidation, or undefined: only entries not verified for `minAgeMs` are due
-   * (an entry that answered a PING or a FIND_NODE seconds ago has just proved itself). New entries
+   * (an entry that answered a PING or a FIND_NODE seconds ago has just proved itself), and a new
+   * entry that answered at least `minAgeMs` after it was added counts as checked. New entries
    * (never re-checked): a random one of those due, so a node every table learned at once (a
    * bootstrap) is not pinged by all of them in the same few seconds. Settled: the least recently verified.
    */
@@ -298,7 +354,9 @@ export class RoutingTable {
     const due: Entry[] = [];
     for (const b of this.buckets) {
       for (const e of b.entries) {
-        if ((newOnly && e.checks > 0) || now - e.verifiedAt < minAgeMs) continue;
+        // A new entry that answered us at least minAgeMs after it was added has passed the check a
+        // revalidation PING would make (it is due with the settled ones from then on).
+        if ((newOnly && (e.checks > 0 || e.verifiedAt - e.addedAt >= minAgeMs)) || now - e.verifiedAt < minAgeMs) continue;
         if (newOnly) due.push(e);
         else if (!best || e.verifiedAt < best.verifiedAt) best = e;
       }

@@ -35,13 +35,14 @@ interface Attempt {
 }
 
 interface Call {
-  endpoint: string;
+  host: string;
+  port: number;
   expect: readonly BodyType[];
   expectId: string | undefined;
   onLate: ((p: DecodedPacket) => void) | undefined;
   /** Resolved with an answer: late duplicates of its other attempts need no verification. */
   answered: boolean;
-  ids: string[];
+  ids: bigint[];
   timer: unknown;
   attempts: Attempt[];
   /** Starts the current attempt's wait over (once per attempt): the peer showed it is working on it. */
@@ -60,7 +61,7 @@ const MAX_STRETCH = 4;
 const MAX_STALL_REARMS = 2;
 
 export class Rpc {
-  private readonly pending = new Map<string, Attempt>();
+  private readonly pending = new Map<bigint, Attempt>();
   private counter: bigint;
   private closed = false;
   /** Smoothed round trip and its variation (ms); undefined until the first sample. */
@@ -71,7 +72,7 @@ export class Rpc {
    * round-trip sample. Without it only the fast answers would be measured, and under load the
    * timeout would shrink exactly when it should grow.
    */
-  private readonly late = new ExpiringLru<{ endpoint: string; sentAt: number; call: Call }>(512, 10_000);
+  private readonly late = new ExpiringLru<{ sentAt: number; call: Call }, bigint>(512, 10_000);
 
   constructor(
     private readonly clock: Clock,
@@ -104,8 +105,7 @@ export class Rpc {
 
   /** Whether a request to this endpoint is awaiting its answer (the peer is about to prove itself). */
   awaiting(host: string, port: number, idHex: string): boolean {
-    const endpoint = `${host}|${port}`;
-    for (const a of this.pending.values()) if (!a.call.done && a.call.endpoint === endpoint && a.call.expectId === idHex) return true;
+    for (const a of this.pending.values()) if (!a.call.done && a.call.port === port && a.call.host === host && a.call.expectId === idHex) return true;
     return false;
   }
 
@@ -118,12 +118,11 @@ export class Rpc {
    * wait later. Returns whether a request to that endpoint and id is awaiting its answer.
    */
   progress(host: string, port: number, idHex: string): boolean {
-    const endpoint = `${host}|${port}`;
     let found = false;
     for (const a of this.pending.values()) {
       const call = a.call;
       // A request to an address whose id we do not know yet (a bootstrap) awaits whoever answers there.
-      if (call.done || call.endpoint !== endpoint || (call.expectId !== idHex && call.expectId !== undefined)) continue;
+      if (call.done || call.port !== port || call.host !== host || (call.expectId !== idHex && call.expectId !== undefined)) continue;
       found = true;
       call.extend?.();
     }
@@ -155,20 +154,25 @@ export class Rpc {
     const base = opts.timeoutMs ?? (this.defaults.adaptive === false ? this.defaults.timeoutMs : this.timeoutMs);
     const timeoutMs = Math.min(base * (opts.roundTrips ?? 1), Math.max(base, this.defaults.timeoutMs));
     return new Promise((resolve) => {
-      const call: Call = { endpoint: `${host}|${port}`, expect, expectId: opts.expectId, onLate: opts.onLate, answered: false, ids: [], timer: undefined, attempts: [], extend: undefined, done: false, resolve };
+      const call: Call = { host, port, expect, expectId: opts.expectId, onLate: opts.onLate, answered: false, ids: [], timer: undefined, attempts: [], extend: undefined, done: false, resolve };
       const attempt = (n: number): void => {
         if (call.done) return;
         if (this.closed || n >= attempts) return this.finish(call, bestPartial(call));
         const id = this.nextId();
         const a: Attempt = { call, got: [], total: 1, sentAt: this.clock.now() };
         call.attempts.push(a);
-        call.ids.push(id.toString());
-        this.pending.set(id.toString(), a);
+        call.ids.push(id);
+        this.pending.set(id, a);
         // Each retry waits twice as long: a slow (loaded) peer is not answered by a retry storm.
         const wait = timeoutMs * 2 ** n;
         this.arm(call, wait, () => attempt(n + 1));
         call.extend = () => {
           call.extend = undefined;
+          // The answer's round-trip sample still starts at the request, so a query that waited for
+          // the bond counts two round trips as one. Sampling from here (one round trip left) is
+          // right in theory, but the smaller estimate shortened every timeout, and 150 nodes
+          // joining in one process (CPU-bound) then retried enough to send 45-150% more datagrams
+          // per join: the doubled samples are the margin a loaded peer's queue needs.
           this.clock.clearTimeout(call.timer);
           this.arm(call, wait, () => attempt(n + 1));
         };
@@ -201,13 +205,12 @@ export class Rpc {
    * endpoint (or late, from a call that takes late answers)? A late answer is a round-trip sample.
    */
   expects(requestId: bigint, host: string, port: number): boolean {
-    const key = requestId.toString();
-    const endpoint = `${host}|${port}`;
+    const key = requestId;
     const a = this.pending.get(key);
-    if (a !== undefined && !a.call.done && a.call.endpoint === endpoint) return true;
+    if (a !== undefined && !a.call.done && a.call.port === port && a.call.host === host) return true;
     const now = this.clock.now();
     const l = this.late.get(key, now);
-    if (!l || l.endpoint !== endpoint) return false;
+    if (!l || l.call.port !== port || l.call.host !== host) return false;
     if (l.sentAt >= 0) this.sample(now - l.sentAt);
     if (!l.call.onLate || l.call.answered) {
       this.late.delete(key);
@@ -220,10 +223,10 @@ export class Rpc {
 
   /** A response packet: true when it answered one of our requests (else the caller drops it). */
   handleResponse(p: DecodedPacket, host: string, port: number): boolean {
-    const a = this.pending.get(p.requestId.toString());
+    const a = this.pending.get(p.requestId);
     if (!a) return this.handleLate(p, host, port);
     const call = a.call;
-    if (call.endpoint !== `${host}|${port}` || !call.expect.includes(p.body.type)) return false;
+    if (call.port !== port || call.host !== host || !call.expect.includes(p.body.type)) return false;
     if (call.expectId !== undefined && p.senderHex !== call.expectId) return false;
     a.got.push(p);
     if (a.got.length === 1) this.sample(this.clock.now() - a.sentAt);
@@ -234,10 +237,10 @@ export class Rpc {
 
   /** A late answer for a call that takes them: same endpoint, type and signer checks as on time. */
   private handleLate(p: DecodedPacket, host: string, port: number): boolean {
-    const key = p.requestId.toString();
+    const key = p.requestId;
     const l = this.late.get(key, this.clock.now());
     const call = l?.call;
-    if (!call?.onLate || call.answered || call.endpoint !== `${host}|${port}` || !call.expect.includes(p.body.type)) return false;
+    if (!call?.onLate || call.answered || call.port !== port || call.host !== host || !call.expect.includes(p.body.type)) return false;
     if (p.body.type === 'nodes' || p.body.type === 'value') return false; // single-packet answers only
     if (call.expectId !== undefined && p.senderHex !== call.expectId) return false;
     this.late.delete(key);
@@ -259,7 +262,7 @@ export class Rpc {
     this.clock.clearTimeout(call.timer);
     for (const id of call.ids) {
       const a = this.pending.get(id);
-      if (a && !a.got.length && !this.closed) this.late.set(id, { endpoint: call.endpoint, sentAt: a.sentAt, call }, this.clock.now());
+      if (a && !a.got.length && !this.closed) this.late.set(id, { sentAt: a.sentAt, call }, this.clock.now());
       this.pending.delete(id);
     }
     call.resolve(result && result.length ? result : undefined);

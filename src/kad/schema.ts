@@ -57,7 +57,8 @@ export const ip: Field<string> = {
   read: (r) => {
     const fam = r.u8();
     if (fam !== 4 && fam !== 6) throw new DecodeError('bad-kind', `unknown address family ${fam}`);
-    return ipFromBytes(r.fixed(fam === 4 ? 4 : 16));
+    // Read as text at once: a view of the input is enough (no copy of 4 or 16 bytes).
+    return ipFromBytes(r.borrow(fam === 4 ? 4 : 16));
   },
 };
 
@@ -79,14 +80,18 @@ export function list<T>(item: Field<T>, max: number, min = 0): Field<T[]> {
   };
 }
 
-export function struct<S extends Shape>(shape: S): Field<StructOf<S>> {
+/** A struct: its fields in order. `readInto` reads them onto an object the caller made (e.g. one that carries a type tag). */
+export function struct<S extends Shape>(shape: S): Field<StructOf<S>> & { readInto<O extends object>(r: ByteReader, out: O): O & StructOf<S> } {
   const keys = Object.keys(shape) as (keyof S & string)[];
+  const fields = keys.map((k) => shape[k]!);
+  const readInto = <O extends object>(r: ByteReader, out: O): O & StructOf<S> => {
+    const o = out as Record<string, unknown>;
+    for (let i = 0; i < keys.length; i++) o[keys[i]!] = fields[i]!.read(r);
+    return out as O & StructOf<S>;
+  };
   return {
-    write: (w, v) => { for (const k of keys) shape[k]!.write(w, v[k]); },
-    read: (r) => {
-      const out = {} as Record<string, unknown>;
-      for (const k of keys) out[k] = shape[k]!.read(r);
-      return out as StructOf<S>;
-    },
+    write: (w, v) => { for (let i = 0; i < keys.length; i++) fields[i]!.write(w, v[keys[i]!]); },
+    read: (r) => readInto(r, {}) as StructOf<S>,
+    readInto,
   };
 }

@@ -3,6 +3,8 @@
 // nodes in one process. The simulation may carry decoded packets directly (no signing), which is
 // the only difference from the real wire.
 import { createSocket, type Socket } from 'node:dgram';
+import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
+import { isIP } from 'node:net';
 import type { DecodedPacket } from './packet.js';
 import { ipClass, ipFamily, normaliseIp, type IpFamily } from './addr.js';
 
@@ -45,9 +47,13 @@ export class UdpTransport implements Transport {
   readonly wire = 'signed' as const;
   private handler: ((data: Datagram, host: string, port: number) => void) | undefined;
   private closed = false;
+  /** Host -> the address a datagram to it is sent to ('' when unreachable); bounded, cleared when full. */
+  private readonly sendTo = new Map<string, string>();
   private constructor(private readonly socket: Socket, readonly host: string, readonly port: number, readonly family: IpFamily, private readonly dualStack: boolean) {
+    // A udp4 socket reports plain dotted quads already: only a udp6 socket's addresses need normalising.
+    const plain = family === 4;
     socket.on('message', (msg, rinfo) => {
-      if (!this.closed) this.handler?.(new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength), normaliseIp(rinfo.address), rinfo.port);
+      if (!this.closed) this.handler?.(new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength), plain ? rinfo.address : normaliseIp(rinfo.address), rinfo.port);
     });
     socket.on('error', () => {}); // ICMP unreachable and friends: a lost datagram, nothing more
   }
@@ -55,7 +61,9 @@ export class UdpTransport implements Transport {
   static async bind(host: string, port: number): Promise<UdpTransport> {
     const h = normaliseIp(host);
     const family = ipFamily(h) ?? 4;
-    const socket = createSocket({ type: family === 6 ? 'udp6' : 'udp4', reuseAddr: false, ipv6Only: false });
+    // Every send names a literal address (send() checks it): the default lookup (dns.lookup) would
+    // cost a regex and a nextTick per datagram to hand the same string back.
+    const socket = createSocket({ type: family === 6 ? 'udp6' : 'udp4', reuseAddr: false, ipv6Only: false, lookup: literalLookup });
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject);
       socket.bind(port, h, () => {
@@ -74,12 +82,26 @@ export class UdpTransport implements Transport {
     return this.dualStack;
   }
 
+  /** The address to send to for `host` ('' when this socket cannot reach it), worked out once per host. */
+  private destination(host: string): string {
+    let to = this.sendTo.get(host);
+    if (to === undefined) {
+      to = !this.canReach(host) ? '' : this.family === 6 && ipFamily(host) === 4 ? `::ffff:${host}` : host;
+      if (this.sendTo.size >= 4096) this.sendTo.clear();
+      this.sendTo.set(host, to);
+    }
+    return to;
+  }
+
   send(host: string, port: number, data: Datagram): void {
     if (!(data instanceof Uint8Array)) throw new TypeError('UDP carries encoded packets only');
-    if (this.closed || !this.canReach(host)) return;
-    const to = this.family === 6 && ipFamily(host) === 4 ? `::ffff:${host}` : host;
+    if (this.closed) return;
+    const to = this.destination(host);
+    if (!to) return;
     try {
-      this.socket.send(data, port, to, () => {});
+      // No callback: node would queue a nextTick per datagram to call it; a failed send is a lost
+      // datagram either way (and an asynchronous error reaches the 'error' listener).
+      this.socket.send(data, port, to);
     } catch {
       // a socket closed under us or a bad address: the datagram is lost, as UDP may lose it anyway
     }
@@ -92,6 +114,13 @@ export class UdpTransport implements Transport {
     this.closed = true;
     await new Promise<void>((resolve) => this.socket.close(() => resolve()));
   }
+}
+
+/** dgram's lookup: a literal address is handed straight back, synchronously; a name goes to dns.lookup. */
+function literalLookup(host: string, opts: LookupOneOptions | number, cb: (err: NodeJS.ErrnoException | null, address: string, family: number) => void): void {
+  const f = isIP(host);
+  if (f) cb(null, host, f);
+  else dnsLookup(host, typeof opts === 'number' ? { family: opts } : opts, cb);
 }
 
 // ---- simulation ----

@@ -55,6 +55,20 @@ test('revalidation does not ping an entry verified seconds ago, nor the same fir
   assert.ok(picked.size >= 3, `new entries due are picked at random, not always the oldest: ${picked.size} distinct of 6`);
 });
 
+test('revalidation does not ping a new entry that answered us a revalidation interval after it was added (it passed that check already)', () => {
+  const table = new RoutingTable(sha256(kadKey('reval2-self').publicKey));
+  const [a, b] = [sha256(kadKey('reval2-a').publicKey), sha256(kadKey('reval2-b').publicKey)];
+  table.update({ id: a, host: '127.0.0.1', port: 40100 }, 1000);
+  table.update({ id: b, host: '127.0.0.1', port: 40101 }, 1000);
+  // `a` answered one of our requests 4 s after it was added (a lookup asked it); `b` was not heard from again.
+  table.update({ id: a, host: '127.0.0.1', port: 40100 }, 5000);
+  const due = new Set<string>();
+  for (let i = 0; i < 10; i++) due.add(table.nextToRevalidate(true, 9000, 3000, () => i / 10)?.idHex ?? 'none');
+  assert.deepEqual([...due], [table.get(Buffer.from(b).toString('hex'))!.idHex], 'only the entry not heard from since it was added is due');
+  // Once it is quiet for a settled interval it is due again, with the settled entries.
+  assert.equal(table.nextToRevalidate(false, 5000 + 9000, 9000)?.idHex !== undefined, true);
+});
+
 test('retry storm at a loaded peer: once answers are measured slower than the timeout ceiling, a PING is not sent twice', { timeout: 30_000 }, async () => {
   // Every datagram takes 600-700 ms each way (a peer whose queue is that long): answers come,
   // after the 500 ms ceiling. Retrying at the ceiling only queued a duplicate behind the original.
