@@ -188,6 +188,15 @@ export class Chain extends EventEmitter<ChainEvents> {
     return { height: ctx.height + 1, prevHash: ctx.id, target: ctx.expectedTarget, minTimestamp: ctx.medianTimePast + 1 };
   }
 
+  /**
+   * A download of many blocks is about to start (a peer claims more work than ours): the signature
+   * workers are started now, so their start-up (a V8 isolate each, a few hundred ms on a busy
+   * machine) overlaps the header round trips instead of the first blocks' checks. Idempotent.
+   */
+  prepareToVerify(): void {
+    this.validator.prepare();
+  }
+
   /** Starts verifying a block's signatures before it is submitted (see BlockValidator.preverify). */
   preverify(block: Block): boolean {
     return this.validator.preverify(block);

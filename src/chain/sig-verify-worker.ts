@@ -2,7 +2,9 @@
 // counter (the main thread claims from the same one), so the work balances itself. A job's bytes
 // sit in one SharedArrayBuffer: posting it to every worker copies nothing.
 import { parentPort } from 'node:worker_threads';
-import { verifySignature } from '../crypto/index.js';
+// The one crypto module it needs, not crypto's index: the hashing modules it would load too cost
+// each worker's start-up ~15 ms of CPU, paid while the first blocks of a sync wait for it.
+import { verifySignature } from '../crypto/ed25519.js';
 
 export interface VerifyJob {
   /** Every item's message, signature and public key, packed (see `layout`). */

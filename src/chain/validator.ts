@@ -100,6 +100,11 @@ export class BlockValidator {
     return true;
   }
 
+  /** Starts the worker threads ahead of the first big block (see Chain.prepareToVerify). */
+  prepare(): void {
+    if (this.verifier.parallel) this.verifier.start();
+  }
+
   /** Verifies signatures of blocks already begun (preverified) for up to `ms` ms on this thread. */
   helpAhead(ms: number): void {
     this.verifier.help(ms);

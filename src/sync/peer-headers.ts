@@ -12,6 +12,9 @@ import type { HeaderNode, HeaderTree } from './header-tree.js';
 /** Block ids in one inv beyond this are a flood: honest nodes announce new tips one at a time. */
 export const MAX_BLOCK_INV_ITEMS = 16;
 
+/** Blocks a peer's claimed tip must be ahead of ours before the verify workers are started early. */
+const DOWNLOAD_AHEAD = 8;
+
 interface Proven {
   idHex: string;
   /** The id as bytes when in hand (a peer's advertised tip then costs no hex decode). */
@@ -113,7 +116,12 @@ export class PeerHeaders {
     st.claimed = peer.tip.work;
     const known = await this.lookup(toHex(peer.tip.id), peer.tip.id);
     if (known) this.prove(st, known);
-    else if (st.claimed > this.d.tree.bestWork) await this.askHeaders(peer);
+    else if (st.claimed > this.d.tree.bestWork) {
+      // A download (not one relayed tip) will follow once the headers check out: the verify workers
+      // start meanwhile. A false claim costs only threads the chain starts once in its life anyway.
+      if (peer.tip.height > this.d.chain.tip.height + DOWNLOAD_AHEAD) this.d.chain.prepareToVerify();
+      await this.askHeaders(peer);
+    }
     this.d.schedule();
   }
 
