@@ -13,5 +13,6 @@ export {
 } from './header.js';
 export { MAX_BLOCK_BYTES_HARD, encodeBlock, blockBytes, decodeBlock, blockId, blockIdHex, merkleRoot, blockMerkleRoot, type Block } from './block.js';
 export { WIRE_MAX_PAYLOAD, WIRE_BLOCK_FRAMING, MAX_RELAYABLE_BLOCK_BYTES } from './wire.js';
+export { BinaryHeap } from './heap.js';
 export { MERKLE_LEAF_TAG, MERKLE_NODE_TAG, merkleLeaf, merkleNode } from './merkle.js';
 export { GenesisFileSchema, parseGenesis, buildGenesis, genesisFromJson, encodeParams, paramsToJson, type GenesisFile, type ChainParams, type Genesis, type AllocEntry } from './genesis.js';

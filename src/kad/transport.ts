@@ -5,6 +5,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
 import { isIP } from 'node:net';
+import { BinaryHeap } from '../core/index.js';
 import type { DecodedPacket } from './packet.js';
 import { ipClass, ipFamily, normaliseIp, type IpFamily } from './addr.js';
 
@@ -135,7 +136,7 @@ interface SimEvent {
 export class SimClock implements Clock {
   private t = 0;
   private seq = 0;
-  private readonly heap: SimEvent[] = [];
+  private readonly heap = new BinaryHeap<SimEvent>(less);
   private readonly cancelled = new Set<number>();
 
   constructor(start = 1_700_000_000_000) {
@@ -146,23 +147,22 @@ export class SimClock implements Clock {
   }
   setTimeout(fn: () => void, ms: number): unknown {
     const ev = { time: this.t + Math.max(0, ms), seq: this.seq++, fn };
-    this.push(ev);
+    this.heap.push(ev);
     return ev.seq;
   }
   clearTimeout(handle: unknown): void {
     if (typeof handle === 'number') this.cancelled.add(handle);
   }
   get pending(): number {
-    return this.heap.length;
+    return this.heap.size;
   }
 
   /** Runs events (letting promise continuations settle after each) until none remain or maxTime. */
   async run(maxTime = Infinity): Promise<void> {
     for (;;) {
-      while (this.heap.length) {
-        const ev = this.heap[0]!;
+      for (let ev = this.heap.peek(); ev; ev = this.heap.peek()) {
         if (ev.time > maxTime) break;
-        this.pop();
+        this.heap.pop();
         if (this.cancelled.delete(ev.seq)) continue;
         this.t = ev.time;
         ev.fn();
@@ -171,41 +171,10 @@ export class SimClock implements Clock {
       }
       // Before declaring the run idle, let every remaining continuation settle.
       await new Promise<void>((r) => setImmediate(r));
-      if (!this.heap.length || this.heap[0]!.time > maxTime) break;
+      const next = this.heap.peek();
+      if (!next || next.time > maxTime) break;
     }
     if (maxTime !== Infinity && maxTime > this.t) this.t = maxTime;
-  }
-
-  private push(ev: SimEvent): void {
-    const h = this.heap;
-    h.push(ev);
-    let i = h.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (less(h[p]!, h[i]!)) break;
-      [h[p], h[i]] = [h[i]!, h[p]!];
-      i = p;
-    }
-  }
-  private pop(): SimEvent | undefined {
-    const h = this.heap;
-    const top = h[0];
-    const last = h.pop();
-    if (h.length && last) {
-      h[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < h.length && less(h[l]!, h[m]!)) m = l;
-        if (r < h.length && less(h[r]!, h[m]!)) m = r;
-        if (m === i) break;
-        [h[m], h[i]] = [h[i]!, h[m]!];
-        i = m;
-      }
-    }
-    return top;
   }
 }
 

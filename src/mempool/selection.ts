@@ -3,6 +3,7 @@
 // prefix of its ready queue. Each sender offers its best prefix (highest total fee / total size);
 // a max-heap picks the best offer, takes it, and the sender offers its next best. No I/O: the ready
 // queues are already checked against the tip's account state.
+import { BinaryHeap } from '../core/index.js';
 import type { MempoolEntry } from './entry.js';
 
 /** Bytes a transaction adds to a block beyond its own encoding (its length prefix). */
@@ -36,43 +37,6 @@ function bestOffer(queue: readonly MempoolEntry[], from: number, minFeeRate: big
   return best;
 }
 
-class MaxHeap {
-  private readonly a: Offer[] = [];
-  get size(): number {
-    return this.a.length;
-  }
-  push(o: Offer): void {
-    const a = this.a;
-    a.push(o);
-    let i = a.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (a[p]!.score >= a[i]!.score) break;
-      [a[p], a[i]] = [a[i]!, a[p]!];
-      i = p;
-    }
-  }
-  pop(): Offer | undefined {
-    const a = this.a;
-    const top = a[0];
-    const last = a.pop();
-    if (a.length && last) {
-      a[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < a.length && a[l]!.score > a[m]!.score) m = l;
-        if (r < a.length && a[r]!.score > a[m]!.score) m = r;
-        if (m === i) break;
-        [a[m], a[i]] = [a[i]!, a[m]!];
-        i = m;
-      }
-    }
-    return top;
-  }
-}
 
 /**
  * Picks transactions for a block of at most `maxBytes` (transactions + framing) from ready queues.
@@ -80,7 +44,8 @@ class MaxHeap {
  * transaction cannot fit is done (its later nonces cannot skip it).
  */
 export function selectPackages(queues: Iterable<readonly MempoolEntry[]>, maxBytes: number, minFeeRate: bigint): MempoolEntry[] {
-  const heap = new MaxHeap();
+  // Best offer first: the highest fee per byte.
+  const heap = new BinaryHeap<Offer>((x, y) => x.score > y.score);
   for (const q of queues) {
     const o = bestOffer(q, 0, minFeeRate);
     if (o) heap.push(o);
