@@ -7,6 +7,7 @@ import dgram from 'node:dgram';
 import { Session, type Profiler } from 'node:inspector';
 import { KadNode } from '../src/kad/index.js';
 import { sha256 } from '../src/crypto/index.js';
+import { prng } from '../test/helpers/fixtures.js';
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const N = Number(args[0] ?? 150);
@@ -25,14 +26,7 @@ dgram.Socket.prototype.send = function counted(this: dgram.Socket, ...a: unknown
   (origSend as (...x: unknown[]) => void).apply(this, a);
 } as typeof dgram.Socket.prototype.send;
 
-let state = 0x1234567;
-const rand = (): number => {
-  state = (state + 0x6d2b79f5) >>> 0;
-  let t = state;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-};
+const rand = prng(0x1234567);
 
 const session = new Session();
 session.connect();

@@ -8,6 +8,7 @@
 import dgram from 'node:dgram';
 import { KadNode } from '../src/kad/index.js';
 import { sha256 } from '../src/crypto/index.js';
+import { prng } from '../test/helpers/fixtures.js';
 
 const [impl, lossArg, nodesArg, lookupsArg, phasesArg] = process.argv.slice(2);
 const LOSS = Number(lossArg ?? 0);
@@ -22,14 +23,7 @@ const TOTAL_MS = 120_000;
 const SETTLE_MAX_MS = 10_000;
 const DEAD_CONCURRENCY = 10;
 
-let state = 0x9e3779b9;
-const rand = (): number => {
-  state = (state + 0x6d2b79f5) >>> 0;
-  let t = state;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-};
+const rand = prng(0x9e3779b9);
 
 // One counter and one drop for every datagram sent by either implementation.
 let datagrams = 0;
