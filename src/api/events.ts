@@ -8,6 +8,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, WebSocket } from 'ws';
 import type { Logger } from '../log/index.js';
+import { refill } from '../core/index.js';
 
 export interface EventHubLimits {
   maxClients: number;
@@ -106,7 +107,7 @@ export class EventHub {
   private spendFrame(ws: WebSocket): void {
     const now = Date.now();
     const b = this.frameBudget.get(ws) ?? { tokens: FRAME_BURST, at: now };
-    b.tokens = Math.min(FRAME_BURST, b.tokens + ((now - b.at) / 1000) * FRAMES_PER_SECOND) - 1;
+    b.tokens = refill(b, { burst: FRAME_BURST, perSecond: FRAMES_PER_SECOND }, now) - 1;
     b.at = now;
     this.frameBudget.set(ws, b);
     if (b.tokens < 0) this.drop(ws, EVENT_CLOSE_POLICY, 'too-many-frames');

@@ -5,6 +5,7 @@ import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ipv6Prefix64 } from '../p2p/index.js';
+import { refill } from '../core/index.js';
 
 /** True for 127.0.0.0/8, ::1 and IPv4-mapped loopback. */
 export function isLoopbackAddress(ip: string | undefined): boolean {
@@ -119,7 +120,8 @@ export function addressGroup(ip: string): string {
 interface IpState {
   connections: number;
   tokens: number;
-  refilledAt: number;
+  /** When `tokens` was last brought up to date. */
+  at: number;
 }
 
 /** Per-IP caps on open connections and request rate (token bucket), bounded in tracked IPs; an IPv6 /64 is one IP. */
@@ -142,7 +144,7 @@ export class ClientLimiter {
       this.ips.delete(ip); // re-insert: Map order is the recency order
     } else {
       if (this.ips.size >= this.limits.maxTrackedIps) this.forgetIdle();
-      s = { connections: 0, tokens: this.limits.requestBurstPerIp, refilledAt: this.now() };
+      s = { connections: 0, tokens: this.limits.requestBurstPerIp, at: this.now() };
     }
     this.ips.set(ip, s);
     return s;
@@ -173,8 +175,8 @@ export class ClientLimiter {
     const s = this.state(ip);
     const now = this.now();
     const rate = this.limits.requestsPerSecondPerIp;
-    s.tokens = Math.min(this.limits.requestBurstPerIp, s.tokens + ((now - s.refilledAt) / 1000) * rate);
-    s.refilledAt = now;
+    s.tokens = refill(s, { burst: this.limits.requestBurstPerIp, perSecond: rate }, now);
+    s.at = now;
     if (s.tokens >= 1) {
       s.tokens -= 1;
       return 0;

@@ -9,7 +9,7 @@ export {
 export { LookupHistory, LOOKUP_HISTORY_SIZE, type LookupRecord, type LookupRoundRecord } from './lookup-history.js';
 export { ValueStore, DEFAULT_VALUE_LIMITS, type ValueStoreLimits } from './value-store.js';
 export { networkKey, encodeNetworkRecord, decodeNetworkRecord, type NetworkRecord } from './network-record.js';
-export { ExpiringLru, SourceBudget } from './bounded.js';
+export { ExpiringLru } from './bounded.js';
 export { UdpTransport, SimNetwork, SimTransport, SimClock, realClock, type Transport, type Clock, type Datagram, type SimOptions } from './transport.js';
 export { runSimulation, buildSimulation, startSimulation, stopSimulation, measureLookups, type Sim, type SimulationOptions, type SimulationResult } from './simulation.js';
 export { CryptoGate, processCryptoGate, DEFAULT_MAX_IN_FLIGHT, type CryptoGateOptions, type CryptoGateStats } from './crypto-gate.js';

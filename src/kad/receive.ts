@@ -3,8 +3,8 @@
 // request spends its source's budget; then the signature (inline on an idle loop, on the thread
 // pool on a busy one: crypto-gate.ts) and the expiry. What passes reaches the node's handler
 // (which never throws out of here); the rest is counted by reason and dropped.
+import { KeyedTokenBuckets } from '../core/index.js';
 import type { Logger } from '../log/index.js';
-import { SourceBudget } from './bounded.js';
 import type { CryptoGate } from './crypto-gate.js';
 import { RESPONSE_TYPES, decodePacket, decodePacketGated, peekPacket, type DecodedPacket, type DropReason } from './packet.js';
 import type { Clock, Datagram } from './transport.js';
@@ -19,7 +19,7 @@ export interface ReceiveHost {
 }
 
 export class ReceivePath {
-  private readonly budget: SourceBudget;
+  private readonly budget: KeyedTokenBuckets;
 
   constructor(
     private readonly node: ReceiveHost,
@@ -29,7 +29,7 @@ export class ReceivePath {
     private readonly gate: CryptoGate | undefined,
     budget: { burst: number; perSecond: number; cap: number },
   ) {
-    this.budget = new SourceBudget(budget.burst, budget.perSecond, budget.cap);
+    this.budget = new KeyedTokenBuckets({ burst: budget.burst, perSecond: budget.perSecond }, budget.cap);
   }
 
   /** Sources with a budget now (bounded by the cap). */

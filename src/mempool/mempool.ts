@@ -5,11 +5,10 @@
 // funds into a retry set), expiry, and template selection by package fee rate without I/O. The
 // state it changes and its consistency rules live in pool-state.ts.
 import { EventEmitter } from 'node:events';
-import { txIdHex, txSender, encodeTx, RuleError, isCodedError, MAX_TX_BYTES, type TransferTx } from '../core/index.js';
+import { txIdHex, txSender, encodeTx, RuleError, isCodedError, MAX_TX_BYTES, KeyedTokenBuckets, type TransferTx, type TokenRate } from '../core/index.js';
 import { toHex, fromHex } from '../crypto/index.js';
 import { checkTransferStateless, touchedAddresses, type Account, type Chain, type ConnectedBlockEvent, type ReorgEvent } from '../chain/index.js';
 import { silentLogger, type Logger } from '../log/index.js';
-import { TokenBuckets } from './budget.js';
 import { makeEntry, type MempoolEntry } from './entry.js';
 import type { GappedQueue } from './gapped-queue.js';
 import { PoolState, firstUnaffordable } from './pool-state.js';
@@ -45,8 +44,10 @@ export class Mempool extends EventEmitter<MempoolEvents> {
   private readonly gapped: GappedQueue;
   private readonly accounts: Map<string, Account>;
   private readonly retry: RetrySet;
-  private readonly senderBudget: TokenBuckets;
-  private readonly sourceBudget: TokenBuckets;
+  // Replacement budgets per sender and per source: each accepted replacement is relayed again and
+  // may rebuild a template, so it is rationed (a forgotten key starts full: at most one burst).
+  private readonly senderBudget: KeyedTokenBuckets;
+  private readonly sourceBudget: KeyedTokenBuckets;
   private readonly log: Logger;
   private readonly now: () => number;
   private queue: Promise<unknown> = Promise.resolve();
@@ -69,8 +70,9 @@ export class Mempool extends EventEmitter<MempoolEvents> {
     this.state = new PoolState(this.limits, { added: (e) => this.emit('added', e), removed: (e, why) => this.emit('removed', e, why) });
     ({ ready: this.ready, gapped: this.gapped, accounts: this.accounts } = this.state);
     this.retry = new RetrySet(this.limits.retryMaxCount, this.limits.retryBlocks);
-    this.senderBudget = new TokenBuckets(this.limits.senderReplacementBurst, this.limits.senderReplacementEveryMs);
-    this.sourceBudget = new TokenBuckets(this.limits.sourceReplacementBurst, this.limits.sourceReplacementEveryMs, 1000);
+    const rate = (burst: number, everyMs: number): TokenRate => ({ burst, perSecond: everyMs > 0 ? 1000 / everyMs : Infinity });
+    this.senderBudget = new KeyedTokenBuckets(rate(this.limits.senderReplacementBurst, this.limits.senderReplacementEveryMs), 10_000);
+    this.sourceBudget = new KeyedTokenBuckets(rate(this.limits.sourceReplacementBurst, this.limits.sourceReplacementEveryMs), 1_000);
   }
 
   /** Follow the chain: confirmed txs leave, disconnected ones come back when still valid. */
@@ -202,7 +204,7 @@ export class Mempool extends EventEmitter<MempoolEvents> {
         for (let i = Math.max(slot.index + 1, firstUnaffordable(queue, acct.balance, { index: slot.index, entry })); i < queue.length; i++) droppedFees += queue[i]!.tx.fee;
       }
       checkReplacement(tx, slot.existing.tx.fee, size, L, droppedFees);
-      if (!this.senderBudget.allows(sender, now) || (source !== undefined && !this.sourceBudget.allows(source, now))) {
+      if (this.senderBudget.tokens(sender, now) < 1 || (source !== undefined && this.sourceBudget.tokens(source, now) < 1)) {
         throw new MempoolError('replacement-rate-limited', 'too many replacements from this sender or source; try again later');
       }
       entry.addedAt = slot.existing.addedAt;

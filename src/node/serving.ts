@@ -10,7 +10,7 @@
 // at a time), and getblocks bodies draw on the same byte bucket: a flood of them never holds more
 // than one reply's reads and memory per peer.
 import type { Chain, ConnectedBlockEvent, ReorgEvent } from '../chain/index.js';
-import { encodeBlock, encodeHeader, encodeTx, HEADER_BYTES, type Block } from '../core/index.js';
+import { encodeBlock, encodeHeader, encodeTx, refill, HEADER_BYTES, type Block } from '../core/index.js';
 import { toHex } from '../crypto/index.js';
 import type { Mempool } from '../mempool/index.js';
 import { MAX_BLOCKS_PER_MSG, MAX_HEADERS_PER_MSG, type InvItem, type Message, type P2PNetwork, type Peer } from '../p2p/index.js';
@@ -211,7 +211,7 @@ export class Serving {
     for (;;) {
       if (!this.started || !peer.connected) return false;
       const now = Date.now();
-      s.tokens = Math.min(b.burstBytes, s.tokens + ((now - s.at) * b.bytesPerSecond) / 1000);
+      s.tokens = refill(s, { burst: b.burstBytes, perSecond: b.bytesPerSecond }, now);
       s.at = now;
       // At least a whole byte: refill during a disk read must not let the next body through.
       if (s.tokens >= 1) return true;

@@ -2,6 +2,7 @@
 // token bucket per peer identity (a reconnect does not refill it), bounded in count; a transaction
 // a peer sends past its budget is dropped before any check (not remembered as rejected, so another
 // peer can still supply it), and announcements past it are not fetched at all.
+import { KeyedTokenBuckets } from '../core/index.js';
 
 export interface TxAdmissionLimits {
   /** Transactions a peer may have validated in a burst. */
@@ -14,47 +15,27 @@ export interface TxAdmissionLimits {
 
 export const DEFAULT_TX_ADMISSION: Readonly<TxAdmissionLimits> = Object.freeze({ burst: 500, refillEveryMs: 20, maxPeers: 1_000 });
 
-interface Bucket {
-  tokens: number;
-  at: number;
-}
-
 export class TxAdmissionBudget {
   readonly limits: Readonly<TxAdmissionLimits>;
-  private readonly buckets = new Map<string, Bucket>();
+  private readonly buckets: KeyedTokenBuckets;
 
   constructor(limits: Partial<TxAdmissionLimits> = {}, private readonly now: () => number = Date.now) {
     this.limits = { ...DEFAULT_TX_ADMISSION, ...limits };
+    const every = this.limits.refillEveryMs;
+    this.buckets = new KeyedTokenBuckets({ burst: this.limits.burst, perSecond: every > 0 ? 1000 / every : Infinity }, this.limits.maxPeers);
   }
 
   /** Whole tokens the peer has now (no spending). */
   available(peerId: string): number {
-    return Math.floor(this.bucket(peerId).tokens);
+    return Math.floor(this.buckets.tokens(peerId, this.now()));
   }
 
   /** Spends one token when there is one: true means "validate it". */
   take(peerId: string): boolean {
-    const b = this.bucket(peerId);
-    if (b.tokens < 1) return false;
-    b.tokens -= 1;
-    return true;
+    return this.buckets.take(peerId, this.now());
   }
 
   get size(): number {
     return this.buckets.size;
-  }
-
-  private bucket(peerId: string): Bucket {
-    const now = this.now();
-    let b = this.buckets.get(peerId);
-    if (b) {
-      const every = this.limits.refillEveryMs;
-      b.tokens = Math.min(this.limits.burst, b.tokens + (every > 0 ? (now - b.at) / every : Infinity));
-      b.at = now;
-      this.buckets.delete(peerId); // re-inserted below: Map order is least recently used first
-    } else b = { tokens: this.limits.burst, at: now };
-    this.buckets.set(peerId, b);
-    if (this.buckets.size > this.limits.maxPeers) this.buckets.delete(this.buckets.keys().next().value!);
-    return b;
   }
 }

@@ -4,6 +4,7 @@
 // is state plus small helpers.
 import type { WebSocket } from 'ws';
 import { toHex } from '../crypto/index.js';
+import { refill, type TokenBucket } from '../core/index.js';
 import { LruSet, idKey } from './lru.js';
 import type { InvItem, InvType, Message, TipInfo } from './messages.js';
 
@@ -112,8 +113,8 @@ export class Peer {
   private readonly counts: Record<InvType, number> = { block: 0, tx: 0 };
   private scorePoints = 0;
   private scoreAt = Date.now();
-  private tokens: number;
-  private lastRefill = Date.now();
+  /** Messages per second allowance (token bucket). */
+  private readonly bucket: TokenBucket;
 
   constructor(
     /** @internal the socket; use the network's methods to send. */
@@ -127,7 +128,7 @@ export class Peer {
     /** Misbehaviour points halve this often (0: never). */
     private readonly scoreHalfLifeMs = 0,
   ) {
-    this.tokens = rate.burst;
+    this.bucket = { tokens: rate.burst, at: Date.now() };
     this.known = new LruSet(idsPerPeer);
     this.has = new LruSet(idsPerPeer);
     this.offeredTxs = new LruSet(idsPerPeer);
@@ -173,10 +174,11 @@ export class Peer {
 
   /** Token bucket: false when the peer sends faster than its allowance. */
   takeToken(now = Date.now()): boolean {
-    this.tokens = Math.min(this.rate.burst, this.tokens + ((now - this.lastRefill) / 1000) * this.rate.perSecond);
-    this.lastRefill = now;
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
+    const b = this.bucket;
+    b.tokens = refill(b, this.rate, now);
+    b.at = now;
+    if (b.tokens < 1) return false;
+    b.tokens -= 1;
     return true;
   }
 
