@@ -7,6 +7,7 @@
 // neighbours.
 import { BlockList, isIP } from 'node:net';
 import type { Logger } from '../log/index.js';
+import { BinaryHeap } from '../core/index.js';
 
 /** Persisted bans. `key` is `ip:<host>` or `id:<hex node id>`; `until` is ms since the epoch. */
 export interface BanStore {
@@ -83,6 +84,11 @@ export function normaliseHost(host: string | undefined): string {
 
 export class BanList {
   private readonly bans = new Map<string, number>();
+  /**
+   * Bans by end time, soonest first, for eviction at the cap in O(log n) (a scan of 100,000 per ban
+   * before). Lazy: an entry whose key was lifted or re-banned since is skipped when it surfaces.
+   */
+  private readonly ending = new BinaryHeap<{ key: string; until: number }>((x, y) => x.until < y.until);
   private pending: Promise<void> = Promise.resolve();
 
   constructor(
@@ -95,7 +101,7 @@ export class BanList {
   async load(now = Date.now()): Promise<void> {
     if (!this.store) return;
     for (const b of await this.store.load()) {
-      if (typeof b.key === 'string' && Number.isFinite(b.until) && b.until > now) this.bans.set(b.key, Math.max(b.until, this.bans.get(b.key) ?? 0));
+      if (typeof b.key === 'string' && Number.isFinite(b.until) && b.until > now) this.set(b.key, Math.max(b.until, this.bans.get(b.key) ?? 0));
     }
   }
 
@@ -109,9 +115,7 @@ export class BanList {
 
   /** Records a ban and writes it through; persistence failures are logged, never thrown. */
   add(key: string, until: number): void {
-    this.bans.delete(key);
-    this.bans.set(key, until);
-    if (this.bans.size > this.maxEntries) this.evictOne();
+    this.set(key, until);
     const store = this.store;
     if (store) {
       this.pending = this.pending.then(() => store.save(key, until)).catch((e: unknown) => this.log.warn('ban not persisted', { key, err: String(e) }));
@@ -135,11 +139,20 @@ export class BanList {
     return this.pending;
   }
 
-  private evictOne(): void {
-    // Drop the ban that ends first: it is the least valuable to keep.
-    let victim: string | undefined;
-    let soonest = Infinity;
-    for (const [k, u] of this.bans) if (u < soonest) [victim, soonest] = [k, u];
-    if (victim !== undefined) this.bans.delete(victim);
+  private set(key: string, until: number): void {
+    this.bans.delete(key);
+    this.bans.set(key, until);
+    this.ending.push({ key, until });
+    // Past the cap, drop the ban that ends first: it is the least valuable to keep.
+    while (this.bans.size > this.maxEntries) {
+      const e = this.ending.pop();
+      if (!e) break;
+      if (this.bans.get(e.key) === e.until) this.bans.delete(e.key);
+    }
+    // Stale heap entries (lifted or re-banned keys) stay within a constant factor of the bans.
+    if (this.ending.size > 2 * this.bans.size + 64) {
+      this.ending.clear();
+      for (const [k, u] of this.bans) this.ending.push({ key: k, until: u });
+    }
   }
 }

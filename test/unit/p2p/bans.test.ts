@@ -118,3 +118,18 @@ test('inbound caps by address and prefix: a public IP over 4 or a /24 (/64) over
   const r = inboundSlotFor('10.0.0.2', '10.0.0.2', full, caps);
   assert.ok('evict' in r && r.evict !== undefined, 'full: an unprotected peer makes room');
 });
+
+test('ban table at its cap drops the ban that ends first, not a re-banned key by its old end time', () => {
+  const bans = new BanList(undefined, silentLogger, 3);
+  const t = Date.now() + 60_000;
+  bans.add('a', t + 500);
+  bans.add('b', t + 300);
+  bans.add('c', t + 400);
+  bans.add('b', t + 900); // re-banned: its old end (t+300) must not pick it for eviction
+  bans.add('d', t + 600);
+  assert.equal(bans.size, 3);
+  assert.deepEqual(bans.list().map((e) => e.key).sort(), ['a', 'b', 'd'], 'c ended first and went');
+  for (let i = 0; i < 1_000; i++) bans.add(`flood-${i}`, t + 1_000 + i);
+  assert.equal(bans.size, 3, 'a flood of bans stays within the cap');
+  assert.deepEqual(bans.list().map((e) => e.key).sort(), ['flood-997', 'flood-998', 'flood-999'], 'the latest-ending bans are kept');
+});
