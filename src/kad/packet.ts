@@ -196,7 +196,8 @@ function senderOf(senderKey: Uint8Array): Sender {
   let s = senders.get(tag);
   if (!s || !sameKey(s.key, senderKey)) {
     const id = nodeIdFromPublicKey(senderKey);
-    s = { key: senderKey, id, hex: toHex(id), verifier: verifyingKey(senderKey) };
+    // A copy: the packet's key is a view of its datagram, which the cache must not keep alive.
+    s = { key: senderKey.slice(), id, hex: toHex(id), verifier: verifyingKey(senderKey) };
     if (senders.size >= SENDERS_MAX) senders.clear();
     senders.set(tag, s);
   }
