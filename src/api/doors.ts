@@ -71,6 +71,11 @@ export class ApiDoors {
       const wait = this.limiter.takeRequest(ip);
       if (wait > 0) throw new HttpError(429, 'rate-limited', `more than ${this.limits.requestsPerSecondPerIp} requests per second`, { 'retry-after': String(wait) });
     }
+    // A read carries no body (RFC 9110 9.3.1): one would be read and thrown away for as long as the
+    // client sends it (a GET with 50 MB of body was read whole and answered 200).
+    if ((req.method === 'GET' || req.method === 'HEAD') && (req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0)) {
+      throw new HttpError(413, 'body-too-large', `a ${req.method} request carries no body (limit 0 bytes)`);
+    }
     // Reads are harmless cross-origin (the browser withholds the answer); writes and WebSockets are not.
     if ((kind === 'upgrade' || (req.method !== 'GET' && req.method !== 'HEAD')) && !this.policy.originAllowed(req.headers.origin, host.host)) {
       throw new HttpError(403, 'forbidden-origin', kind === 'upgrade' ? 'cross-origin WebSocket refused' : `cross-origin ${req.method} refused`);

@@ -143,6 +143,19 @@ test('CONNECT gets no answer: it is refused with a JSON 405 method-not-allowed',
   }, t);
 });
 
+test('a GET with a large body is read whole and thrown away: a read with a body is refused with 413 body-too-large', async (t) => {
+  await withApi({}, async (h) => {
+    const body = 'x'.repeat(2 * 1024 * 1024);
+    const sized = await exchange(h.url, `GET /api/status HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+    assert.equal(statusOf(sized), 413, JSON.stringify(sized.slice(0, 200)));
+    assert.equal(reasonOf(sized), 'body-too-large');
+    const chunked = await exchange(h.url, `HEAD /api/status HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n`);
+    assert.equal(statusOf(chunked), 413, JSON.stringify(chunked.slice(0, 200)));
+    const empty = await exchange(h.url, 'GET /api/status HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    assert.equal(statusOf(empty), 200, 'an empty declared body is no body');
+  }, t);
+});
+
 test('IPv6 clients from one /64 evade the per-IP caps: the caps count a /64 as one address', () => {
   const limiter = new ClientLimiter({ maxConnectionsPerIp: 2, requestsPerSecondPerIp: 1, requestBurstPerIp: 2, maxTrackedIps: 100 }, () => 0);
   assert.equal(limiter.openConnection('2001:db8:1:2::a'), 1);
