@@ -95,8 +95,12 @@ export class ByteWriter {
     this.pos += bytes.length;
     return this;
   }
+  /**
+   * The bytes written. A writer sized exactly hands over its buffer uncopied (the writer is done
+   * with it: any further write would not fit, so it would grow into a new buffer first).
+   */
   finish(): Uint8Array {
-    return this.buf.slice(0, this.pos);
+    return this.pos === this.buf.length ? this.buf : this.buf.slice(0, this.pos);
   }
 }
 

@@ -61,7 +61,11 @@ export class Relay extends EventEmitter<RelayEvents> {
   private readonly onBlock = (e: ConnectedBlockEvent): void => {
     // Relay only what validated, only the tip, and not while catching up (no flooding history).
     // The header goes out before anything else this block costs us (the bookkeeping below).
-    if (e.height === this.chain.tip.height && !this.sync.syncing) this.announceTip(e.id, encodeHeader(e.block.header), e.height, this.sync.sourceOf(e.id));
+    // Confirmed txs are remembered only once synced: while catching up nobody announces history's
+    // txs to us, and keying every synced tx cost the syncing main thread ~9 us each. A late inv of
+    // one costs at most one refused validation, which the peer's tx budget already bounds.
+    if (this.sync.syncing) return;
+    if (e.height === this.chain.tip.height) this.announceTip(e.id, encodeHeader(e.block.header), e.height, this.sync.sourceOf(e.id));
     for (const tx of e.block.txs) this.confirmedTxs.add(txIdHex(tx));
   };
   private readonly onSynced = (): void => {

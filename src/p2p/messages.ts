@@ -67,10 +67,39 @@ const BY_CODE = new Map<number, MessageKind>(MESSAGE_KINDS.map((k) => [SCHEMAS[k
 export function encodeMessage(m: Message): Uint8Array {
   const entry = SCHEMAS[m.kind] as { code: number; schema: { write(w: ByteWriter, v: unknown): void } } | undefined;
   if (!entry) throw new P2PError('invalid-message', `unknown message kind ${String((m as { kind: unknown }).kind)}`);
-  const w = new ByteWriter(64);
+  const w = new ByteWriter(encodedSizeHint(m));
   w.u8(PROTOCOL_VERSION).u8(entry.code);
   entry.schema.write(w, m);
   return w.finish();
+}
+
+/**
+ * The frame's size for the kinds that carry bodies or lists (exact for valid values), so the writer never
+ * grows and `finish` hands its buffer over: a body is copied into the frame once, not three times.
+ * Only a hint: a wrong one (an invalid value, refused by the schema anyway) costs a copy, not bytes.
+ */
+function encodedSizeHint(m: Message): number {
+  const FRAME = 2;
+  const bytesLength = (v: unknown): number => (v instanceof Uint8Array ? v.length : 0);
+  switch (m.kind) {
+    case 'block':
+      return FRAME + 4 + bytesLength(m.bytes);
+    case 'tx':
+      return FRAME + 2 + bytesLength(m.bytes);
+    case 'blocks': {
+      let n = FRAME + 2;
+      if (Array.isArray(m.blocks)) for (const b of m.blocks) n += 4 + bytesLength(b);
+      return n;
+    }
+    case 'headers':
+      return FRAME + 2 + (Array.isArray(m.headers) ? m.headers.length : 0) * HEADER_BYTES;
+    case 'inv':
+    case 'getdata':
+    case 'notfound':
+      return FRAME + 4 + (Array.isArray(m.items) ? m.items.length : 0) * 33;
+    default:
+      return 64;
+  }
 }
 
 /** Strict decode: DecodeError (reason 'unknown-version', 'bad-kind', 'truncated', 'oversize', ...) on anything malformed. */
@@ -92,36 +121,51 @@ export function decodeMessage(bytes: Uint8Array): Message {
  * For malformed bodies the id is meaningless but harmless: the node rejects the body anyway.
  */
 export function bodyId(type: InvType, bytes: Uint8Array): Uint8Array {
-  const cache = type === 'block' ? blockIds : txIds;
-  let id = cache.get(bytes);
-  if (!id) cache.set(bytes, (id = type === 'block' ? sha256d(bytes.subarray(0, Math.min(bytes.length, HEADER_BYTES))) : sha256d(bytes)));
-  return id;
+  const memo = memoOf(bytes);
+  if (type === 'block') return (memo.blockId ??= sha256d(bytes.subarray(0, Math.min(bytes.length, HEADER_BYTES))));
+  return (memo.txId ??= sha256d(bytes));
 }
 
 /**
- * Ids of the body (or header) objects in hand, hashed once: one received message is seen by the
- * router, sync, relay and the propagation record, and one served body is noted per peer it goes
- * to. Keyed by the bytes object (weakly: nothing is kept once the message is dropped); the wire
- * bytes are never written to after decoding, so an id cannot go stale.
+ * What is derived from one body (or header) bytes object, computed once: one received message is
+ * seen by the router, sync, relay and the propagation record, and one served body is noted per
+ * peer it goes to. The wire bytes are never written to after decoding, so nothing can go stale.
+ *
+ * Kept in a non-enumerable, symbol-keyed slot on the bytes object itself, not in WeakMaps: V8's
+ * young-generation GC keeps a WeakMap entry's value alive until a full GC, so every body (and the
+ * ~30 KB message encoded per served body) was copied and promoted instead of dying young (the
+ * same defect core/block.ts had). One slot holding one fixed-shape record, so a body gains a
+ * single hidden-class transition whatever is asked of it, in whatever order.
  */
-const blockIds = new WeakMap<Uint8Array, Uint8Array>();
-const txIds = new WeakMap<Uint8Array, Uint8Array>();
-const blockIdHexes = new WeakMap<Uint8Array, string>();
-const blockMessages = new WeakMap<Uint8Array, Uint8Array>();
+const DERIVED = Symbol('body-derived');
+interface BodyDerived {
+  blockId: Uint8Array | undefined;
+  txId: Uint8Array | undefined;
+  blockIdHex: string | undefined;
+  blockMessage: Uint8Array | undefined;
+}
+type WithDerived = Uint8Array & { readonly [DERIVED]?: BodyDerived };
+
+function memoOf(bytes: Uint8Array): BodyDerived {
+  const had = (bytes as WithDerived)[DERIVED];
+  if (had) return had;
+  const memo: BodyDerived = { blockId: undefined, txId: undefined, blockIdHex: undefined, blockMessage: undefined };
+  // A sealed or frozen array cannot hold it: the answer is then recomputed per call, still right.
+  if (Object.isExtensible(bytes)) Object.defineProperty(bytes, DERIVED, { value: memo });
+  return memo;
+}
 
 /**
  * A `block` message encoded once per body object: a new tip is asked for by every peer at once,
  * and serving hands each the same body bytes (Core keeps its most recent block serialized for this).
  */
 export function encodeBlockMessage(m: MessageOf<'block'>): Uint8Array {
-  let bytes = blockMessages.get(m.bytes);
-  if (!bytes) blockMessages.set(m.bytes, (bytes = encodeMessage(m)));
-  return bytes;
+  const memo = memoOf(m.bytes);
+  return (memo.blockMessage ??= encodeMessage(m));
 }
 
 /** bodyId('block', bytes) in hex, formatted once per bytes object (see bodyId). */
 export function blockIdHexOf(bytes: Uint8Array): string {
-  let k = blockIdHexes.get(bytes);
-  if (k === undefined) blockIdHexes.set(bytes, (k = toHex(bodyId('block', bytes))));
-  return k;
+  const memo = memoOf(bytes);
+  return (memo.blockIdHex ??= toHex(bodyId('block', bytes)));
 }
