@@ -8,13 +8,14 @@
 // Files are created durably and exclusively (node/key-file.ts): a crash mid-create leaves no
 // wallet or the whole wallet, and two creates of one name never replace each other.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { closeSync, constants, fstatSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { scrypt } from '@noble/hashes/scrypt.js';
 import { z } from 'zod';
 import { addressFromPublicKey, encodeAddress } from '../core/index.js';
 import { bytesEqual, fromHex, generateKeyPair, keyPairFromSecret, toHex, type KeyPair } from '../crypto/index.js';
 import { KeyFileError, createFileExclusive, ensurePrivateDir } from '../node/key-file.js';
+import { readCapped } from './read-capped.js';
 import { CliError } from './errors.js';
 
 /** Version 2 records the network; version 1 files (no network) still load. */
@@ -159,11 +160,9 @@ export function readWalletText(path: string): { text: string; mode: number } {
     const st = fstatSync(fd);
     if (!st.isFile()) throw new CliError(`${path}: not a regular file; refusing to read it as a wallet`);
     if (st.size > MAX_WALLET_FILE_BYTES) throw new CliError(`${path}: ${st.size} bytes, not a wallet file (a wallet is at most ${MAX_WALLET_FILE_BYTES} bytes)`);
-    const buf = Buffer.alloc(MAX_WALLET_FILE_BYTES + 1);
-    let n = 0;
-    for (let got = -1; got !== 0 && n < buf.length; n += got) got = readSync(fd, buf, n, buf.length - n, null);
-    if (n > MAX_WALLET_FILE_BYTES) throw new CliError(`${path}: more than ${MAX_WALLET_FILE_BYTES} bytes, not a wallet file`);
-    return { text: buf.subarray(0, n).toString('utf8'), mode: st.mode };
+    const bytes = readCapped(fd, MAX_WALLET_FILE_BYTES);
+    if (bytes.length > MAX_WALLET_FILE_BYTES) throw new CliError(`${path}: more than ${MAX_WALLET_FILE_BYTES} bytes, not a wallet file`);
+    return { text: bytes.toString('utf8'), mode: st.mode };
   } catch (e) {
     if (e instanceof CliError) throw e;
     throw new CliError(`cannot read ${path}: ${(e as Error).message}`);

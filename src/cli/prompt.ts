@@ -3,7 +3,8 @@
 // KADCHAIN_PASSWORD is taken out of process.env when the CLI starts (takePasswordFromEnv), so it
 // neither lingers for a node's lifetime nor leaks into child processes; whoever needs it gets it
 // explicitly. Prompts go to stderr so stdout stays clean for a command's output.
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
+import { readCapped } from './read-capped.js';
 import { CliError } from './errors.js';
 
 export const PASSWORD_ENV = 'KADCHAIN_PASSWORD';
@@ -41,22 +42,21 @@ export function passwordAvailable(opts: Pick<PasswordOptions, 'passwordFile' | '
  * the file may be a pipe (`<(pass show x)`) or a device that never ends (/dev/zero).
  */
 export function readPasswordFile(path: string): string {
-  const buf = Buffer.alloc(MAX_PASSWORD_BYTES + 1);
-  let n = 0;
+  let buf: Buffer;
   let fd: number | undefined;
   try {
     fd = openSync(path, 'r');
-    for (let got = -1; got !== 0 && n < buf.length; n += got) got = readSync(fd, buf, n, buf.length - n, null);
+    buf = readCapped(fd, MAX_PASSWORD_BYTES);
   } catch (e) {
     throw new CliError(`--password-file: cannot read ${path}: ${(e as Error).message}`);
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
-  if (n > MAX_PASSWORD_BYTES) {
+  if (buf.length > MAX_PASSWORD_BYTES) {
     buf.fill(0);
     throw new CliError(`--password-file: ${path} is more than ${MAX_PASSWORD_BYTES} bytes; expected a password`);
   }
-  const text = buf.subarray(0, n).toString('utf8');
+  const text = buf.toString('utf8');
   buf.fill(0);
   return text.split(/\r?\n/, 1)[0]!;
 }
