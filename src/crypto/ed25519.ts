@@ -37,11 +37,16 @@ function publicKeyObject(publicKey: Uint8Array): KeyObject {
   const k = Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.byteLength).toString('base64');
   let obj = pubCache.get(k);
   if (!obj) {
-    obj = createPublicKey({ key: Buffer.concat([SPKI_PREFIX, publicKey]), format: 'der', type: 'spki' });
+    obj = parsePublicKey(publicKey);
     if (pubCache.size >= PUB_CACHE_MAX) pubCache.clear();
     pubCache.set(k, obj);
   }
   return obj;
+}
+
+/** A raw 32-byte public key as node:crypto's key object (throws when it is not one). */
+function parsePublicKey(publicKey: Uint8Array): KeyObject {
+  return createPublicKey({ key: Buffer.concat([SPKI_PREFIX, publicKey]), format: 'der', type: 'spki' });
 }
 
 export function generateKeyPair(): KeyPair {
@@ -117,7 +122,7 @@ export function signingKey(secretKey: Uint8Array): KeyObject {
 export function verifyingKey(publicKey: Uint8Array): KeyObject | undefined {
   if (publicKey.length !== 32) return undefined;
   try {
-    return createPublicKey({ key: Buffer.concat([SPKI_PREFIX, publicKey]), format: 'der', type: 'spki' });
+    return parsePublicKey(publicKey);
   } catch {
     return undefined;
   }

@@ -18,7 +18,7 @@ import { iterativeLookup, type LookupResult, type QueryAnswer } from './lookup.j
 import { Maintenance } from './maintenance.js';
 import { decodeNetworkRecord, networkKey } from './network-record.js';
 import {
-  DROP_REASONS, MAX_NODES_PER_PACKET, encodeSigned, encodeSignedGated, nodesPackets, packetSigner, type PacketSigner,
+  DROP_REASONS, MAX_NODES_PER_PACKET, RESPONSE_TYPES, encodeSigned, encodeSignedGated, nodesPackets, packetSigner, type PacketSigner,
   type Body, type DecodedPacket, type DropReason, type NodeRecord,
 } from './packet.js';
 import { RoutingTable, K, EVICT_PING_AFTER_MS, type Contact } from './routing-table.js';
@@ -235,7 +235,7 @@ export class KadNode extends EventEmitter<KadEvents> {
     const senderHex = p.senderHex;
     if (senderHex === this.idHex) return this.drop('unsolicited');
     // Only requests ask whether the sender is bonded (a response is matched to our request instead).
-    const isVerified = p.body.type === 'pong' || p.body.type === 'nodes' || p.body.type === 'value' ? false : this.bonds.isVerified(senderHex, host, now);
+    const isVerified = !RESPONSE_TYPES.has(p.body.type) && this.bonds.isVerified(senderHex, host, now);
     switch (p.body.type) {
       case 'ping': {
         this.send(host, port, p.requestId, { type: 'pong', verified: isVerified });

@@ -7,6 +7,7 @@ import { ByteReader, ByteWriter } from '../core/index.js';
 import type { KeyObject } from 'node:crypto';
 import { nodeIdFromPublicKey, signingKey, signWithKey, signWithKeyAsync, toHex, verifyingKey, verifyWithKey, verifyWithKeyAsync } from '../crypto/index.js';
 import type { CryptoGate } from './crypto-gate.js';
+import { idHead } from './routing-table.js';
 import { bool, bytes, ip, list, struct, timeMs, u8, u16, u32, varBytes, type Infer } from './schema.js';
 
 export const MAX_PACKET_BYTES = 1280;
@@ -192,7 +193,7 @@ const senders = new Map<number, Sender>();
 const SENDERS_MAX = 4096;
 
 function senderOf(senderKey: Uint8Array): Sender {
-  const tag = ((senderKey[0]! << 24) | (senderKey[1]! << 16) | (senderKey[2]! << 8) | senderKey[3]!) >>> 0;
+  const tag = idHead(senderKey);
   let s = senders.get(tag);
   if (!s || !sameKey(s.key, senderKey)) {
     const id = nodeIdFromPublicKey(senderKey);

@@ -43,7 +43,7 @@ export interface SubnetLimits {
   perTable: number;
 }
 
-/** The first four bytes of an id as an unsigned 32-bit int. */
+/** The first four bytes of an id (or a key) as an unsigned 32-bit int. */
 export function idHead(id: Uint8Array): number {
   return ((id[0]! << 24) | (id[1]! << 16) | (id[2]! << 8) | id[3]!) >>> 0;
 }
