@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { ChainStore } from '../../src/store/index.js';
 import { toHex } from '../../src/crypto/index.js';
 import type { RunningNode } from '../../src/node/index.js';
-import { encodeAddress } from '../../src/core/index.js';
+import { encodeAddress, type Genesis } from '../../src/core/index.js';
 import { testAddress } from '../helpers/fixtures.js';
 import { tempDir } from '../helpers/cleanup.js';
 import { kadchain, spawnNode, freePort } from '../helpers/cli-helpers.js';
@@ -43,13 +43,20 @@ async function accounts(node: RunningNode): Promise<string[]> {
   return out;
 }
 
-test('kadchain node --check names the first damaged height and the recovery; --reindex rebuilds and starts', async (t) => {
-  const dir = tempDir('kadchain-check-', t);
+/** A data dir holding a chain of `blocks` blocks on a fresh genesis (written to a file), closed. */
+async function storedChain(prefix: string, blocks: number, t: TestContext): Promise<{ genesis: Genesis; file: string; dataDir: string; tip: string }> {
+  const dir = tempDir(prefix, t);
   const { genesis, file } = writeGenesis(dir.path);
   const dataDir = join(dir.path, 'data');
   const chain = await openChainAt(join(dataDir, 'chain'), genesis);
-  await extend(chain, 40);
+  await extend(chain, blocks);
+  const tip = chain.tip.idHex;
   await chain.close();
+  return { genesis, file, dataDir, tip };
+}
+
+test('kadchain node --check names the first damaged height and the recovery; --reindex rebuilds and starts', async (t) => {
+  const { genesis, file, dataDir } = await storedChain('kadchain-check-', 40, t);
 
   const ok = await kadchain(['node', '--check', '--data-dir', dataDir, '--genesis', file]);
   assert.equal(ok.code, 0, ok.stdout + ok.stderr);
@@ -72,13 +79,7 @@ test('kadchain node --check names the first damaged height and the recovery; --r
 });
 
 test('--reindex repairs a damaged genesis record', async (t) => {
-  const dir = tempDir('kadchain-genesis-record-', t);
-  const { genesis, file } = writeGenesis(dir.path);
-  const dataDir = join(dir.path, 'data');
-  const chain = await openChainAt(join(dataDir, 'chain'), genesis);
-  await extend(chain, 12);
-  const tip = chain.tip.idHex;
-  await chain.close();
+  const { genesis, file, dataDir, tip } = await storedChain('kadchain-genesis-record-', 12, t);
   // One bit of the genesis record flipped: the dir's height 0 still names the genesis in use.
   const s = await ChainStore.open({ dataDir: join(dataDir, 'chain'), genesisId: genesis.id });
   const damaged = Uint8Array.from(genesis.id);
