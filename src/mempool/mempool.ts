@@ -281,15 +281,25 @@ export class Mempool extends EventEmitter<MempoolEvents> {
     // A block the reorg connected was already read by afterReorg: it neither pays for a waiting tx
     // nor counts against its blocks.
     if (this.reorgConnected.delete(e.id)) return;
-    // Reorged-out transactions waiting for funds: try again on the new state.
-    for (const w of this.retry.afterBlock()) {
-      const r = await this.admit(w.tx);
-      if (r.accepted || r.reason !== 'insufficient-funds') this.retry.delete(w.id);
+    // Reorged-out transactions waiting for funds: try again on the new state. They were mined
+    // once, as the reorg's returned txs: in a batch, competing by fee rate when it ends.
+    const waiting = this.retry.afterBlock();
+    if (!waiting.length) return;
+    this.state.beginBatch();
+    try {
+      for (const w of waiting) {
+        const r = await this.admit(w.tx);
+        if (r.accepted || r.reason !== 'insufficient-funds') this.retry.delete(w.id);
+      }
+    } finally {
+      this.state.endBatch();
     }
     // No expiry sweep here: it visits every sender, and lifetimes are hours; the expiry timer runs it.
   }
 
   private async afterReorg(e: ReorgEvent): Promise<void> {
+    // The previous reorg's block events all ran before this one (the chain emits them in order).
+    this.reorgConnected.clear();
     for (const id of e.connected) this.reorgConnected.add(id);
     // One batch: the caps are lifted until the returned txs are back and the gaps behind them
     // refilled, then the pool is trimmed once by fee rate (also if a read fails half-way).

@@ -208,3 +208,27 @@ test('a returned tx conflicting with one in the pool (same sender and nonce): th
     assert.equal(s.pool.size, 1);
   } finally { await s.done(); }
 });
+
+// Failed before the fix: the waiting spend came back through newcomers' admission, was refused
+// `mempool-full` for not outbidding the worst tail by the increment, and left the retry set for good.
+test('retried reorg tx refused when the pool is full', async () => {
+  const s = await setup({ maxCount: 3 });
+  try {
+    const fork = await tipEntry(s.chain);
+    const pay = t('alice', 0n, 2_000n, 500_000n, testAddress('pauper')); // a low fee: trimmed from the full pool
+    const spend = transfer('pauper', testAddress('zed'), 100_000n, 0n, g.id, 10_100n); // better than the pool, by less than the increment
+    await branch(s, fork, [[pay], [spend]], 1n);
+    const others = ['bob', 'carol', 'dave'].map((w) => t(w, 0n, 10_000n));
+    for (const tx of others) assert.equal(await reasonOf(s.pool, tx), 'accepted');
+    await branch(s, fork, [[], [], []], 2n);
+    await s.pool.idle();
+    assert.equal(s.pool.has(txIdHex(pay)), false, 'the low-fee payment lost its slot');
+    assert.ok(s.pool.has(txIdHex(spend)) && !s.pool.isReady(txIdHex(spend)), 'the spend waits for its funds');
+    // Another miner confirms the payment; the pool is still full of 10,000-fee txs.
+    await branch(s, await tipEntry(s.chain), [[pay]], 3n);
+    await s.pool.idle();
+    assert.ok(s.pool.isReady(txIdHex(spend)), 'the spend competes by fee rate, as every returned tx');
+    assert.equal(s.pool.size, 3);
+    assert.equal(s.pool.waitingSize, 0);
+  } finally { await s.done(); }
+});
