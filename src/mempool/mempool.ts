@@ -33,6 +33,9 @@ export interface MempoolOptions {
   now?: () => number;
 }
 
+/** Returned txs admitted between two turns of the event loop in a reorg. */
+const REORG_YIELD_EVERY = 256;
+
 type Slot =
   | { kind: 'ready'; index: number; existing?: MempoolEntry }
   | { kind: 'gapped'; existing?: MempoolEntry };
@@ -317,7 +320,10 @@ export class Mempool extends EventEmitter<MempoolEvents> {
       if (returned.length < e.removedTxs.length) {
         this.log.info('reorg returned more transactions than the pool looks at; the newest are dropped', { returned: e.removedTxs.length, kept: returned.length });
       }
-      for (const tx of returned) {
+      for (let i = 0; i < returned.length; i++) {
+        // Thousands of signature checks: the node's network I/O gets a turn now and then.
+        if (i > 0 && i % REORG_YIELD_EVERY === 0) await new Promise<void>((r) => setImmediate(r));
+        const tx = returned[i]!;
         const r = await this.admit(tx);
         if (r.accepted) continue;
         if (r.reason === 'insufficient-funds') this.retry.add(r.id, tx);
