@@ -4,7 +4,7 @@
 // again, for ever, one warning per loop.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Miner, type MinedEvent, type RefusedEvent } from '../../../src/miner/index.js';
+import { Miner, RefusalBackoff, isStaleTip, type MinedEvent, type RefusedEvent } from '../../../src/miner/index.js';
 import { Mempool } from '../../../src/mempool/index.js';
 import { txIdHex, type TransferTx } from '../../../src/core/index.js';
 import type { Logger, LogFields } from '../../../src/log/index.js';
@@ -80,4 +80,18 @@ test('miner backs off when refusals repeat (a broken template cannot spin a core
   assert.deepEqual(refused.slice(0, 5).map((e) => e.repeats), [1, 2, 3, 4, 5]);
   assert.equal(warns.filter((w) => w.msg === 'mined block refused').length, 1, 'a repeating refusal is logged once, not once per block');
   assert.equal(miner.mined, 0);
+});
+
+test('refusal policy: a stale tip is no refusal; the wait doubles per repeat up to its cap, a new reason is news, a connected block ends the streak', () => {
+  assert.equal(isStaleTip('side'), true);
+  assert.equal(isStaleTip('low-work'), true);
+  for (const s of ['invalid', 'orphan', 'held', 'duplicate'] as const) assert.equal(isStaleTip(s), false, s);
+  const b = new RefusalBackoff({ initial: 100, max: 350 });
+  assert.deepEqual(b.note('bad-nonce'), { repeats: 1, backoffMs: 100, news: true });
+  assert.deepEqual(b.note('bad-nonce'), { repeats: 2, backoffMs: 200, news: false });
+  assert.deepEqual(b.note('time-too-new'), { repeats: 3, backoffMs: 350, news: true });
+  for (let i = 0; i < 100; i++) b.note('time-too-new');
+  assert.equal(b.note('time-too-new').backoffMs, 350, 'capped, never overflowing');
+  assert.equal(b.reset(), 104);
+  assert.deepEqual(b.note('time-too-new'), { repeats: 1, backoffMs: 100, news: true });
 });
