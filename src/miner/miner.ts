@@ -228,12 +228,9 @@ export class Miner extends EventEmitter<MinerEvents> {
     // A fresh coinbase too: the same transactions on the same tip never hash to the refused block.
     this.extraNonce++;
     this.emit('refused', { id: result.id, height: result.height, status: result.status, reason, repeats, backoffMs });
+    // Queued in the pool, not awaited: the next template's selection waits for the pool anyway.
     const transfers = tpl.block.txs.filter((t) => t.kind === 'transfer');
-    try {
-      await this.opts.mempool?.recheckSenders(transfers);
-    } catch (e) {
-      this.log.warn('mempool recheck after a refused block failed', { err: String(e) });
-    }
+    this.opts.mempool?.recheckSenders(transfers).catch((e) => this.log.warn('mempool recheck after a refused block failed', { err: String(e) }));
     if (!this.running) return;
     const pause = (this.pause = new AbortController());
     await new Promise<void>((resolve) => {
