@@ -232,3 +232,23 @@ test('retried reorg tx refused when the pool is full', async () => {
     assert.equal(s.pool.waitingSize, 0);
   } finally { await s.done(); }
 });
+
+test('gapped caps hold after a reorg whose returned txs do not come back: the lowest nonces wait, the rest go', async () => {
+  const s = await setup({ reorgReturnedMax: 0, gappedPerSender: 8, gappedMaxCount: 10 });
+  try {
+    const fork = await tipEntry(s.chain);
+    await branch(s, fork, [[t('alice', 0n), t('bob', 0n)]], 1n);
+    await s.pool.idle();
+    const alice = Array.from({ length: 12 }, (_, i) => t('alice', BigInt(i + 1)));
+    const bob = Array.from({ length: 6 }, (_, i) => t('bob', BigInt(i + 1)));
+    for (const tx of [...alice, ...bob]) assert.equal(await reasonOf(s.pool, tx), 'accepted');
+    await branch(s, fork, [[], []], 2n); // nothing returns (reorgReturnedMax 0): every pending tx is gapped now
+    await s.pool.idle();
+    assert.equal(s.pool.size, 0);
+    assert.equal(s.pool.gappedSize, 10, 'the total cap holds');
+    for (const tx of alice.slice(8)) assert.equal(s.pool.has(txIdHex(tx)), false, `alice's nonce ${tx.nonce} is past her cap`);
+    // The gap closes: what waited moves in.
+    assert.equal(await reasonOf(s.pool, t('bob', 0n)), 'accepted');
+    assert.ok(s.pool.size > 1);
+  } finally { await s.done(); }
+});
