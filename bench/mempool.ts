@@ -11,12 +11,14 @@
 //   mempool.fullPoolRefuseUs100 the same flood against a full pool of 100 senders (the reference)
 //   mempool.fullPoolRefuseRatio the two over each other (goal <= 1.5: refusing is not a scan of
 //                           every sender; before the tail heap it was ~4)
+//   mempool.reorgReturn*    a reorg returning 5,000 txs into a full pool (mempool-reorg.ts)
 import { performance } from 'node:perf_hooks';
 import { Mempool } from '../src/mempool/index.js';
 import { Miner, buildTemplate, IncrementalMerkle } from '../src/miner/index.js';
 import { addressFromPublicKey, type TransferTx } from '../src/core/index.js';
 import { testGenesis, testKey, transfer, testAddress } from '../test/helpers/fixtures.js';
 import { openTestChain } from '../test/helpers/chain-helpers.js';
+import { benchMempoolReorg } from './mempool-reorg.js';
 
 const SENDERS = 5000;
 /** Funded senders of the too-cheap flood against the full pool, and rounds of it per pool. */
@@ -134,7 +136,9 @@ export async function benchMempool(): Promise<Record<string, number>> {
   pool.stop();
   await c.close();
   if (refused) throw new Error(`bench: ${refused} replacements refused`);
+  const reorg = await benchMempoolReorg();
   return {
+    ...reorg,
     'mempool.templateMs5k': Math.round(templateMs5k * 100) / 100,
     'mempool.templateMs5kCold': Math.round(templateMs5kCold * 100) / 100,
     'mempool.templateMsEmpty': Math.round(templateMsEmpty * 100) / 100,

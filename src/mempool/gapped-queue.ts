@@ -2,14 +2,46 @@
 // the gap closes, so they cost their sender nothing; they are held apart in a small queue that
 // never counts toward, nor evicts from, the ready pool (Bitcoin Core's orphan pool). Bounded in
 // total and per sender; each entry expires on its own clock; a full queue drops its oldest entry.
+// During a reorg the caps are suspended (txs wait here only until the returned nonces refill their
+// gaps) and enforced again when it ends.
 import type { MempoolEntry } from './entry.js';
 import { MempoolError } from './policy.js';
 
 export class GappedQueue {
   private readonly bySender = new Map<string, Map<bigint, MempoolEntry>>();
   private readonly byId = new Map<string, MempoolEntry>();
+  private capsSuspended = false;
 
   constructor(private readonly maxCount: number, private readonly perSender: number) {}
+
+  /** Holds entries past the caps until `restoreCaps` (a reorg: the gaps are about to close). */
+  suspendCaps(): void {
+    this.capsSuspended = true;
+  }
+
+  /**
+   * Enforces the caps again; returns what had to leave: per sender its highest nonces (furthest
+   * from being mined), then the oldest entries while the queue is over its total.
+   */
+  restoreCaps(): MempoolEntry[] {
+    this.capsSuspended = false;
+    const out: MempoolEntry[] = [];
+    for (const sender of this.senders()) {
+      const mine = this.ofSender(sender);
+      for (const e of mine.slice(this.perSender)) {
+        this.delete(e);
+        out.push(e);
+      }
+    }
+    if (this.byId.size > this.maxCount) {
+      const oldestFirst = [...this.byId.values()].sort((a, b) => a.addedAt - b.addedAt);
+      for (const e of oldestFirst.slice(0, this.byId.size - this.maxCount)) {
+        this.delete(e);
+        out.push(e);
+      }
+    }
+    return out;
+  }
 
   get size(): number {
     return this.byId.size;
@@ -49,7 +81,7 @@ export class GappedQueue {
         evicted.push(displaced);
       }
     }
-    while (this.byId.size >= this.maxCount) {
+    while (!this.capsSuspended && this.byId.size >= this.maxCount) {
       const oldest = this.oldest();
       if (!oldest) break;
       this.delete(oldest);
@@ -68,7 +100,7 @@ export class GappedQueue {
    */
   checkRoom(e: MempoolEntry): MempoolEntry | undefined {
     const mine = this.bySender.get(e.sender);
-    if (!mine || mine.has(e.tx.nonce) || mine.size < this.perSender) return undefined;
+    if (this.capsSuspended || !mine || mine.has(e.tx.nonce) || mine.size < this.perSender) return undefined;
     let highest: MempoolEntry | undefined;
     for (const x of mine.values()) if (!highest || x.tx.nonce > highest.tx.nonce) highest = x;
     if (!highest || highest.tx.nonce < e.tx.nonce) throw new MempoolError('gapped-full', `sender already has ${this.perSender} transactions waiting for a missing nonce`);

@@ -5,7 +5,7 @@
 // funds into a retry set), expiry, and template selection by package fee rate without I/O. The
 // state it changes and its consistency rules live in pool-state.ts.
 import { EventEmitter } from 'node:events';
-import { txIdHex, txSender, encodeTx, RuleError, isCodedError, MAX_TX_BYTES, KeyedTokenBuckets, type TransferTx, type TokenRate } from '../core/index.js';
+import { txIdHex, txSender, addressKey, encodeTx, RuleError, isCodedError, MAX_TX_BYTES, KeyedTokenBuckets, type TransferTx, type TokenRate } from '../core/index.js';
 import { toHex, fromHex } from '../crypto/index.js';
 import { checkTransferStateless, touchedAddresses, type Account, type Chain, type ConnectedBlockEvent, type ReorgEvent } from '../chain/index.js';
 import { silentLogger, type Logger } from '../log/index.js';
@@ -33,6 +33,9 @@ export interface MempoolOptions {
   now?: () => number;
 }
 
+/** Returned txs admitted between two turns of the event loop in a reorg. */
+const REORG_YIELD_EVERY = 256;
+
 type Slot =
   | { kind: 'ready'; index: number; existing?: MempoolEntry }
   | { kind: 'gapped'; existing?: MempoolEntry };
@@ -44,6 +47,8 @@ export class Mempool extends EventEmitter<MempoolEvents> {
   private readonly gapped: GappedQueue;
   private readonly accounts: Map<string, Account>;
   private readonly retry: RetrySet;
+  /** Blocks a reorg connected whose block events are still queued (afterReorg already read them). */
+  private readonly reorgConnected = new Set<string>();
   // Replacement budgets per sender and per source: each accepted replacement is relayed again and
   // may rebuild a template, so it is rationed (a forgotten key starts full: at most one burst).
   private readonly senderBudget: KeyedTokenBuckets;
@@ -216,8 +221,9 @@ export class Mempool extends EventEmitter<MempoolEvents> {
     if (acct.balance < spend) throw new RuleError('insufficient-funds', `balance ${acct.balance} cannot cover ${spend} with pending transactions`, { address: sender });
 
     if (slot.kind === 'gapped') this.gapped.checkRoom(entry);
-    // A full pool: a new ready tx must outbid the worst tail of another sender.
-    if (slot.kind === 'ready' && !slot.existing && this.ready.size >= L.maxCount) {
+    // A full pool: a new ready tx must outbid the worst tail of another sender. Not in a reorg's
+    // batch: returned txs compete by fee rate when it ends, without the newcomer's premium.
+    if (slot.kind === 'ready' && !slot.existing && !this.state.batching && this.ready.size >= L.maxCount) {
       const worst = this.ready.worstTail(sender);
       if (!worst || !outbidsForEviction(entry.feeRate, worst.feeRate, L)) {
         const need = worst ? ` (at least ${worst.feeRate + L.incrementalRelayFeeRate} per 1000 bytes)` : '';
@@ -249,7 +255,7 @@ export class Mempool extends EventEmitter<MempoolEvents> {
     if (slot.existing) {
       const old = this.ready.replaceAt(slot.index, entry);
       this.emit('removed', old, 'replaced');
-      this.emit('added', entry);
+      this.state.announceReady(entry);
       // A bigger spend may leave later nonces unaffordable: they go (nothing stays unminable).
       this.state.dropUnaffordable(sender, acct);
       this.log.debug('tx replaced', { id, replaced: old.id, sender, nonce: tx.nonce.toString() });
@@ -275,28 +281,73 @@ export class Mempool extends EventEmitter<MempoolEvents> {
       this.state.resyncSender(sender, await this.chain.getAccount(fromHex(sender)), confirmed);
     }
     for (const id of confirmed) this.retry.delete(id);
-    // Reorged-out transactions waiting for funds: try again on the new state.
-    for (const w of this.retry.afterBlock()) {
-      const r = await this.admit(w.tx);
-      if (r.accepted || r.reason !== 'insufficient-funds') this.retry.delete(w.id);
+    // A block the reorg connected was already read by afterReorg: it neither pays for a waiting tx
+    // nor counts against its blocks.
+    if (this.reorgConnected.delete(e.id)) return;
+    // Reorged-out transactions waiting for funds: try again on the new state. They were mined
+    // once, as the reorg's returned txs: in a batch, competing by fee rate when it ends.
+    const waiting = this.retry.afterBlock();
+    if (!waiting.length) return;
+    this.state.beginBatch();
+    try {
+      for (const w of waiting) {
+        const r = await this.admit(w.tx);
+        if (r.accepted || r.reason !== 'insufficient-funds') this.retry.delete(w.id);
+      }
+    } finally {
+      this.state.endBatch();
     }
     // No expiry sweep here: it visits every sender, and lifetimes are hours; the expiry timer runs it.
   }
 
   private async afterReorg(e: ReorgEvent): Promise<void> {
-    // Many accounts may have moved back: re-read every sender we hold.
-    const senders = new Set([...this.accounts.keys()]);
-    this.accounts.clear();
-    const none = new Set<string>();
-    for (const sender of senders) this.state.resyncSender(sender, await this.chain.getAccount(fromHex(sender)), none);
-    // Disconnected transfers come back when still valid on the new tip; those that lack only funds
-    // (paid by a transfer that is pending again) wait for the next blocks.
-    for (const tx of e.removedTxs) {
-      const r = await this.admit(tx);
-      if (r.accepted) continue;
-      if (r.reason === 'insufficient-funds') this.retry.add(r.id, tx);
-      else this.log.debug('disconnected tx not re-admitted', { id: r.id, reason: r.reason });
+    // The previous reorg's block events all ran before this one (the chain emits them in order).
+    this.reorgConnected.clear();
+    for (const id of e.connected) this.reorgConnected.add(id);
+    // One batch: the caps are lifted until the returned txs are back and the gaps behind them
+    // refilled, then the pool is trimmed once by fee rate (also if a read fails half-way).
+    this.state.beginBatch();
+    try {
+      // Many accounts may have moved back: re-read every sender we hold.
+      const senders = new Set([...this.accounts.keys()]);
+      this.accounts.clear();
+      const none = new Set<string>();
+      for (const sender of senders) this.state.resyncSender(sender, await this.chain.getAccount(fromHex(sender)), none);
+      // Disconnected transfers come back when still valid on the new tip, oldest first and at most
+      // reorgReturnedMax; those that lack only funds (paid by a transfer that is pending again)
+      // wait for the next blocks.
+      const returned = e.removedTxs.length > this.limits.reorgReturnedMax ? e.removedTxs.slice(0, this.limits.reorgReturnedMax) : e.removedTxs;
+      if (returned.length < e.removedTxs.length) {
+        this.log.info('reorg returned more transactions than the pool looks at; the newest are dropped', { returned: e.removedTxs.length, kept: returned.length });
+      }
+      for (let i = 0; i < returned.length; i++) {
+        // Thousands of signature checks: the node's network I/O gets a turn now and then.
+        if (i > 0 && i % REORG_YIELD_EVERY === 0) await new Promise<void>((r) => setImmediate(r));
+        const tx = returned[i]!;
+        const r = await this.admit(tx);
+        if (r.accepted) continue;
+        if (r.reason === 'insufficient-funds') this.retry.add(r.id, tx);
+        else this.log.debug('disconnected tx not re-admitted', { id: r.id, reason: r.reason });
+      }
+    } finally {
+      const before = this.ready.size;
+      this.state.endBatch();
+      if (this.ready.size < before) this.log.debug('pool trimmed after a reorg', { evicted: before - this.ready.size });
     }
+  }
+
+  /**
+   * Re-reads the accounts of these transactions' senders and re-derives their entries (the miner
+   * calls it when the chain refused a template: whatever the pool held against a stale state goes).
+   */
+  recheckSenders(txs: readonly TransferTx[]): Promise<void> {
+    return this.exclusive(async () => {
+      const none = new Set<string>();
+      for (const sender of new Set(txs.map((tx) => addressKey(txSender(tx))))) {
+        if (!this.accounts.has(sender)) continue;
+        this.state.resyncSender(sender, await this.chain.getAccount(fromHex(sender)), none);
+      }
+    });
   }
 
   /**

@@ -42,6 +42,11 @@ export interface MempoolLimits {
   /** Transactions of disconnected blocks that wait for funds: how many, and for how many blocks. */
   retryMaxCount: number;
   retryBlocks: number;
+  /**
+   * Transactions of disconnected blocks looked at per reorg (the oldest first: nonces stay in
+   * order); the rest are dropped, as Bitcoin Core's disconnect pool drops what exceeds its memory.
+   */
+  reorgReturnedMax: number;
 }
 
 export const DEFAULT_MEMPOOL_LIMITS: Readonly<MempoolLimits> = Object.freeze({
@@ -60,6 +65,7 @@ export const DEFAULT_MEMPOOL_LIMITS: Readonly<MempoolLimits> = Object.freeze({
   sourceReplacementEveryMs: 200,
   retryMaxCount: 1000,
   retryBlocks: 6,
+  reorgReturnedMax: 5000,
 });
 
 /**

@@ -2,6 +2,9 @@
 // of every sender they hold, kept consistent with each other (ready queues contiguous from the
 // account nonce and affordable; nothing left behind a gap; the cache only for senders with
 // entries). The Mempool service decides what to admit and when; this decides what follows.
+// A reorg runs as one batch (Bitcoin Core's MaybeUpdateMempoolForReorg, then LimitMempoolSize):
+// the caps are lifted while returned txs come back and gaps refill, then the pool is trimmed once
+// by fee rate, and only what survived is announced.
 import type { Account } from '../chain/index.js';
 import type { MempoolEntry } from './entry.js';
 import { GappedQueue } from './gapped-queue.js';
@@ -18,13 +21,60 @@ export class PoolState {
   readonly gapped: GappedQueue;
   /** Account state at the tip for every sender with ready or gapped entries. */
   readonly accounts = new Map<string, Account>();
+  /** Entries made ready during a batch, announced when it ends if still ready (undefined: no batch). */
+  private batchAdded: MempoolEntry[] | undefined;
 
   constructor(private readonly limits: Readonly<MempoolLimits>, private readonly events: PoolStateEvents) {
     this.gapped = new GappedQueue(limits.gappedMaxCount, limits.gappedPerSender);
   }
 
-  /** Appends a checked entry, making room by evicting other senders' tails. */
+  /** True while a batch (a reorg) holds the caps open. */
+  get batching(): boolean {
+    return this.batchAdded !== undefined;
+  }
+
+  /** Lifts the caps: returned txs and the entries queued behind them come back before any trim. */
+  beginBatch(): void {
+    if (this.batchAdded) return;
+    this.batchAdded = [];
+    this.gapped.suspendCaps();
+  }
+
+  /**
+   * Restores the caps: the ready pool loses its worst tails (lowest fee rate, any sender) until it
+   * fits, then the gapped queue its furthest and oldest; then the survivors made ready in the batch
+   * are announced. Work: one heap step per entry over the cap.
+   */
+  endBatch(): void {
+    const added = this.batchAdded;
+    if (!added) return;
+    this.batchAdded = undefined;
+    while (this.ready.size > this.limits.maxCount) {
+      const worst = this.ready.worstTail();
+      if (!worst) break;
+      for (const e of this.ready.truncate(worst.sender, this.ready.queue(worst.sender).length - 1)) this.dropped(e, 'evicted');
+      this.forgetIfEmpty(worst.sender);
+    }
+    for (const e of this.gapped.restoreCaps()) {
+      this.dropped(e, 'evicted');
+      this.forgetIfEmpty(e.sender);
+    }
+    for (const e of added) if (this.ready.get(e.id) === e) this.events.added(e);
+  }
+
+  /** Announces an entry that became ready in place (a replacement); in a batch, when it ends. */
+  announceReady(e: MempoolEntry): void {
+    if (this.batchAdded) this.batchAdded.push(e);
+    else this.events.added(e);
+  }
+
+  /** Appends a checked entry, making room by evicting other senders' tails (in a batch: trimmed at its end). */
   appendReady(entry: MempoolEntry): boolean {
+    if (this.batchAdded) {
+      this.ready.append(entry);
+      this.batchAdded.push(entry);
+      return true;
+    }
     while (this.ready.size >= this.limits.maxCount) {
       const worst = this.ready.worstTail(entry.sender);
       if (!worst || !outbidsForEviction(entry.feeRate, worst.feeRate, this.limits)) return false;

@@ -112,15 +112,4 @@ export class ReadyPool {
   worstTail(except?: string): MempoolEntry | undefined {
     return this.tails.worst(except);
   }
-
-  /** The same answer by a scan of every sender (tests check the heap against it). */
-  worstTailByScan(except?: string): MempoolEntry | undefined {
-    let worst: MempoolEntry | undefined;
-    for (const [sender, q] of this.bySender) {
-      if (sender === except) continue;
-      const t = q[q.length - 1]!;
-      if (!worst || t.feeRate < worst.feeRate || (t.feeRate === worst.feeRate && t.addedAt > worst.addedAt)) worst = t;
-    }
-    return worst;
-  }
 }

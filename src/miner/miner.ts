@@ -2,7 +2,9 @@
 // once; the mempool can only replace a template that is old enough (templateMinAgeMs) and only for
 // a material fee gain, and the replacement is built while the old search keeps hashing, so a
 // stream of transactions or replacements cannot keep the workers idle. Rolls the extra nonce when
-// a header's nonce space is exhausted and submits solved blocks to the chain.
+// a header's nonce space is exhausted and submits solved blocks to the chain. A block the chain
+// refuses (anything but connected or a stale tip) drops its template: the pool re-reads the
+// senders in it, the next template is built afresh, and repeated refusals back off (refusal-policy.ts).
 import { EventEmitter } from 'node:events';
 import { encodeHeader, decodeHeader, encodeAddress, type Block } from '../core/index.js';
 import type { Chain, SubmitResult } from '../chain/index.js';
@@ -13,6 +15,7 @@ import type { MinerImpl } from './pow-kernel.js';
 import { buildTemplate, templateRoom, type BlockTemplate } from './template.js';
 import { IncrementalMerkle } from './merkle-cache.js';
 import { isMaterialGain, type TemplateReason } from './refresh-policy.js';
+import { RefusalBackoff, DEFAULT_REFUSAL_BACKOFF, isStaleTip, type RefusalBackoffOptions } from './refusal-policy.js';
 
 export interface MinedEvent {
   block: Block;
@@ -28,8 +31,21 @@ export interface TemplateEvent {
   fees: bigint;
 }
 
+/** The chain refused a block this miner found (not a stale tip): the template was dropped. */
+export interface RefusedEvent {
+  id: string;
+  height: number;
+  status: SubmitResult['status'];
+  reason: string;
+  /** Place in the current streak of refusals (1 for the first). */
+  repeats: number;
+  /** Wait before the next search. */
+  backoffMs: number;
+}
+
 export interface MinerEvents {
   mined: [MinedEvent];
+  refused: [RefusedEvent];
   /** A new search started on a new template. */
   template: [TemplateEvent];
 }
@@ -49,6 +65,8 @@ export interface MinerOptions {
   /** Fee gain, in percent of the current template's fees, that justifies a new template (default 1). */
   minFeeGainPercent?: number;
   extraData?: Uint8Array;
+  /** Wait after a refused block, doubled while refusals repeat (default 500 ms up to 60 s). */
+  refusalBackoffMs?: Partial<RefusalBackoffOptions>;
 }
 
 export interface MinerStats {
@@ -57,10 +75,12 @@ export interface MinerStats {
   /** Mempool-driven looks at a fresher template, and how many of them replaced the search. */
   refreshChecks: number;
   mempoolRefreshes: number;
+  /** Found blocks the chain refused (stale tips not counted). */
+  refused: number;
 }
 
 export class Miner extends EventEmitter<MinerEvents> {
-  readonly stats: MinerStats = { templates: 0, refreshChecks: 0, mempoolRefreshes: 0 };
+  readonly stats: MinerStats = { templates: 0, refreshChecks: 0, mempoolRefreshes: 0, refused: 0 };
   private readonly searcher: PowSearcher;
   private readonly log: Logger;
   private running = false;
@@ -75,6 +95,9 @@ export class Miner extends EventEmitter<MinerEvents> {
   private next: { tpl: BlockTemplate; reason: TemplateReason } | undefined;
   private blocksMined = 0;
   private readonly merkle = new IncrementalMerkle();
+  private readonly refusals: RefusalBackoff;
+  /** Aborts a refusal back-off wait (stop). */
+  private pause: AbortController | undefined;
   private readonly onTip = (): void => this.switchNow();
   private readonly onMempool = (): void => this.scheduleCheck();
 
@@ -82,6 +105,7 @@ export class Miner extends EventEmitter<MinerEvents> {
     super();
     this.searcher = new PowSearcher({ threads: opts.threads, impl: opts.impl, logger: opts.logger });
     this.log = (opts.logger ?? silentLogger).child({ module: 'miner' });
+    this.refusals = new RefusalBackoff({ ...DEFAULT_REFUSAL_BACKOFF, ...opts.refusalBackoffMs });
   }
 
   get hashrate(): number {
@@ -119,6 +143,7 @@ export class Miner extends EventEmitter<MinerEvents> {
     clearTimeout(this.refreshTimer);
     this.refreshTimer = undefined;
     this.abort?.abort();
+    this.pause?.abort();
     await this.searcher.stop();
     await this.loopDone;
     this.current = undefined;
@@ -186,6 +211,35 @@ export class Miner extends EventEmitter<MinerEvents> {
     });
   }
 
+  /**
+   * The chain refused a block found on `tpl`: the template goes (never mined again), the pool
+   * re-reads the senders it held, and the next search waits while refusals repeat. Logged at warn
+   * once per reason in a streak; repeats at debug.
+   */
+  private async refused(tpl: BlockTemplate, result: SubmitResult): Promise<void> {
+    this.stats.refused++;
+    const reason = result.reason ?? result.status;
+    const { repeats, backoffMs, news } = this.refusals.note(reason);
+    const fields = { status: result.status, reason, message: result.message, height: result.height, id: result.id, txs: tpl.block.txs.length, repeats, backoffMs };
+    if (news) this.log.warn('mined block refused', fields);
+    else this.log.debug('mined block refused again', fields);
+    this.next = undefined;
+    this.current = undefined; // no mempool look compares against a dropped template
+    // A fresh coinbase too: the same transactions on the same tip never hash to the refused block.
+    this.extraNonce++;
+    this.emit('refused', { id: result.id, height: result.height, status: result.status, reason, repeats, backoffMs });
+    // Queued in the pool, not awaited: the next template's selection waits for the pool anyway.
+    const transfers = tpl.block.txs.filter((t) => t.kind === 'transfer');
+    this.opts.mempool?.recheckSenders(transfers).catch((e) => this.log.warn('mempool recheck after a refused block failed', { err: String(e) }));
+    if (!this.running) return;
+    const pause = (this.pause = new AbortController());
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, backoffMs);
+      pause.signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
+    });
+    this.pause = undefined;
+  }
+
   private async loop(): Promise<void> {
     let reason: TemplateReason = 'start';
     while (this.running) {
@@ -221,11 +275,17 @@ export class Miner extends EventEmitter<MinerEvents> {
         const result = await this.opts.chain.submitBlock(block);
         if (result.status === 'connected') {
           this.blocksMined++;
+          const streak = this.refusals.reset();
+          if (streak) this.log.info('mining recovered', { refusedBefore: streak });
           this.log.info('mined block', { height: result.height, id: result.id, txs: block.txs.length, fees: tpl.fees.toString() });
-        } else {
-          this.log.warn('mined block not connected', { status: result.status, reason: result.reason });
+        } else if (isStaleTip(result.status)) {
+          this.log.info('mined block is stale', { status: result.status, height: result.height, id: result.id });
         }
         this.emit('mined', { block, id: result.id, height: result.height, result });
+        if (result.status !== 'connected' && !isStaleTip(result.status)) {
+          await this.refused(tpl, result);
+          reason = 'refused';
+        }
       } catch (e) {
         if (!this.running) break;
         this.log.error('mining loop error', { err: String(e) });
