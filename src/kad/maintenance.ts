@@ -130,7 +130,7 @@ export class Maintenance {
     const n = this.node;
     const before = n.table.size;
     const r = await n.lookup(n.id, { answered });
-    this.lastSelfLookup = n.clock.now();
+    this.lastSelfLookup = n.clock.monotonic();
     // Short, nothing new, and as many as the table holds: not a lookup cut short by loss.
     this.wholeNetwork = r.closest.length < n.k && n.table.size <= before && r.closest.length >= n.table.size;
     return { found: r.closest.length };
@@ -211,7 +211,7 @@ export class Maintenance {
       const size = n.table.size;
       // A join in progress is already looking: wait for it rather than pile a second lookup on top.
       // A self lookup as fresh as this loop's delay would find what the last one found.
-      const fresh = this.lookingAgain || n.clock.now() - this.lastSelfLookup < Math.max(2 * delay, 2000);
+      const fresh = this.lookingAgain || n.clock.monotonic() - this.lastSelfLookup < Math.max(2 * delay, 2000);
       const small = this.wholeNetwork && size > 0;
       const work = this.joining ?? (size === 0 ? this.join() : size >= n.k ? this.randomLookup() : fresh || small ? Promise.resolve() : this.selfLookup());
       void work.catch(() => undefined).finally(() => {
