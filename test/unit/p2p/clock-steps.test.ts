@@ -3,6 +3,7 @@
 // neither expire them all at once nor freeze them. Real networks and raw peers on 127.0.0.1.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer, type AddressInfo } from 'node:net';
 import { CLOSE_CODES, type Peer } from '../../../src/p2p/index.js';
 import { HOUR_MS, stepWallClock } from '../../helpers/wall-clock.js';
 import { RawPeer, connectPair, nextEvent, startNet, stopAll, waitUntil } from './helpers.js';
@@ -92,4 +93,26 @@ test('wall clock steps forward an hour: a flooding peer gets no fresh message bu
   raw.send({ kind: 'ping', nonce: 1n });
   await waitUntil('the over-budget frame charged', () => peer.scoreNow() > 0, 15_000);
   assert.equal(raw.messages.filter((m) => m.kind === 'pong' && m.nonce === 1n).length, 0);
+});
+
+test('wall clock steps back an hour: a failed dial candidate is tried again after its backoff', async (t) => {
+  // A TCP listener that drops every connection: each dial fails and is counted.
+  let attempts = 0;
+  const server = createServer((s) => {
+    attempts++;
+    s.destroy();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  t.after(() => new Promise<void>((r) => server.close(() => r())));
+  const a = await startNet({ limits: { dialIntervalMs: 30, backoffBaseMs: 50, backoffMaxMs: 100 } });
+  t.after(() => stopAll(a));
+  const refused = nextEvent(a, 'peer:refused', () => true, 15_000);
+  a.addCandidate({ host: '127.0.0.1', port: (server.address() as AddressInfo).port });
+  await refused;
+  // After the failure's bookkeeping (promise callbacks) and before the next try (a backoff away).
+  await new Promise<void>((r) => setImmediate(r));
+  stepWallClock(t, -HOUR_MS);
+  const before = attempts;
+  // Backoffs of at most 100 ms: frozen by the step, the next try would be an hour away.
+  await waitUntil('dialled again', () => attempts >= before + 2, 15_000);
 });
