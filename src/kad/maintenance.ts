@@ -230,7 +230,7 @@ export class Maintenance {
     const newMs = this.opts.revalidateNewMs ?? 3000;
     const settledMs = this.opts.revalidateSettledMs ?? 9000;
     const settledEvery = Math.max(1, Math.round(settledMs / newMs));
-    const now = n.clock.now();
+    const now = n.clock.monotonic();
     // Not due while verified recently (any answer to us counts): each revalidation PING used to go
     // to the entry verified longest ago among the new, the same bootstrap in every fresh table.
     const e = n.table.nextToRevalidate(true, now, newMs, n.random) ?? (this.revalidateTick % settledEvery === 0 ? n.table.nextToRevalidate(false, now, settledMs) : undefined);
@@ -270,7 +270,7 @@ export class Maintenance {
   /** Random lookups in up to `limit` buckets not touched for maxAgeMs (farthest buckets first). */
   async refreshBuckets(maxAgeMs: number, limit = 16): Promise<void> {
     const n = this.node;
-    const stale = n.table.staleBuckets(n.clock.now() - maxAgeMs).slice(0, limit);
+    const stale = n.table.staleBuckets(n.clock.monotonic() - maxAgeMs).slice(0, limit);
     for (const b of stale) {
       if (!n.running) return;
       await n.lookup(randomIdInBucket(n.id, b, n.random)).catch(() => undefined);

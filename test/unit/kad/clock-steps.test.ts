@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { KadNode } from '../../../src/kad/index.js';
 import { HOUR_MS, stepWallClock } from '../../helpers/wall-clock.js';
-import { ScriptedPeer, kadKey } from './kad-helpers.js';
+import { ScriptedPeer, kadKey, until } from './kad-helpers.js';
 
 const quick = { host: '127.0.0.1', port: 0, maintenance: false, autoJoin: false, responseTimeoutMs: 300 } as const;
 
@@ -35,4 +35,27 @@ test('wall clock steps forward an hour: a round trip measured across the step do
   step = true;
   assert.ok(await a.ping('127.0.0.1', b.port), 'answered across the step');
   assert.ok(requestTimeoutMs(a) <= 300, `request timeout ${requestTimeoutMs(a)} ms`);
+});
+
+test('wall clock steps back an hour: table entries are still revalidated', { timeout: 60_000 }, async (t) => {
+  const a = new KadNode({ ...quick, maintenance: true, revalidateNewMs: 50, revalidateSettledMs: 150, secretKey: kadKey('reval-a').secretKey });
+  const b = await ScriptedPeer.bind(kadKey('reval-b'));
+  t.after(async () => {
+    b.close();
+    await a.stop();
+  });
+  let pings = 0;
+  b.onPacket = (p, host, port) => {
+    if (p.body.type !== 'ping') return;
+    pings++;
+    b.send(port, { type: 'pong', verified: true }, p.requestId, b.key, host);
+  };
+  await a.start();
+  assert.ok(await a.ping('127.0.0.1', b.port), 'bonded');
+  assert.equal(a.table.size, 1);
+  stepWallClock(t, -HOUR_MS);
+  const before = pings;
+  // Due every 150 ms of real time; frozen by the step, the next check would be an hour away.
+  await until('revalidation PINGs after the step', () => pings >= before + 3, 15_000);
+  assert.equal(a.table.size, 1);
 });
