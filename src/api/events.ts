@@ -8,7 +8,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, WebSocket } from 'ws';
 import type { Logger } from '../log/index.js';
-import { refill } from '../core/index.js';
+import { monotonicNow, refill } from '../core/index.js';
 
 export interface EventHubLimits {
   maxClients: number;
@@ -105,7 +105,7 @@ export class EventHub {
 
   /** A control frame from the client (ws answers pings by itself): past the budget, the client is dropped. */
   private spendFrame(ws: WebSocket): void {
-    const now = Date.now();
+    const now = monotonicNow();
     const b = this.frameBudget.get(ws) ?? { tokens: FRAME_BURST, at: now };
     b.tokens = refill(b, { burst: FRAME_BURST, perSecond: FRAMES_PER_SECOND }, now) - 1;
     b.at = now;

@@ -5,7 +5,7 @@ import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ipv6Prefix64 } from '../p2p/index.js';
-import { refill } from '../core/index.js';
+import { monotonicNow, refill } from '../core/index.js';
 
 /** True for 127.0.0.0/8, ::1 and IPv4-mapped loopback. */
 export function isLoopbackAddress(ip: string | undefined): boolean {
@@ -130,7 +130,7 @@ export class ClientLimiter {
 
   constructor(
     private readonly limits: { maxConnectionsPerIp: number; requestsPerSecondPerIp: number; requestBurstPerIp: number; maxTrackedIps: number },
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number = monotonicNow,
   ) {}
 
   get trackedIps(): number {

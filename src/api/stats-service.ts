@@ -1,7 +1,7 @@
 // Feeds stats.ts from the chain and caches the result: /api/stats is polled by every open explorer
 // page, so it is computed once per tip (a walk of statsWindow index entries, mostly in the chain's
 // LRU), and the side-tip count, a scan of the whole block index, at most every SIDE_TIPS_TTL_MS.
-import { targetToBigInt } from '../core/index.js';
+import { monotonicNow, targetToBigInt } from '../core/index.js';
 import type { Chain } from '../chain/index.js';
 import { computeChainStats } from './stats.js';
 import type { ReorgLog } from './reorg-log.js';
@@ -41,7 +41,7 @@ export class StatsService {
   }
 
   private sideTipCount(): Promise<number> {
-    const now = Date.now();
+    const now = monotonicNow(); // a cache age: a step back must not keep it for an hour
     if (!this.sideTips || now - this.sideTips.at > SIDE_TIPS_TTL_MS) {
       const value = this.chain.tips(500).then((t) => t.filter((x) => x.status !== 'active').length);
       this.sideTips = { at: now, value };

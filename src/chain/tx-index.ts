@@ -6,7 +6,7 @@
 // The index tip is always on the main chain: a disconnect deletes the rows of the block it takes
 // off, and moves the index tip down with it, in the disconnect's own batch. A lookup never answers
 // wrong: a tx of a connected block the index has not reached is found in memory, or by catching up.
-import { decodeBlock, txId, type Block } from '../core/index.js';
+import { decodeBlock, monotonicNow, txId, type Block } from '../core/index.js';
 import { bytesEqual, toHex } from '../crypto/index.js';
 import type { ChainPoint, ChainStore, TxLocation, WriteBatch } from '../store/index.js';
 import type { Logger } from '../log/index.js';
@@ -123,7 +123,7 @@ export class TxIndexer {
    */
   async connected(e: IndexEntry, block: Block): Promise<void> {
     if (e.height > this.at.height) this.pending.set(e.height, { id: e.id, txIds: packIds(block) });
-    this.lastConnect = Date.now();
+    this.lastConnect = monotonicNow();
     while (this.lag >= this.limits.maxLagBlocks && !this.stopped) await this.writeNext();
     this.schedule(this.nextDelay(), this.lag < this.limits.batchBlocks);
   }
@@ -209,7 +209,7 @@ export class TxIndexer {
 
   /** A whole batch is written at once; a smaller lag once blocks have stopped coming for quietMs. */
   private nextDelay(): number {
-    return this.lag >= this.limits.batchBlocks ? 0 : Math.max(0, this.lastConnect + this.limits.quietMs - Date.now());
+    return this.lag >= this.limits.batchBlocks ? 0 : Math.max(0, this.lastConnect + this.limits.quietMs - monotonicNow());
   }
 
   /**
@@ -218,7 +218,7 @@ export class TxIndexer {
    */
   private schedule(ms: number, restart = false): void {
     if (this.stopped || this.lag === 0) return;
-    const due = Date.now() + ms;
+    const due = monotonicNow() + ms;
     if (this.timer && !restart && this.timerDue <= due) return;
     clearTimeout(this.timer);
     this.timerDue = due;

@@ -1,4 +1,4 @@
-// core/: canonical codec and types: tx, header, block, address, amount, genesis; and the small shared structures every layer uses (a binary heap, token buckets). No I/O.
+// core/: canonical codec and types: tx, header, block, address, amount, genesis; and the small shared structures every layer uses (a binary heap, token buckets, the monotonic clock). No I/O.
 export { KadchainError, DecodeError, EncodeError, RuleError, isCodedError, type DecodeReason, type EncodeReason, type RuleReason, type Reason } from './errors.js';
 export { ByteReader, ByteWriter, U64_MAX, checkUint, checkU64 } from './codec.js';
 export { UNITS_PER_COIN, MAX_AMOUNT, parseCoins, formatCoins, parseUnits } from './amount.js';
@@ -14,6 +14,7 @@ export {
 export { MAX_BLOCK_BYTES_HARD, encodeBlock, blockBytes, decodeBlock, blockId, blockIdHex, merkleRoot, blockMerkleRoot, type Block } from './block.js';
 export { WIRE_MAX_PAYLOAD, WIRE_BLOCK_FRAMING, MAX_RELAYABLE_BLOCK_BYTES } from './wire.js';
 export { BinaryHeap } from './heap.js';
+export { monotonicNow } from './clock.js';
 export { KeyedTokenBuckets, refill, type TokenRate, type TokenBucket } from './token-bucket.js';
 export { MERKLE_LEAF_TAG, MERKLE_NODE_TAG, merkleLeaf, merkleNode } from './merkle.js';
 export { GenesisFileSchema, parseGenesis, buildGenesis, genesisFromJson, encodeParams, paramsToJson, type GenesisFile, type ChainParams, type Genesis, type AllocEntry } from './genesis.js';

@@ -19,7 +19,7 @@ export interface BondsHost {
   /** A verified contact: the routing table hears of it. */
   observe(c: Contact): void;
   /** A held request whose sender has just bonded: handle it now. */
-  release(p: DecodedPacket, host: string, port: number, now: number): void;
+  release(p: DecodedPacket, host: string, port: number): void;
 }
 
 export interface BondsOptions {
@@ -82,7 +82,7 @@ export class Bonds {
   }
 
   onPong(p: DecodedPacket, host: string, port: number): Contact {
-    const now = this.clock.now();
+    const now = this.clock.monotonic();
     if (p.body.type === 'pong' && p.body.verified) this.proved.set(bondKey(p.senderHex, host), true, now);
     return this.bonded(p.senderId, p.senderHex, host, port, now);
   }
@@ -96,7 +96,7 @@ export class Bonds {
     const held = this.held.get(key, now);
     if (held) {
       this.held.delete(key);
-      this.node.release(held.packet, host, held.port, now);
+      this.node.release(held.packet, host, held.port);
     }
     return c;
   }
@@ -118,7 +118,7 @@ export class Bonds {
    */
   pingBack(host: string, port: number, idHex: string): void {
     const key = bondKey(idHex, host);
-    const now = this.clock.now();
+    const now = this.clock.monotonic();
     const cur = this.pingingBack.get(key);
     if (cur ? cur.out >= 3 || now - cur.sentAt < this.rpc.timeoutMs / 2 : this.pingingBack.size >= this.maxPingBacks) return;
     const entry = cur ?? { sentAt: now, out: 0 };

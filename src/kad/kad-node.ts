@@ -89,7 +89,7 @@ export class KadNode extends EventEmitter<KadEvents> {
       attempts: opts.attempts ?? 3, timeoutMs: opts.responseTimeoutMs ?? 500, adaptive: opts.adaptiveTimeouts !== false,
     });
     this.bonds = new Bonds(this.rpc, this.clock, {
-      running: () => this.started, observe: (c) => this.observe(c), release: (p, host, port, now) => this.handle(p, host, port, now),
+      running: () => this.started, observe: (c) => this.observe(c), release: (p, host, port) => this.handle(p, host, port, this.clock.now()),
     }, { cap, proofMs: opts.endpointProofMs ?? 12 * 60 * 60 * 1000, responseTimeoutMs: opts.responseTimeoutMs ?? 500, endpointProof: opts.endpointProof !== false });
     this.networkKey = opts.networkId ? networkKey(opts.networkId) : undefined;
     this.transport = opts.transport;
@@ -166,11 +166,16 @@ export class KadNode extends EventEmitter<KadEvents> {
   }
 
   tableRecords(): PeerRecord[] {
-    return this.table.entries().map((e) => ({ id: e.idHex, host: e.host, port: e.port, lastSeen: e.lastSeen }));
+    return this.table.entries().map((e) => ({ id: e.idHex, host: e.host, port: e.port, lastSeen: this.wallTime(e.lastSeen) }));
   }
 
   tableEntries(): { id: string; host: string; port: number; bucket: number; lastSeen: number }[] {
-    return this.table.entries().map((e) => ({ id: e.idHex, host: e.host, port: e.port, bucket: e.bucket, lastSeen: e.lastSeen }));
+    return this.table.entries().map((e) => ({ id: e.idHex, host: e.host, port: e.port, bucket: e.bucket, lastSeen: this.wallTime(e.lastSeen) }));
+  }
+
+  /** The table keeps monotonic times (durations: liveness, refresh); what is saved or shown is wall time. */
+  private wallTime(monotonic: number): number {
+    return Math.round(this.clock.now() - (this.clock.monotonic() - monotonic));
   }
 
   bucketFill(): number[] {
@@ -211,7 +216,7 @@ export class KadNode extends EventEmitter<KadEvents> {
     // Any signer may answer an address whose id we do not know, but every part from the same one.
     const nodes: NodeRecord[] = [];
     for (const p of res) if (p.senderHex === first.senderHex && p.body.type === 'nodes') nodes.push(...p.body.nodes);
-    const c = this.bonds.bonded(first.senderId, first.senderHex, host, port, this.clock.now());
+    const c = this.bonds.bonded(first.senderId, first.senderHex, host, port, this.clock.monotonic());
     return { c, nodes: nodes.slice(0, this.k * 2) };
   }
 
@@ -235,12 +240,14 @@ export class KadNode extends EventEmitter<KadEvents> {
     const senderHex = p.senderHex;
     if (senderHex === this.idHex) return this.drop('unsolicited');
     // Only requests ask whether the sender is bonded (a response is matched to our request instead).
-    const isVerified = !RESPONSE_TYPES.has(p.body.type) && this.bonds.isVerified(senderHex, host, now);
+    // `now` (wall) is for packets and records; bonds and the table measure durations (monotonic).
+    const at = this.clock.monotonic();
+    const isVerified = !RESPONSE_TYPES.has(p.body.type) && this.bonds.isVerified(senderHex, host, at);
     switch (p.body.type) {
       case 'ping': {
         this.send(host, port, p.requestId, { type: 'pong', verified: isVerified });
-        this.bonds.answeredPing(senderHex, host, now);
-        if (isVerified) this.observe({ id: p.senderId, idHex: senderHex, host, port, lastSeen: now });
+        this.bonds.answeredPing(senderHex, host, at);
+        if (isVerified) this.observe({ id: p.senderId, idHex: senderHex, host, port, lastSeen: at });
         // Verify it in turn (our PONG must reach a real address too), unless it is about to answer
         // a request of ours (that answer bonds it). One ping-back per (id, IP), a bounded number in
         // flight: a flood of fresh keys cannot queue unbounded work.
@@ -250,12 +257,12 @@ export class KadNode extends EventEmitter<KadEvents> {
       }
       case 'find-node':
       case 'find-value': {
-        if (!isVerified) return this.hold(p, host, port, senderHex, now);
-        this.observe({ id: p.senderId, idHex: senderHex, host, port, lastSeen: now });
+        if (!isVerified) return this.hold(p, host, port, senderHex, at);
+        this.observe({ id: p.senderId, idHex: senderHex, host, port, lastSeen: at });
         return this.answerFind(host, port, p.requestId, p.body, senderHex, now);
       }
       case 'store': {
-        if (!isVerified) return this.hold(p, host, port, senderHex, now);
+        if (!isVerified) return this.hold(p, host, port, senderHex, at);
         const rec = decodeNetworkRecord(p.body.key, p.body.value, now);
         // Only a node's own record, for the address it speaks from: no pointing the DHT at a third party.
         if (typeof rec === 'string' || rec.id !== senderHex || rec.host !== host || rec.port !== port) return this.drop('bad-record');
@@ -284,7 +291,7 @@ export class KadNode extends EventEmitter<KadEvents> {
     }
     if (body.type !== 'find-node' && body.type !== 'find-value') return;
     const target = body.type === 'find-node' ? body.target : body.key;
-    const nodes = this.answerNodes(target, senderHex, now);
+    const nodes = this.answerNodes(target, senderHex, this.clock.monotonic());
     const parts = nodesPackets(nodes);
     for (const part of parts) this.send(host, port, requestId, { type: 'nodes', total: parts.length, nodes: part });
   }
@@ -301,7 +308,7 @@ export class KadNode extends EventEmitter<KadEvents> {
 
   /** A verified node was seen: table update, ping-before-evict when its bucket is full. */
   observe(c: Contact): void {
-    const res = this.table.update(c, this.clock.now());
+    const res = this.table.update(c, this.clock.monotonic());
     if (res.status === 'added') {
       if (this.table.size === 1) this.maintenance.onContact();
       this.emit('peer', { id: c.idHex, host: c.host, port: c.port });
@@ -312,10 +319,10 @@ export class KadNode extends EventEmitter<KadEvents> {
     // replacement. At most one such PING per bucket per interval: when the oldest answers, the
     // next oldest is no more suspect, and a busy bucket 0 (half the network) pinged every one of
     // its k entries in turn as lookups brought newcomers (8 PINGs per lookup at 150 nodes).
-    else if (res.status === 'full' && !this.evicting.has(res.oldest.idHex) && this.clock.now() - res.oldest.verifiedAt >= EVICT_PING_AFTER_MS) {
+    else if (res.status === 'full' && !this.evicting.has(res.oldest.idHex) && this.clock.monotonic() - res.oldest.verifiedAt >= EVICT_PING_AFTER_MS) {
       const oldest = res.oldest;
       const bucket = this.table.bucketIndex(oldest.id);
-      const now = this.clock.now();
+      const now = this.clock.monotonic();
       if (now - (this.evictPingAt.get(bucket) ?? -Infinity) < EVICT_PING_AFTER_MS) return;
       this.evictPingAt.set(bucket, now);
       this.evicting.add(oldest.idHex);
@@ -338,7 +345,7 @@ export class KadNode extends EventEmitter<KadEvents> {
   async lookup(target: Uint8Array, opts: { findValue?: boolean; answered?: { c: Contact; nodes: NodeRecord[] }[] } = {}): Promise<LookupResult> {
     const sentBefore = this.stats.sent;
     const trace = new LookupTrace(target, opts.findValue ? 'find-value' : 'find-node', this.clock.now());
-    this.table.touch(this.table.bucketIndex(target), this.clock.now());
+    this.table.touch(this.table.bucketIndex(target), this.clock.monotonic());
     const r = await iterativeLookup(target, {
       selfHex: this.idHex, k: this.k, alpha: this.alpha, stopOnValue: opts.findValue === true,
       // A query to a new peer may take two round trips (it bonds with us first).
@@ -365,13 +372,13 @@ export class KadNode extends EventEmitter<KadEvents> {
     if (!this.started) return undefined;
     const body: Body = findValue ? { type: 'find-value', key: target } : { type: 'find-node', target };
     // No bond round first: an unbonded peer PINGs us and answers after our PONG (two round trips).
-    const proved = this.bonds.provedTo(c.idHex, c.host, this.clock.now());
+    const proved = this.bonds.provedTo(c.idHex, c.host, this.clock.monotonic());
     // Two attempts: one lost datagram anywhere in the exchange is survived (a retried request gets a
     // fresh bond PING), and a dead candidate holds the lookup for 3 timeouts rather than 7.
     const res = await this.rpc.request(c.host, c.port, body, findValue ? ['nodes', 'value'] : ['nodes'], { expectId: c.idHex, roundTrips: proved ? 1 : 2, attempts: LOOKUP_ATTEMPTS });
     if (!res) return undefined;
     // Signed by c, echoing our request id, from c's endpoint: as good a proof as a PONG.
-    this.bonds.bonded(c.id, c.idHex, c.host, c.port, this.clock.now());
+    this.bonds.bonded(c.id, c.idHex, c.host, c.port, this.clock.monotonic());
     const nodes: NodeRecord[] = [];
     const values: Uint8Array[] = [];
     for (const p of res) {
@@ -384,7 +391,7 @@ export class KadNode extends EventEmitter<KadEvents> {
   /** STORE (acknowledged, retried) at one node; an unbonded node bonds with us first (lazily, two round trips). */
   async storeAt(c: Contact, key: Uint8Array, value: Uint8Array, ttlSec: number): Promise<boolean> {
     if (!this.started) return false;
-    const proved = this.bonds.provedTo(c.idHex, c.host, this.clock.now());
+    const proved = this.bonds.provedTo(c.idHex, c.host, this.clock.monotonic());
     const r = await this.rpc.request(c.host, c.port, { type: 'store', key, value, ttlSec }, ['pong'], { expectId: c.idHex, roundTrips: proved ? 1 : 2 });
     return r !== undefined;
   }

@@ -130,7 +130,7 @@ export class Maintenance {
     const n = this.node;
     const before = n.table.size;
     const r = await n.lookup(n.id, { answered });
-    this.lastSelfLookup = n.clock.now();
+    this.lastSelfLookup = n.clock.monotonic();
     // Short, nothing new, and as many as the table holds: not a lookup cut short by loss.
     this.wholeNetwork = r.closest.length < n.k && n.table.size <= before && r.closest.length >= n.table.size;
     return { found: r.closest.length };
@@ -211,7 +211,7 @@ export class Maintenance {
       const size = n.table.size;
       // A join in progress is already looking: wait for it rather than pile a second lookup on top.
       // A self lookup as fresh as this loop's delay would find what the last one found.
-      const fresh = this.lookingAgain || n.clock.now() - this.lastSelfLookup < Math.max(2 * delay, 2000);
+      const fresh = this.lookingAgain || n.clock.monotonic() - this.lastSelfLookup < Math.max(2 * delay, 2000);
       const small = this.wholeNetwork && size > 0;
       const work = this.joining ?? (size === 0 ? this.join() : size >= n.k ? this.randomLookup() : fresh || small ? Promise.resolve() : this.selfLookup());
       void work.catch(() => undefined).finally(() => {
@@ -230,7 +230,7 @@ export class Maintenance {
     const newMs = this.opts.revalidateNewMs ?? 3000;
     const settledMs = this.opts.revalidateSettledMs ?? 9000;
     const settledEvery = Math.max(1, Math.round(settledMs / newMs));
-    const now = n.clock.now();
+    const now = n.clock.monotonic();
     // Not due while verified recently (any answer to us counts): each revalidation PING used to go
     // to the entry verified longest ago among the new, the same bootstrap in every fresh table.
     const e = n.table.nextToRevalidate(true, now, newMs, n.random) ?? (this.revalidateTick % settledEvery === 0 ? n.table.nextToRevalidate(false, now, settledMs) : undefined);
@@ -270,7 +270,7 @@ export class Maintenance {
   /** Random lookups in up to `limit` buckets not touched for maxAgeMs (farthest buckets first). */
   async refreshBuckets(maxAgeMs: number, limit = 16): Promise<void> {
     const n = this.node;
-    const stale = n.table.staleBuckets(n.clock.now() - maxAgeMs).slice(0, limit);
+    const stale = n.table.staleBuckets(n.clock.monotonic() - maxAgeMs).slice(0, limit);
     for (const b of stale) {
       if (!n.running) return;
       await n.lookup(randomIdInBucket(n.id, b, n.random)).catch(() => undefined);

@@ -38,14 +38,14 @@ export class ReceivePath {
   }
 
   receive(data: Datagram, host: string, port: number): void {
-    const now = this.clock.now();
+    const now = this.clock.now(); // packet expiry: wall time; the request budget is a rate (monotonic)
     let p: DecodedPacket;
     if (data instanceof Uint8Array) {
       const peek = peekPacket(data);
       if (typeof peek === 'string') return this.node.drop(peek);
       if (RESPONSE_TYPES.has(peek.type)) {
         if (!this.node.expects(peek.requestId, host, port)) return this.node.drop('unsolicited');
-      } else if (!this.budget.take(sourceKey(host, port), now)) return this.node.drop('over-budget');
+      } else if (!this.budget.take(sourceKey(host, port), this.clock.monotonic())) return this.node.drop('over-budget');
       const d = this.gate ? decodePacketGated(data, () => this.clock.now(), this.gate, peek) : decodePacket(data, now, peek);
       if (d instanceof Promise) {
         // Verified on the thread pool (the loop is busy): it reads and routes other datagrams meanwhile.
@@ -61,7 +61,7 @@ export class ReceivePath {
     } else {
       // The simulated wire carries decoded packets: only the expiry and the budget apply.
       if (data.expiry < now) return this.node.drop('expired');
-      if (!RESPONSE_TYPES.has(data.body.type) && !this.budget.take(sourceKey(host, port), now)) return this.node.drop('over-budget');
+      if (!RESPONSE_TYPES.has(data.body.type) && !this.budget.take(sourceKey(host, port), this.clock.monotonic())) return this.node.drop('over-budget');
       p = data;
     }
     this.handle(p, host, port, now);

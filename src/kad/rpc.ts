@@ -159,7 +159,7 @@ export class Rpc {
         if (call.done) return;
         if (this.closed || n >= attempts) return this.finish(call, bestPartial(call));
         const id = this.nextId();
-        const a: Attempt = { call, got: [], total: 1, sentAt: this.clock.now() };
+        const a: Attempt = { call, got: [], total: 1, sentAt: this.clock.monotonic() };
         call.attempts.push(a);
         call.ids.push(id);
         this.pending.set(id, a);
@@ -190,10 +190,10 @@ export class Rpc {
    * queued datagrams are read first. A timer that fires on time retries at once.
    */
   private arm(call: Call, ms: number, retry: () => void, stalls = 0): void {
-    const due = this.clock.now() + ms;
+    const due = this.clock.monotonic() + ms;
     call.timer = this.clock.setTimeout(() => {
       if (call.done) return;
-      const late = this.clock.now() - due;
+      const late = this.clock.monotonic() - due;
       // Catching up takes about as long as the stall did (never longer than a full wait).
       if (late > Math.max(STALL_MIN_MS, ms / 2) && stalls < MAX_STALL_REARMS) return this.arm(call, Math.min(ms, late), retry, stalls + 1);
       retry();
@@ -208,7 +208,7 @@ export class Rpc {
     const key = requestId;
     const a = this.pending.get(key);
     if (a !== undefined && !a.call.done && a.call.port === port && a.call.host === host) return true;
-    const now = this.clock.now();
+    const now = this.clock.monotonic();
     const l = this.late.get(key, now);
     if (!l || l.call.port !== port || l.call.host !== host) return false;
     if (l.sentAt >= 0) this.sample(now - l.sentAt);
@@ -229,7 +229,7 @@ export class Rpc {
     if (call.port !== port || call.host !== host || !call.expect.includes(p.body.type)) return false;
     if (call.expectId !== undefined && p.senderHex !== call.expectId) return false;
     a.got.push(p);
-    if (a.got.length === 1) this.sample(this.clock.now() - a.sentAt);
+    if (a.got.length === 1) this.sample(this.clock.monotonic() - a.sentAt);
     if (p.body.type === 'nodes' || p.body.type === 'value') a.total = Math.min(p.body.total, MAX_PARTS);
     if ((p.body.type !== 'nodes' && p.body.type !== 'value') || a.got.length >= a.total) this.finish(call, a.got);
     return true;
@@ -238,7 +238,7 @@ export class Rpc {
   /** A late answer for a call that takes them: same endpoint, type and signer checks as on time. */
   private handleLate(p: DecodedPacket, host: string, port: number): boolean {
     const key = p.requestId;
-    const l = this.late.get(key, this.clock.now());
+    const l = this.late.get(key, this.clock.monotonic());
     const call = l?.call;
     if (!call?.onLate || call.answered || call.port !== port || call.host !== host || !call.expect.includes(p.body.type)) return false;
     if (p.body.type === 'nodes' || p.body.type === 'value') return false; // single-packet answers only
@@ -262,7 +262,7 @@ export class Rpc {
     this.clock.clearTimeout(call.timer);
     for (const id of call.ids) {
       const a = this.pending.get(id);
-      if (a && !a.got.length && !this.closed) this.late.set(id, { sentAt: a.sentAt, call }, this.clock.now());
+      if (a && !a.got.length && !this.closed) this.late.set(id, { sentAt: a.sentAt, call }, this.clock.monotonic());
       this.pending.delete(id);
     }
     call.resolve(result && result.length ? result : undefined);

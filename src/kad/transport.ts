@@ -5,20 +5,24 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
 import { isIP } from 'node:net';
-import { BinaryHeap } from '../core/index.js';
+import { BinaryHeap, monotonicNow } from '../core/index.js';
 import type { DecodedPacket } from './packet.js';
 import { ipClass, ipFamily, normaliseIp, type IpFamily } from './addr.js';
 
 export type Datagram = Uint8Array | DecodedPacket;
 
 export interface Clock {
+  /** Wall time (ms): packet expiry and records, which travel between machines; contacts' last-seen. */
   now(): number;
+  /** Monotonic time (ms) for durations: round trips, retry timers, expiring in-memory state. */
+  monotonic(): number;
   setTimeout(fn: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
 }
 
 export const realClock: Clock = {
   now: () => Date.now(),
+  monotonic: monotonicNow,
   setTimeout: (fn, ms) => {
     const t = setTimeout(fn, ms);
     t.unref();
@@ -143,6 +147,10 @@ export class SimClock implements Clock {
     this.t = start;
   }
   now(): number {
+    return this.t;
+  }
+  /** Virtual time does not step: one clock for both. */
+  monotonic(): number {
     return this.t;
   }
   setTimeout(fn: () => void, ms: number): unknown {

@@ -6,7 +6,7 @@
 // refuses (anything but connected or a stale tip) drops its template: the pool re-reads the
 // senders in it, the next template is built afresh, and repeated refusals back off (refusal-policy.ts).
 import { EventEmitter } from 'node:events';
-import { encodeHeader, decodeHeader, encodeAddress, type Block } from '../core/index.js';
+import { encodeHeader, decodeHeader, encodeAddress, monotonicNow, type Block } from '../core/index.js';
 import type { Chain, SubmitResult } from '../chain/index.js';
 import type { Mempool } from '../mempool/index.js';
 import { silentLogger, type Logger } from '../log/index.js';
@@ -167,7 +167,7 @@ export class Miner extends EventEmitter<MinerEvents> {
     const cur = this.current;
     // An empty template takes its first transactions at once; a full one only when old enough.
     const minAge = cur && cur.tpl.block.txs.length > 1 ? this.opts.templateMinAgeMs ?? 1500 : 0;
-    const wait = Math.max(delay, cur ? minAge - (Date.now() - cur.at) : delay);
+    const wait = Math.max(delay, cur ? minAge - (monotonicNow() - cur.at) : delay);
     this.refreshTimer = setTimeout(() => {
       this.refreshTimer = undefined;
       void this.checkRefresh();
@@ -259,7 +259,7 @@ export class Miner extends EventEmitter<MinerEvents> {
           continue;
         }
         this.abort = new AbortController();
-        this.current = { tpl, at: Date.now() };
+        this.current = { tpl, at: monotonicNow() }; // a template's age; its header time is wall clock
         this.stats.templates++;
         this.emit('template', { reason: chosen.reason, height: tpl.block.header.height, txs: tpl.block.txs.length - 1, fees: tpl.fees });
         const res = await this.searcher.search(encodeHeader(tpl.block.header), {}, this.abort.signal);

@@ -3,7 +3,7 @@
 // re-verifies every found nonce with the reference hash, and measures the hash rate.
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
-import { HEADER_BYTES, NONCE_OFFSET } from '../core/index.js';
+import { HEADER_BYTES, NONCE_OFFSET, monotonicNow } from '../core/index.js';
 import { bytesToBigInt, sha256d } from '../crypto/index.js';
 import { silentLogger, type Logger } from '../log/index.js';
 import { resolveKernel, type KernelKind, type MinerImpl } from './pow-kernel.js';
@@ -85,9 +85,9 @@ export class PowSearcher {
   start(): void {
     if (this.workers.length) return;
     for (let slot = 0; slot < this.threads; slot++) this.workers.push(this.spawn(slot));
-    this.samples = [{ t: Date.now(), total: this.totalHashes }];
+    this.samples = [{ t: monotonicNow(), total: this.totalHashes }];
     this.sampler = setInterval(() => {
-      this.samples.push({ t: Date.now(), total: this.totalHashes });
+      this.samples.push({ t: monotonicNow(), total: this.totalHashes });
       if (this.samples.length > 6) this.samples.shift();
     }, 1000).unref();
   }
@@ -115,7 +115,7 @@ export class PowSearcher {
   private onExit(w: Worker, slot: number, code: number): void {
     if (this.workers[slot] !== w) return; // stopped, or already replaced
     this.crashCount++;
-    const now = Date.now();
+    const now = monotonicNow();
     this.recentCrashes = now - this.lastCrashAt < 60_000 ? this.recentCrashes + 1 : 1;
     this.lastCrashAt = now;
     const pauseMs = this.recentCrashes <= 2 ? 0 : Math.min(30_000, 250 * 2 ** (this.recentCrashes - 3));
@@ -149,7 +149,7 @@ export class PowSearcher {
 
   /** Hashes per second over the last few seconds. */
   get hashrate(): number {
-    const now = { t: Date.now(), total: this.totalHashes };
+    const now = { t: monotonicNow(), total: this.totalHashes };
     const first = this.samples[0];
     if (!first || now.t - first.t < 200) return 0;
     return Number(now.total - first.total) / ((now.t - first.t) / 1000);

@@ -2,6 +2,7 @@
 // `disk-full` / `io-error` problem, pauses the writers (miner, sync) while it lasts, and resumes them
 // when a probe write succeeds again. Logs once on entry, then at most once a minute.
 import { statfs } from 'node:fs/promises';
+import { monotonicNow } from '../core/index.js';
 import type { ChainStore, WriteFailureKind } from '../store/index.js';
 import type { Logger } from '../log/index.js';
 
@@ -87,7 +88,7 @@ export class NodeHealth {
   private enter(p: HealthProblem): void {
     const fresh = !this.problem;
     this.problem = p;
-    const now = Date.now();
+    const now = monotonicNow();
     if (fresh || now - this.lastLog >= REPEAT_LOG_MS) {
       this.lastLog = now;
       this.log.error(fresh ? 'writes failing: mining and sync paused until the disk takes writes again' : 'writes still failing', { reason: p.reason, message: p.message });

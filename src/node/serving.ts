@@ -10,7 +10,7 @@
 // at a time), and getblocks bodies draw on the same byte bucket: a flood of them never holds more
 // than one reply's reads and memory per peer.
 import type { Chain, ConnectedBlockEvent, ReorgEvent } from '../chain/index.js';
-import { encodeBlock, encodeHeader, encodeTx, refill, HEADER_BYTES, type Block } from '../core/index.js';
+import { encodeBlock, encodeHeader, encodeTx, monotonicNow, refill, HEADER_BYTES, type Block } from '../core/index.js';
 import { toHex } from '../crypto/index.js';
 import type { Mempool } from '../mempool/index.js';
 import { MAX_BLOCKS_PER_MSG, MAX_HEADERS_PER_MSG, type InvItem, type Message, type P2PNetwork, type Peer } from '../p2p/index.js';
@@ -181,7 +181,7 @@ export class Serving {
   private stateOf(peer: Peer): PeerServing {
     let s = this.perPeer.get(peer);
     if (!s) {
-      s = { tokens: this.budget.burstBytes, at: Date.now(), getdata: { queued: 0, tail: Promise.resolve() }, exchanges: { queued: 0, tail: Promise.resolve() } };
+      s = { tokens: this.budget.burstBytes, at: monotonicNow(), getdata: { queued: 0, tail: Promise.resolve() }, exchanges: { queued: 0, tail: Promise.resolve() } };
       this.perPeer.set(peer, s);
     }
     return s;
@@ -210,7 +210,7 @@ export class Serving {
     const b = this.budget;
     for (;;) {
       if (!this.started || !peer.connected) return false;
-      const now = Date.now();
+      const now = monotonicNow(); // a rate: a wall-clock step must not refill or freeze it
       s.tokens = refill(s, { burst: b.burstBytes, perSecond: b.bytesPerSecond }, now);
       s.at = now;
       // At least a whole byte: refill during a disk read must not let the next body through.

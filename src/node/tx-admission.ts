@@ -2,7 +2,7 @@
 // token bucket per peer identity (a reconnect does not refill it), bounded in count; a transaction
 // a peer sends past its budget is dropped before any check (not remembered as rejected, so another
 // peer can still supply it), and announcements past it are not fetched at all.
-import { KeyedTokenBuckets } from '../core/index.js';
+import { KeyedTokenBuckets, monotonicNow } from '../core/index.js';
 
 export interface TxAdmissionLimits {
   /** Transactions a peer may have validated in a burst. */
@@ -19,7 +19,7 @@ export class TxAdmissionBudget {
   readonly limits: Readonly<TxAdmissionLimits>;
   private readonly buckets: KeyedTokenBuckets;
 
-  constructor(limits: Partial<TxAdmissionLimits> = {}, private readonly now: () => number = Date.now) {
+  constructor(limits: Partial<TxAdmissionLimits> = {}, private readonly now: () => number = monotonicNow) {
     this.limits = { ...DEFAULT_TX_ADMISSION, ...limits };
     const every = this.limits.refillEveryMs;
     this.buckets = new KeyedTokenBuckets({ burst: this.limits.burst, perSecond: every > 0 ? 1000 / every : Infinity }, this.limits.maxPeers);

@@ -4,7 +4,7 @@
 // accepted, before the upgrade is parsed or any key is touched (geth: inboundThrottleTime). The
 // buckets live in a bounded map in recency order: a source whose bucket refilled carries no
 // information and is forgotten; past the cap the least recently seen source is.
-import { KeyedTokenBuckets } from '../core/index.js';
+import { KeyedTokenBuckets, monotonicNow } from '../core/index.js';
 
 export interface ConnectRateLimits {
   /** Sustained inbound connection attempts per source per second (bucket refill). */
@@ -19,7 +19,7 @@ export class ConnectRateLimiter {
   private readonly buckets: KeyedTokenBuckets;
   private refused = 0;
 
-  constructor(limits: ConnectRateLimits, private readonly now: () => number = Date.now) {
+  constructor(limits: ConnectRateLimits, private readonly now: () => number = monotonicNow) {
     this.buckets = new KeyedTokenBuckets({ burst: Math.max(1, limits.burst), perSecond: limits.perSecond }, limits.maxSources);
   }
 

@@ -3,6 +3,7 @@
 // and lets the request tracker expire overdue requests. Pongs measure latency.
 import { randomBytes } from 'node:crypto';
 import type { NetContext } from './config.js';
+import { monotonicNow } from '../core/index.js';
 import { encodeMessage } from './messages.js';
 import type { Peer } from './peer.js';
 import type { RequestTracker } from './requests.js';
@@ -36,7 +37,7 @@ export class KeepAlive {
   }
 
   private tick(): void {
-    const now = Date.now();
+    const now = monotonicNow(); // durations: a wall-clock step must not drop every peer or none
     const l = this.ctx.limits;
     for (const peer of [...this.ctx.conns]) {
       if (!peer.ready || peer.dropped) continue;

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
-import { DecodeError } from '../core/index.js';
+import { DecodeError, monotonicNow } from '../core/index.js';
 import { nodeIdFromPublicKey, toHex } from '../crypto/index.js';
 import { isPublicAddress, netGroup, normaliseHost } from './bans.js';
 import { HalfOpenBudget } from './budget.js';
@@ -219,7 +219,7 @@ export class Listener {
 
   private onFrame(peer: Peer, data: RawData, isBinary: boolean): void {
     if (peer.dropped) return;
-    const now = Date.now();
+    const now = monotonicNow();
     peer.lastSeen = now;
     if (peer.ready && !peer.takeToken(now)) {
       this.scoring.misbehave(peer, this.ctx.penalties.rateLimit, 'rate-limit');
@@ -307,7 +307,7 @@ export class Listener {
     }
     clearTimeout(peer.hsTimer);
     peer.ready = true;
-    peer.lastPingAt = Date.now();
+    peer.lastPingAt = monotonicNow();
     peer.score = this.scoring.recall(peer.id, peer.host);
     ctx.byId.set(peer.id, peer);
     ctx.log.info('peer connected', { peer: peer.id.slice(0, 16), host: peer.host, port: peer.listenPort, direction: peer.direction, height: peer.tip?.height });

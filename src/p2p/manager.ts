@@ -2,6 +2,7 @@
 // (discovery, config), dials with backoff, pulls candidate streams lazily, and replaces dead peers.
 import { isIP } from 'node:net';
 import { WebSocket } from 'ws';
+import { monotonicNow } from '../core/index.js';
 import { idBanKey, isLoopback, normaliseHost } from './bans.js';
 import { CandidatePool, addressOf, type Candidate } from './candidates.js';
 import type { NetContext } from './config.js';
@@ -85,7 +86,7 @@ export class PeerManager {
       (e: unknown) => {
         this.dials.delete(addr);
         const r = e instanceof P2PError ? e.reason : 'closed';
-        this.pool.onFailure(addr, Date.now(), r === 'wrong-genesis' || r === 'self-connection' || r === 'bad-version');
+        this.pool.onFailure(addr, monotonicNow(), r === 'wrong-genesis' || r === 'self-connection' || r === 'bad-version');
       },
     );
     return promise;
@@ -114,7 +115,7 @@ export class PeerManager {
 
   /** A ready peer went away: backoff bookkeeping, and a replacement is dialled. */
   peerGone(peer: Peer): void {
-    if (peer.direction === 'outbound') this.pool.onDisconnected(peer.address, Date.now(), Date.now() - peer.connectedAt);
+    if (peer.direction === 'outbound') this.pool.onDisconnected(peer.address, monotonicNow(), monotonicNow() - peer.connectedSince);
     this.schedule();
   }
 
@@ -138,7 +139,7 @@ export class PeerManager {
     }
     const room = this.ctx.limits.maxOutbound - outbound;
     if (room <= 0) return;
-    const now = Date.now();
+    const now = monotonicNow(); // backoffs are durations
     // Cheapest first: on a settled mesh every candidate is a connected id, and this runs every
     // dial tick, so the address parsing of the ban checks is reached only for real dial targets.
     const allowed = (c: Candidate): boolean =>

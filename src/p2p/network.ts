@@ -269,7 +269,7 @@ export class P2PNetwork extends EventEmitter<P2PEvents> {
     // Eviction protects peers that recently delivered what we asked for (Core: novel blocks and txs).
     const asked = (m.kind === 'block' || m.kind === 'tx') && peer.inflight.has(idKey(bodyId(m.kind, m.bytes)));
     if (!routeIncoming(this.ctx, this.requests, this.scoring, this.keepAlive, peer, m, now) || peer.dropped) return;
-    if (asked) peer[m.kind === 'block' ? 'lastBlockAt' : 'lastTxAt'] = now;
+    if (asked) peer[m.kind === 'block' ? 'lastBlockAt' : 'lastTxAt'] = Date.now(); // shown to users: wall clock
     this.emit('message', peer, m);
   }
 

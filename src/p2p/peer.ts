@@ -4,7 +4,7 @@
 // is state plus small helpers.
 import type { WebSocket } from 'ws';
 import { toHex } from '../crypto/index.js';
-import { refill, type TokenBucket } from '../core/index.js';
+import { monotonicNow, refill, type TokenBucket } from '../core/index.js';
 import { LruSet, idKey } from './lru.js';
 import type { InvItem, InvType, Message, TipInfo } from './messages.js';
 
@@ -60,10 +60,14 @@ export class Peer {
   tip: TipInfo | undefined;
   /** True once both sides proved their keys; only ready peers are in `peers()` and get messages. */
   ready = false;
+  /** Wall clock (shown to users); durations use the monotonic fields below. */
   readonly connectedAt = Date.now();
-  lastSeen = Date.now();
+  /** @internal monotonic connect time, for how long a connection lasted */
+  readonly connectedSince = monotonicNow();
+  /** Monotonic (core/clock.ts), like every liveness, score and rate time below. */
+  lastSeen = monotonicNow();
   latencyMs: number | undefined;
-  /** Last delivery of a requested block / transaction (0: never). */
+  /** Last delivery of a requested block / transaction (wall clock, shown to users; 0: never). */
   lastBlockAt = 0;
   lastTxAt = 0;
 
@@ -94,7 +98,7 @@ export class Peer {
   /** @internal outstanding keep-alive ping */
   ping: { nonce: bigint; at: number } | undefined;
   /** @internal last keep-alive ping sent */
-  lastPingAt = Date.now();
+  lastPingAt = monotonicNow();
   /** @internal set once the peer was dropped (events fire once) */
   dropped = false;
   /** @internal set once banned (a ban is recorded once per connection) */
@@ -112,7 +116,7 @@ export class Peer {
 
   private readonly counts: Record<InvType, number> = { block: 0, tx: 0 };
   private scorePoints = 0;
-  private scoreAt = Date.now();
+  private scoreAt = monotonicNow();
   /** Messages per second allowance (token bucket). */
   private readonly bucket: TokenBucket;
 
@@ -128,7 +132,7 @@ export class Peer {
     /** Misbehaviour points halve this often (0: never). */
     private readonly scoreHalfLifeMs = 0,
   ) {
-    this.bucket = { tokens: rate.burst, at: Date.now() };
+    this.bucket = { tokens: rate.burst, at: monotonicNow() };
     this.known = new LruSet(idsPerPeer);
     this.has = new LruSet(idsPerPeer);
     this.offeredTxs = new LruSet(idsPerPeer);
@@ -157,23 +161,23 @@ export class Peer {
   /** Sets the score (e.g. a reconnecting id's remembered one). */
   set score(points: number) {
     this.scorePoints = Math.max(0, points);
-    this.scoreAt = Date.now();
+    this.scoreAt = monotonicNow();
   }
 
   /** The exact decayed score at `now`. */
-  scoreNow(now = Date.now()): number {
+  scoreNow(now = monotonicNow()): number {
     return decayedScore(this.scorePoints, this.scoreAt, now, this.scoreHalfLifeMs);
   }
 
   /** Adds points to the decayed score; returns the new exact score. */
-  addScore(points: number, now = Date.now()): number {
+  addScore(points: number, now = monotonicNow()): number {
     this.scorePoints = this.scoreNow(now) + points;
     this.scoreAt = Math.max(now, this.scoreAt);
     return this.scorePoints;
   }
 
   /** Token bucket: false when the peer sends faster than its allowance. */
-  takeToken(now = Date.now()): boolean {
+  takeToken(now = monotonicNow()): boolean {
     const b = this.bucket;
     b.tokens = refill(b, this.rate, now);
     b.at = now;

@@ -4,6 +4,7 @@
 // (getheaders / getblocks: answered in order by one headers / blocks reply). Expiry is reported as
 // events; what a timeout costs the peer is the node's call.
 import type { ExchangeKind, NetContext, RequestResult } from './config.js';
+import { monotonicNow } from '../core/index.js';
 import { idKey } from './lru.js';
 import { encodeMessage, type InvItem, type InvType, type Message } from './messages.js';
 import type { PendingExchange, Peer } from './peer.js';
@@ -36,7 +37,7 @@ export class RequestTracker {
   request(peer: Peer, items: InvItem[]): RequestResult {
     const res: RequestResult = { sent: [], queued: [], skipped: [] };
     if (!peer.connected) return { ...res, skipped: [...items] };
-    const now = Date.now();
+    const now = monotonicNow();
     for (const it of items) {
       const k = idKey(it.id);
       if (this.fetching.has(k) || peer.inflight.has(k) || peer.queued.has(k)) res.skipped.push(it);
@@ -61,7 +62,7 @@ export class RequestTracker {
   reassign(peer: Peer, item: InvItem): boolean {
     const k = idKey(item.id);
     if (!peer.connected || peer.inflight.has(k) || peer.inflightCount(item.type) >= this.limit(item.type)) return false;
-    peer.addInflight(k, item, Date.now());
+    peer.addInflight(k, item, monotonicNow());
     this.fetching.set(k, peer);
     this.ctx.write(peer, encodeMessage({ kind: 'getdata', items: [item] }));
     return true;
@@ -69,7 +70,7 @@ export class RequestTracker {
 
   /** A raw getdata the node sent itself: its answers still count as requested. */
   noteGetdata(peer: Peer, items: InvItem[]): void {
-    const now = Date.now();
+    const now = monotonicNow();
     for (const it of items) this.track(peer, idKey(it.id), it, now);
   }
 
@@ -91,7 +92,7 @@ export class RequestTracker {
   /** Moves queued requests into free in-flight slots. */
   pump(peer: Peer): void {
     if (!peer.connected || !peer.queue.length) return;
-    const now = Date.now();
+    const now = monotonicNow();
     const out: InvItem[] = [];
     const keep: InvItem[] = [];
     for (const it of peer.queue) {
@@ -111,7 +112,7 @@ export class RequestTracker {
 
   /** Records a getheaders/getblocks sent to the peer; `settle` gets the reply (or the failure). */
   openExchange(peer: Peer, kind: ExchangeKind, settle?: PendingExchange['settle']): void {
-    peer.exchanges.push({ kind, at: Date.now(), settle });
+    peer.exchanges.push({ kind, at: monotonicNow(), settle });
     if (peer.exchanges.length > MAX_EXCHANGES_PER_PEER) peer.exchanges.shift()!.settle?.(undefined, 'overflow');
   }
 

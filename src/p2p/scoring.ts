@@ -8,6 +8,7 @@
 // penalty table); this file only adds up.
 import { BAN_THRESHOLD, type NetContext } from './config.js';
 import { BanList, hostBanKey, idBanKey, isPublicAddress, netBanKey, netGroup, normaliseHost } from './bans.js';
+import { monotonicNow } from '../core/index.js';
 import { decayedScore, type Peer } from './peer.js';
 
 /** Remembered score records (ids and addresses, live or gone); the least recently charged is forgotten first. */
@@ -39,13 +40,13 @@ export function addressBannable(host: string, banLoopbackHosts: boolean): boolea
 }
 
 export class Scoring {
-  /** Decaying score records by key (`id:<id>`, `ip:<host>`): reconnecting does not wipe a bad record. */
+  /** Decaying score records by key (`id:<id>`, `ip:<host>`): reconnecting does not wipe a bad record. Times are monotonic; ban ends are wall clock (persisted). */
   private readonly records = new Map<string, { points: number; at: number }>();
 
   constructor(private readonly ctx: NetContext, readonly bans: BanList) {}
 
   /** Adds points to the peer, its id and its address; at BAN_THRESHOLD it is banned, even if it already disconnected. */
-  misbehave(peer: Peer, points: number, reason: string, now = Date.now()): void {
+  misbehave(peer: Peer, points: number, reason: string, now = monotonicNow()): void {
     if (!Number.isFinite(points) || points <= 0) return;
     let worst = peer.addScore(points, now);
     for (const key of this.recordKeys(peer)) worst = Math.max(worst, this.charge(key, points, now));
@@ -93,7 +94,7 @@ export class Scoring {
   }
 
   /** The score a newly authenticated peer starts with: the worse of its id's and its address's records, decayed. */
-  recall(id: string, host: string, now = Date.now()): number {
+  recall(id: string, host: string, now = monotonicNow()): number {
     let score = this.current(idBanKey(id), now);
     if (this.hostBannable(host)) score = Math.max(score, this.current(hostBanKey(host), now));
     return score;

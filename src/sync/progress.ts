@@ -1,6 +1,8 @@
 // Sync progress: headers known, blocks connected, peers serving, a smoothed rate and an ETA; what
 // the log line and /api/status show.
 
+import { monotonicNow } from '../core/index.js';
+
 export interface SyncProgress {
   /** Height of the best checked header (our tip's height when no header is ahead). */
   headers: number;
@@ -22,7 +24,7 @@ export class RateMeter {
   private last: { t: number; h: number } | undefined;
   private rate = 0;
 
-  sample(height: number, now = Date.now()): number {
+  sample(height: number, now = monotonicNow()): number {
     if (!this.last) this.last = { t: now, h: height };
     const dt = now - this.last.t;
     if (dt >= 1000) {

@@ -6,6 +6,7 @@
 // Incoming bodies are bodies.ts's, headers peer-headers.ts's, the window's scheduling window.ts's.
 import { EventEmitter } from 'node:events';
 import type { Chain, ConnectedBlockEvent } from '../chain/index.js';
+import { monotonicNow } from '../core/index.js';
 import { toHex } from '../crypto/index.js';
 import { silentLogger, type Logger } from '../log/index.js';
 import { LruSet, MAX_HEADERS_PER_MSG, type InvItem, type Message, type P2PNetwork, type Peer } from '../p2p/index.js';
@@ -299,7 +300,7 @@ export class SyncService extends EventEmitter<SyncEvents> {
   }
 
   private tick(): void {
-    const now = Date.now();
+    const now = monotonicNow(); // stall timeouts and rates: durations
     const rate = this.rate.sample(this.chain.tip.height, now);
     const p = this.currentPath();
     // Also once synced: a peer still owing moved requests past the timeout is found all the same.

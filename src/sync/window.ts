@@ -15,7 +15,7 @@
 // wait in the buffer gains nothing by being asked early, and asking it early hands a short sync to
 // whichever peer proved its headers first (it took 31 of 60 before the others had answered).
 // Which peer each request goes to is peer-choice.ts's; each peer's estimates are peer-load.ts's.
-import type { Block } from '../core/index.js';
+import { monotonicNow, type Block } from '../core/index.js';
 import type { P2PNetwork, Peer } from '../p2p/index.js';
 import type { HeaderNode } from './header-tree.js';
 import { LAG_FACTOR, PeerChoice } from './peer-choice.js';
@@ -118,7 +118,7 @@ export class DownloadWindow {
    * come later than they are needed. `path` is the best header chain from its first block not
    * stored; `holders(i)` are the peers whose proven headers include path[i].
    */
-  fill(path: HeaderNode[], holders: (i: number) => Peer[], now = Date.now()): number {
+  fill(path: HeaderNode[], holders: (i: number) => Peer[], now = monotonicNow()): number {
     this.choice.beginPass(this.inflight.values(), this.moved.values());
     let asked = 0;
     const end = Math.min(path.length, this.opts.windowSize);
@@ -177,7 +177,7 @@ export class DownloadWindow {
   }
 
   /** A peer answered a request that had been moved away from it: its response time still counts. */
-  lateAnswer(idHex: string, peer: Peer, now = Date.now()): void {
+  lateAnswer(idHex: string, peer: Peer, now = monotonicNow()): void {
     const m = this.moved.get(idHex);
     if (m?.peer !== peer) return;
     this.moved.delete(idHex);
@@ -186,7 +186,7 @@ export class DownloadWindow {
   }
 
   /** The body arrived from `peer`: frees the slot and buffers it. False when we never asked anyone. */
-  arrived(idHex: string, peer: Peer, block: Block, now = Date.now()): boolean {
+  arrived(idHex: string, peer: Peer, block: Block, now = monotonicNow()): boolean {
     const r = this.inflight.get(idHex);
     if (!r) return false;
     this.inflight.delete(idHex);
@@ -212,7 +212,7 @@ export class DownloadWindow {
   }
 
   /** The next body to connect, if it is here. */
-  take(idHex: string, now = Date.now()): { block: Block; peer: Peer } | undefined {
+  take(idHex: string, now = monotonicNow()): { block: Block; peer: Peer } | undefined {
     const b = this.received.get(idHex);
     if (b) {
       this.received.delete(idHex);
@@ -222,7 +222,7 @@ export class DownloadWindow {
   }
 
   /** The chain has decided on a taken body (stored, or refused). */
-  settled(idHex: string, now = Date.now()): void {
+  settled(idHex: string, now = monotonicNow()): void {
     const at = this.connecting.get(idHex);
     if (at === undefined) return;
     this.connecting.delete(idHex);
@@ -270,7 +270,7 @@ export class DownloadWindow {
    * slow peer is found even when the window no longer waits on it. Returns the peers that have
    * stalled `maxStrikes` times.
    */
-  checkStalls(head: HeaderNode | undefined, holders: Peer[], now = Date.now()): Peer[] {
+  checkStalls(head: HeaderNode | undefined, holders: Peer[], now = monotonicNow()): Peer[] {
     const stallers = new Set<Peer>();
     const strike = (peer: Peer): void => {
       const l = this.loads.get(peer);

@@ -72,9 +72,10 @@ export function testNet(over: Partial<ChainParams> = {}, t?: AfterHook): TestNet
 
 /** Polls `cond` until true (generous bound; polling, not a fixed sleep). */
 export async function waitUntil(what: string, cond: () => boolean | Promise<boolean>, ms = 60_000, every = 50): Promise<void> {
-  const end = Date.now() + ms;
+  // On the monotonic clock: tests that step Date.now() keep their bounds.
+  const end = performance.now() + ms;
   while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    if (performance.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, every));
   }
 }

@@ -87,10 +87,11 @@ export async function devnetCommand(o: DevnetOptions): Promise<number> {
   const stopAll = async (): Promise<void> => {
     shuttingDown = true;
     for (const n of nodes) if (!n.exited) n.child.kill('SIGTERM');
-    const deadline = Date.now() + 6000;
-    while (nodes.some((n) => !n.exited) && Date.now() < deadline) await sleep(100);
+    // Deadlines on the monotonic clock: a wall-clock step must not SIGKILL a node mid-shutdown.
+    const deadline = performance.now() + 6000;
+    while (nodes.some((n) => !n.exited) && performance.now() < deadline) await sleep(100);
     for (const n of nodes) if (!n.exited) n.child.kill('SIGKILL');
-    while (nodes.some((n) => !n.exited) && Date.now() < deadline + 2000) await sleep(50);
+    while (nodes.some((n) => !n.exited) && performance.now() < deadline + 2000) await sleep(50);
   };
 
   for (let i = 0; i < count; i++) {
@@ -155,13 +156,13 @@ export async function devnetCommand(o: DevnetOptions): Promise<number> {
 /** Polls a node's /api/status until it answers; fails early if the process exits. */
 async function waitReady(n: DevNode, timeoutMs: number): Promise<StatusJson> {
   const client = new ApiClient(`http://127.0.0.1:${n.apiPort}`, { timeoutMs: 2000 });
-  const deadline = Date.now() + timeoutMs;
+  const deadline = performance.now() + timeoutMs;
   for (;;) {
     if (n.exited) throw new Error('the process exited');
     try {
       return await client.status();
     } catch {
-      if (Date.now() > deadline) throw new Error(`no answer on port ${n.apiPort} within ${timeoutMs / 1000} s`);
+      if (performance.now() > deadline) throw new Error(`no answer on port ${n.apiPort} within ${timeoutMs / 1000} s`);
       await sleep(200);
     }
   }

@@ -105,9 +105,9 @@ export async function sendCommand(o: SendOptions): Promise<void> {
   }
 
   process.stderr.write(`sent; waiting for a block (up to ${timeoutS} s)...\n`);
-  const deadline = Date.now() + timeoutS * 1000;
+  const deadline = performance.now() + timeoutS * 1000; // monotonic: a clock step neither ends nor stretches the wait
   let missing = 0;
-  while (Date.now() < deadline) {
+  while (performance.now() < deadline) {
     try {
       const r = checkTxLookup(await client.tx(id), id, client.baseUrl);
       missing = 0;

@@ -59,9 +59,9 @@ export async function reservePort(host = '127.0.0.1'): Promise<number> {
 
 /** Polls `cond` (generous bound; polling, not a fixed sleep). */
 export async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 30_000, every = 25): Promise<void> {
-  const end = Date.now() + ms;
+  const end = performance.now() + ms; // monotonic: tests that step Date.now() keep their bounds
   while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms: ${what}`);
+    if (performance.now() > end) throw new Error(`timed out after ${ms} ms: ${what}`);
     await new Promise((r) => setTimeout(r, every));
   }
 }
