@@ -20,6 +20,7 @@ export type P2PReason =
   | 'slow-reader'
   | 'idle-timeout'
   | 'evicted'
+  | 'busy'
   | 'shutdown'
   // local failures (reported to callers)
   | 'unreachable'
@@ -49,6 +50,7 @@ export const CLOSE_CODES: Readonly<Record<P2PReason, number>> = {
   'slow-reader': 4014,
   'idle-timeout': 4015,
   evicted: 4016,
+  busy: 4017,
   shutdown: 4020,
   unreachable: 4000,
   closed: 4000,

@@ -14,6 +14,7 @@ export { type BanStore, type BanEntry, isPublicAddress, netGroup, ipv6Prefix64 }
 export { selectPeerToEvict, DEFAULT_EVICTION_PROTECTION, type EvictionCandidate, type EvictionProtection } from './eviction.js';
 export { HalfOpenBudget } from './budget.js';
 export { ConnectRateLimiter, type ConnectRateLimits } from './connect-rate.js';
+export { HandshakeBudget, type HandshakeBudgetLimits } from './handshake-budget.js';
 export {
   DEFAULT_P2P_LIMITS, DEFAULT_PENALTIES, BAN_THRESHOLD, SILENT_SOCKETS_RSS_BOUND,
   type P2PLimits, type P2PPenalties, type P2POptions, type P2PEvents, type BanEvent, type RefusedEvent, type RequestResult, type P2PStats, type ExchangeKind,

@@ -11,6 +11,7 @@ import { DecodeError } from '../core/index.js';
 import { nodeIdFromPublicKey, toHex } from '../crypto/index.js';
 import { isPublicAddress, netGroup, normaliseHost } from './bans.js';
 import { HalfOpenBudget } from './budget.js';
+import { HandshakeBudget } from './handshake-budget.js';
 import { ConnectRateLimiter } from './connect-rate.js';
 import type { NetContext } from './config.js';
 import { closeCodeFor, type P2PReason } from './errors.js';
@@ -47,11 +48,14 @@ export class Listener {
   private readonly inboundSocket = new WeakMap<Peer, Socket>();
   /** Inbound attempts per source over time: a reconnect loop gets no handshake work past it. */
   private readonly connectRate: ConnectRateLimiter;
+  /** Inbound handshakes over all sources: a flood from many addresses buys a bounded amount of signature work. */
+  private readonly handshakes: HandshakeBudget;
 
   constructor(private readonly ctx: NetContext, private readonly scoring: Scoring, private readonly hooks: ListenerHooks) {
     const l = ctx.limits;
     this.halfOpen = new HalfOpenBudget(l.maxHalfOpen, l.maxHalfOpenPerSource);
     this.connectRate = new ConnectRateLimiter({ perSecond: l.inboundConnectsPerSecond, burst: l.inboundConnectBurst, maxSources: l.maxConnectRateSources });
+    this.handshakes = new HandshakeBudget({ perSecond: l.inboundHandshakesPerSecond, burst: l.inboundHandshakeBurst, hostIntervalMs: l.handshakeHostIntervalMs, maxHosts: l.maxConnectRateSources });
   }
 
   get halfOpenCount(): number {
@@ -61,6 +65,11 @@ export class Listener {
   /** Inbound connections closed at accept because their source was over its connect rate. */
   get connectsThrottled(): number {
     return this.connectRate.refusedCount;
+  }
+
+  /** Inbound connections closed with 'busy' because the global handshake budget was spent. */
+  get handshakesThrottled(): number {
+    return this.handshakes.refusedCount;
   }
 
   /** Listens on host:port (0 picks one); resolves with the bound port. */
@@ -104,6 +113,7 @@ export class Listener {
       this.http = undefined;
       this.halfOpen.clear();
       this.connectRate.clear();
+      this.handshakes.clear();
       for (const s of this.rawSockets) s.destroy();
       this.rawSockets.clear();
       await new Promise<void>((r) => http.close(() => r()));
@@ -276,6 +286,9 @@ export class Listener {
     }
     if (m.kind === 'helloAck' && peer.gotHello && !peer.proved) {
       const theirRole = peer.direction === 'outbound' ? 'listener' : 'dialer';
+      // The global inbound budget is spent here, on the proof that costs us a verification and a
+      // signature, and not at the upgrade: sockets that never prove (silent ones) spend nothing of it.
+      if (peer.direction === 'inbound' && !this.handshakes.take(peer.host)) return ctx.disconnect(peer, 'busy');
       // A failed proof is a refusal, not misbehaviour: the claimed id was not proved, so no one is charged.
       if (!verifyHandshake(this.transcript(peer), theirRole, m.signature)) return ctx.disconnect(peer, 'bad-proof');
       peer.proved = true;

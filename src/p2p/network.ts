@@ -183,7 +183,7 @@ export class P2PNetwork extends EventEmitter<P2PEvents> {
     }
     return {
       connections: this.conns.size, halfOpen: this.listener.halfOpenCount, peers: this.byId.size, inbound, outbound: this.conns.size - inbound, candidates: this.manager.pool.size,
-      bans: this.scoring.bans.size, seen: this.seen.size, inflight, connectsThrottled: this.listener.connectsThrottled,
+      bans: this.scoring.bans.size, seen: this.seen.size, inflight, connectsThrottled: this.listener.connectsThrottled, handshakesThrottled: this.listener.handshakesThrottled,
     };
   }
 

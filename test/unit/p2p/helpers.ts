@@ -136,6 +136,8 @@ export interface RawOpts {
   silent?: boolean;
   /** Answer keep-alive pings (default true). */
   autoPong?: boolean;
+  /** Source address to connect from (every 127/8 address is loopback on Linux: another client IP). */
+  localAddress?: string;
 }
 
 /** A raw `ws` client driven by hand. */
@@ -153,7 +155,7 @@ export class RawPeer {
   }
 
   static async connect(port: number, o: RawOpts = {}): Promise<RawPeer> {
-    const ws = new WebSocket(`ws://127.0.0.1:${port}`, { perMessageDeflate: false });
+    const ws = new WebSocket(`ws://127.0.0.1:${port}`, { perMessageDeflate: false, localAddress: o.localAddress });
     const p = new RawPeer(ws, o.key ?? generateKeyPair(), o);
     await within<void>('raw open', 5_000, (resolve, reject) => {
       ws.once('open', () => resolve());
