@@ -12,6 +12,7 @@ export type P2PReason =
   | 'duplicate'
   | 'bad-version'
   | 'handshake-timeout'
+  | 'bad-tip'
   // admission and protection
   | 'banned'
   | 'too-many-peers'
@@ -43,6 +44,7 @@ export const CLOSE_CODES: Readonly<Record<P2PReason, number>> = {
   duplicate: 4004,
   'bad-version': 4005,
   'handshake-timeout': 4006,
+  'bad-tip': 4007,
   banned: 4010,
   'too-many-peers': 4011,
   malformed: 4012,

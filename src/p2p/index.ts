@@ -6,7 +6,7 @@ export {
   type Message, type MessageKind, type MessageOf, type Payloads, type InvItem, type InvType, type TipInfo,
 } from './messages.js';
 export { P2PError, CLOSE_CODES, type P2PReason } from './errors.js';
-export { handshakeProofMessage, signHandshake, verifyHandshake, type HandshakeRole, type HandshakeSide, type HandshakeTranscript } from './handshake.js';
+export { handshakeProofMessage, possibleTip, signHandshake, verifyHandshake, type HandshakeRole, type HandshakeSide, type HandshakeTranscript } from './handshake.js';
 export { LruSet } from './lru.js';
 export { Peer, type PeerInfo, type Direction, type PendingExchange } from './peer.js';
 export { CandidatePool, type Candidate, type BackoffPolicy } from './candidates.js';
