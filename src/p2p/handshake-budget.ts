@@ -1,9 +1,10 @@
 // The global inbound handshake budget: one token bucket over every inbound connection, whatever
 // its source, so that a flood from many addresses (each under its own connect rate, connect-rate.ts)
 // still buys a bounded number of handshakes per second, each a signature verification and a
-// signature. Taken when the dialler's proof arrives, before it is verified: a socket that never
-// proves (a silent one) spends nothing, and the excess is closed with 'busy' before any key is
-// touched; it dials again later. Outbound dials and established peers never touch it.
+// signature. Looked at (not spent) at the upgrade, so that while it is empty a flood is closed
+// before our hello; spent when the dialler's proof arrives, before it is verified, so a socket that
+// never proves (a silent one) spends nothing. The excess is closed with 'busy' before any key is
+// touched and dials again later. Outbound dials and established peers never touch it.
 // Fairness under pressure: while the bucket is below half, a host granted a handshake within
 // `hostIntervalMs` waits, so the tokens left go to hosts not served lately (an honest peer that
 // retries gets in while a few hundred addresses reconnect in a loop). The host map is bounded
@@ -44,19 +45,24 @@ export class HandshakeBudget {
     return this.granted.size;
   }
 
+  /**
+   * Whether `take(host)` would succeed now; spends nothing. A false answer counts as a refusal (the
+   * caller closes the connection): checked at the upgrade, it spares a flood our hello and its state.
+   */
+  admits(host: string): boolean {
+    const ok = this.allows(host, this.now());
+    if (!ok) this.refused++;
+    return ok;
+  }
+
   /** Takes one handshake for `host`; false when the node is over its budget (close the connection unserved). */
   take(host: string): boolean {
     const now = this.now();
-    const tokens = refill(this.bucket, this.rate, now);
-    this.bucket.tokens = tokens;
-    this.bucket.at = now;
-    const last = this.granted.get(host);
-    const servedLately = last !== undefined && now - last < this.limits.hostIntervalMs;
-    if (tokens < 1 || (servedLately && tokens < this.rate.burst / 2)) {
+    if (!this.allows(host, now)) {
       this.refused++;
       return false;
     }
-    this.bucket.tokens = tokens - 1;
+    this.bucket.tokens -= 1;
     this.granted.delete(host);
     this.granted.set(host, now);
     const cap = Math.max(1, this.limits.maxHosts);
@@ -65,6 +71,15 @@ export class HandshakeBudget {
       this.granted.delete(h);
     }
     return true;
+  }
+
+  /** Brings the bucket up to `now`; true when it holds a token `host` may have. */
+  private allows(host: string, now: number): boolean {
+    this.bucket.tokens = refill(this.bucket, this.rate, now);
+    this.bucket.at = now;
+    const last = this.granted.get(host);
+    const servedLately = last !== undefined && now - last < this.limits.hostIntervalMs;
+    return this.bucket.tokens >= 1 && !(servedLately && this.bucket.tokens < this.rate.burst / 2);
   }
 
   clear(): void {

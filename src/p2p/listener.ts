@@ -173,6 +173,8 @@ export class Listener {
     // Cheap early answer; the slot is taken (and a peer evicted) only once the newcomer is authenticated.
     const slot = this.inboundSlot(host);
     if ('refuse' in slot) return refuse(slot.refuse);
+    // While the handshake budget is spent, refused before our hello; it is spent at the proof.
+    if (!this.handshakes.admits(host)) return refuse('busy');
     const peer = this.attach(ws, host, 'inbound', 0);
     this.inboundSocket.set(peer, socket);
     // Evicted from the half-open budget: no close handshake to wait for (it may be one of thousands).
