@@ -115,17 +115,20 @@ test('handshake flood from many addresses', async (t) => {
 test('handshake budget: refused past the bucket, refilled with time, and a host served lately waits while under pressure', () => {
   let now = 0;
   const b = new HandshakeBudget({ perSecond: 2, burst: 4, hostIntervalMs: 10_000, maxHosts: 100 }, () => now);
+  assert.equal(b.admits('a'), true, 'looking spends nothing');
+  assert.equal(b.admits('a'), true);
   assert.equal(b.take('a'), true);
   assert.equal(b.take('a'), true, 'above half: a host served lately is not held back');
   assert.equal(b.take('a'), true, 'at half still');
   assert.equal(b.take('a'), false, 'below half: a host served lately waits');
   assert.equal(b.take('b'), true, 'a host not served lately is served');
   assert.equal(b.take('c'), false, 'bucket empty: everyone waits');
+  assert.equal(b.admits('c'), false, 'and is turned away at the upgrade');
   now += 500;
   assert.equal(b.take('c'), true, 'one token back after 1 / perSecond');
   now += 20_000;
   assert.equal(b.take('a'), true, 'refilled: all served');
-  assert.equal(b.refusedCount, 2);
+  assert.equal(b.refusedCount, 3);
 });
 
 test('handshake budget: the map of hosts is capped and forgets grants older than the interval', () => {
