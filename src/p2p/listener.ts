@@ -28,6 +28,8 @@ export interface ListenerHooks {
   drop(peer: Peer, reason: string): void;
   /** The handshake completed. */
   ready(peer: Peer): void;
+  /** A second connection claims this ready peer's id: check that it is still alive. */
+  probe(peer: Peer): void;
 }
 
 function toBytes(data: RawData): Uint8Array {
@@ -274,7 +276,12 @@ export class Listener {
       peer.id = toHex(nodeIdFromPublicKey(m.publicKey));
       if (this.scoring.idBanned(peer.id)) return ctx.disconnect(peer, 'banned');
       const existing = ctx.byId.get(peer.id);
-      if (existing && !keepNewConnection(ctx.nodeId, peer.id, existing.direction, peer.direction)) return ctx.disconnect(peer, 'duplicate');
+      if (existing && !keepNewConnection(ctx.nodeId, peer.id, existing.direction, peer.direction)) {
+        // The same id again the same way: the old socket may be dead without a word (the peer moved
+        // address); refused either way, but the old one must now answer a ping or go.
+        if (existing.direction === peer.direction) this.hooks.probe(existing);
+        return ctx.disconnect(peer, 'duplicate');
+      }
       if (peer.direction === 'inbound') {
         peer.listenPort = m.listenPort;
         const socket = this.inboundSocket.get(peer);
