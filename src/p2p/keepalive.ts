@@ -39,13 +39,13 @@ export class KeepAlive {
 
   /**
    * Another connection claims this ready peer's id (a reconnect from a new address, say, while this
-   * socket died without a FIN): ping it now, and drop it unless it answers within the handshake
-   * timeout, so the newcomer's next try gets in instead of waiting out the idle timeout. One probe
+   * socket died without a FIN): ping it now, and drop it unless it is heard from (its pong or any
+   * frame) within the handshake timeout, so the newcomer's next try gets in instead of waiting out the idle timeout. One probe
    * at a time, so repeated claims cost one ping.
    */
   probe(peer: Peer, now: number): void {
     if (!peer.ready || peer.dropped || peer.probe) return;
-    peer.probe = { by: now + this.ctx.limits.handshakeTimeoutMs };
+    peer.probe = { sentAt: now, by: now + this.ctx.limits.handshakeTimeoutMs };
     this.ping(peer, now);
   }
 
@@ -61,6 +61,8 @@ export class KeepAlive {
     const l = this.ctx.limits;
     for (const peer of [...this.ctx.conns]) {
       if (!peer.ready || peer.dropped) continue;
+      // Any frame since the probe proves the socket alive: a busy peer's pong may queue behind its blocks.
+      if (peer.probe && peer.lastSeen >= peer.probe.sentAt) peer.probe = undefined;
       if (now - peer.lastSeen >= l.idleTimeoutMs || (peer.probe && now >= peer.probe.by)) {
         this.ctx.disconnect(peer, 'idle-timeout');
         continue;

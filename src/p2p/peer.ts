@@ -93,8 +93,8 @@ export class Peer {
   slowSince: number | undefined;
   /** @internal outstanding keep-alive ping */
   ping: { nonce: bigint; at: number } | undefined;
-  /** @internal a liveness probe (another connection claimed this peer's id): its ping must be answered by `by` */
-  probe: { by: number } | undefined;
+  /** @internal a liveness probe (another connection claimed this peer's id): a frame must arrive by `by` */
+  probe: { sentAt: number; by: number } | undefined;
   /** @internal last keep-alive ping sent */
   lastPingAt = Date.now();
   /** @internal set once the peer was dropped (events fire once) */
