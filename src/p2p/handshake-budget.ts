@@ -6,8 +6,9 @@
 // never proves (a silent one) spends nothing. The excess is closed with 'busy' before any key is
 // touched and dials again later. Outbound dials and established peers never touch it.
 // Fairness under pressure: while the bucket is below half, a host granted a handshake within
-// `hostIntervalMs` waits, so the tokens left go to hosts not served lately (an honest peer that
-// retries gets in while a few hundred addresses reconnect in a loop). The host map is bounded
+// `hostIntervalMs` waits, so the tokens left go to hosts not served lately: an honest peer that
+// retries gets in while fewer than perSecond x hostIntervalMs addresses (320 by default) reconnect
+// in a loop; past that it draws its share like any of them. The host map is bounded
 // (least recently granted forgotten first) and forgets nothing it still needs: an entry older than
 // the interval carries no information.
 import { refill, type TokenBucket, type TokenRate } from '../core/index.js';
