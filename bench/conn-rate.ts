@@ -12,17 +12,19 @@ const CHILD = fileURLToPath(new URL('./conn-rate-child.js', import.meta.url));
 const ATTEMPTS = 300;
 const GENESIS = new Uint8Array(32).fill(1);
 
-function child(mode: 'limited' | 'unlimited'): LineChild {
+export type ListenerMode = 'limited' | 'unlimited' | 'global';
+
+function child(mode: ListenerMode): LineChild {
   // BENCH_PROFILE_DIR=D profiles each listener (node --cpu-prof) into D, for a diagnostic run.
   const prof = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE_DIR, '--cpu-prof-name', `conn-rate-${mode}.cpuprofile`] : [];
   return lineChild(CHILD, [mode], mode, prof);
 }
 
-/** One attempt as a reconnecting attacker makes it: true when the listener proved its key (a full handshake). */
-function attempt(port: number): Promise<boolean> {
+/** One attempt as a reconnecting attacker makes it (from `localAddress`): true when the listener proved its key (a full handshake). */
+export function attempt(port: number, localAddress?: string): Promise<boolean> {
   return new Promise<boolean>((resolve) => {
     const key = generateKeyPair();
-    const ws = new WebSocket(`ws://127.0.0.1:${port}`, { perMessageDeflate: false });
+    const ws = new WebSocket(`ws://127.0.0.1:${port}`, { perMessageDeflate: false, localAddress });
     let proved = false;
     const t = setTimeout(() => ws.terminate(), 10_000);
     ws.on('error', () => {});
@@ -50,14 +52,25 @@ function attempt(port: number): Promise<boolean> {
   });
 }
 
-async function reconnectLoop(mode: 'limited' | 'unlimited'): Promise<{ cpuUs: number; handshakes: number; proved: number; throttled: number }> {
+export interface ListenerRun {
+  cpuUs: number;
+  handshakes: number;
+  proved: number;
+  throttled: number;
+  busy: number;
+  wallMs: number;
+}
+
+/** Runs `attack` (it returns how many attempts the listener proved its key on) against a listener child in `mode`. */
+export async function againstListener(mode: ListenerMode, attack: (port: number) => Promise<number>): Promise<ListenerRun> {
   const server = child(mode);
   try {
     const { port } = await server.next();
     server.proc.stdin!.write('start\n');
     await server.next();
-    let proved = 0;
-    for (let i = 0; i < ATTEMPTS; i++) if (await attempt(port!)) proved++;
+    const started = performance.now();
+    const proved = await attack(port!);
+    const wallMs = performance.now() - started;
     server.proc.stdin!.write('report\n');
     const r = await server.next();
     // Let it exit by itself (a profile is written at exit), within bounds.
@@ -65,15 +78,20 @@ async function reconnectLoop(mode: 'limited' | 'unlimited'): Promise<{ cpuUs: nu
       const t = setTimeout(resolve, 5_000);
       server.proc.once('exit', () => (clearTimeout(t), resolve()));
     });
-    return { cpuUs: r.cpuUs!, handshakes: r.handshakes!, proved, throttled: r.throttled! };
+    return { cpuUs: r.cpuUs!, handshakes: r.handshakes!, proved, throttled: r.throttled!, busy: r.busy!, wallMs };
   } finally {
     if (server.proc.exitCode === null) server.proc.kill();
   }
 }
 
 export async function benchConnRate(): Promise<Record<string, unknown>> {
-  const off = await reconnectLoop('unlimited');
-  const on = await reconnectLoop('limited');
+  const loop = async (port: number): Promise<number> => {
+    let proved = 0;
+    for (let i = 0; i < ATTEMPTS; i++) if (await attempt(port)) proved++;
+    return proved;
+  };
+  const off = await againstListener('unlimited', loop);
+  const on = await againstListener('limited', loop);
   const r2 = (x: number): number => Math.round(x * 100) / 100;
   return {
     'connRate.attempts': ATTEMPTS,

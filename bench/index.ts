@@ -10,6 +10,7 @@ import { benchMempool } from './mempool.js';
 import { benchGossip } from './gossip.js';
 import { benchConnBudget } from './conn-budget.js';
 import { benchConnRate } from './conn-rate.js';
+import { benchHandshakeFlood } from './handshake-flood.js';
 import { benchTxFlood } from './tx-flood.js';
 
 const only = process.argv[2];
@@ -24,6 +25,7 @@ const sections: Record<string, () => Promise<Record<string, unknown>>> = {
   gossip: benchGossip,
   connBudget: benchConnBudget,
   connRate: benchConnRate,
+  handshakeFlood: benchHandshakeFlood,
   txFlood: benchTxFlood,
 };
 const out: Record<string, unknown> = {};

@@ -42,6 +42,24 @@ export function sendError(res: ServerResponse, status: number, reason: string, m
 }
 
 /**
+ * Requests that sent `Expect: 100-continue` and hold their body back until told to send it. The
+ * 100 goes out only from `readBody`, once the route wants the body and its declared length fits:
+ * a refusal (unknown route, GET, a length over the limit, a bad Host) is the final answer alone,
+ * and the body is never sent.
+ */
+const awaitingContinue = new WeakMap<IncomingMessage, ServerResponse>();
+
+/** `req` expects 100 Continue before its body (the server's 'checkContinue'). */
+export function expectContinue(req: IncomingMessage, res: ServerResponse): void {
+  awaitingContinue.set(req, res);
+}
+
+/** True while `req`'s client holds its body back for a 100 Continue not sent. */
+export function holdsBody(req: IncomingMessage): boolean {
+  return awaitingContinue.has(req);
+}
+
+/**
  * Reads a request body up to `limit` bytes. A declared Content-Length over the limit is refused
  * before a byte is read; a streamed body is counted and refused as soon as it crosses the limit.
  * Either way nothing past the limit is kept in memory.
@@ -50,6 +68,11 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > limit) {
     return Promise.reject(new HttpError(413, 'body-too-large', `request body is ${declared} bytes; the limit is ${limit}`));
+  }
+  const waiting = awaitingContinue.get(req);
+  if (waiting) {
+    awaitingContinue.delete(req);
+    waiting.writeContinue();
   }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -143,7 +166,8 @@ export function refuseAndDrain(
   const body = Buffer.from(JSON.stringify({ error: message, reason }));
   res.writeHead(status, jsonHeaders(body.length, { ...headers, connection: 'close' }));
   const declared = Number(req.headers['content-length']);
-  if (req.complete || declared > bound.maxBytes) {
+  // A client holding its body for a 100 Continue sends nothing to drain: answer and close.
+  if (req.complete || declared > bound.maxBytes || holdsBody(req)) {
     res.end(body);
     return;
   }

@@ -9,7 +9,7 @@ import { isCodedError } from '../core/index.js';
 import type { Chain, ConnectedBlockEvent, ReorgEvent } from '../chain/index.js';
 import type { Mempool, MempoolEntry } from '../mempool/index.js';
 import { silentLogger, type Logger } from '../log/index.js';
-import { HttpError, rawRefusal, refuseAndDrain, sendEncoded, sendError, sendJson } from './http-util.js';
+import { HttpError, expectContinue, rawRefusal, refuseAndDrain, sendEncoded, sendError, sendJson } from './http-util.js';
 import { EventHub } from './events.js';
 import { blockSummary, txView } from './views.js';
 import { EXPLORER_CSS, EXPLORER_HTML, EXPLORER_ICON } from './explorer/index.js';
@@ -157,6 +157,16 @@ export class ApiServer {
     // Inactivity timeout per socket: a client that stops reading stops our writes, and is closed.
     server.timeout = this.limits.idleTimeoutMs;
     server.on('request', (req, res) => this.onRequest(req, res));
+    // With a listener, Node sends no 100 Continue of its own: the body reader sends it once the route
+    // wants the body and its declared length fits, so a refused request's body is never sent.
+    server.on('checkContinue', (req, res) => {
+      expectContinue(req, res);
+      this.onRequest(req, res);
+    });
+    // Any other expectation (RFC 9110 10.1.1): a readable 417 instead of Node's bare one.
+    server.on('checkExpectation', (req, res) =>
+      refuseAndDrain(req, res, { maxBytes: this.limits.drainMaxBytes, timeoutMs: this.limits.drainTimeoutMs }, 417, 'expectation-failed', 'only Expect: 100-continue is supported'),
+    );
     server.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
     // A proxy request: no tunnel here (without a listener Node drops the socket without a word).
     server.on('connect', (_req, socket: Duplex) => rawRefusal(socket, 405, 'method-not-allowed', 'CONNECT is not served'));

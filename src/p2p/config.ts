@@ -43,6 +43,14 @@ export interface P2PLimits {
   maxConnectRateSources: number;
   /** Also rate-limit loopback and private sources (default: exempt, like the other per-address caps; tests turn it on). */
   limitLocalConnectRate: boolean;
+  /**
+   * The global inbound handshake budget (handshake-budget.ts): handshakes per second and at once over
+   * every source, loopback included, spent when a dialler's proof arrives; past it the connection is
+   * closed with 'busy' before the proof is verified. While it is below half, a host served within `handshakeHostIntervalMs` waits.
+   */
+  inboundHandshakesPerSecond: number;
+  inboundHandshakeBurst: number;
+  handshakeHostIntervalMs: number;
   /** Misbehaviour scores (per peer, per id, per address) halve this often, so a rare fault does not accumulate forever. */
   scoreHalfLifeMs: number;
   /** Token bucket per peer: refill rate and capacity (messages). */
@@ -96,6 +104,9 @@ export const DEFAULT_P2P_LIMITS: Readonly<P2PLimits> = {
   inboundConnectBurst: 8,
   maxConnectRateSources: 4_096,
   limitLocalConnectRate: false,
+  inboundHandshakesPerSecond: 32,
+  inboundHandshakeBurst: 64,
+  handshakeHostIntervalMs: 10_000,
   scoreHalfLifeMs: 10 * 60 * 1000,
   messagesPerSecond: 200,
   messageBurst: 2_000,
@@ -225,6 +236,8 @@ export interface P2PStats {
   inflight: number;
   /** Inbound connections closed at accept since start: their source was over its connect rate. */
   connectsThrottled: number;
+  /** Inbound connections closed with 'busy' since start: over the global handshake budget. */
+  handshakesThrottled: number;
 }
 
 export function resolveLimits(over: Partial<P2PLimits> | undefined): P2PLimits {

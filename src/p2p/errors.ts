@@ -12,6 +12,7 @@ export type P2PReason =
   | 'duplicate'
   | 'bad-version'
   | 'handshake-timeout'
+  | 'bad-tip'
   // admission and protection
   | 'banned'
   | 'too-many-peers'
@@ -20,6 +21,7 @@ export type P2PReason =
   | 'slow-reader'
   | 'idle-timeout'
   | 'evicted'
+  | 'busy'
   | 'shutdown'
   // local failures (reported to callers)
   | 'unreachable'
@@ -42,6 +44,7 @@ export const CLOSE_CODES: Readonly<Record<P2PReason, number>> = {
   duplicate: 4004,
   'bad-version': 4005,
   'handshake-timeout': 4006,
+  'bad-tip': 4007,
   banned: 4010,
   'too-many-peers': 4011,
   malformed: 4012,
@@ -49,6 +52,7 @@ export const CLOSE_CODES: Readonly<Record<P2PReason, number>> = {
   'slow-reader': 4014,
   'idle-timeout': 4015,
   evicted: 4016,
+  busy: 4017,
   shutdown: 4020,
   unreachable: 4000,
   closed: 4000,

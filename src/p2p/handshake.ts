@@ -14,7 +14,7 @@
 // handshake (Noise transport keys) is the step that would make injection into such a pipe fail.
 import { bytesEqual, signMessage, verifySignature } from '../crypto/index.js';
 import type { P2PReason } from './errors.js';
-import { PROTOCOL_VERSION, type MessageOf } from './messages.js';
+import { PROTOCOL_VERSION, type MessageOf, type TipInfo } from './messages.js';
 
 const DOMAIN = new TextEncoder().encode('kadchain-handshake-transcript-v2');
 
@@ -60,11 +60,24 @@ export function verifyHandshake(t: HandshakeTranscript, signer: HandshakeRole, s
   return verifySignature(handshakeProofMessage(t, signer), signature, t[signer].publicKey);
 }
 
+/** Most work one block adds: work = 2^256 / (target + 1), and a target of 0 gives 2^256. */
+const MAX_BLOCK_WORK = 1n << 256n;
+
+/**
+ * Whether a claimed tip is arithmetically possible: every block adds at least 1 and at most 2^256
+ * of work (the genesis's own work may be left out, so the floor is the height). A claim outside
+ * these bounds is a lie no header can back; the codec alone allows 64-byte work at any height.
+ */
+export function possibleTip(tip: TipInfo): boolean {
+  return tip.work >= BigInt(tip.height) && tip.work <= (BigInt(tip.height) + 1n) * MAX_BLOCK_WORK;
+}
+
 /** Checks of a hello that need no connection state; undefined when acceptable. */
 export function checkHello(hello: MessageOf<'hello'>, ours: { genesis: Uint8Array; publicKey: Uint8Array }): P2PReason | undefined {
   if (hello.version !== PROTOCOL_VERSION) return 'bad-version';
   if (!bytesEqual(hello.genesis, ours.genesis)) return 'wrong-genesis';
   if (bytesEqual(hello.publicKey, ours.publicKey)) return 'self-connection';
+  if (!possibleTip(hello.tip)) return 'bad-tip';
   return undefined;
 }
 

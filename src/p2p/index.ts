@@ -6,7 +6,7 @@ export {
   type Message, type MessageKind, type MessageOf, type Payloads, type InvItem, type InvType, type TipInfo,
 } from './messages.js';
 export { P2PError, CLOSE_CODES, type P2PReason } from './errors.js';
-export { handshakeProofMessage, signHandshake, verifyHandshake, type HandshakeRole, type HandshakeSide, type HandshakeTranscript } from './handshake.js';
+export { handshakeProofMessage, possibleTip, signHandshake, verifyHandshake, type HandshakeRole, type HandshakeSide, type HandshakeTranscript } from './handshake.js';
 export { LruSet } from './lru.js';
 export { Peer, type PeerInfo, type Direction, type PendingExchange } from './peer.js';
 export { CandidatePool, type Candidate, type BackoffPolicy } from './candidates.js';
@@ -14,6 +14,7 @@ export { type BanStore, type BanEntry, isPublicAddress, netGroup, ipv6Prefix64 }
 export { selectPeerToEvict, DEFAULT_EVICTION_PROTECTION, type EvictionCandidate, type EvictionProtection } from './eviction.js';
 export { HalfOpenBudget } from './budget.js';
 export { ConnectRateLimiter, type ConnectRateLimits } from './connect-rate.js';
+export { HandshakeBudget, type HandshakeBudgetLimits } from './handshake-budget.js';
 export {
   DEFAULT_P2P_LIMITS, DEFAULT_PENALTIES, BAN_THRESHOLD, SILENT_SOCKETS_RSS_BOUND,
   type P2PLimits, type P2PPenalties, type P2POptions, type P2PEvents, type BanEvent, type RefusedEvent, type RequestResult, type P2PStats, type ExchangeKind,

@@ -1,5 +1,6 @@
 // Keep-alive and liveness: one timer walks the ready peers, pings them every `pingIntervalMs`,
-// drops the silent (idle timeout) and the slow readers (send buffer above the bound for too long),
+// probes one whose id a second connection claims, drops the silent (idle timeout, or no answer to
+// a probe) and the slow readers (send buffer above the bound for too long),
 // and lets the request tracker expire overdue requests. Pongs measure latency.
 import { randomBytes } from 'node:crypto';
 import type { NetContext } from './config.js';
@@ -33,7 +34,27 @@ export class KeepAlive {
     if (peer.ping && peer.ping.nonce === nonce) {
       peer.latencyMs = now - peer.ping.at;
       peer.ping = undefined;
+      peer.probe = undefined;
     }
+  }
+
+  /**
+   * Another connection claims this ready peer's id (a reconnect from a new address, say, while this
+   * socket died without a FIN): ping it now, and drop it unless it is heard from (its pong or any
+   * frame) within the handshake timeout, so the newcomer's next try gets in instead of waiting out the idle timeout. One probe
+   * at a time, so repeated claims cost one ping.
+   */
+  probe(peer: Peer, now: number): void {
+    if (!peer.ready || peer.dropped || peer.probe) return;
+    peer.probe = { sentAt: now, by: now + this.ctx.limits.handshakeTimeoutMs };
+    this.ping(peer, now);
+  }
+
+  private ping(peer: Peer, now: number): void {
+    peer.lastPingAt = now;
+    const nonce = randomBytes(8).readBigUInt64BE();
+    peer.ping = { nonce, at: now };
+    this.ctx.write(peer, encodeMessage({ kind: 'ping', nonce }));
   }
 
   private tick(): void {
@@ -41,7 +62,9 @@ export class KeepAlive {
     const l = this.ctx.limits;
     for (const peer of [...this.ctx.conns]) {
       if (!peer.ready || peer.dropped) continue;
-      if (now - peer.lastSeen >= l.idleTimeoutMs) {
+      // Any frame since the probe proves the socket alive: a busy peer's pong may queue behind its blocks.
+      if (peer.probe && peer.lastSeen >= peer.probe.sentAt) peer.probe = undefined;
+      if (now - peer.lastSeen >= l.idleTimeoutMs || (peer.probe && now >= peer.probe.by)) {
         this.ctx.disconnect(peer, 'idle-timeout');
         continue;
       }
@@ -52,12 +75,8 @@ export class KeepAlive {
           continue;
         }
       } else peer.slowSince = undefined;
-      if (now - peer.lastPingAt >= l.pingIntervalMs) {
-        peer.lastPingAt = now;
-        const nonce = randomBytes(8).readBigUInt64BE();
-        peer.ping = { nonce, at: now };
-        this.ctx.write(peer, encodeMessage({ kind: 'ping', nonce }));
-      }
+      // A regular ping never replaces a probe's, which must be answered.
+      if (now - peer.lastPingAt >= l.pingIntervalMs && !peer.probe) this.ping(peer, now);
       this.requests.expire(peer, now);
     }
   }

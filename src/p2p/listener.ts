@@ -11,6 +11,7 @@ import { DecodeError, monotonicNow } from '../core/index.js';
 import { nodeIdFromPublicKey, toHex } from '../crypto/index.js';
 import { isPublicAddress, netGroup, normaliseHost } from './bans.js';
 import { HalfOpenBudget } from './budget.js';
+import { HandshakeBudget } from './handshake-budget.js';
 import { ConnectRateLimiter } from './connect-rate.js';
 import type { NetContext } from './config.js';
 import { closeCodeFor, type P2PReason } from './errors.js';
@@ -27,6 +28,8 @@ export interface ListenerHooks {
   drop(peer: Peer, reason: string): void;
   /** The handshake completed. */
   ready(peer: Peer): void;
+  /** A second connection claims this ready peer's id: check that it is still alive. */
+  probe(peer: Peer): void;
 }
 
 function toBytes(data: RawData): Uint8Array {
@@ -47,11 +50,14 @@ export class Listener {
   private readonly inboundSocket = new WeakMap<Peer, Socket>();
   /** Inbound attempts per source over time: a reconnect loop gets no handshake work past it. */
   private readonly connectRate: ConnectRateLimiter;
+  /** Inbound handshakes over all sources: a flood from many addresses buys a bounded amount of signature work. */
+  private readonly handshakes: HandshakeBudget;
 
   constructor(private readonly ctx: NetContext, private readonly scoring: Scoring, private readonly hooks: ListenerHooks) {
     const l = ctx.limits;
     this.halfOpen = new HalfOpenBudget(l.maxHalfOpen, l.maxHalfOpenPerSource);
     this.connectRate = new ConnectRateLimiter({ perSecond: l.inboundConnectsPerSecond, burst: l.inboundConnectBurst, maxSources: l.maxConnectRateSources });
+    this.handshakes = new HandshakeBudget({ perSecond: l.inboundHandshakesPerSecond, burst: l.inboundHandshakeBurst, hostIntervalMs: l.handshakeHostIntervalMs, maxHosts: l.maxConnectRateSources });
   }
 
   get halfOpenCount(): number {
@@ -61,6 +67,11 @@ export class Listener {
   /** Inbound connections closed at accept because their source was over its connect rate. */
   get connectsThrottled(): number {
     return this.connectRate.refusedCount;
+  }
+
+  /** Inbound connections closed with 'busy' because the global handshake budget was spent. */
+  get handshakesThrottled(): number {
+    return this.handshakes.refusedCount;
   }
 
   /** Listens on host:port (0 picks one); resolves with the bound port. */
@@ -104,6 +115,7 @@ export class Listener {
       this.http = undefined;
       this.halfOpen.clear();
       this.connectRate.clear();
+      this.handshakes.clear();
       for (const s of this.rawSockets) s.destroy();
       this.rawSockets.clear();
       await new Promise<void>((r) => http.close(() => r()));
@@ -163,6 +175,8 @@ export class Listener {
     // Cheap early answer; the slot is taken (and a peer evicted) only once the newcomer is authenticated.
     const slot = this.inboundSlot(host);
     if ('refuse' in slot) return refuse(slot.refuse);
+    // While the handshake budget is spent, refused before our hello; it is spent at the proof.
+    if (!this.handshakes.admits(host)) return refuse('busy');
     const peer = this.attach(ws, host, 'inbound', 0);
     this.inboundSocket.set(peer, socket);
     // Evicted from the half-open budget: no close handshake to wait for (it may be one of thousands).
@@ -262,7 +276,12 @@ export class Listener {
       peer.id = toHex(nodeIdFromPublicKey(m.publicKey));
       if (this.scoring.idBanned(peer.id)) return ctx.disconnect(peer, 'banned');
       const existing = ctx.byId.get(peer.id);
-      if (existing && !keepNewConnection(ctx.nodeId, peer.id, existing.direction, peer.direction)) return ctx.disconnect(peer, 'duplicate');
+      if (existing && !keepNewConnection(ctx.nodeId, peer.id, existing.direction, peer.direction)) {
+        // The same id again the same way: the old socket may be dead without a word (the peer moved
+        // address); refused either way, but the old one must now answer a ping or go.
+        if (existing.direction === peer.direction) this.hooks.probe(existing);
+        return ctx.disconnect(peer, 'duplicate');
+      }
       if (peer.direction === 'inbound') {
         peer.listenPort = m.listenPort;
         const socket = this.inboundSocket.get(peer);
@@ -276,6 +295,9 @@ export class Listener {
     }
     if (m.kind === 'helloAck' && peer.gotHello && !peer.proved) {
       const theirRole = peer.direction === 'outbound' ? 'listener' : 'dialer';
+      // The global inbound budget is spent here, on the proof that costs us a verification and a
+      // signature, and not at the upgrade: sockets that never prove (silent ones) spend nothing of it.
+      if (peer.direction === 'inbound' && !this.handshakes.take(peer.host)) return ctx.disconnect(peer, 'busy');
       // A failed proof is a refusal, not misbehaviour: the claimed id was not proved, so no one is charged.
       if (!verifyHandshake(this.transcript(peer), theirRole, m.signature)) return ctx.disconnect(peer, 'bad-proof');
       peer.proved = true;

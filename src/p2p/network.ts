@@ -81,6 +81,7 @@ export class P2PNetwork extends EventEmitter<P2PEvents> {
       deliver: (peer, m, now) => this.onMessage(peer, m, now),
       drop: (peer, reason) => this.drop(peer, reason),
       ready: (peer) => this.emit('peer:connected', peer),
+      probe: (peer) => this.keepAlive.probe(peer, Date.now()),
     });
     this.manager = new PeerManager(this.ctx, this.listener, this.scoring, opts.host);
     this.keepAlive = new KeepAlive(this.ctx, this.requests);
@@ -183,7 +184,7 @@ export class P2PNetwork extends EventEmitter<P2PEvents> {
     }
     return {
       connections: this.conns.size, halfOpen: this.listener.halfOpenCount, peers: this.byId.size, inbound, outbound: this.conns.size - inbound, candidates: this.manager.pool.size,
-      bans: this.scoring.bans.size, seen: this.seen.size, inflight, connectsThrottled: this.listener.connectsThrottled,
+      bans: this.scoring.bans.size, seen: this.seen.size, inflight, connectsThrottled: this.listener.connectsThrottled, handshakesThrottled: this.listener.handshakesThrottled,
     };
   }
 

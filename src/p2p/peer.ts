@@ -97,6 +97,8 @@ export class Peer {
   slowSince: number | undefined;
   /** @internal outstanding keep-alive ping */
   ping: { nonce: bigint; at: number } | undefined;
+  /** @internal a liveness probe (another connection claimed this peer's id): a frame must arrive by `by` */
+  probe: { sentAt: number; by: number } | undefined;
   /** @internal last keep-alive ping sent */
   lastPingAt = monotonicNow();
   /** @internal set once the peer was dropped (events fire once) */

@@ -3,6 +3,7 @@
 // records. Pure routing over the network's parts; no policy beyond p2p's own wire faults.
 import type { Logger } from '../log/index.js';
 import type { NetContext } from './config.js';
+import { possibleTip } from './handshake.js';
 import type { KeepAlive } from './keepalive.js';
 import { idKey } from './lru.js';
 import { bodyId, type Message, type MessageOf } from './messages.js';
@@ -27,6 +28,10 @@ export function routeIncoming(ctx: NetContext, req: RequestTracker, scoring: Sco
       keepAlive.onPong(peer, m.nonce, now);
       return false;
     case 'tip':
+      if (!possibleTip(m.tip)) {
+        scoring.misbehave(peer, ctx.penalties.malformed, 'impossible-tip');
+        return false;
+      }
       peer.tip = m.tip;
       return true;
     case 'inv':

@@ -136,6 +136,10 @@ export interface RawOpts {
   silent?: boolean;
   /** Answer keep-alive pings (default true). */
   autoPong?: boolean;
+  /** The tip its hello claims (default TIP). */
+  tip?: TipInfo;
+  /** Source address to connect from (every 127/8 address is loopback on Linux: another client IP). */
+  localAddress?: string;
 }
 
 /** A raw `ws` client driven by hand. */
@@ -153,7 +157,7 @@ export class RawPeer {
   }
 
   static async connect(port: number, o: RawOpts = {}): Promise<RawPeer> {
-    const ws = new WebSocket(`ws://127.0.0.1:${port}`, { perMessageDeflate: false });
+    const ws = new WebSocket(`ws://127.0.0.1:${port}`, { perMessageDeflate: false, localAddress: o.localAddress });
     const p = new RawPeer(ws, o.key ?? generateKeyPair(), o);
     await within<void>('raw open', 5_000, (resolve, reject) => {
       ws.once('open', () => resolve());
@@ -199,7 +203,7 @@ export class RawPeer {
     const genesis = this.o.genesis ?? GENESIS_A;
     const signer = this.o.forgeProof ? generateKeyPair() : this.key;
     const challenge = new Uint8Array(32).fill(7);
-    this.send({ kind: 'hello', version: this.o.version ?? PROTOCOL_VERSION, genesis, publicKey: this.key.publicKey, listenPort: 1, challenge, tip: TIP });
+    this.send({ kind: 'hello', version: this.o.version ?? PROTOCOL_VERSION, genesis, publicKey: this.key.publicKey, listenPort: 1, challenge, tip: this.o.tip ?? TIP });
     // A raw peer dials, so it proves first (handshake.ts).
     const transcript = { version: PROTOCOL_VERSION, genesis, dialer: { challenge, publicKey: this.key.publicKey }, listener: { challenge: h.challenge, publicKey: h.publicKey } };
     this.send({ kind: 'helloAck', signature: signHandshake(transcript, 'dialer', signer.secretKey) });
