@@ -11,7 +11,7 @@
 // in a loop; past that it draws its share like any of them. The host map is bounded
 // (least recently granted forgotten first) and forgets nothing it still needs: an entry older than
 // the interval carries no information.
-import { refill, type TokenBucket, type TokenRate } from '../core/index.js';
+import { refill, type TokenBucket, type TokenRate, monotonicNow } from '../core/index.js';
 
 export interface HandshakeBudgetLimits {
   /** Inbound handshakes per second, over all sources (bucket refill). */
@@ -31,7 +31,7 @@ export class HandshakeBudget {
   private readonly granted = new Map<string, number>();
   private refused = 0;
 
-  constructor(private readonly limits: HandshakeBudgetLimits, private readonly now: () => number = Date.now) {
+  constructor(private readonly limits: HandshakeBudgetLimits, private readonly now: () => number = monotonicNow) {
     this.rate = { burst: Math.max(1, limits.burst), perSecond: limits.perSecond };
     this.bucket = { tokens: this.rate.burst, at: now() };
   }

@@ -15,6 +15,7 @@ import {
   DEFAULT_PENALTIES, resolveLimits,
   type NetContext, type P2PEvents, type P2PLimits, type P2POptions, type P2PPenalties, type P2PStats, type RequestResult,
 } from './config.js';
+import { monotonicNow } from '../core/index.js';
 import { P2PError, closeCodeFor } from './errors.js';
 import { KeepAlive } from './keepalive.js';
 import { Listener } from './listener.js';
@@ -81,7 +82,7 @@ export class P2PNetwork extends EventEmitter<P2PEvents> {
       deliver: (peer, m, now) => this.onMessage(peer, m, now),
       drop: (peer, reason) => this.drop(peer, reason),
       ready: (peer) => this.emit('peer:connected', peer),
-      probe: (peer) => this.keepAlive.probe(peer, Date.now()),
+      probe: (peer) => this.keepAlive.probe(peer, monotonicNow()),
     });
     this.manager = new PeerManager(this.ctx, this.listener, this.scoring, opts.host);
     this.keepAlive = new KeepAlive(this.ctx, this.requests);
