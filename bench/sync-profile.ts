@@ -10,6 +10,8 @@
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Session } from 'node:inspector/promises';
+import type { RunningNode } from '../src/node/index.js';
+import type { MessageOf, Peer } from '../src/p2p/index.js';
 import { testNet, waitUntil } from '../test/helpers/node-helpers.js';
 import { ChildNode } from './child-nodes.js';
 import type { ChildReport } from './node-child.js';
@@ -73,6 +75,42 @@ function printHeap(profile: HeapProfile, txs: number, n: number): void {
   for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, n)) process.stdout.write(`${Math.round(v / txs)}\t${k}\n`);
 }
 
+/**
+ * When the fresh node's start-up steps happened: handshake done, getheaders sent, headers in, first
+ * getdata out, first and last body in, first and last block connected. Wraps the node's send (a
+ * diagnostic: the wrapper costs a clock read per message).
+ */
+function timeline(node: RunningNode): (t0: number) => string {
+  const at = new Map<string, number>();
+  const first = (k: string): void => void (at.has(k) || at.set(k, performance.now()));
+  const net = node.net;
+  const exchange = net.exchange.bind(net) as (p: Peer, m: MessageOf<'getheaders'>) => Promise<MessageOf<'headers'>>;
+  net.exchange = ((p: Peer, m: MessageOf<'getheaders'>) => {
+    first('getheaders out');
+    return exchange(p, m).then((r) => {
+      first('headers in');
+      return r;
+    });
+  }) as typeof net.exchange;
+  const request = net.request.bind(net);
+  net.request = (p, items) => {
+    first('getdata out');
+    return request(p, items);
+  };
+  net.on('peer:connected', () => first('handshake'));
+  net.on('message', (_p, m) => {
+    if (m.kind === 'block') {
+      first('first body in');
+      at.set('last body in', performance.now());
+    }
+  });
+  node.chain.on('block', () => {
+    first('first connect');
+    at.set('last connect', performance.now());
+  });
+  return (t0) => [...at].sort((a, b) => a[1] - b[1]).map(([k, v]) => `${k} ${Math.round(v - t0)}`).join(', ');
+}
+
 const isProfiled = (r: ChildReport): r is Extract<ChildReport, { type: 'profiled' }> => r.type === 'profiled';
 
 /** Self time per function (ms), and the busy (non-idle) total. */
@@ -124,6 +162,7 @@ try {
     await honest.request({ cmd: 'prof-start' }, isProfiled);
     await session.post('Profiler.start');
   }
+  const marks = timeline(b);
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   const child0 = honest.cpuMs();
@@ -132,6 +171,7 @@ try {
   await b.net.dial('127.0.0.1', honest.port);
   await waitUntil('profiled sync', () => b.chain.tip.idHex === tip, 300_000, 10);
   const ms = performance.now() - t0;
+  process.stdout.write(`timeline (ms from dial): ${marks(t0)}\n`);
   // CPU time, unlike the samples' wall time, is not inflated when other work on a shared machine
   // takes the cores: this process (main thread, verify workers, libuv) and the serving child.
   const cpu = process.cpuUsage(cpu0);

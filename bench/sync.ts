@@ -94,7 +94,7 @@ export function alloc(): Parameters<typeof testNet>[0] {
   return { alloc: [{ address: addressFromPublicKey(testKey('alice').publicKey), amount: 10n ** 15n }] };
 }
 
-interface OnePeerRun { blocksPerSec: number; txsPerSec: number; rawVerifyPerSec: number; verifyRatio: number; syncCpuUsPerTx: number; servingCpuUsPerTx: number }
+interface OnePeerRun { blocksPerSec: number; txsPerSec: number; rawVerifyPerSec: number; verifyRatio: number; syncCpuUsPerTx: number; servingCpuUsPerTx: number; firstBodyMs: number }
 
 /** A fresh node syncs `fx` from one honest serving process. */
 async function onePeer(net: TestNet, fx: Prebuilt): Promise<OnePeerRun> {
@@ -109,9 +109,18 @@ async function onePeer(net: TestNet, fx: Prebuilt): Promise<OnePeerRun> {
     const rawBefore = rawVerifyRate();
     const t0 = performance.now();
     const cpu = cpuMeter([honest]);
+    // Start-up latency (diagnostics): dial to the first body in, through handshake, headers and getdata.
+    let firstBodyAt = NaN;
+    const onBody = (_p: unknown, m: { kind: string }): void => {
+      if (m.kind !== 'block') return;
+      firstBodyAt = performance.now();
+      b.net.off('message', onBody);
+    };
+    b.net.on('message', onBody);
     await b.net.dial('127.0.0.1', honest.port);
     await waitUntil('bench sync', () => b.chain.tip.idHex === fx.tip, 300_000, 10);
     const secs = (performance.now() - t0) / 1000;
+    b.net.off('message', onBody);
     const used = cpu();
     const raw = Math.max(rawBefore, rawVerifyRate());
     return {
@@ -123,6 +132,7 @@ async function onePeer(net: TestNet, fx: Prebuilt): Promise<OnePeerRun> {
       // and the serving process, per transaction synced.
       syncCpuUsPerTx: Math.round((used.self * 1000) / (n * TXS)),
       servingCpuUsPerTx: Math.round((used.children * 1000) / (n * TXS)),
+      firstBodyMs: Math.round(firstBodyAt - t0),
     };
   } finally {
     await stopChildren(children);
@@ -225,6 +235,7 @@ export async function benchSync(): Promise<Record<string, unknown>> {
     'sync.verifyRatio': one.verifyRatio,
     'sync.syncCpuUsPerTx': one.syncCpuUsPerTx,
     'sync.servingCpuUsPerTx': one.servingCpuUsPerTx,
+    'sync.firstBodyMs': one.firstBodyMs,
     'sync.cores': availableParallelism(),
     'sync.rawVerifyAllPerSec': four.rawVerifyAllPerSec,
     'sync.txsPerSec4': four.txsPerSec4,

@@ -1,5 +1,5 @@
-// Serving peers' requests: getheaders (up to 2,000 headers from a main-chain header cache, disk
-// only on a miss), getdata (bodies: any main-chain or stored block from the store, at most a small
+// Serving peers' requests: getheaders (up to 2,000 headers from a main-chain header cache; misses
+// in one range read of the store, not two awaited reads per height), getdata (bodies: any main-chain or stored block from the store, at most a small
 // batch per message; txs from the mempool in memory, only those announced to that peer), and the legacy getblocks (reading stops once the reply is full).
 // Every reply is bounded in items and bytes before the store is touched. getdata costs are bounded
 // per request (items de-duplicated, a byte cap) and per peer over time (a byte bucket): a peer's
@@ -10,7 +10,7 @@
 // at a time), and getblocks bodies draw on the same byte bucket: a flood of them never holds more
 // than one reply's reads and memory per peer.
 import type { Chain, ConnectedBlockEvent, ReorgEvent } from '../chain/index.js';
-import { encodeBlock, encodeHeader, encodeTx, monotonicNow, refill, HEADER_BYTES, type Block } from '../core/index.js';
+import { encodeBlock, encodeHeader, encodeTx, monotonicNow, refill, type Block } from '../core/index.js';
 import { toHex } from '../crypto/index.js';
 import type { Mempool } from '../mempool/index.js';
 import { MAX_BLOCKS_PER_MSG, MAX_HEADERS_PER_MSG, type InvItem, type Message, type P2PNetwork, type Peer } from '../p2p/index.js';
@@ -106,7 +106,12 @@ export class Serving {
     this.recent.set(e.id, e.bytes ? { bytes: e.bytes } : { block: e.block });
     if (this.recent.size > RECENT_BODIES) this.recent.delete(this.recent.keys().next().value!);
   };
-  private readonly onReorg = (e: ReorgEvent): void => this.headers.cutAbove(e.forkHeight);
+  /** Reorgs seen: a range read that spans one does not fill the cache. */
+  private reorgs = 0;
+  private readonly onReorg = (e: ReorgEvent): void => {
+    this.reorgs++;
+    this.headers.cutAbove(e.forkHeight);
+  };
 
   constructor(
     private readonly chain: Chain,
@@ -151,31 +156,41 @@ export class Serving {
     return 0;
   }
 
-  /** The main-chain header at `h`, from the cache or (once) from the store. */
-  private async headerAt(h: number): Promise<{ idHex: string; bytes: Uint8Array } | undefined> {
-    const hit = this.headers.get(h);
-    if (hit) return hit;
-    const id = await this.chain.store.getMainId(h);
-    const body = id && (await this.chain.getBlockBytes(id));
-    if (!id || !body) return undefined;
-    const got = { idHex: toHex(id), bytes: body.slice(0, HEADER_BYTES) };
-    this.headers.set(h, got.idHex, got.bytes);
-    return got;
+  /**
+   * Up to MAX_HEADERS_PER_MSG main-chain headers from height `start` (through `stop` when it comes
+   * first), never past the tip: from the cache while it has them, the rest from one range read
+   * (store.mainHeaders: an iterator over the height index and batched body reads, each body
+   * checked against its id), which fills the cache unless a reorg cut it meanwhile. Damage the read
+   * finds ends the reply there and is reported through the chain's checked read (logged once,
+   * remembered so the next start heals it).
+   */
+  private async headersFrom(start: number, stop: Uint8Array | undefined): Promise<Uint8Array[]> {
+    const stopHex = stop && toHex(stop);
+    const out: Uint8Array[] = [];
+    const end = Math.min(this.chain.tip.height, start + MAX_HEADERS_PER_MSG - 1);
+    let h = start;
+    for (; h <= end; h++) {
+      const hit = this.headers.get(h);
+      if (!hit) break;
+      out.push(hit.bytes);
+      if (hit.idHex === stopHex) return out;
+    }
+    if (h > end) return out;
+    const reorgs = this.reorgs;
+    const range = await this.chain.store.mainHeaders(h, end - h + 1, stop);
+    const cache = this.reorgs === reorgs;
+    for (const x of range.headers) {
+      out.push(x.bytes);
+      if (cache) this.headers.set(x.height, toHex(x.id), x.bytes);
+    }
+    if (range.damaged) await this.intactBlock(range.damaged.id);
+    return out;
   }
 
   private async onGetHeaders(peer: Peer, locator: Uint8Array[], stop?: Uint8Array): Promise<void> {
     if (!this.started || !peer.connected) return;
-    const start = await this.forkPoint(locator);
-    const stopHex = stop && toHex(stop);
-    const out: Uint8Array[] = [];
-    const end = Math.min(this.chain.tip.height, start + MAX_HEADERS_PER_MSG - 1);
-    for (let h = start; h <= end; h++) {
-      const got = await this.headerAt(h);
-      if (!got) break;
-      out.push(got.bytes);
-      if (got.idHex === stopHex) break;
-    }
-    this.net.send(peer, { kind: 'headers', headers: out });
+    const headers = await this.headersFrom(await this.forkPoint(locator), stop);
+    if (peer.connected) this.net.send(peer, { kind: 'headers', headers });
   }
 
   private stateOf(peer: Peer): PeerServing {

@@ -12,6 +12,7 @@ import { AccountCache } from './account-cache.js';
 import { WriteHealth, type WriteFailureKind } from './write-failure.js';
 import { WriteBatch, type Sub } from './write-batch.js';
 import { levelOpenError, readIdentity, type GenesisRecordMode } from './open-checks.js';
+import { readMainHeaders, type MainHeadersRange } from './main-headers.js';
 import { toHex } from '../crypto/index.js';
 import { META_GENESIS, META_REORG, META_SCHEMA, META_TIP, META_TX_INDEX, META_VERIFIED, SCHEMA_VERSION, heightKey, heightFromKey, type SublevelName } from './layout.js';
 import {
@@ -346,6 +347,20 @@ export class ChainStore extends EventEmitter<StoreEvents> {
   /** How far the tx index reaches (undefined: a dir from before the background index). */
   async getTxIndexTip(): Promise<ChainPoint | undefined> {
     return this.decoded('meta', META_TX_INDEX, await this.read('meta', META_TX_INDEX), (b) => decodeChainPoint(b, 'tx index tip'));
+  }
+
+  /**
+   * Checked main-chain headers from height `from`, at most `max`, through `stop` when it comes
+   * first: one iterator and batched reads (main-headers.ts), stopping at damage it names.
+   * `readBytes` bounds the bodies one multi-get holds (default MAIN_HEADERS_READ_BYTES).
+   */
+  async mainHeaders(from: number, max: number, stop?: Bytes, readBytes?: number): Promise<MainHeadersRange> {
+    const mainIds = async (gte: number, limit: number): Promise<[number, Bytes][]> => {
+      const rows: [number, Bytes][] = [];
+      for await (const [k, v] of this.scan('main', { gte: heightKey(gte), limit })) rows.push([heightFromKey(k), v]);
+      return rows;
+    };
+    return readMainHeaders({ mainIds, getMany: (name, keys) => this.getRawMany(name, keys) }, from, max, stop, readBytes);
   }
 
   /** Main-chain entries in height order from `from` (streams). */

@@ -11,3 +11,4 @@ export { verifyStore, recordWalk, DEFAULT_CHECK_DEPTH, MARK_TAIL, type Integrity
 export { DamageLog, DAMAGE_LOG_CAP, type DamageCounts } from './damage-log.js';
 export { classifyWriteError, type WriteFailureKind } from './write-failure.js';
 export { blockBytesProblem } from './checked-block.js';
+export { MAIN_HEADERS_READ_BYTES, type MainHeader, type MainHeadersRange } from './main-headers.js';

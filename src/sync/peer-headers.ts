@@ -118,9 +118,11 @@ export class PeerHeaders {
     if (known) this.prove(st, known);
     else if (st.claimed > this.d.tree.bestWork) {
       // A download (not one relayed tip) will follow once the headers check out: the verify workers
-      // start meanwhile. A false claim costs only threads the chain starts once in its life anyway.
-      if (peer.tip.height > this.d.chain.tip.height + DOWNLOAD_AHEAD) this.d.chain.prepareToVerify();
-      await this.askHeaders(peer);
+      // start meanwhile, once the getheaders is out (spawning one blocks this thread ~10 ms, which
+      // then overlaps the peer's reply instead of delaying the ask). A false claim costs only
+      // threads the chain starts once in its life anyway.
+      const download = peer.tip.height > this.d.chain.tip.height + DOWNLOAD_AHEAD;
+      await this.askHeaders(peer, undefined, download ? () => this.d.chain.prepareToVerify() : undefined);
     }
     this.d.schedule();
   }
@@ -153,15 +155,20 @@ export class PeerHeaders {
     return e ? { idHex, height: e.height, work: e.work } : undefined;
   }
 
-  /** getheaders from our best header (or `from`) back to genesis; one exchange per peer at a time. */
-  async askHeaders(peer: Peer, from?: HeaderNode): Promise<void> {
+  /**
+   * getheaders from our best header (or `from`) back to genesis; one exchange per peer at a time.
+   * `sent` runs once the request is on its way (work that may overlap the peer's reply).
+   */
+  async askHeaders(peer: Peer, from?: HeaderNode, sent?: () => void): Promise<void> {
     const st = this.state(peer);
     if (st.asking || !peer.connected) return;
     st.asking = true;
     const claimAtAsk = st.claimed;
     let headers: Uint8Array[];
     try {
-      headers = (await this.d.net.exchange(peer, { kind: 'getheaders', locator: await this.locator(from ?? this.d.tree.best) })).headers;
+      const reply = this.d.net.exchange(peer, { kind: 'getheaders', locator: await this.locator(from ?? this.d.tree.best) });
+      sent?.();
+      headers = (await reply).headers;
     } catch (e) {
       st.asking = false;
       if (e instanceof P2PError && e.reason === 'timeout') this.d.refuse(peer, 'headers-timeout', 'no headers reply in time');
