@@ -91,3 +91,19 @@ export async function startMesh(net: TestNet, count: number, timeoutMs: number):
   await waitUntil('mesh', () => nodes.every((n) => n.net.peers().length >= 2), timeoutMs, 100);
   return nodes;
 }
+
+/** A node's tip as a handshake or a scripted peer states it. */
+export function tipClaimOf(node: RunningNode): { id: Uint8Array; height: number; work: bigint } {
+  const t = node.chain.tip;
+  return { id: t.id, height: t.height, work: t.work };
+}
+
+/** `victim` dials `honest` and reaches its tip; the honest peer is still connected and unpenalised. */
+export async function syncsFromHonest(victim: RunningNode, honest: RunningNode, ms: number): Promise<void> {
+  await victim.net.dial('127.0.0.1', honest.port);
+  const tip = honest.chain.tip.idHex;
+  await waitUntil('the victim at the honest tip', () => victim.chain.tip.idHex === tip, ms, 20);
+  const h = victim.net.peer(honest.net.nodeId);
+  if (!h) throw new Error('expected the honest peer still connected, got none');
+  if (h.score !== 0) throw new Error(`expected the honest peer unpenalised, got score ${h.score}`);
+}

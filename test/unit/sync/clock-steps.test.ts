@@ -9,7 +9,7 @@ import { nodeIdFromPublicKey, toHex } from '../../../src/crypto/index.js';
 import type { InvItem, MessageOf } from '../../../src/p2p/index.js';
 import type { RunningNode } from '../../../src/node/index.js';
 import { ScriptedPeer } from '../../helpers/scripted-peer.js';
-import { testNet, waitUntil, type TestNet } from '../../helpers/node-helpers.js';
+import { syncsFromHonest, testNet, tipClaimOf, waitUntil, type TestNet } from '../../helpers/node-helpers.js';
 import { extend } from '../../helpers/chain-helpers.js';
 import { HOUR_MS, stepWallClock } from '../../helpers/wall-clock.js';
 
@@ -44,7 +44,7 @@ async function staller(w: World, t: TestContext, held: InvItem[]): Promise<{ p: 
     if (released) s.answerData(m);
     else held.push(...m.items);
   };
-  const p = await ScriptedPeer.connect(w.victim.port, { genesis: w.net.genesis.id, blocks: w.blocks, tip: honestTip(w), script: { getdata } });
+  const p = await ScriptedPeer.connect(w.victim.port, { genesis: w.net.genesis.id, blocks: w.blocks, tip: tipClaimOf(w.honest), script: { getdata } });
   t.after(() => p.close());
   await waitUntil('the staller holds a body', () => held.length > 0, 30_000, 10);
   const release = (): void => {
@@ -54,17 +54,7 @@ async function staller(w: World, t: TestContext, held: InvItem[]): Promise<{ p: 
   return { p, release };
 }
 
-function honestTip(w: World): { id: Uint8Array; height: number; work: bigint } {
-  const t = w.honest.chain.tip;
-  return { id: t.id, height: t.height, work: t.work };
-}
-
-async function reachesTip(w: World): Promise<void> {
-  await w.victim.net.dial('127.0.0.1', w.honest.port);
-  const tip = w.honest.chain.tip.idHex;
-  await waitUntil('the victim at the honest tip', () => w.victim.chain.tip.idHex === tip, 30_000, 20);
-  assert.equal(w.victim.net.peer(w.honest.net.nodeId)?.score, 0, 'the honest peer is not penalised');
-}
+const reachesTip = (w: World): Promise<void> => syncsFromHonest(w.victim, w.honest, 30_000);
 
 test('wall clock steps back an hour: a stalled sync request is still reassigned', { timeout: 90_000 }, async (t) => {
   const w = await world(t);

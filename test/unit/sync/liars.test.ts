@@ -8,7 +8,7 @@ import { bytesToBigInt, nodeIdFromPublicKey, toHex } from '../../../src/crypto/i
 import type { Peer } from '../../../src/p2p/index.js';
 import type { RunningNode } from '../../../src/node/index.js';
 import { ScriptedPeer } from '../../helpers/scripted-peer.js';
-import { testNet, waitUntil, type TestNet } from '../../helpers/node-helpers.js';
+import { syncsFromHonest, testNet, tipClaimOf, waitUntil, type TestNet } from '../../helpers/node-helpers.js';
 import { childOf, tipEntry } from '../../helpers/chain-helpers.js';
 import { buildBlock, prng } from '../../helpers/fixtures.js';
 
@@ -47,19 +47,11 @@ async function liar(w: World, t: TestContext, o: Partial<Parameters<typeof Scrip
   return p;
 }
 
-function honestTip(w: World): { id: Uint8Array; height: number; work: bigint } {
-  const t = w.honest.chain.tip;
-  return { id: t.id, height: t.height, work: t.work };
-}
+const honestTip = (w: World): { id: Uint8Array; height: number; work: bigint } => tipClaimOf(w.honest);
 
 /** The honest peer connects; the victim reaches its tip with the honest peer unpunished. */
 async function reachesHonestTip(w: World): Promise<void> {
-  await w.victim.net.dial('127.0.0.1', w.honest.port);
-  const tip = w.honest.chain.tip.idHex;
-  await waitUntil('victim at the honest tip', () => w.victim.chain.tip.idHex === tip, 60_000, 20);
-  const h = w.victim.net.peer(w.honest.net.nodeId);
-  assert.ok(h, 'the honest peer is still connected');
-  assert.equal(h.score, 0, 'the honest peer is not penalised');
+  await syncsFromHonest(w.victim, w.honest, 60_000);
   // Progress shows in /api/status: headers and blocks at the honest tip.
   const status = (await (await fetch(`${w.victim.apiUrl}/api/status`)).json()) as { syncing: boolean; sync: { headers: number; blocks: number } };
   assert.equal(status.sync.blocks, BLOCKS);
