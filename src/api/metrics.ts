@@ -15,6 +15,8 @@ export interface NodeCounters {
   peersBanned?: number;
   /** Inbound connections closed at accept because their source was over its connect rate. */
   connectsThrottled?: number;
+  /** Inbound handshakes refused because the node was over its global handshake budget. */
+  handshakesThrottled?: number;
   /** Kademlia lookups run and their rounds, since start. */
   lookups?: number;
   lookupRounds?: number;
@@ -80,6 +82,7 @@ export class ApiMetrics {
     counter('kadchain_txs_received_total', 'Transactions received from peers', () => c().txsReceived, 'txsReceived');
     counter('kadchain_txs_relayed_total', 'Transactions announced to peers', () => c().txsRelayed, 'txsRelayed');
     counter('kadchain_p2p_connects_throttled_total', 'Inbound connections closed at accept: source over its connect rate', () => c().connectsThrottled, 'connectsThrottled');
+    counter('kadchain_p2p_handshakes_throttled_total', 'Inbound handshakes closed busy: the node over its global handshake budget', () => c().handshakesThrottled, 'handshakesThrottled');
     counter('kadchain_kad_lookups_total', 'Kademlia lookups run', () => c().lookups, 'lookups');
     counter('kadchain_kad_lookup_rounds_total', 'Rounds over all Kademlia lookups', () => c().lookupRounds, 'lookupRounds');
     if (kept.syncProgress !== undefined) gauge('kadchain_sync_progress', 'Sync progress, 0..1 (1 when caught up)', () => c().syncProgress);

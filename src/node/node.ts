@@ -220,17 +220,21 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
         submitTx: (tx) => mempool.add(tx),
         lookups: () => kad.lookups.list(),
         propagation: () => propagation.list(),
-        counters: () => ({
-          blocksReceived: gossip.stats.bodiesReceived,
-          txsReceived: gossip.stats.txsReceived,
-          blocksRelayed: gossip.stats.blocksRelayed,
-          txsRelayed: gossip.stats.txsRelayed,
-          peersBanned: net.stats().bans,
-          connectsThrottled: net.stats().connectsThrottled,
-          lookups: kad.lookups.totals().lookups,
-          lookupRounds: kad.lookups.totals().rounds,
-          syncProgress: sync.syncing ? syncFraction(sync.progress()) : 1,
-        }),
+        counters: () => {
+          const p2p = net.stats();
+          return {
+            blocksReceived: gossip.stats.bodiesReceived,
+            txsReceived: gossip.stats.txsReceived,
+            blocksRelayed: gossip.stats.blocksRelayed,
+            txsRelayed: gossip.stats.txsRelayed,
+            peersBanned: p2p.bans,
+            connectsThrottled: p2p.connectsThrottled,
+            handshakesThrottled: p2p.handshakesThrottled,
+            lookups: kad.lookups.totals().lookups,
+            lookupRounds: kad.lookups.totals().rounds,
+            syncProgress: sync.syncing ? syncFraction(sync.progress()) : 1,
+          };
+        },
         events: peerEvents,
       },
     });

@@ -47,5 +47,6 @@ test('node observability: metrics, lookup history and block propagation on a rea
   assert.match(text, /^kadchain_peers_connected 1$/m);
   assert.match(text, /^kadchain_kad_lookups_total \d+$/m);
   assert.match(text, /^kadchain_p2p_connects_throttled_total 0$/m, 'a node wired to the listener reports its throttled connects');
+  assert.match(text, /^kadchain_p2p_handshakes_throttled_total 0$/m, 'and its handshakes refused for the global budget');
   assert.equal((await fetch(b.apiUrl + '/metrics')).status, 404);
 });

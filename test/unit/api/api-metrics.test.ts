@@ -17,7 +17,7 @@ test('metrics: /metrics serves kadchain_ series whose height matches /api/status
     view: {
       peers: () => FAKE_PEERS,
       mining: () => ({ enabled: true, hashrate: 4321 }),
-      counters: () => ({ blocksReceived: 7, txsReceived: 3, peersBanned: 1, connectsThrottled: 9, lookups: 2, lookupRounds: 5, syncProgress: 1 }),
+      counters: () => ({ blocksReceived: 7, txsReceived: 3, peersBanned: 1, connectsThrottled: 9, handshakesThrottled: 4, lookups: 2, lookupRounds: 5, syncProgress: 1 }),
     },
   });
   t.after(() => h.close());
@@ -37,6 +37,7 @@ test('metrics: /metrics serves kadchain_ series whose height matches /api/status
   assert.equal(series(text, 'kadchain_blocks_received_total'), 7);
   assert.equal(series(text, 'kadchain_kad_lookup_rounds_total'), 5);
   assert.equal(series(text, 'kadchain_p2p_connects_throttled_total'), 9);
+  assert.equal(series(text, 'kadchain_p2p_handshakes_throttled_total'), 4);
   assert.equal(series(text, 'kadchain_mempool_txs'), 0);
   assert.equal(series(text, 'kadchain_chain_reorgs_total'), 0);
   assert.ok(Number(series(text, 'kadchain_chain_work')) > 0);
