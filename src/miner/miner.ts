@@ -96,7 +96,7 @@ export class Miner extends EventEmitter<MinerEvents> {
   private blocksMined = 0;
   private readonly merkle = new IncrementalMerkle();
   private readonly refusals: RefusalBackoff;
-  /** Aborts a refusal back-off wait (stop). */
+  /** Aborts a refusal back-off wait (stop, or a new tip: a template on it is built from new state). */
   private pause: AbortController | undefined;
   private readonly onTip = (): void => this.switchNow();
   private readonly onMempool = (): void => this.scheduleCheck();
@@ -151,13 +151,18 @@ export class Miner extends EventEmitter<MinerEvents> {
     this.log.info('miner stopped', { mined: this.blocksMined });
   }
 
-  /** A new tip: the current work is worthless, abandon it now. */
+  /**
+   * A new tip: the current work is worthless, abandon it now. A refusal back-off ends too: the next
+   * template is built on new state (a repeat still doubles the wait, the streak is kept), so a
+   * refusal cannot keep the miner off a chain that moved for up to a minute.
+   */
   private switchNow(): void {
     if (!this.running) return;
     clearTimeout(this.refreshTimer);
     this.refreshTimer = undefined;
     this.next = undefined;
     this.abort?.abort();
+    this.pause?.abort();
   }
 
   /** Mempool changed: look again once the template is old enough (coalescing a burst into one look). */

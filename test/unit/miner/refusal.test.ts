@@ -61,6 +61,29 @@ test('miner re-mines a refused template', async (t) => {
   assert.equal(refusalWarns[0]!.fields?.reason, 'bad-nonce');
 });
 
+test('a refusal back-off ignored a new tip: the miner sat out its wait while the chain moved', async (t) => {
+  // As in "miner re-mines a refused template", the first template is refused; the back-off is 10
+  // minutes. A block from elsewhere then moves the tip: the miner must mine on it now. Failed
+  // before: it slept out the back-off and the wait below timed out.
+  const g = testGenesis();
+  const c = await openTestChain(g, undefined, {}, t);
+  const pool = new Mempool(c.chain);
+  const stale: TransferTx = transfer('alice', testAddress('bob'), 100n, 0n, g.id, 20_000n);
+  assert.equal((await pool.add(stale)).accepted, true);
+  assert.equal((await c.chain.submitBlock(await childOf(c.chain, await tipEntry(c.chain), [stale]))).status, 'connected');
+  const miner = new Miner({ chain: c.chain, mempool: pool, minerAddress: testAddress('miner'), threads: 1, logger: recordingLogger().logger, refusalBackoffMs: { initial: 600_000, max: 600_000 } });
+  t.after(() => miner.stop());
+  const refused = waitFor<RefusedEvent>((cb) => { miner.on('refused', cb); return () => miner.off('refused', cb); }, () => true, 20_000, 'the first refusal');
+  miner.start();
+  assert.equal((await refused).backoffMs, 600_000);
+  const connected = waitFor<MinedEvent>((cb) => { miner.on('mined', cb); return () => miner.off('mined', cb); }, (e) => e.result.status === 'connected', 20_000, 'a connected block on the new tip');
+  const other = await childOf(c.chain, await tipEntry(c.chain), [], 7n);
+  assert.equal((await c.chain.submitBlock(other)).status, 'connected');
+  const ok = await connected;
+  await miner.stop();
+  assert.equal(ok.block.header.height, other.header.height + 1, 'mined on the tip that moved');
+});
+
 test('miner backs off when refusals repeat (a broken template cannot spin a core)', async (t) => {
   // The chain's clock is 10 minutes behind the miner's: every block the miner finds is too far in
   // the future and held, never connected. The refusal repeats for as long as the clocks disagree.
