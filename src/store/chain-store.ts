@@ -357,15 +357,16 @@ export class ChainStore extends EventEmitter<StoreEvents> {
   async mainHeaders(from: number, max: number, stop?: Bytes, readBytes?: number): Promise<MainHeadersRange> {
     const mainIds = async (gte: number, limit: number): Promise<[number, Bytes][]> => {
       const rows: [number, Bytes][] = [];
-      for await (const [k, v] of this.scan('main', { gte: heightKey(gte), limit })) rows.push([heightFromKey(k), v]);
+      for await (const row of this.mainEntries(gte, limit)) rows.push(row);
       return rows;
     };
     return readMainHeaders({ mainIds, getMany: (name, keys) => this.getRawMany(name, keys) }, from, max, stop, readBytes);
   }
 
-  /** Main-chain entries in height order from `from` (streams). */
-  async *mainEntries(from = 0): AsyncGenerator<[number, Bytes]> {
-    for await (const [k, v] of this.scan('main', from > 0 ? { gte: heightKey(from) } : undefined)) yield [heightFromKey(k), v];
+  /** Main-chain entries in height order from `from` (streams), at most `limit` of them. */
+  async *mainEntries(from = 0, limit?: number): AsyncGenerator<[number, Bytes]> {
+    const range = { ...(from > 0 ? { gte: heightKey(from) } : {}), ...(limit !== undefined ? { limit } : {}) };
+    for await (const [k, v] of this.scan('main', range)) yield [heightFromKey(k), v];
   }
 
   /** Deletes every record of a sublevel (reindex). Clearing `main` drops the verified mark first. */
