@@ -2,7 +2,7 @@
 // mempool, real worker-thread search on the tiny test target. Failed before the fix: the miner
 // built the same template again (same stale transactions), found the same block and was refused
 // again, for ever, one warning per loop.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { Miner, RefusalBackoff, isStaleTip, type MinedEvent, type RefusedEvent } from '../../../src/miner/index.js';
 import { Mempool } from '../../../src/mempool/index.js';
@@ -32,16 +32,22 @@ function waitFor<T>(on: (cb: (e: T) => void) => () => void, pred: (e: T) => bool
   });
 }
 
-test('miner re-mines a refused template', async (t) => {
+/**
+ * A chain and a pool that no longer follows it (its follow task died): the pool still holds a tx
+ * that a block from elsewhere has confirmed, so every template built from it is refused.
+ */
+async function staleTemplateWorld(t: TestContext): Promise<{ c: Awaited<ReturnType<typeof openTestChain>>; pool: Mempool; stale: TransferTx }> {
   const g = testGenesis();
   const c = await openTestChain(g, undefined, {}, t);
-  // A pool that no longer follows the chain (its follow task died): it still holds a tx that a
-  // block from elsewhere has confirmed, so every template built from it is refused.
   const pool = new Mempool(c.chain);
   const stale: TransferTx = transfer('alice', testAddress('bob'), 100n, 0n, g.id, 20_000n);
   assert.equal((await pool.add(stale)).accepted, true);
-  const r = await c.chain.submitBlock(await childOf(c.chain, await tipEntry(c.chain), [stale]));
-  assert.equal(r.status, 'connected');
+  assert.equal((await c.chain.submitBlock(await childOf(c.chain, await tipEntry(c.chain), [stale]))).status, 'connected');
+  return { c, pool, stale };
+}
+
+test('miner re-mines a refused template', async (t) => {
+  const { c, pool, stale } = await staleTemplateWorld(t);
   const { logger, warns } = recordingLogger();
   const miner = new Miner({ chain: c.chain, mempool: pool, minerAddress: testAddress('miner'), threads: 1, logger, refusalBackoffMs: { initial: 10, max: 200 } });
   t.after(() => miner.stop());
@@ -65,12 +71,7 @@ test('a refusal back-off ignored a new tip: the miner sat out its wait while the
   // As in "miner re-mines a refused template", the first template is refused; the back-off is 10
   // minutes. A block from elsewhere then moves the tip: the miner must mine on it now. Failed
   // before: it slept out the back-off and the wait below timed out.
-  const g = testGenesis();
-  const c = await openTestChain(g, undefined, {}, t);
-  const pool = new Mempool(c.chain);
-  const stale: TransferTx = transfer('alice', testAddress('bob'), 100n, 0n, g.id, 20_000n);
-  assert.equal((await pool.add(stale)).accepted, true);
-  assert.equal((await c.chain.submitBlock(await childOf(c.chain, await tipEntry(c.chain), [stale]))).status, 'connected');
+  const { c, pool } = await staleTemplateWorld(t);
   const miner = new Miner({ chain: c.chain, mempool: pool, minerAddress: testAddress('miner'), threads: 1, logger: recordingLogger().logger, refusalBackoffMs: { initial: 600_000, max: 600_000 } });
   t.after(() => miner.stop());
   const refused = waitFor<RefusedEvent>((cb) => { miner.on('refused', cb); return () => miner.off('refused', cb); }, () => true, 20_000, 'the first refusal');
