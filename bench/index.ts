@@ -12,12 +12,14 @@ import { benchConnBudget } from './conn-budget.js';
 import { benchConnRate } from './conn-rate.js';
 import { benchHandshakeFlood } from './handshake-flood.js';
 import { benchTxFlood } from './tx-flood.js';
+import { benchVerify } from './verify.js';
 
 const only = process.argv[2];
 const sections: Record<string, () => Promise<Record<string, unknown>>> = {
   miner: benchMiner,
   store: benchStore,
   kad: benchKad,
+  verify: benchVerify,
   sync: benchSync,
   api: benchApi,
   apiStats: benchApiStats,
