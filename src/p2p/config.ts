@@ -13,6 +13,12 @@ export interface P2PLimits {
   maxPayload: number;
   /** hello + helloAck must complete within this. */
   handshakeTimeoutMs: number;
+  /**
+   * Bytes a connection may receive before the other side's handshake proof (helloAck) arrives: a
+   * hello and a helloAck are under 1 KiB, but `ws` buffers a frame up to `maxPayload` before we
+   * see it, so without this every half-open socket could hold 4 MiB. Over it: closed `oversize`.
+   */
+  preHandshakeBytes: number;
   /** A keep-alive ping is sent this often. */
   pingIntervalMs: number;
   /** A peer that sends nothing (not even a pong) for this long is dropped. */
@@ -90,6 +96,8 @@ export interface P2PLimits {
 export const DEFAULT_P2P_LIMITS: Readonly<P2PLimits> = {
   maxPayload: 4 * 1024 * 1024,
   handshakeTimeoutMs: 5_000,
+  // 256 KiB: one socket read (64 KiB) of what follows the proof may arrive with it, and be counted.
+  preHandshakeBytes: 256 * 1024,
   pingIntervalMs: 30_000,
   idleTimeoutMs: 120_000,
   maxOutbound: 8,
@@ -248,6 +256,7 @@ export function resolveLimits(over: Partial<P2PLimits> | undefined): P2PLimits {
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new P2PError('invalid-option', `limits.${k}: expected a non-negative number, got ${String(v)}`);
   }
   if (l.maxPayload < 1024) throw new P2PError('invalid-option', 'limits.maxPayload: expected at least 1024 bytes');
+  if (l.preHandshakeBytes < 4096) throw new P2PError('invalid-option', `limits.preHandshakeBytes: expected at least 4096 bytes (a hello and its proof), got ${l.preHandshakeBytes}`);
   if (l.maxConnections < l.maxInbound + l.maxHalfOpen) {
     throw new P2PError('invalid-option', `limits.maxConnections: expected at least maxInbound + maxHalfOpen (${l.maxInbound + l.maxHalfOpen}), got ${l.maxConnections}`);
   }

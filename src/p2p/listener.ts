@@ -178,6 +178,7 @@ export class Listener {
     // While the handshake budget is spent, refused before our hello; it is spent at the proof.
     if (!this.handshakes.admits(host)) return refuse('busy');
     const peer = this.attach(ws, host, 'inbound', 0);
+    this.capPreHandshake(peer, socket);
     this.inboundSocket.set(peer, socket);
     // Evicted from the half-open budget: no close handshake to wait for (it may be one of thousands).
     this.halfOpen.advance(socket, () => {
@@ -215,6 +216,25 @@ export class Listener {
     });
     ws.on('error', (e: Error) => this.onSocketError(peer, e));
     return peer;
+  }
+
+  /**
+   * Counts what `socket` receives until the peer's helloAck arrives; past `preHandshakeBytes` the
+   * peer is dropped `oversize` (ws would buffer a frame up to maxPayload before we see any of it).
+   * Counted on the TCP socket, after ws's own reader, so a read that carries the helloAck has
+   * already marked it when it is counted.
+   */
+  capPreHandshake(peer: Peer, socket: Socket): void {
+    let bytes = 0;
+    const onData = (chunk: Buffer): void => {
+      if (peer.proofArrived || peer.dropped) return void socket.off('data', onData);
+      bytes += chunk.length;
+      if (bytes <= this.ctx.limits.preHandshakeBytes) return;
+      socket.off('data', onData);
+      this.ctx.log.debug('dropped before the handshake: too many bytes', { host: peer.host, bytes });
+      this.ctx.disconnect(peer, 'oversize');
+    };
+    socket.on('data', onData);
   }
 
   private onSocketError(peer: Peer, e: Error): void {
@@ -268,6 +288,7 @@ export class Listener {
 
   private onHandshake(peer: Peer, m: Message): void {
     const ctx = this.ctx;
+    if (m.kind === 'helloAck') peer.proofArrived = true;
     if (m.kind === 'hello' && !peer.gotHello) {
       const bad = checkHello(m, { genesis: ctx.genesis, publicKey: ctx.publicKey });
       if (bad) return ctx.disconnect(peer, bad);

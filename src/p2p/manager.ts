@@ -69,6 +69,8 @@ export class PeerManager {
       const ws = new WebSocket(url, { maxPayload: l.maxPayload, perMessageDeflate: false, handshakeTimeout: l.handshakeTimeoutMs });
       const peer = this.listener.attach(ws, h, 'outbound', port);
       let opened = false;
+      // The TCP socket is public only at the upgrade; counted once ws reads it (at 'open').
+      ws.once('upgrade', (res) => ws.once('open', () => this.listener.capPreHandshake(peer, res.socket)));
       ws.once('open', () => (opened = true));
       peer.settle = (reason) => {
         if (reason === undefined) return resolve(peer);

@@ -91,6 +91,8 @@ export class Peer {
   gotHello = false;
   /** @internal */
   proved = false;
+  /** @internal the peer's helloAck arrived (verified or not): from here on its frames may be large */
+  proofArrived = false;
   /** @internal the challenge in the peer's hello (half of the transcript both sides sign) */
   peerChallenge: Uint8Array | undefined;
   /** @internal first time the send buffer was seen above the bound (slow-reader detection) */
