@@ -11,6 +11,7 @@ export interface EvictionCandidate<T = unknown> {
   ref: T;
   /** Network group: a public address's /24 or /64, else the host. */
   group: string;
+  /** When it connected; this and the delivery times below are monotonic (only their order counts). */
   connectedAt: number;
   /** Last keep-alive round trip; undefined sorts as the slowest. */
   latencyMs: number | undefined;

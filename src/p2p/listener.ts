@@ -155,7 +155,8 @@ export class Listener {
     const peers: (EvictionCandidate<Peer> & { host: string })[] = [];
     for (const p of this.ctx.byId.values()) {
       if (p === except || p.direction !== 'inbound' || p.dropped) continue;
-      peers.push({ ref: p, host: p.host, group: Listener.sourceOf(p.host), connectedAt: p.connectedAt, latencyMs: p.latencyMs, lastBlockAt: p.lastBlockAt, lastTxAt: p.lastTxAt });
+      // Monotonic times: a wall-clock step must not make a new peer look like the longest-connected.
+      peers.push({ ref: p, host: p.host, group: Listener.sourceOf(p.host), connectedAt: p.connectedSince, latencyMs: p.latencyMs, lastBlockAt: p.lastBlockSince, lastTxAt: p.lastTxSince });
     }
     return inboundSlotFor(host, Listener.sourceOf(host), peers, this.ctx.limits);
   }

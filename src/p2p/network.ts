@@ -271,7 +271,13 @@ export class P2PNetwork extends EventEmitter<P2PEvents> {
     // Eviction protects peers that recently delivered what we asked for (Core: novel blocks and txs).
     const asked = (m.kind === 'block' || m.kind === 'tx') && peer.inflight.has(idKey(bodyId(m.kind, m.bytes)));
     if (!routeIncoming(this.ctx, this.requests, this.scoring, this.keepAlive, peer, m, now) || peer.dropped) return;
-    if (asked) peer[m.kind === 'block' ? 'lastBlockAt' : 'lastTxAt'] = Date.now(); // shown to users: wall clock
+    if (asked && m.kind === 'block') {
+      peer.lastBlockAt = Date.now(); // shown to users
+      peer.lastBlockSince = now; // ordered by eviction
+    } else if (asked) {
+      peer.lastTxAt = Date.now();
+      peer.lastTxSince = now;
+    }
     this.emit('message', peer, m);
   }
 

@@ -70,6 +70,10 @@ export class Peer {
   /** Last delivery of a requested block / transaction (wall clock, shown to users; 0: never). */
   lastBlockAt = 0;
   lastTxAt = 0;
+  /** @internal the same deliveries on the monotonic clock: eviction orders peers by them (0: never) */
+  lastBlockSince = 0;
+  /** @internal */
+  lastTxSince = 0;
 
   /** Ids this peer knows about (announced by either side): an id is announced to it once. */
   readonly known: LruSet;

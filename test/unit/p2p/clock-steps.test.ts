@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type AddressInfo } from 'node:net';
 import { CLOSE_CODES, type Peer } from '../../../src/p2p/index.js';
+import { nodeIdFromPublicKey, toHex } from '../../../src/crypto/index.js';
 import { HOUR_MS, stepWallClock } from '../../helpers/wall-clock.js';
 import { RawPeer, connectPair, nextEvent, startNet, stopAll, waitUntil } from './helpers.js';
 
@@ -115,4 +116,27 @@ test('wall clock steps back an hour: a failed dial candidate is tried again afte
   const before = attempts;
   // Backoffs of at most 100 ms: frozen by the step, the next try would be an hour away.
   await waitUntil('dialled again', () => attempts >= before + 2, 15_000);
+});
+
+test('wall clock steps back an hour: inbound eviction still keeps the longest-connected peer and evicts the newest', async (t) => {
+  // Two slots, no latency measured yet (so none is protected for it): the longer-connected half
+  // is protected, the newest of the rest makes room. Before: ordered by wall-clock connect times,
+  // the peer that connected after the step looked an hour older and the old one was evicted.
+  const a = await startNet({ limits: { maxInbound: 2 } });
+  try {
+    const old = await RawPeer.ready(a.port);
+    stepWallClock(t, -HOUR_MS);
+    const young = await RawPeer.ready(a.port);
+    const evicted = nextEvent(a, 'peer:disconnected', (_p, reason) => reason === 'evicted');
+    const newcomer = await RawPeer.ready(a.port);
+    const [gone] = await evicted;
+    const idOf = (p: RawPeer): string => toHex(nodeIdFromPublicKey(p.key.publicKey));
+    assert.equal(gone.id, idOf(young), gone.id === idOf(old) ? 'the longest-connected peer was evicted' : 'an unexpected peer was evicted');
+    assert.equal((await young.closed).reason, 'evicted');
+    assert.equal(old.isOpen, true);
+    assert.equal(newcomer.isOpen, true);
+    await Promise.all([old.close(), newcomer.close()]);
+  } finally {
+    await a.stop();
+  }
 });
