@@ -34,7 +34,7 @@ export class GappedQueue {
       }
     }
     if (this.byId.size > this.maxCount) {
-      const oldestFirst = [...this.byId.values()].sort((a, b) => a.addedAt - b.addedAt);
+      const oldestFirst = [...this.byId.values()].sort((a, b) => a.enteredAt - b.enteredAt);
       for (const e of oldestFirst.slice(0, this.byId.size - this.maxCount)) {
         this.delete(e);
         out.push(e);
@@ -124,12 +124,12 @@ export class GappedQueue {
 
   /** Entries whose own clock ran out. */
   expired(now: number, lifetimeMs: number): MempoolEntry[] {
-    return [...this.byId.values()].filter((e) => now - e.addedAt > lifetimeMs);
+    return [...this.byId.values()].filter((e) => now - e.enteredAt > lifetimeMs);
   }
 
   private oldest(): MempoolEntry | undefined {
     let o: MempoolEntry | undefined;
-    for (const e of this.byId.values()) if (!o || e.addedAt < o.addedAt) o = e;
+    for (const e of this.byId.values()) if (!o || e.enteredAt < o.enteredAt) o = e;
     return o;
   }
 }

@@ -161,7 +161,7 @@ export class PoolState {
   expire(now: number): void {
     for (const sender of this.ready.senders()) {
       const q = this.ready.queue(sender);
-      const i = q.findIndex((e) => now - e.addedAt > this.limits.lifetimeMs);
+      const i = q.findIndex((e) => now - e.enteredAt > this.limits.lifetimeMs);
       if (i >= 0) for (const e of this.ready.truncate(sender, i)) this.dropped(e, 'expired');
       this.forgetIfEmpty(sender);
     }
