@@ -74,3 +74,16 @@ test('wall clock steps back an hour: a sender\'s replacement budget still refill
   const r = await pool.add(t('alice', 0n, 40_000n));
   assert.equal(r.accepted ? 'accepted' : r.reason, 'accepted', 'one token came back on the monotonic clock');
 });
+
+test('wall clock steps back an hour: a full gapped queue still drops its oldest entry', async (tc) => {
+  const pool = await setup(tc, { gappedMaxCount: 3 });
+  const oldest = t('alice', 2n);
+  assert.equal((await pool.add(oldest)).accepted, true);
+  stepWallClock(tc, -HOUR_MS);
+  const newer = [t('alice', 3n), t('bob', 2n)];
+  for (const tx of newer) assert.equal((await pool.add(tx)).accepted, true);
+  assert.equal((await pool.add(t('bob', 3n))).accepted, true);
+  assert.equal(pool.gappedSize, 3);
+  assert.equal(pool.has(txIdHex(oldest)), false, 'the first held went, though its wall-clock time reads an hour later');
+  for (const tx of newer) assert.equal(pool.has(txIdHex(tx)), true);
+});
