@@ -88,7 +88,7 @@ export class Mempool extends EventEmitter<MempoolEvents> {
     this.log = (opts.logger ?? silentLogger).child({ module: 'mempool' });
     this.now = opts.now ?? monotonicNow;
     this.wallNow = opts.wallNow ?? (() => Date.now());
-    this.state = new PoolState(this.limits, { added: (e) => this.emit('added', e), removed: (e, why) => this.emit('removed', e, why) });
+    this.state = new PoolState(this.limits, { added: (e) => this.emit('added', e), removed: (e, why) => this.emit('removed', e, why) }, this.now);
     ({ ready: this.ready, gapped: this.gapped, accounts: this.accounts } = this.state);
     this.retry = new RetrySet(this.limits.retryMaxCount, this.limits.retryBlocks);
     const rate = (burst: number, everyMs: number): TokenRate => ({ burst, perSecond: everyMs > 0 ? 1000 / everyMs : Infinity });

@@ -24,8 +24,9 @@ export class PoolState {
   /** Entries made ready during a batch, announced when it ends if still ready (undefined: no batch). */
   private batchAdded: MempoolEntry[] | undefined;
 
-  constructor(private readonly limits: Readonly<MempoolLimits>, private readonly events: PoolStateEvents) {
-    this.gapped = new GappedQueue(limits.gappedMaxCount, limits.gappedPerSender);
+  /** `now`: the monotonic clock the gapped queue times its entries on. */
+  constructor(private readonly limits: Readonly<MempoolLimits>, private readonly events: PoolStateEvents, now: () => number) {
+    this.gapped = new GappedQueue(limits.gappedMaxCount, limits.gappedPerSender, now);
   }
 
   /** True while a batch (a reorg) holds the caps open. */

@@ -302,3 +302,30 @@ test('a reorg-returned transaction is not refused for its sender\'s spent replac
     assert.equal(s.pool.waitingSize, 0);
   } finally { await s.done(); }
 });
+
+// Failed before the fix: the gapped queue timed its entries from their first admission, so a
+// ready tx older than the gapped lifetime that a reorg held back behind a missing nonce expired
+// at the next sweep, before the gap could close.
+test('a pool tx a reorg holds back behind a missing nonce is not expired at once by the gapped lifetime', async () => {
+  let now = 1_000_000;
+  const c = await openTestChain(g);
+  const pool = new Mempool(c.chain, { limits: { reorgReturnedMax: 0, gappedLifetimeMs: 20 * 60_000 }, now: () => now });
+  pool.start();
+  const s = { ...c, pool, done: async () => { pool.stop(); await c.close(); } };
+  try {
+    const fork = await tipEntry(s.chain);
+    const first = t('alice', 0n);
+    await branch(s, fork, [[first]], 1n);
+    const next = t('alice', 1n);
+    assert.equal(await reasonOf(s.pool, next), 'accepted');
+    now += 30 * 60_000; // ready for half an hour: well within its 3 h lifetime
+    await branch(s, fork, [[], []], 2n); // nothing returns (reorgReturnedMax 0): nonce 0 is missing again
+    await s.pool.idle();
+    assert.ok(s.pool.has(txIdHex(next)) && !s.pool.isReady(txIdHex(next)), 'held back as gapped');
+    await s.pool.revalidateNow();
+    assert.ok(s.pool.has(txIdHex(next)), 'it has waited for its gap for no time at all');
+    now += 20 * 60_000 + 1;
+    await s.pool.revalidateNow();
+    assert.equal(s.pool.has(txIdHex(next)), false, 'the gapped lifetime still runs out');
+  } finally { await s.done(); }
+});
