@@ -5,7 +5,7 @@
 // decide what that costs the sender.
 import { EventEmitter } from 'node:events';
 import {
-  blockId, blockBytes, targetToBigInt, workForTarget, isCodedError, RuleError,
+  blockId, blockBytes, targetToBigInt, workForTarget, isCodedError, RuleError, monotonicNow,
   type Block, type Genesis, type Tx, type BlockHeader,
 } from '../core/index.js';
 import { toHex } from '../crypto/index.js';
@@ -290,7 +290,8 @@ export class Chain extends EventEmitter<ChainEvents> {
       } catch (e) {
         return invalid(e);
       }
-      this.orphans.add(block, bytes.length, this.now(), source);
+      // An in-memory expiry: on the monotonic clock (`now` is the wall clock of the drift check).
+      this.orphans.add(block, bytes.length, monotonicNow(), source);
       return { status: 'orphan', id, height, missing: this.orphans.missingRoot(id) ?? toHex(block.header.prevHash) };
     }
     if (parent.status === BlockStatus.Invalid) return invalid(new RuleError('bad-prev', 'parent block is invalid'));

@@ -5,6 +5,9 @@
 // Eviction: expired orphans go first; a source at its per-source cap evicts its own oldest; a full
 // pool evicts the oldest orphan of the source that holds the most. One peer can therefore fill at
 // most its own share and never push out another peer's orphans.
+//
+// Ages are on the monotonic clock (the caller's `now`): a wall-clock step must neither expire every
+// orphan at once nor keep them an hour past their time.
 import { blockId, type Block } from '../core/index.js';
 import { toHex } from '../crypto/index.js';
 import { oldestOfLargest } from './held-blocks.js';

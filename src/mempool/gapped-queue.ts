@@ -1,7 +1,9 @@
 // Gapped transactions: a nonce beyond the sender's next pending one. They cannot be mined until
 // the gap closes, so they cost their sender nothing; they are held apart in a small queue that
 // never counts toward, nor evicts from, the ready pool (Bitcoin Core's orphan pool). Bounded in
-// total and per sender; each entry expires on its own clock; a full queue drops its oldest entry.
+// total and per sender; each entry expires on its own clock, which starts when it enters the queue
+// (a ready tx a reorg holds back here has waited for its gap for no time) and which a replacement
+// keeps; a full queue drops the entry held longest.
 // During a reorg the caps are suspended (txs wait here only until the returned nonces refill their
 // gaps) and enforced again when it ends.
 import type { MempoolEntry } from './entry.js';
@@ -10,9 +12,12 @@ import { MempoolError } from './policy.js';
 export class GappedQueue {
   private readonly bySender = new Map<string, Map<bigint, MempoolEntry>>();
   private readonly byId = new Map<string, MempoolEntry>();
+  /** When each entry entered the queue (monotonic ms), by id. */
+  private readonly heldAt = new Map<string, number>();
   private capsSuspended = false;
 
-  constructor(private readonly maxCount: number, private readonly perSender: number) {}
+  /** `now`: the monotonic clock the pool's lifetimes run on. */
+  constructor(private readonly maxCount: number, private readonly perSender: number, private readonly now: () => number) {}
 
   /** Holds entries past the caps until `restoreCaps` (a reorg: the gaps are about to close). */
   suspendCaps(): void {
@@ -34,7 +39,7 @@ export class GappedQueue {
       }
     }
     if (this.byId.size > this.maxCount) {
-      const oldestFirst = [...this.byId.values()].sort((a, b) => a.addedAt - b.addedAt);
+      const oldestFirst = [...this.byId.values()].sort((a, b) => this.heldSince(a) - this.heldSince(b));
       for (const e of oldestFirst.slice(0, this.byId.size - this.maxCount)) {
         this.delete(e);
         out.push(e);
@@ -73,6 +78,7 @@ export class GappedQueue {
   add(e: MempoolEntry): { replaced?: MempoolEntry; evicted: MempoolEntry[] } {
     const evicted: MempoolEntry[] = [];
     const replaced = this.at(e.sender, e.tx.nonce);
+    const heldAt = replaced ? this.heldSince(replaced) : this.now();
     if (replaced) this.delete(replaced);
     else {
       const displaced = this.checkRoom(e);
@@ -91,6 +97,7 @@ export class GappedQueue {
     if (!m) this.bySender.set(e.sender, (m = new Map()));
     m.set(e.tx.nonce, e);
     this.byId.set(e.id, e);
+    this.heldAt.set(e.id, heldAt);
     return replaced ? { replaced, evicted } : { evicted };
   }
 
@@ -109,6 +116,7 @@ export class GappedQueue {
 
   delete(e: MempoolEntry): boolean {
     if (!this.byId.delete(e.id)) return false;
+    this.heldAt.delete(e.id);
     const m = this.bySender.get(e.sender);
     m?.delete(e.tx.nonce);
     if (m && !m.size) this.bySender.delete(e.sender);
@@ -124,12 +132,16 @@ export class GappedQueue {
 
   /** Entries whose own clock ran out. */
   expired(now: number, lifetimeMs: number): MempoolEntry[] {
-    return [...this.byId.values()].filter((e) => now - e.addedAt > lifetimeMs);
+    return [...this.byId.values()].filter((e) => now - this.heldSince(e) > lifetimeMs);
+  }
+
+  private heldSince(e: MempoolEntry): number {
+    return this.heldAt.get(e.id) ?? e.enteredAt;
   }
 
   private oldest(): MempoolEntry | undefined {
     let o: MempoolEntry | undefined;
-    for (const e of this.byId.values()) if (!o || e.addedAt < o.addedAt) o = e;
+    for (const e of this.byId.values()) if (!o || this.heldSince(e) < this.heldSince(o)) o = e;
     return o;
   }
 }

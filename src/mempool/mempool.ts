@@ -4,8 +4,10 @@
 // accounts it touched; a reorg re-reads all and returns disconnected transfers, those short only of
 // funds into a retry set), expiry, and template selection by package fee rate without I/O. The
 // state it changes and its consistency rules live in pool-state.ts.
+// Lifetimes, age order and replacement budgets run on the monotonic clock; the wall clock only
+// dates an entry for users.
 import { EventEmitter } from 'node:events';
-import { txIdHex, txSender, addressKey, encodeTx, RuleError, isCodedError, MAX_TX_BYTES, KeyedTokenBuckets, type TransferTx, type TokenRate } from '../core/index.js';
+import { txIdHex, txSender, addressKey, encodeTx, RuleError, isCodedError, MAX_TX_BYTES, KeyedTokenBuckets, monotonicNow, type TransferTx, type TokenRate } from '../core/index.js';
 import { toHex, fromHex } from '../crypto/index.js';
 import { checkTransferStateless, touchedAddresses, type Account, type Chain, type ConnectedBlockEvent, type ReorgEvent } from '../chain/index.js';
 import { silentLogger, type Logger } from '../log/index.js';
@@ -30,11 +32,23 @@ export interface MempoolEvents {
 export interface MempoolOptions {
   logger?: Logger;
   limits?: Partial<MempoolLimits>;
+  /** The monotonic clock (default `monotonicNow`): lifetimes, age order and replacement budgets. */
   now?: () => number;
+  /** The wall clock (default `Date.now`): only the date an entry shows users. */
+  wallNow?: () => number;
 }
 
 /** Returned txs admitted between two turns of the event loop in a reorg. */
 const REORG_YIELD_EVERY = 256;
+
+/**
+ * Where a transaction comes from: a user or peer (`source` tags a peer: its own replacement
+ * budget), or a block the chain disconnected. A returned tx goes through the same acceptance, but a
+ * replacement it makes is not the sender's doing (Bitcoin Core re-admits a reorg's txs outside
+ * every per-peer limit): it neither needs nor spends the sender's or a source's budget.
+ */
+type Origin = { returned?: false; source?: string } | { returned: true };
+const RETURNED: Origin = { returned: true };
 
 type Slot =
   | { kind: 'ready'; index: number; existing?: MempoolEntry }
@@ -55,6 +69,7 @@ export class Mempool extends EventEmitter<MempoolEvents> {
   private readonly sourceBudget: KeyedTokenBuckets;
   private readonly log: Logger;
   private readonly now: () => number;
+  private readonly wallNow: () => number;
   private queue: Promise<unknown> = Promise.resolve();
   private started = false;
   private expiryTimer: NodeJS.Timeout | undefined;
@@ -71,8 +86,9 @@ export class Mempool extends EventEmitter<MempoolEvents> {
     super();
     this.limits = { ...DEFAULT_MEMPOOL_LIMITS, ...opts.limits };
     this.log = (opts.logger ?? silentLogger).child({ module: 'mempool' });
-    this.now = opts.now ?? Date.now;
-    this.state = new PoolState(this.limits, { added: (e) => this.emit('added', e), removed: (e, why) => this.emit('removed', e, why) });
+    this.now = opts.now ?? monotonicNow;
+    this.wallNow = opts.wallNow ?? (() => Date.now());
+    this.state = new PoolState(this.limits, { added: (e) => this.emit('added', e), removed: (e, why) => this.emit('removed', e, why) }, this.now);
     ({ ready: this.ready, gapped: this.gapped, accounts: this.accounts } = this.state);
     this.retry = new RetrySet(this.limits.retryMaxCount, this.limits.retryBlocks);
     const rate = (burst: number, everyMs: number): TokenRate => ({ burst, perSecond: everyMs > 0 ? 1000 / everyMs : Infinity });
@@ -138,7 +154,7 @@ export class Mempool extends EventEmitter<MempoolEvents> {
 
   /** Ready entries by fee rate, highest first. */
   entries(): MempoolEntry[] {
-    return [...this.ready.values()].sort((a, b) => (b.feeRate > a.feeRate ? 1 : b.feeRate < a.feeRate ? -1 : a.addedAt - b.addedAt));
+    return [...this.ready.values()].sort((a, b) => (b.feeRate > a.feeRate ? 1 : b.feeRate < a.feeRate ? -1 : a.enteredAt - b.enteredAt));
   }
 
   /** Next nonce for a new tx from this address: chain nonce plus its ready txs (always contiguous). */
@@ -161,13 +177,13 @@ export class Mempool extends EventEmitter<MempoolEvents> {
    * source has its own replacement budget.
    */
   add(tx: TransferTx, source?: string): Promise<AdmitResult> {
-    return this.exclusive(() => this.admit(tx, source));
+    return this.exclusive(() => this.admit(tx, { source }));
   }
 
-  private async admit(tx: TransferTx, source?: string): Promise<AdmitResult> {
+  private async admit(tx: TransferTx, origin: Origin): Promise<AdmitResult> {
     const id = txIdHex(tx);
     try {
-      return await this.admitOrThrow(tx, id, source);
+      return await this.admitOrThrow(tx, id, origin);
     } catch (e) {
       if (!isCodedError(e)) throw e;
       return { accepted: false, id, reason: e.reason, message: e.message };
@@ -179,8 +195,9 @@ export class Mempool extends EventEmitter<MempoolEvents> {
   }
 
   /** Every admission rule, cheapest first and the signature last; then the pool changes. */
-  private async admitOrThrow(tx: TransferTx, id: string, source: string | undefined): Promise<AdmitResult> {
+  private async admitOrThrow(tx: TransferTx, id: string, origin: Origin): Promise<AdmitResult> {
     const L = this.limits;
+    const source = origin.returned ? undefined : origin.source;
     if (this.ready.has(id) || this.gapped.has(id)) throw new MempoolError('already-known', 'transaction already in the mempool');
     const size = encodeTx(tx).length;
     if (size > MAX_TX_BYTES) throw new MempoolError('tx-too-large', `expected at most ${MAX_TX_BYTES} bytes`);
@@ -188,7 +205,8 @@ export class Mempool extends EventEmitter<MempoolEvents> {
     checkTransferStateless(tx, this.chain.genesis.id, true);
     checkMinRelayFee(tx, size, L);
     const address = txSender(tx);
-    const entry = makeEntry(tx, id, this.now());
+    const now = this.now();
+    const entry = makeEntry(tx, id, { enteredAt: now, addedAt: this.wallNow() });
     const sender = entry.sender;
     const acct = await this.account(sender, address);
     if (tx.nonce < acct.nonce) throw new RuleError('bad-nonce', `nonce ${tx.nonce} already used (next is ${acct.nonce})`, { expected: acct.nonce.toString(), got: tx.nonce.toString() });
@@ -201,7 +219,6 @@ export class Mempool extends EventEmitter<MempoolEvents> {
       : { kind: 'gapped', existing: this.gapped.at(sender, tx.nonce) };
 
     // Replacement: a fee bump that also pays for its own relay, within both budgets.
-    const now = this.now();
     if (slot.existing) {
       // A ready replacement that spends more may leave later nonces unaffordable: it pays their fees.
       let droppedFees = 0n;
@@ -209,9 +226,10 @@ export class Mempool extends EventEmitter<MempoolEvents> {
         for (let i = Math.max(slot.index + 1, firstUnaffordable(queue, acct.balance, { index: slot.index, entry })); i < queue.length; i++) droppedFees += queue[i]!.tx.fee;
       }
       checkReplacement(tx, slot.existing.tx.fee, size, L, droppedFees);
-      if (this.senderBudget.tokens(sender, now) < 1 || (source !== undefined && this.sourceBudget.tokens(source, now) < 1)) {
+      if (!origin.returned && (this.senderBudget.tokens(sender, now) < 1 || (source !== undefined && this.sourceBudget.tokens(source, now) < 1))) {
         throw new MempoolError('replacement-rate-limited', 'too many replacements from this sender or source; try again later');
       }
+      entry.enteredAt = slot.existing.enteredAt;
       entry.addedAt = slot.existing.addedAt;
     }
 
@@ -237,7 +255,7 @@ export class Mempool extends EventEmitter<MempoolEvents> {
     this.chain.signatures.add(tx);
     this.accounts.set(sender, acct);
     this.retry.delete(id);
-    if (slot.existing) {
+    if (slot.existing && !origin.returned) {
       this.senderBudget.spend(sender, now);
       if (source !== undefined) this.sourceBudget.spend(source, now);
     }
@@ -291,7 +309,7 @@ export class Mempool extends EventEmitter<MempoolEvents> {
     this.state.beginBatch();
     try {
       for (const w of waiting) {
-        const r = await this.admit(w.tx);
+        const r = await this.admit(w.tx, RETURNED);
         if (r.accepted || r.reason !== 'insufficient-funds') this.retry.delete(w.id);
       }
     } finally {
@@ -324,7 +342,7 @@ export class Mempool extends EventEmitter<MempoolEvents> {
         // Thousands of signature checks: the node's network I/O gets a turn now and then.
         if (i > 0 && i % REORG_YIELD_EVERY === 0) await new Promise<void>((r) => setImmediate(r));
         const tx = returned[i]!;
-        const r = await this.admit(tx);
+        const r = await this.admit(tx, RETURNED);
         if (r.accepted) continue;
         if (r.reason === 'insufficient-funds') this.retry.add(r.id, tx);
         else this.log.debug('disconnected tx not re-admitted', { id: r.id, reason: r.reason });

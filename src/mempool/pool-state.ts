@@ -24,8 +24,9 @@ export class PoolState {
   /** Entries made ready during a batch, announced when it ends if still ready (undefined: no batch). */
   private batchAdded: MempoolEntry[] | undefined;
 
-  constructor(private readonly limits: Readonly<MempoolLimits>, private readonly events: PoolStateEvents) {
-    this.gapped = new GappedQueue(limits.gappedMaxCount, limits.gappedPerSender);
+  /** `now`: the monotonic clock the gapped queue times its entries on. */
+  constructor(private readonly limits: Readonly<MempoolLimits>, private readonly events: PoolStateEvents, now: () => number) {
+    this.gapped = new GappedQueue(limits.gappedMaxCount, limits.gappedPerSender, now);
   }
 
   /** True while a batch (a reorg) holds the caps open. */
@@ -161,7 +162,7 @@ export class PoolState {
   expire(now: number): void {
     for (const sender of this.ready.senders()) {
       const q = this.ready.queue(sender);
-      const i = q.findIndex((e) => now - e.addedAt > this.limits.lifetimeMs);
+      const i = q.findIndex((e) => now - e.enteredAt > this.limits.lifetimeMs);
       if (i >= 0) for (const e of this.ready.truncate(sender, i)) this.dropped(e, 'expired');
       this.forgetIfEmpty(sender);
     }

@@ -6,7 +6,7 @@ import { BinaryHeap } from '../core/index.js';
 import type { MempoolEntry } from './entry.js';
 
 /** True when `a` should be evicted before `b`. */
-const worse = (a: MempoolEntry, b: MempoolEntry): boolean => a.feeRate < b.feeRate || (a.feeRate === b.feeRate && a.addedAt > b.addedAt);
+const worse = (a: MempoolEntry, b: MempoolEntry): boolean => a.feeRate < b.feeRate || (a.feeRate === b.feeRate && a.enteredAt > b.enteredAt);
 
 export class TailHeap {
   private readonly heap = new BinaryHeap<MempoolEntry>(worse);

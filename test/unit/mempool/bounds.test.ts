@@ -63,7 +63,7 @@ function worstTailByScan(pool: ReadyPool, except?: string): MempoolEntry | undef
     if (sender === except) continue;
     const q = pool.queue(sender);
     const t = q[q.length - 1]!;
-    if (!worst || t.feeRate < worst.feeRate || (t.feeRate === worst.feeRate && t.addedAt > worst.addedAt)) worst = t;
+    if (!worst || t.feeRate < worst.feeRate || (t.feeRate === worst.feeRate && t.enteredAt > worst.enteredAt)) worst = t;
   }
   return worst;
 }
@@ -76,7 +76,7 @@ test('eviction index: the tail heap names the same worst tail as a scan of every
   let seq = 0;
   const entry = (sender: string, nonce: bigint, feeRate: bigint): MempoolEntry =>
     // Only what the pool and the heap read; fee rates collide often to exercise the tie rule.
-    ({ tx: { nonce } as MempoolEntry['tx'], id: `${sender}:${nonce}:${seq++}`, sender, size: 100, feeRate, addedAt: Math.floor(rnd() * 5) });
+    ({ tx: { nonce } as MempoolEntry['tx'], id: `${sender}:${nonce}:${seq++}`, sender, size: 100, feeRate, enteredAt: Math.floor(rnd() * 5), addedAt: 0 });
   for (let step = 0; step < 3000; step++) {
     const s = senders[Math.floor(rnd() * senders.length)]!;
     const q = pool.queue(s);
@@ -98,7 +98,7 @@ test('eviction index: the tail heap names the same worst tail as a scan of every
     const scan = worstTailByScan(pool, except);
     assert.equal(heap === undefined, scan === undefined, `step ${step}`);
     if (heap && scan) {
-      assert.deepEqual([heap.feeRate, heap.addedAt], [scan.feeRate, scan.addedAt], `step ${step}`);
+      assert.deepEqual([heap.feeRate, heap.enteredAt], [scan.feeRate, scan.enteredAt], `step ${step}`);
       assert.equal(pool.queue(heap.sender).at(-1), heap, 'the heap names a live tail');
       assert.notEqual(heap.sender, except);
     }

@@ -252,3 +252,80 @@ test('gapped caps hold after a reorg whose returned txs do not come back: the lo
     assert.ok(s.pool.size > 1);
   } finally { await s.done(); }
 });
+
+/**
+ * Erin's spend, mined on a branch that paid her, comes back in a reorg short of funds and waits;
+ * her wallet sees nonce 0 pending again and sends a small tx at that nonce (`bumps` more times);
+ * then another miner confirms the payment and the waiting spend comes back, as a replacement of her
+ * pool tx. One replacement a sender may make per ten minutes.
+ */
+async function returnedSpendMeetsPoolTx(bumps: number) {
+  const s = await setup({ senderReplacementBurst: 1, senderReplacementEveryMs: 10 * 60_000 });
+  const fork = await tipEntry(s.chain);
+  const pay = t('alice', 0n, 10_000n, 6_000_000n, testAddress('erin'));
+  const spend = t('erin', 0n, 30_000n, 15_000_000n);
+  await branch(s, fork, [[pay], [spend]], 1n);
+  await branch(s, fork, [[], [], []], 2n);
+  await s.pool.idle();
+  assert.ok(s.pool.has(txIdHex(spend)) && !s.pool.isReady(txIdHex(spend)), 'the spend waits for its funds');
+  let mine = t('erin', 0n, 10_000n);
+  assert.equal(await reasonOf(s.pool, mine), 'accepted');
+  for (let i = 0; i < bumps; i++) {
+    mine = t('erin', 0n, 20_000n);
+    assert.equal(await reasonOf(s.pool, mine), 'accepted', 'her own replacement, from her budget');
+  }
+  await branch(s, await tipEntry(s.chain), [[pay]], 3n);
+  await s.pool.idle();
+  return { s, spend, mine };
+}
+
+// Failed before the fix: the returned spend replaced Erin's pool tx out of her budget, so her own
+// next replacement was refused `replacement-rate-limited` for ten minutes.
+test('a reorg-returned transaction that replaces a pool tx does not spend its sender\'s replacement budget', async () => {
+  const { s, spend } = await returnedSpendMeetsPoolTx(0);
+  try {
+    assert.ok(s.pool.isReady(txIdHex(spend)), 'the returned spend replaced her small tx by the replacement rule');
+    const bump = t('erin', 0n, 60_000n, 15_000_000n);
+    assert.equal(await reasonOf(s.pool, bump), 'accepted', 'her first replacement of her own');
+    assert.equal(await reasonOf(s.pool, t('erin', 0n, 120_000n, 15_000_000n)), 'replacement-rate-limited', 'her second one is hers to ration');
+  } finally { await s.done(); }
+});
+
+// Failed before the fix: Erin had used her budget on her own tx, so the returned spend was refused
+// `replacement-rate-limited` and, refused for other than funds, left the retry set: a tx mined
+// once was lost though it outbid what the pool held.
+test('a reorg-returned transaction is not refused for its sender\'s spent replacement budget', async () => {
+  const { s, spend, mine } = await returnedSpendMeetsPoolTx(1);
+  try {
+    assert.ok(s.pool.isReady(txIdHex(spend)), 'the returned spend replaced her pool tx');
+    assert.equal(s.pool.has(txIdHex(mine)), false);
+    assert.equal(s.pool.waitingSize, 0);
+  } finally { await s.done(); }
+});
+
+// Failed before the fix: the gapped queue timed its entries from their first admission, so a
+// ready tx older than the gapped lifetime that a reorg held back behind a missing nonce expired
+// at the next sweep, before the gap could close.
+test('a pool tx a reorg holds back behind a missing nonce is not expired at once by the gapped lifetime', async () => {
+  let now = 1_000_000;
+  const c = await openTestChain(g);
+  const pool = new Mempool(c.chain, { limits: { reorgReturnedMax: 0, gappedLifetimeMs: 20 * 60_000 }, now: () => now });
+  pool.start();
+  const s = { ...c, pool, done: async () => { pool.stop(); await c.close(); } };
+  try {
+    const fork = await tipEntry(s.chain);
+    const first = t('alice', 0n);
+    await branch(s, fork, [[first]], 1n);
+    const next = t('alice', 1n);
+    assert.equal(await reasonOf(s.pool, next), 'accepted');
+    now += 30 * 60_000; // ready for half an hour: well within its 3 h lifetime
+    await branch(s, fork, [[], []], 2n); // nothing returns (reorgReturnedMax 0): nonce 0 is missing again
+    await s.pool.idle();
+    assert.ok(s.pool.has(txIdHex(next)) && !s.pool.isReady(txIdHex(next)), 'held back as gapped');
+    await s.pool.revalidateNow();
+    assert.ok(s.pool.has(txIdHex(next)), 'it has waited for its gap for no time at all');
+    now += 20 * 60_000 + 1;
+    await s.pool.revalidateNow();
+    assert.equal(s.pool.has(txIdHex(next)), false, 'the gapped lifetime still runs out');
+  } finally { await s.done(); }
+});
