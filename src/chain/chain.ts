@@ -271,7 +271,7 @@ export class Chain extends EventEmitter<ChainEvents> {
     if (known) return known.status === BlockStatus.Invalid ? { status: 'invalid', id, height, reason: 'known-invalid' } : { status: 'duplicate', id, height };
     const rej = this.rejected.get(id);
     if (rej) return { status: 'invalid', id, height, reason: rej };
-    if (this.orphans.has(id) || this.held.has(id)) return { status: 'duplicate', id, height };
+    if (this.orphans.has(id, monotonicNow()) || this.held.has(id)) return { status: 'duplicate', id, height };
 
     let bytes: Uint8Array;
     try {
@@ -351,7 +351,7 @@ export class Chain extends EventEmitter<ChainEvents> {
   }
   async hasBlock(id: Uint8Array): Promise<boolean> {
     const idHex = toHex(id);
-    return this.orphans.has(idHex) || this.held.has(idHex) || !!(await this.index.entry(id));
+    return this.orphans.has(idHex, monotonicNow()) || this.held.has(idHex) || !!(await this.index.entry(id));
   }
   getHeader(ref: Uint8Array | number): Promise<BlockHeader | undefined> {
     return this.reads.getHeader(ref);

@@ -48,7 +48,9 @@ export class OrphanPool {
   get totalBytes(): number {
     return this.bytes;
   }
-  has(idHex: string): boolean {
+  /** Held and not expired at `now` (the expired ones leave first: a stale orphan is not "known"). */
+  has(idHex: string, now: number): boolean {
+    this.expire(now);
     return this.byId.has(idHex);
   }
   countFrom(source: string): number {
@@ -57,8 +59,8 @@ export class OrphanPool {
 
   add(block: Block, size: number, now: number, source = ''): void {
     const idHex = toHex(blockId(block));
-    if (this.byId.has(idHex) || size > this.limits.maxBytes) return;
     this.expire(now);
+    if (this.byId.has(idHex) || size > this.limits.maxBytes) return;
     if (this.countFrom(source) >= this.limits.maxPerSource) {
       for (const o of this.byId.values()) if (o.source === source) { this.remove(o.idHex); break; }
     }

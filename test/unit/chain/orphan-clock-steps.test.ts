@@ -42,3 +42,16 @@ test('wall clock steps back an hour: an expired orphan block still leaves the po
   assert.equal(await chain.hasBlock(blockId(first)), false, 'the expired orphan left at the next arrival');
   assert.equal(chain.orphanCount, 1);
 });
+
+test('an expired orphan block is forgotten without waiting for another orphan to arrive, and is taken again when re-sent', async (t) => {
+  // Before: expiry ran only when the next orphan arrived, so a stale orphan stayed "known" (a
+  // re-sent copy was refused as a duplicate) for as long as no other orphan came.
+  const TTL_MS = 200;
+  const { chain } = await openTestChain(g, undefined, { orphanLimits: { ttlMs: TTL_MS } }, t);
+  const first = orphan(1);
+  assert.equal((await chain.submitBlock(first, { source: 'peer-a' })).status, 'orphan');
+  await sleep(TTL_MS + 100);
+  assert.equal(await chain.hasBlock(blockId(first)), false, 'the expired orphan is no longer known');
+  assert.equal(chain.orphanCount, 0);
+  assert.equal((await chain.submitBlock(first, { source: 'peer-b' })).status, 'orphan', 're-sent, it waits again with a fresh age');
+});

@@ -15,8 +15,8 @@ test('orphan pool: a source at its cap evicts its own oldest', () => {
   const a = [1, 2, 3, 4].map(block);
   a.forEach((b, i) => pool.add(b, 100, i, 'a'));
   assert.equal(pool.countFrom('a'), 3);
-  assert.equal(pool.has(blockIdHex(a[0]!)), false, 'the oldest of source a went');
-  assert.equal(pool.has(blockIdHex(a[3]!)), true);
+  assert.equal(pool.has(blockIdHex(a[0]!), 3), false, "the oldest of source a went");
+  assert.equal(pool.has(blockIdHex(a[3]!), 3), true);
 });
 
 test('orphan pool: a full pool evicts the oldest orphan of the largest source', () => {
@@ -27,8 +27,8 @@ test('orphan pool: a full pool evicts the oldest orphan of the largest source', 
   a.forEach((x, i) => pool.add(x, 100, 1 + i, 'a'));
   pool.add(block(11), 100, 5, 'c');
   assert.equal(pool.size, 4);
-  assert.equal(pool.has(blockIdHex(b1)), true, "the older orphan of the small source stays");
-  assert.equal(pool.has(blockIdHex(a[0]!)), false, 'the largest source pays');
+  assert.equal(pool.has(blockIdHex(b1), 5), true, "the older orphan of the small source stays");
+  assert.equal(pool.has(blockIdHex(a[0]!), 5), false, "the largest source pays");
 });
 
 test('orphan pool: expired orphans go first, children come out with their source', () => {
