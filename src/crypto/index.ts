@@ -1,7 +1,9 @@
-// crypto/: hashing (SHA-256 via @noble/hashes), Ed25519 (node:crypto) and node ids. No I/O.
+// crypto/: hashing (SHA-256 via @noble/hashes), Ed25519 (node:crypto; libsodium for discovery's
+// datagrams, never for consensus) and node ids. No I/O.
 export { sha256, sha256d, Sha256Midstate, toHex, fromHex, bytesEqual, bytesToBigInt, bigIntToBytes } from './hash.js';
 export {
   generateKeyPair, keyPairFromSecret, publicKeyFromSecret, signMessage, signMessageAsync, verifySignature, verifySignatureAsync, type KeyPair,
   signingKey, verifyingKey, signWithKey, signWithKeyAsync, verifyWithKey, verifyWithKeyAsync,
 } from './ed25519.js';
+export { datagramSigningKey, signDatagram, verifyDatagram } from './datagram-sign.js';
 export { nodeIdFromPublicKey, nodeIdHex, NODE_ID_BYTES } from './ids.js';

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
-import { generateKeyPair, keyPairFromSecret, publicKeyFromSecret, signMessage, verifySignature, verifySignatureAsync } from '../../src/crypto/index.js';
+import { datagramSigningKey, generateKeyPair, keyPairFromSecret, publicKeyFromSecret, signDatagram, signMessage, verifyDatagram, verifySignature, verifySignatureAsync } from '../../src/crypto/index.js';
 
 const hex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'hex'));
 const toHexStr = (b: Uint8Array): string => Buffer.from(b).toString('hex');
@@ -75,4 +75,26 @@ test('a malformed key or signature is refused, never thrown', async () => {
   assert.equal(verifySignature(msg, sig, notAPoint), false);
   assert.equal(await verifySignatureAsync(msg, sig, notAPoint), false);
   assert.throws(() => signMessage(msg, k.secretKey.subarray(0, 16)), /expected 32-byte secret key, got 16/);
+});
+
+test('datagram signatures (libsodium): RFC 8032 vectors, and the same bytes as node:crypto for random keys', () => {
+  for (const v of RFC8032) {
+    const key = datagramSigningKey(hex(v.secret));
+    assert.equal(toHexStr(signDatagram(hex(v.message), key)), v.signature);
+    assert.equal(verifyDatagram(hex(v.message), hex(v.signature), hex(v.public)), true);
+    const sig = hex(v.signature);
+    sig[9]! ^= 0x10;
+    assert.equal(verifyDatagram(hex(v.message), sig, hex(v.public)), false);
+  }
+  for (let i = 0; i < 20; i++) {
+    const k = generateKeyPair();
+    const msg = new Uint8Array(Buffer.from(`datagram ${i}`));
+    const ours = signDatagram(msg, datagramSigningKey(k.secretKey));
+    assert.equal(toHexStr(ours), toHexStr(signMessage(msg, k.secretKey)));
+    assert.equal(verifySignature(msg, ours, k.publicKey), true);
+    assert.equal(verifyDatagram(msg, signMessage(msg, k.secretKey), k.publicKey), true);
+  }
+  assert.equal(verifyDatagram(new Uint8Array(3), new Uint8Array(63), new Uint8Array(32)), false);
+  assert.equal(verifyDatagram(new Uint8Array(3), new Uint8Array(64), new Uint8Array(31)), false);
+  assert.throws(() => datagramSigningKey(new Uint8Array(16)), /expected a 32-byte secret key, got 16/);
 });
