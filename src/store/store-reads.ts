@@ -107,7 +107,7 @@ export abstract class StoreReads extends EventEmitter<StoreEvents> {
     }
   }
   /** Unchecked records of several keys in one multi-get, for the integrity walk (which decodes and reports). */
-  async getRawMany(name: 'index' | 'blocks' | 'undo', keys: Bytes[]): Promise<(Bytes | undefined)[]> {
+  async getRawMany(name: 'index' | 'headers' | 'blocks' | 'undo', keys: Bytes[]): Promise<(Bytes | undefined)[]> {
     try {
       return await this.sub(name).getMany(keys);
     } catch (e) {
@@ -158,8 +158,9 @@ export abstract class StoreReads extends EventEmitter<StoreEvents> {
 
   /**
    * Checked main-chain headers from height `from`, at most `max`, through `stop` when it comes
-   * first: one iterator and batched reads (main-headers.ts), stopping at damage it names.
-   * `readBytes` bounds the bodies one multi-get holds (default MAIN_HEADERS_READ_BYTES).
+   * first: one iterator and one multi-get of header records (main-headers.ts; blocks without a
+   * record are read from their bodies), stopping at damage it names. `readBytes` bounds the bodies
+   * one multi-get of that fallback holds (default MAIN_HEADERS_READ_BYTES).
    */
   async mainHeaders(from: number, max: number, stop?: Bytes, readBytes?: number): Promise<MainHeadersRange> {
     const mainIds = async (gte: number, limit: number): Promise<[number, Bytes][]> => {

@@ -5,6 +5,7 @@ import { BlockStatus, encodeAccount, encodeChainPoint, encodeIndexRecord, encode
 import type { ChainStore } from './chain-store.js';
 import { bodyChecksum } from './checked-block.js';
 import { toHex } from '../crypto/index.js';
+import { HEADER_BYTES } from '../core/index.js';
 
 type Bytes = Uint8Array;
 /** The slice of abstract-level's sublevel API we use, with byte keys and values. */
@@ -35,9 +36,21 @@ export class WriteBatch {
     this.ops.push({ type: 'del', key, sublevel: this.store.sub(name) });
     return this;
   }
-  /** Stores checked block bytes with their index record, which keeps the bytes' checksum for cheap checked reads. */
+  /**
+   * Stores checked block bytes with their index record (which keeps the bytes' checksum for cheap
+   * checked reads) and their header record, in this one batch: neither is ever on disk without the other.
+   */
   putBlock(id: Bytes, bytes: Bytes, rec: IndexRecord): this {
-    return this.put('blocks', id, bytes).put('index', id, encodeIndexRecord({ ...rec, bodyCrc: bodyChecksum(bytes) }));
+    if (bytes.length < HEADER_BYTES) throw new RangeError(`expected block bytes of at least ${HEADER_BYTES}, got ${bytes.length}`);
+    return this.put('blocks', id, bytes).put('index', id, encodeIndexRecord({ ...rec, bodyCrc: bodyChecksum(bytes) })).put('headers', id, bytes.subarray(0, HEADER_BYTES));
+  }
+  /** A header record from checked block bytes (the rebuild writes one for every block it keeps: it heals and backfills). */
+  putHeader(id: Bytes, blockBytes: Bytes): this {
+    return this.put('headers', id, blockBytes.slice(0, HEADER_BYTES));
+  }
+  /** Forgets a block (a rebuild drops what peers will send again): body, index and header records. */
+  delBlock(id: Bytes): this {
+    return this.del('blocks', id).del('index', id).del('headers', id);
   }
   putIndex(id: Bytes, rec: IndexRecord): this {
     return this.put('index', id, encodeIndexRecord(rec));
