@@ -12,7 +12,11 @@ type Bytes = Uint8Array;
 export interface Sub {
   get(key: Bytes): Promise<Bytes | undefined>;
   getMany(keys: Bytes[]): Promise<(Bytes | undefined)[]>;
-  iterator(opts?: { gte?: Bytes; lt?: Bytes; reverse?: boolean; limit?: number }): AsyncIterable<[Bytes, Bytes]>;
+  iterator(opts?: { gte?: Bytes; lt?: Bytes; reverse?: boolean; limit?: number }): SubIterator;
+}
+export interface SubIterator extends AsyncIterable<[Bytes, Bytes]> {
+  nextv(size: number): Promise<[Bytes, Bytes][]>;
+  close(): Promise<void>;
 }
 export type Op = { type: 'put'; key: Bytes; value: Bytes; sublevel: Sub } | { type: 'del'; key: Bytes; sublevel: Sub };
 
