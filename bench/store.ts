@@ -1,10 +1,12 @@
 // Store figures: blocks connected per second (100 signed txs each), reopen time at 1k and 20k
 // blocks (flat: start-up reads the tip, never replays), RSS after 20k blocks, and the RSS growth
-// of a 2,000-block reorg against the bytes of the two branches (bounded: one block per step).
+// of a 2,000-block reorg against the bytes of the two branches (bounded: one block per step), and a
+// cold getheaders of 2,000 headers from the reorged chain against reading as many index records.
 import { performance } from 'node:perf_hooks';
 import { addressFromPublicKey, blockId, encodeBlock, workForTarget, type Block, type TransferTx } from '../src/core/index.js';
 import { testGenesis, testKey, transfer, testAddress, buildBlock } from '../test/helpers/fixtures.js';
 import { tempDir, extend, openChainAt } from '../test/helpers/chain-helpers.js';
+import { ChainStore } from '../src/store/index.js';
 
 async function reopenMs(dataDir: string, genesis: ReturnType<typeof testGenesis>): Promise<number> {
   const runs: number[] = [];
@@ -120,16 +122,52 @@ async function reorgMemory(): Promise<Record<string, number>> {
     if (r.status !== 'connected' || chain.tip.height !== DEPTH + 1) throw new Error(`bench reorg did not happen: ${r.status} ${r.reason ?? ''}`);
     const mib = (peak - base) / (1024 * 1024);
     const branchMiB = branchBytes / (1024 * 1024);
+    await chain.close();
     return {
       'store.reorgMiB2k': round(mib),
       'store.reorgBranchMiB2k': round(branchMiB),
       'store.reorgMemRatio': round(mib / branchMiB),
       'store.reorgMs2k': round(ms),
+      ...(await coldHeaders(dir.path, g.id, DEPTH)),
     };
   } finally {
     await chain.close();
     dir.cleanup();
   }
+}
+
+/**
+ * A cold getheaders (the store's range read of `n` main-chain headers from height 1, as serving
+ * does on a cache miss) on a freshly opened store, against the reference of the same opens reading
+ * the height index and as many index records (the least a header read can cost with this layout).
+ * The fastest of several runs each, alternating, so both see the same machine.
+ */
+async function coldHeaders(dataDir: string, genesisId: Uint8Array, n: number): Promise<Record<string, number>> {
+  const RUNS = 7;
+  const headers: number[] = [];
+  const index: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    let store = await ChainStore.open({ dataDir, genesisId });
+    let t0 = performance.now();
+    const range = await store.mainHeaders(1, n);
+    headers.push(performance.now() - t0);
+    await store.close();
+    if (range.headers.length !== n || range.damaged) throw new Error(`bench cold headers: got ${range.headers.length} of ${n}`);
+    store = await ChainStore.open({ dataDir, genesisId });
+    t0 = performance.now();
+    const ids: Uint8Array[] = [];
+    for await (const [, id] of store.mainEntries(1, n)) ids.push(id);
+    const recs = await store.getRawMany('index', ids);
+    index.push(performance.now() - t0);
+    await store.close();
+    if (recs.filter(Boolean).length !== n) throw new Error('bench cold headers: index records missing');
+  }
+  const best = (xs: number[]): number => Math.min(...xs);
+  return {
+    'store.coldHeaders2000Ms': round(best(headers)),
+    'store.coldIndex2000Ms': round(best(index)),
+    'store.coldHeadersRatio': round(best(headers) / best(index)),
+  };
 }
 
 function round(x: number): number {

@@ -377,6 +377,14 @@ export class Chain extends EventEmitter<ChainEvents> {
   }
 
   /**
+   * A read outside the chain (serving's range read of header records) found damage: reported as the
+   * chain's own reads report theirs (counted, logged once per `key`, the height kept for the next start).
+   */
+  reportStoreDamage(what: string, key: string, height?: number): void {
+    this.damaged(what, key, height);
+  }
+
+  /**
    * A read found damage: counted by the store (which remembers a main-chain `height` for the next
    * start to heal), logged once per record (`key`: block id or height), returned to be thrown.
    */

@@ -1,7 +1,8 @@
 // Rebuilding chain state from the stored blocks (Core's -reindex-chainstate): keeps the longest
 // whole stretch of the old main chain from genesis (every block present, hashing to its id, linked
 // to the one below, below `stopBelow`), wipes accounts, undo, tx and main records, and replays those
-// blocks from genesis, one atomic batch per block (a crash leaves a shorter, consistent chain).
+// blocks from genesis, one atomic batch per block (a crash leaves a shorter, consistent chain), each
+// with its header record written again from its checked bytes (a dir from before them gets them).
 // Blocks of the old main chain above the kept stretch are forgotten, so peers send them again.
 // A damaged genesis record (the store lets it through only when opened for this rebuild, and only
 // when height 0 names the genesis in use) is rewritten from the genesis in use first.
@@ -55,7 +56,7 @@ export async function rebuildChainState(store: ChainStore, genesis: Genesis, log
   // 2. Forget what will be fetched again, then wipe the derived records.
   // The tx index goes back to genesis first: its rows are wiped below and written again per block.
   const drop = store.batch().clearReorgTarget().setTxIndexTip({ height: 0, id: genesis.id });
-  for (const id of forget) drop.del('index', id).del('blocks', id);
+  for (const id of forget) drop.delBlock(id);
   await drop.write();
   for (const name of ['accounts', 'undo', 'txs', 'main'] as const) await store.clearSublevel(name);
 
@@ -65,7 +66,8 @@ export async function rebuildChainState(store: ChainStore, genesis: Genesis, log
   let height = 0;
   for (let h = 1; h < keep.length; h++) {
     const id = keep[h]!;
-    const block = decodeBlock((await store.getBlockBytes(id))!);
+    const bytes = (await store.getBlockBytes(id))!;
+    const block = decodeBlock(bytes);
     const keys = touchedAddresses(block);
     const vals = await store.getAccounts(keys.map((k) => fromHex(k)));
     const accounts = new Map(keys.map((k, i) => [k, vals[i] ?? { balance: 0n, nonce: 0n }]));
@@ -77,12 +79,12 @@ export async function rebuildChainState(store: ChainStore, genesis: Genesis, log
       // A stored block that breaks a state rule cannot have been on a valid main chain: stop here.
       stoppedAt = `block at height ${h} breaks ${e.reason}`;
       const rest = store.batch();
-      for (const later of keep.slice(h)) rest.del('index', later).del('blocks', later);
+      for (const later of keep.slice(h)) rest.delBlock(later);
       await rest.write();
       break;
     }
     const batch = store.batch();
-    batch.putUndo(id, [...change.before].map(([k, prior]) => ({ address: fromHex(k), prior }))).putMain(h, id);
+    batch.putUndo(id, [...change.before].map(([k, prior]) => ({ address: fromHex(k), prior }))).putMain(h, id).putHeader(id, bytes);
     block.txs.forEach((tx, i) => batch.putTx(txId(tx), { blockId: id, index: i }));
     for (const [k, acct] of change.after) batch.putAccount(fromHex(k), acct);
     // A rebuild is offline: the tx index is written with each block (its tip with it).

@@ -159,10 +159,10 @@ export class Serving {
   /**
    * Up to MAX_HEADERS_PER_MSG main-chain headers from height `start` (through `stop` when it comes
    * first), never past the tip: from the cache while it has them, the rest from one range read
-   * (store.mainHeaders: an iterator over the height index and batched body reads, each body
-   * checked against its id), which fills the cache unless a reorg cut it meanwhile. Damage the read
-   * finds ends the reply there and is reported through the chain's checked read (logged once,
-   * remembered so the next start heals it).
+   * (store.mainHeaders: an iterator over the height index and one multi-get of header records,
+   * each checked against its id; bodies only for blocks stored before header records), which fills
+   * the cache unless a reorg cut it meanwhile. Damage the read finds ends the reply there and is
+   * reported through the chain (logged once, remembered so the next start heals it).
    */
   private async headersFrom(start: number, stop: Uint8Array | undefined): Promise<Uint8Array[]> {
     const stopHex = stop && toHex(stop);
@@ -183,7 +183,10 @@ export class Serving {
       out.push(x.bytes);
       if (cache) this.headers.set(x.height, toHex(x.id), x.bytes);
     }
-    if (range.damaged) await this.intactBlock(range.damaged.id);
+    const damaged = range.damaged;
+    // A damaged body is reported by the chain's checked read; a damaged header record directly (its body may be whole).
+    if (damaged?.record === 'block') await this.intactBlock(damaged.id);
+    else if (damaged) this.chain.reportStoreDamage(`height ${damaged.height}: ${damaged.problem}`, `header:${toHex(damaged.id)}`, damaged.height);
     return out;
   }
 

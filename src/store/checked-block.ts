@@ -3,6 +3,7 @@
 // Bytes written with a body checksum (IndexRecord.bodyCrc) are checked the cheap way: the header
 // hashes to the id and the whole bytes still sum to what was written after the body was checked, so
 // serving a stored block costs a header hash and a native CRC, not a decode and a merkle root.
+// A header record (layout.ts `headers`) is checked the same way as a body's header: it hashes to its id.
 import { crc32 } from 'node:zlib';
 import { decodeBlock, blockId, blockMerkleRoot, HEADER_BYTES, type Block } from '../core/index.js';
 import { bytesEqual, sha256d, toHex } from '../crypto/index.js';
@@ -36,5 +37,13 @@ export function storedBlockProblem(id: Uint8Array, bytes: Uint8Array, rec: Index
   const got = sha256d(bytes.subarray(0, HEADER_BYTES));
   if (!bytesEqual(got, id)) return `block stored under ${toHex(id)} hashes to ${toHex(got)}`;
   if (bytes.length !== rec.size || bodyChecksum(bytes) !== rec.bodyCrc) return `block ${toHex(id)} body does not match the checksum written with it`;
+  return undefined;
+}
+
+/** Why a stored header record cannot be served as the header of `id`, or undefined: one hash, the record's hash is its id. */
+export function headerRecordProblem(id: Uint8Array, record: Uint8Array): string | undefined {
+  if (record.length !== HEADER_BYTES) return `header record of ${toHex(id)} is ${record.length} bytes, not ${HEADER_BYTES}`;
+  const got = sha256d(record);
+  if (!bytesEqual(got, id)) return `header record stored under ${toHex(id)} hashes to ${toHex(got)}`;
   return undefined;
 }

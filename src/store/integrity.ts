@@ -1,6 +1,7 @@
 // The integrity walk (Bitcoin Core's -checkblocks): the main chain must be whole from genesis to the
 // tip (one entry per height, linked by parent ids), and the newest `depth` blocks must each have an
-// index record, block bytes that hash to their id, an undo record, and decodable accounts. Reports
+// index record, block bytes that hash to their id, a header record that hashes to it too (when there
+// is one: blocks stored before them have none), an undo record, and decodable accounts. Reports
 // the lowest damaged height rather than throwing, so the caller can name it and heal below it.
 //
 // The verified mark keeps start-up flat in chain length: heights up to the mark were walked whole
@@ -11,7 +12,7 @@
 // so the next start walks everything again and heals. Damage a read found at run time is remembered
 // by height, and the next start checks in full from there, however deep: a restart heals it.
 import { bytesEqual, toHex } from '../crypto/index.js';
-import { blockBytesProblem } from './checked-block.js';
+import { blockBytesProblem, headerRecordProblem } from './checked-block.js';
 import { decodeIndexRecord, decodeUndo } from './records.js';
 import type { ChainStore } from './chain-store.js';
 import { StoreError } from './store-error.js';
@@ -115,6 +116,9 @@ export async function verifyStore(store: ChainStore, depth: number = DEFAULT_CHE
       const problem = blockBytesProblem(id, bytes);
       if (problem) found(h, `height ${h}: ${problem}`);
     }
+    const header = rows ? rows.headers[row] : (await guard(h, `header record of height ${h}`, () => store.getRawMany('headers', [id])))?.[0];
+    const headerProblem = header && headerRecordProblem(id, header);
+    if (headerProblem) found(h, `height ${h}: ${headerProblem}`);
     if (h > 0) {
       const undo = await guard(h, `undo record of height ${h}`, () => (rows ? Promise.resolve(decodeRow('undo', id, rows.undo[row], decodeUndo)) : store.getUndo(id)));
       if (!undo) found(h, `undo record missing for block ${toHex(id)} at height ${h}`);
@@ -131,6 +135,7 @@ const CHUNK = 64;
 interface ChunkRows {
   index: (Uint8Array | undefined)[];
   blocks: (Uint8Array | undefined)[];
+  headers: (Uint8Array | undefined)[];
   undo: (Uint8Array | undefined)[];
   /** Every account the chunk's undo records touch read and decoded in one go. */
   accountsWhole: boolean;
@@ -140,8 +145,8 @@ interface ChunkRows {
 async function prefetch(store: ChainStore, ids: Uint8Array[]): Promise<ChunkRows | undefined> {
   let rows: ChunkRows;
   try {
-    const [index, blocks, undo] = await Promise.all([store.getRawMany('index', ids), store.getRawMany('blocks', ids), store.getRawMany('undo', ids)]);
-    rows = { index, blocks, undo, accountsWhole: false };
+    const [index, blocks, headers, undo] = await Promise.all([store.getRawMany('index', ids), store.getRawMany('blocks', ids), store.getRawMany('headers', ids), store.getRawMany('undo', ids)]);
+    rows = { index, blocks, headers, undo, accountsWhole: false };
   } catch (e) {
     if (e instanceof StoreError && e.reason === 'store-damaged') return undefined;
     throw e;

@@ -16,6 +16,11 @@
 //                                      the background tx index: there rows came with each block)
 //   blocks    block id (32)            canonical block bytes
 //   index     block id (32)            IndexRecord: height, parent, timestamp, target, cumulative work, status
+//   headers   block id (32)            HeaderRecord: the block's canonical 116-byte header, written in
+//                                      the block's own batch and kept when its body is pruned (Core's
+//                                      block index holds every header): getheaders reads these, never
+//                                      bodies. Absent for blocks written before it: reads fall back to
+//                                      the body (no schema change: an older build ignores the sublevel)
 //   main      height (u32 BE)          block id on the main chain
 //   accounts  address (20)             AccountRecord: balance u64, nonce u64 (absent = empty)
 //   undo      block id (32)            UndoRecord: prior AccountRecord of every touched address
@@ -29,7 +34,7 @@
 /** 2: index records may end with the body checksum (IndexRecord.bodyCrc); schema-1 dirs read as they are. */
 export const SCHEMA_VERSION = 2;
 
-export const SUBLEVELS = ['meta', 'blocks', 'index', 'main', 'accounts', 'undo', 'txs', 'side', 'peers', 'bans'] as const;
+export const SUBLEVELS = ['meta', 'blocks', 'index', 'headers', 'main', 'accounts', 'undo', 'txs', 'side', 'peers', 'bans'] as const;
 export type SublevelName = (typeof SUBLEVELS)[number];
 
 const enc = new TextEncoder();

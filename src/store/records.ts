@@ -1,5 +1,6 @@
-// Disk records (one codec each): block index entries, accounts, undo data, tx locations, the verified mark.
-import { ByteReader, ByteWriter, ADDRESS_BYTES } from '../core/index.js';
+// Disk records (one codec each): block index entries, header records, accounts, undo data, tx
+// locations, the verified mark.
+import { ByteReader, ByteWriter, ADDRESS_BYTES, decodeHeader, encodeHeader, type BlockHeader } from '../core/index.js';
 import { bigIntToBytes, bytesToBigInt } from '../crypto/index.js';
 
 export const enum BlockStatus {
@@ -43,6 +44,18 @@ export function decodeIndexRecord(b: Uint8Array): IndexRecord {
   if (r.remaining > 0) rec.bodyCrc = r.u32();
   r.end();
   return rec;
+}
+
+/**
+ * A header record is the block's canonical header (core/header.ts: one schema, the wire's): served
+ * as stored, checked by its hash, which is the id it is stored under.
+ */
+export function encodeHeaderRecord(h: BlockHeader): Uint8Array {
+  return encodeHeader(h);
+}
+
+export function decodeHeaderRecord(b: Uint8Array): BlockHeader {
+  return decodeHeader(b);
 }
 
 export interface AccountRecord {

@@ -5,13 +5,18 @@ import { BlockStatus, encodeAccount, encodeChainPoint, encodeIndexRecord, encode
 import type { ChainStore } from './chain-store.js';
 import { bodyChecksum } from './checked-block.js';
 import { toHex } from '../crypto/index.js';
+import { HEADER_BYTES } from '../core/index.js';
 
 type Bytes = Uint8Array;
 /** The slice of abstract-level's sublevel API we use, with byte keys and values. */
 export interface Sub {
   get(key: Bytes): Promise<Bytes | undefined>;
   getMany(keys: Bytes[]): Promise<(Bytes | undefined)[]>;
-  iterator(opts?: { gte?: Bytes; lt?: Bytes; reverse?: boolean; limit?: number }): AsyncIterable<[Bytes, Bytes]>;
+  iterator(opts?: { gte?: Bytes; lt?: Bytes; reverse?: boolean; limit?: number }): SubIterator;
+}
+export interface SubIterator extends AsyncIterable<[Bytes, Bytes]> {
+  nextv(size: number): Promise<[Bytes, Bytes][]>;
+  close(): Promise<void>;
 }
 export type Op = { type: 'put'; key: Bytes; value: Bytes; sublevel: Sub } | { type: 'del'; key: Bytes; sublevel: Sub };
 
@@ -35,9 +40,21 @@ export class WriteBatch {
     this.ops.push({ type: 'del', key, sublevel: this.store.sub(name) });
     return this;
   }
-  /** Stores checked block bytes with their index record, which keeps the bytes' checksum for cheap checked reads. */
+  /**
+   * Stores checked block bytes with their index record (which keeps the bytes' checksum for cheap
+   * checked reads) and their header record, in this one batch: neither is ever on disk without the other.
+   */
   putBlock(id: Bytes, bytes: Bytes, rec: IndexRecord): this {
-    return this.put('blocks', id, bytes).put('index', id, encodeIndexRecord({ ...rec, bodyCrc: bodyChecksum(bytes) }));
+    if (bytes.length < HEADER_BYTES) throw new RangeError(`expected block bytes of at least ${HEADER_BYTES}, got ${bytes.length}`);
+    return this.put('blocks', id, bytes).put('index', id, encodeIndexRecord({ ...rec, bodyCrc: bodyChecksum(bytes) })).put('headers', id, bytes.subarray(0, HEADER_BYTES));
+  }
+  /** A header record from checked block bytes (the rebuild writes one for every block it keeps: it heals and backfills). */
+  putHeader(id: Bytes, blockBytes: Bytes): this {
+    return this.put('headers', id, blockBytes.slice(0, HEADER_BYTES));
+  }
+  /** Forgets a block (a rebuild drops what peers will send again): body, index and header records. */
+  delBlock(id: Bytes): this {
+    return this.del('blocks', id).del('index', id).del('headers', id);
   }
   putIndex(id: Bytes, rec: IndexRecord): this {
     return this.put('index', id, encodeIndexRecord(rec));

@@ -1,8 +1,9 @@
-// Serving getheaders from the store's range read (one iterator over the height index, batched
-// checked body reads) instead of two awaited reads per height: the replies are the per-height
-// path's on a real chain, cold and from the cache; a reply reads the store in bounded batches and
-// stops once full; a damaged stored block is never served and ends the reply, which it used to
-// leave unanswered (the requester timed out and charged us).
+// Serving getheaders from the store's range read (one iterator over the height index, one multi-get
+// of header records; bodies only for blocks stored before header records) instead of two awaited
+// reads per height: the replies are the per-height path's on a real chain, cold and from the cache;
+// a reply reads no body and stops once full; a damaged header record (or, in an old dir, a damaged
+// body) is never served and ends the reply, which it used to leave unanswered (the requester timed
+// out and charged us).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Chain } from '../../../src/chain/index.js';
@@ -96,6 +97,13 @@ test("getheaders replies from the range read equal the per-height path's: locato
   assert.equal(await cold.raw.roundtrip(), true, 'the asker is not charged for asking');
 });
 
+/** The previous layout: header records of main-chain heights `from`.. dropped (what the build before them wrote). */
+async function dropHeaderRecords(chain: Chain, from = 0): Promise<void> {
+  const batch = chain.store.batch();
+  for await (const [, id] of chain.store.mainEntries(from)) batch.del('headers', id);
+  await batch.write();
+}
+
 test('a headers range reads the store in bounded batches and stops reading once the reply is full', async (t) => {
   const { chain } = await openTestChain(undefined, undefined, {}, t);
   await extend(chain, MAX_HEADERS_PER_MSG + 50);
@@ -105,6 +113,13 @@ test('a headers range reads the store in bounded batches and stops reading once 
     reads.push({ name, keys: keys.length });
     return getRawMany(name, keys);
   };
+  // From header records: one multi-get of exactly a full reply's records, no body and no index record.
+  const fromRecords = await chain.store.mainHeaders(1, MAX_HEADERS_PER_MSG);
+  assert.equal(fromRecords.headers.length, MAX_HEADERS_PER_MSG);
+  assert.deepEqual(reads, [{ name: 'headers', keys: MAX_HEADERS_PER_MSG }], 'headers are served without reading a body');
+  // A dir from before header records reads the bodies, bounded.
+  await dropHeaderRecords(chain);
+  reads.length = 0;
   const size = (await chain.store.getRawBlockBytes(await mainId(chain, 5)))!.length;
   // A byte bound of three bodies: each multi-get of bodies holds at most three.
   const range = await chain.store.mainHeaders(1, MAX_HEADERS_PER_MSG, undefined, 3 * size);
@@ -119,8 +134,9 @@ test('a headers range reads the store in bounded batches and stops reading once 
   const tiny = await chain.store.mainHeaders(1, 5, undefined, 1);
   assert.equal(tiny.headers.length, 5);
   assert.deepEqual(reads.filter((r) => r.name === 'blocks').map((r) => r.keys), [1, 1, 1, 1, 1]);
-  // Each header is its block's own first bytes, at consecutive heights.
+  // Each header is its block's own first bytes, at consecutive heights, from records or bodies alike.
   for (const [i, x] of range.headers.entries()) {
+    assert.equal(toHex(x.bytes), toHex(fromRecords.headers[i]!.bytes));
     if (i % 400 !== 0) continue;
     assert.equal(x.height, i + 1);
     assert.equal(toHex(x.id), toHex(await mainId(chain, i + 1)));
@@ -138,11 +154,13 @@ async function damageBlock(chain: Chain, h: number, at: number): Promise<Uint8Ar
   return bytes;
 }
 
+// In a dir from before header records (the records of heights 10.. dropped), headers come from bodies.
 for (const [what, at] of [['header', 40], ['body', -1]] as const) {
   test(`a damaged stored ${what} in the main chain ends the headers reply before it instead of leaving the getheaders unanswered`, async (t) => {
     const { chain } = await openTestChain(undefined, undefined, {}, t);
     await extend(chain, 40);
     const intact = await perHeightReply(chain, [await mainId(chain, 0)]);
+    await dropHeaderRecords(chain, 10);
     const bad = await damageBlock(chain, 25, at);
     const reported: string[] = [];
     chain.on('store-damaged', (m) => reported.push(m));
@@ -159,3 +177,36 @@ for (const [what, at] of [['header', 40], ['body', -1]] as const) {
     assert.equal(await raw.roundtrip(), true, 'the asker is not charged');
   });
 }
+
+test('a damaged header record ends the headers reply before it, reported once as damage and remembered for the next start', async (t) => {
+  const { chain } = await openTestChain(undefined, undefined, {}, t);
+  await extend(chain, 40);
+  const intact = await perHeightReply(chain, [await mainId(chain, 0)]);
+  const id = await mainId(chain, 25);
+  const rec = Uint8Array.from((await chain.store.getRawMany('headers', [id]))[0]!);
+  rec[60] = rec[60]! ^ 0xff;
+  await chain.store.batch().put('headers', id, rec).write();
+  const reported: string[] = [];
+  chain.on('store-damaged', (m) => reported.push(m));
+  const { raw, ask } = await servingPair(t, chain);
+  for (let i = 0; i < 2; i++) {
+    const got = await ask([await mainId(chain, 0)]);
+    assert.deepEqual(got, intact.slice(0, 24), `ask ${i + 1}: heights 1..24, the intact ones before the damage`);
+    assert.ok(!got.includes(toHex(rec)), 'the damaged record is not served');
+  }
+  assert.equal(reported.length, 1, 'the damage is reported once, however often it is asked for');
+  assert.match(reported[0]!, /header record/);
+  await waitUntil('the damaged height remembered for the next start', () => chain.store.damagedHeight === 25, 10_000, 5);
+  assert.deepEqual(await ask([await mainId(chain, 30)]), intact.slice(30), 'what lies past it is still served');
+  assert.equal(await raw.roundtrip(), true, 'the asker is not charged');
+});
+
+test('a damaged body under an intact header record does not cut the headers reply: headers never read bodies', async (t) => {
+  const { chain } = await openTestChain(undefined, undefined, {}, t);
+  await extend(chain, 40);
+  const intact = await perHeightReply(chain, [await mainId(chain, 0)]);
+  await damageBlock(chain, 25, -1);
+  const { ask } = await servingPair(t, chain);
+  assert.deepEqual(await ask([await mainId(chain, 0)]), intact);
+  await assert.rejects(chain.getBlockBytes(await mainId(chain, 25)), /store damaged/, 'the body itself is still refused when read');
+});
