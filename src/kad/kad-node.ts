@@ -55,7 +55,8 @@ export class KadNode extends EventEmitter<KadEvents> {
   private readonly rpc: Rpc;
   private readonly bonds: Bonds;
   private readonly receiver: ReceivePath;
-  private readonly evicting = new Set<string>();
+  /** Entry id -> its liveness check in flight (revalidation and ping-before-evict share it; at most one per table entry). */
+  private readonly liveChecks = new Map<string, Promise<boolean>>();
   /** Bucket index -> when its last ping-before-evict went out (at most 257 keys). */
   private readonly evictPingAt = new Map<number, number>();
   private readonly maintenance: Maintenance;
@@ -151,6 +152,10 @@ export class KadNode extends EventEmitter<KadEvents> {
   }
   refreshBuckets(maxAgeMs: number, limit = 16): Promise<void> {
     return this.maintenance.refreshBuckets(maxAgeMs, limit);
+  }
+  /** One revalidation step now (the background loop runs it every few seconds): pings one due entry. */
+  revalidate(): Promise<void> {
+    return this.maintenance.revalidate();
   }
   /** Publishes our signed network record at the k closest nodes to the network key. */
   announce(): Promise<number> {
@@ -319,18 +324,34 @@ export class KadNode extends EventEmitter<KadEvents> {
     // replacement. At most one such PING per bucket per interval: when the oldest answers, the
     // next oldest is no more suspect, and a busy bucket 0 (half the network) pinged every one of
     // its k entries in turn as lookups brought newcomers (8 PINGs per lookup at 150 nodes).
-    else if (res.status === 'full' && !this.evicting.has(res.oldest.idHex) && this.clock.monotonic() - res.oldest.verifiedAt >= EVICT_PING_AFTER_MS) {
-      const oldest = res.oldest;
-      const bucket = this.table.bucketIndex(oldest.id);
+    else if (res.status === 'full' && !this.liveChecks.has(res.oldest.idHex) && this.clock.monotonic() - res.oldest.verifiedAt >= EVICT_PING_AFTER_MS) {
+      const bucket = this.table.bucketIndex(res.oldest.id);
       const now = this.clock.monotonic();
       if (now - (this.evictPingAt.get(bucket) ?? -Infinity) < EVICT_PING_AFTER_MS) return;
       this.evictPingAt.set(bucket, now);
-      this.evicting.add(oldest.idHex);
-      void this.ping(oldest.host, oldest.port, oldest.idHex).then((alive) => {
-        this.evicting.delete(oldest.idHex);
-        if (!alive) this.failed(oldest, 1);
-      });
+      void this.checkLive(res.oldest);
     }
+  }
+
+  /**
+   * Is this table entry alive? One check per entry at a time: revalidation and ping-before-evict
+   * share it (each used to send its own PING, with its own retries, to the same entry). A pass
+   * counts as a revalidation; a failure removes the entry once (a replacement takes its slot).
+   * A check cut short by our own stop counts against nobody.
+   */
+  checkLive(e: Contact): Promise<boolean> {
+    let check = this.liveChecks.get(e.idHex);
+    if (!check) {
+      check = this.ping(e.host, e.port, e.idHex).then((alive) => {
+        this.liveChecks.delete(e.idHex);
+        const entry = this.table.get(e.idHex);
+        if (alive && entry) entry.checks++;
+        else if (!alive && this.started) this.failed(e, 1);
+        return alive !== undefined;
+      });
+      this.liveChecks.set(e.idHex, check);
+    }
+    return check;
   }
 
   /** An exchange with `c` failed after its retries: counts against the entry only at its own address. */
