@@ -6,7 +6,8 @@
 // is held while we PING the sender once; its PONG bonds it and releases the held request.
 // Signatures are made and checked on the loop when it is idle, on the thread pool (bounded) when it
 // is busy (crypto-gate.ts).
-// Maintenance (join with backoff, revalidation, refresh, network records) lives in maintenance.ts.
+// Maintenance (join with backoff, revalidation, refresh, network records) lives in maintenance.ts;
+// liveness checks of table entries (revalidation and ping-before-evict share them) in liveness.ts.
 import { EventEmitter } from 'node:events';
 import { nodeIdFromPublicKey, publicKeyFromSecret, toHex } from '../crypto/index.js';
 import { silentLogger, type Logger } from '../log/index.js';
@@ -21,7 +22,8 @@ import {
   DROP_REASONS, MAX_NODES_PER_PACKET, RESPONSE_TYPES, encodeSigned, encodeSignedGated, nodesPackets, packetSigner, type PacketSigner,
   type Body, type DecodedPacket, type DropReason, type NodeRecord,
 } from './packet.js';
-import { RoutingTable, K, EVICT_PING_AFTER_MS, type Contact } from './routing-table.js';
+import { RoutingTable, K, type Contact } from './routing-table.js';
+import { Liveness } from './liveness.js';
 import { ReceivePath } from './receive.js';
 import { Rpc } from './rpc.js';
 import { realClock, UdpTransport, type Clock, type Transport } from './transport.js';
@@ -55,10 +57,8 @@ export class KadNode extends EventEmitter<KadEvents> {
   private readonly rpc: Rpc;
   private readonly bonds: Bonds;
   private readonly receiver: ReceivePath;
-  /** Entry id -> its liveness check in flight (revalidation and ping-before-evict share it; at most one per table entry). */
-  private readonly liveChecks = new Map<string, Promise<boolean>>();
-  /** Bucket index -> when its last ping-before-evict went out (at most 257 keys). */
-  private readonly evictPingAt = new Map<number, number>();
+  /** Liveness checks of table entries (revalidation and ping-before-evict share them). */
+  readonly liveness: Liveness;
   private readonly maintenance: Maintenance;
   private started = false;
   /** Where signatures are made and checked (real UDP): inline, or on the pool when the loop is busy. */
@@ -95,6 +95,7 @@ export class KadNode extends EventEmitter<KadEvents> {
     this.networkKey = opts.networkId ? networkKey(opts.networkId) : undefined;
     this.transport = opts.transport;
     this.maintenance = new Maintenance(this, opts);
+    this.liveness = new Liveness(this.table, this.clock, { running: () => this.started, ping: (h, p, id) => this.ping(h, p, id), failed: (c, max) => this.failed(c, max) });
   }
 
   get host(): string {
@@ -318,40 +319,8 @@ export class KadNode extends EventEmitter<KadEvents> {
       if (this.table.size === 1) this.maintenance.onContact();
       this.emit('peer', { id: c.idHex, host: c.host, port: c.port });
     }
-    // Ping-before-evict only when even the least recently seen entry has not been verified for a
-    // while: one that answered moments ago has just proved itself (each newcomer to a full bucket
-    // used to cost a PING and a PONG to an entry verified seconds earlier). The newcomer waits as a
-    // replacement. At most one such PING per bucket per interval: when the oldest answers, the
-    // next oldest is no more suspect, and a busy bucket 0 (half the network) pinged every one of
-    // its k entries in turn as lookups brought newcomers (8 PINGs per lookup at 150 nodes).
-    else if (res.status === 'full' && !this.liveChecks.has(res.oldest.idHex) && this.clock.monotonic() - res.oldest.verifiedAt >= EVICT_PING_AFTER_MS) {
-      const bucket = this.table.bucketIndex(res.oldest.id);
-      const now = this.clock.monotonic();
-      if (now - (this.evictPingAt.get(bucket) ?? -Infinity) < EVICT_PING_AFTER_MS) return;
-      this.evictPingAt.set(bucket, now);
-      void this.checkLive(res.oldest);
-    }
-  }
-
-  /**
-   * Is this table entry alive? One check per entry at a time: revalidation and ping-before-evict
-   * share it (each used to send its own PING, with its own retries, to the same entry). A pass
-   * counts as a revalidation; a failure removes the entry once (a replacement takes its slot).
-   * A check cut short by our own stop counts against nobody.
-   */
-  checkLive(e: Contact): Promise<boolean> {
-    let check = this.liveChecks.get(e.idHex);
-    if (!check) {
-      check = this.ping(e.host, e.port, e.idHex).then((alive) => {
-        this.liveChecks.delete(e.idHex);
-        const entry = this.table.get(e.idHex);
-        if (alive && entry) entry.checks++;
-        else if (!alive && this.started) this.failed(e, 1);
-        return alive !== undefined;
-      });
-      this.liveChecks.set(e.idHex, check);
-    }
-    return check;
+    // A full bucket: the newcomer waits as a replacement; its oldest entry may be checked (liveness.ts).
+    else if (res.status === 'full') this.liveness.bucketFull(res.oldest);
   }
 
   /** An exchange with `c` failed after its retries: counts against the entry only at its own address. */

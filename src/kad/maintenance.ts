@@ -234,7 +234,7 @@ export class Maintenance {
     // Not due while verified recently (any answer to us counts): each revalidation PING used to go
     // to the entry verified longest ago among the new, the same bootstrap in every fresh table.
     const e = n.table.nextToRevalidate(true, now, newMs, n.random) ?? (this.revalidateTick % settledEvery === 0 ? n.table.nextToRevalidate(false, now, settledMs) : undefined);
-    if (e) await n.checkLive(e);
+    if (e) await n.liveness.check(e);
   }
 
   private async refresh(): Promise<void> {
