@@ -6,7 +6,8 @@
 // is held while we PING the sender once; its PONG bonds it and releases the held request.
 // Signatures are made and checked on the loop when it is idle, on the thread pool (bounded) when it
 // is busy (crypto-gate.ts).
-// Maintenance (join with backoff, revalidation, refresh, network records) lives in maintenance.ts.
+// Maintenance (join with backoff, revalidation, refresh, network records) lives in maintenance.ts;
+// liveness checks of table entries (revalidation and ping-before-evict share them) in liveness.ts.
 import { EventEmitter } from 'node:events';
 import { nodeIdFromPublicKey, publicKeyFromSecret, toHex } from '../crypto/index.js';
 import { silentLogger, type Logger } from '../log/index.js';
@@ -21,7 +22,8 @@ import {
   DROP_REASONS, MAX_NODES_PER_PACKET, RESPONSE_TYPES, encodeSigned, encodeSignedGated, nodesPackets, packetSigner, type PacketSigner,
   type Body, type DecodedPacket, type DropReason, type NodeRecord,
 } from './packet.js';
-import { RoutingTable, K, EVICT_PING_AFTER_MS, type Contact } from './routing-table.js';
+import { RoutingTable, K, type Contact } from './routing-table.js';
+import { Liveness } from './liveness.js';
 import { ReceivePath } from './receive.js';
 import { Rpc } from './rpc.js';
 import { realClock, UdpTransport, type Clock, type Transport } from './transport.js';
@@ -55,9 +57,8 @@ export class KadNode extends EventEmitter<KadEvents> {
   private readonly rpc: Rpc;
   private readonly bonds: Bonds;
   private readonly receiver: ReceivePath;
-  private readonly evicting = new Set<string>();
-  /** Bucket index -> when its last ping-before-evict went out (at most 257 keys). */
-  private readonly evictPingAt = new Map<number, number>();
+  /** Liveness checks of table entries (revalidation and ping-before-evict share them). */
+  readonly liveness: Liveness;
   private readonly maintenance: Maintenance;
   private started = false;
   /** Where signatures are made and checked (real UDP): inline, or on the pool when the loop is busy. */
@@ -90,10 +91,11 @@ export class KadNode extends EventEmitter<KadEvents> {
     });
     this.bonds = new Bonds(this.rpc, this.clock, {
       running: () => this.started, observe: (c) => this.observe(c), release: (p, host, port) => this.handle(p, host, port, this.clock.now()),
-    }, { cap, proofMs: opts.endpointProofMs ?? 12 * 60 * 60 * 1000, responseTimeoutMs: opts.responseTimeoutMs ?? 500, endpointProof: opts.endpointProof !== false });
+    }, { cap, proofMs: opts.endpointProofMs ?? 12 * 60 * 60 * 1000, responseTimeoutMs: opts.responseTimeoutMs ?? 500, endpointProof: opts.endpointProof !== false, selfHex: this.idHex });
     this.networkKey = opts.networkId ? networkKey(opts.networkId) : undefined;
     this.transport = opts.transport;
     this.maintenance = new Maintenance(this, opts);
+    this.liveness = new Liveness(this.table, this.clock, { running: () => this.started, ping: (h, p, id) => this.ping(h, p, id), failed: (c, max) => this.failed(c, max) });
   }
 
   get host(): string {
@@ -151,6 +153,10 @@ export class KadNode extends EventEmitter<KadEvents> {
   }
   refreshBuckets(maxAgeMs: number, limit = 16): Promise<void> {
     return this.maintenance.refreshBuckets(maxAgeMs, limit);
+  }
+  /** One revalidation step now (the background loop runs it every few seconds): pings one due entry. */
+  revalidate(): Promise<void> {
+    return this.maintenance.revalidate();
   }
   /** Publishes our signed network record at the k closest nodes to the network key. */
   announce(): Promise<number> {
@@ -313,24 +319,8 @@ export class KadNode extends EventEmitter<KadEvents> {
       if (this.table.size === 1) this.maintenance.onContact();
       this.emit('peer', { id: c.idHex, host: c.host, port: c.port });
     }
-    // Ping-before-evict only when even the least recently seen entry has not been verified for a
-    // while: one that answered moments ago has just proved itself (each newcomer to a full bucket
-    // used to cost a PING and a PONG to an entry verified seconds earlier). The newcomer waits as a
-    // replacement. At most one such PING per bucket per interval: when the oldest answers, the
-    // next oldest is no more suspect, and a busy bucket 0 (half the network) pinged every one of
-    // its k entries in turn as lookups brought newcomers (8 PINGs per lookup at 150 nodes).
-    else if (res.status === 'full' && !this.evicting.has(res.oldest.idHex) && this.clock.monotonic() - res.oldest.verifiedAt >= EVICT_PING_AFTER_MS) {
-      const oldest = res.oldest;
-      const bucket = this.table.bucketIndex(oldest.id);
-      const now = this.clock.monotonic();
-      if (now - (this.evictPingAt.get(bucket) ?? -Infinity) < EVICT_PING_AFTER_MS) return;
-      this.evictPingAt.set(bucket, now);
-      this.evicting.add(oldest.idHex);
-      void this.ping(oldest.host, oldest.port, oldest.idHex).then((alive) => {
-        this.evicting.delete(oldest.idHex);
-        if (!alive) this.failed(oldest, 1);
-      });
-    }
+    // A full bucket: the newcomer waits as a replacement; its oldest entry may be checked (liveness.ts).
+    else if (res.status === 'full') this.liveness.bucketFull(res.oldest);
   }
 
   /** An exchange with `c` failed after its retries: counts against the entry only at its own address. */

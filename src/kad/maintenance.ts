@@ -223,8 +223,8 @@ export class Maintenance {
     });
   }
 
-  /** Pings one due entry: new entries every tick, the least recently verified every third tick. */
-  private async revalidate(): Promise<void> {
+  /** Checks one due entry: new entries every tick, the least recently verified every third tick. */
+  async revalidate(): Promise<void> {
     const n = this.node;
     this.revalidateTick++;
     const newMs = this.opts.revalidateNewMs ?? 3000;
@@ -234,11 +234,7 @@ export class Maintenance {
     // Not due while verified recently (any answer to us counts): each revalidation PING used to go
     // to the entry verified longest ago among the new, the same bootstrap in every fresh table.
     const e = n.table.nextToRevalidate(true, now, newMs, n.random) ?? (this.revalidateTick % settledEvery === 0 ? n.table.nextToRevalidate(false, now, settledMs) : undefined);
-    if (!e) return;
-    const alive = await n.ping(e.host, e.port, e.idHex);
-    const entry = n.table.get(e.idHex);
-    if (alive && entry) entry.checks++;
-    else if (!alive) n.failed(e, 1);
+    if (e) await n.liveness.check(e);
   }
 
   private async refresh(): Promise<void> {

@@ -35,6 +35,8 @@ interface Attempt {
 }
 
 interface Call {
+  /** What we asked (a PING is answered at once; other requests may wait for the peer's bond). */
+  asked: BodyType;
   host: string;
   port: number;
   expect: readonly BodyType[];
@@ -103,10 +105,19 @@ export class Rpc {
     return Math.max(floor, Math.min(top, Math.ceil(2 * this.srtt + 4 * this.rttvar)));
   }
 
-  /** Whether a request to this endpoint is awaiting its answer (the peer is about to prove itself). */
-  awaiting(host: string, port: number, idHex: string): boolean {
-    for (const a of this.pending.values()) if (!a.call.done && a.call.port === port && a.call.host === host && a.call.expectId === idHex) return true;
-    return false;
+  /**
+   * What we await from this endpoint and id (its answer will prove it): 'ping' when a PING is
+   * among the requests (answered at once, no bond needed), 'request' for others, else undefined.
+   */
+  awaiting(host: string, port: number, idHex: string): 'ping' | 'request' | undefined {
+    let found: 'request' | undefined;
+    for (const a of this.pending.values()) {
+      const call = a.call;
+      if (call.done || call.port !== port || call.host !== host || call.expectId !== idHex) continue;
+      if (call.asked === 'ping') return 'ping';
+      found = 'request';
+    }
+    return found;
   }
 
   /**
@@ -154,7 +165,7 @@ export class Rpc {
     const base = opts.timeoutMs ?? (this.defaults.adaptive === false ? this.defaults.timeoutMs : this.timeoutMs);
     const timeoutMs = Math.min(base * (opts.roundTrips ?? 1), Math.max(base, this.defaults.timeoutMs));
     return new Promise((resolve) => {
-      const call: Call = { host, port, expect, expectId: opts.expectId, onLate: opts.onLate, answered: false, ids: [], timer: undefined, attempts: [], extend: undefined, done: false, resolve };
+      const call: Call = { asked: body.type, host, port, expect, expectId: opts.expectId, onLate: opts.onLate, answered: false, ids: [], timer: undefined, attempts: [], extend: undefined, done: false, resolve };
       const attempt = (n: number): void => {
         if (call.done) return;
         if (this.closed || n >= attempts) return this.finish(call, bestPartial(call));

@@ -2,7 +2,8 @@
 // bootstrap is the four datagrams the endpoint-proof rule needs (FIND_NODE, the bootstrap's
 // ping-back, our PONG, NODES), with no PING first and no ping-back of the bootstrap; and a peer
 // that pings us to bond before it answers has our request: we wait for its answer rather than
-// send the request again across it.
+// send the request again across it; and two nodes asking each other at once bond with one
+// ping-back (the lower id waits for the higher one's), not two crossing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SimNetwork, type BodyType, type Datagram } from '../../../src/kad/index.js';
@@ -62,4 +63,45 @@ test('a retried FIND_NODE does not cross a slow answer: the peer\'s ping-back (i
   assert.equal(findNodes, 1, `FIND_NODEs sent to B: ${findNodes}`);
   assert.equal(nodes, 1, `NODES replies from B: ${nodes}`);
   for (const n of [a, b]) await n.stop();
+});
+
+test('ping-backs crossing: two nodes that ask each other at once bond with one ping-back, not two, and both get answers', { timeout: 30_000 }, async (t) => {
+  const A = '10.9.0.1:30420';
+  const B = '10.9.0.2:30420';
+  const sent: string[] = [];
+  const net = new SimNetwork({
+    seed: 11, latencyMs: [2, 10],
+    onSend: (from, to, d) => { if ((from === A && to === B) || (from === B && to === A)) sent.push(`${from === A ? 'A>B' : 'B>A'} ${typeOf(d)}`); },
+  });
+  const a = simNode(net, '10.9.0.1', 'cross-a');
+  const b = simNode(net, '10.9.0.2', 'cross-b');
+  t.after(async () => { await a.stop(); await b.stop(); });
+  await a.start();
+  await b.start();
+  // Each knows the other (no bond either way): their lookups ask each other at the same moment.
+  a.observe({ id: b.id, idHex: b.idHex, host: '10.9.0.2', port: 30420, lastSeen: net.clock.now() });
+  b.observe({ id: a.id, idHex: a.idHex, host: '10.9.0.1', port: 30420, lastSeen: net.clock.now() });
+  const ra = a.lookup(new Uint8Array(32).fill(0x11));
+  const rb = b.lookup(new Uint8Array(32).fill(0x22));
+  await net.clock.run();
+  assert.deepEqual([(await ra).closest.map((c) => c.idHex), (await rb).closest.map((c) => c.idHex)], [[b.idHex], [a.idHex]], 'each answered the other');
+  const count = (type: string): number => sent.filter((s) => s.endsWith(` ${type}`)).length;
+  assert.deepEqual({ findNode: count('find-node'), ping: count('ping'), pong: count('pong'), nodes: count('nodes') }, { findNode: 2, ping: 1, pong: 1, nodes: 2 }, sent.join(', '));
+});
+
+test('ping-backs crossing with the one ping-back lost: the retries still bond both and both get answers', { timeout: 30_000 }, async (t) => {
+  let dropped = 0;
+  const net = new SimNetwork({ seed: 12, latencyMs: [2, 10], dropIf: (_f, _t, d) => typeOf(d) === 'ping' && dropped++ === 0 });
+  const a = simNode(net, '10.9.0.1', 'cross-a');
+  const b = simNode(net, '10.9.0.2', 'cross-b');
+  t.after(async () => { await a.stop(); await b.stop(); });
+  await a.start();
+  await b.start();
+  a.observe({ id: b.id, idHex: b.idHex, host: '10.9.0.2', port: 30420, lastSeen: net.clock.now() });
+  b.observe({ id: a.id, idHex: a.idHex, host: '10.9.0.1', port: 30420, lastSeen: net.clock.now() });
+  const ra = a.lookup(new Uint8Array(32).fill(0x11));
+  const rb = b.lookup(new Uint8Array(32).fill(0x22));
+  await net.clock.run();
+  assert.equal(dropped > 0, true, 'a PING was dropped');
+  assert.deepEqual([(await ra).closest.map((c) => c.idHex), (await rb).closest.map((c) => c.idHex)], [[b.idHex], [a.idHex]], 'each answered the other');
 });
