@@ -5,7 +5,7 @@ import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { verifySignature } from '../crypto/index.js';
 import { TRANSFER_BYTES, TRANSFER_FROM_OFFSET, TRANSFER_SIGNATURE_OFFSET, txBytes, type TransferTx } from '../core/index.js';
-import { workOn, verifyItem, DONE, VALID, INVALID, type VerifyJob } from './sig-verify-worker.js';
+import { workOn, verifyItem, DONE, VALID, INVALID, READY, type VerifyJob } from './sig-verify-worker.js';
 
 export interface SignatureItem {
   msg: Uint8Array;
@@ -21,6 +21,8 @@ const MIN_PARALLEL = 32;
 
 export class SignatureVerifier {
   private workers: Worker[] = [];
+  /** Workers that reported ready (warmed up) and have not died since. */
+  private readyWorkers = new Set<Worker>();
   /** Jobs posted and not yet finished, oldest first: what `help` may claim from (bounded by callers). */
   private pending: VerifyJob[] = [];
   private state: 'idle' | 'running' | 'stopped' = 'idle';
@@ -32,7 +34,16 @@ export class SignatureVerifier {
     return this.threads > 0;
   }
 
-  /** Spawns the workers; `begin` does it on the first big batch, so opening a chain costs no threads. */
+  /** Worker threads alive, and those of them warmed up and taking jobs (diagnostics and tests). */
+  get workerCounts(): { spawned: number; ready: number } {
+    return { spawned: this.workers.length, ready: this.readyWorkers.size };
+  }
+
+  /**
+   * Spawns the workers: a node's sync service does it at start (as Core starts its script-check
+   * threads at init) so they are up before the first body; `begin` does it on the first big batch
+   * otherwise, so opening a chain alone costs no threads.
+   */
   start(): void {
     if (this.state !== 'idle') return;
     this.state = 'running';
@@ -42,6 +53,9 @@ export class SignatureVerifier {
       // A dead worker stops claiming; whatever it claimed and left unfinished the main thread redoes.
       w.on('error', () => this.drop(w));
       w.on('exit', () => this.drop(w));
+      w.on('message', (m: unknown) => {
+        if (m === READY && this.workers.includes(w)) this.readyWorkers.add(w);
+      });
       this.workers.push(w);
     }
   }
@@ -51,6 +65,7 @@ export class SignatureVerifier {
     this.pending = [];
     const ws = this.workers;
     this.workers = [];
+    this.readyWorkers.clear();
     await Promise.all(ws.map((w) => w.terminate()));
   }
 
@@ -129,6 +144,7 @@ export class SignatureVerifier {
 
   private drop(w: Worker): void {
     this.workers = this.workers.filter((x) => x !== w);
+    this.readyWorkers.delete(w);
   }
 }
 

@@ -30,6 +30,23 @@ test('SignatureVerifier: the first invalid index, whichever thread verified it, 
   }
 });
 
+test('SignatureVerifier: workers report ready once warmed up, before any job; stopped, none is left', async () => {
+  const v = new SignatureVerifier(2);
+  assert.deepEqual(v.workerCounts, { spawned: 0, ready: 0 }, 'nothing spawned before start');
+  v.start();
+  try {
+    assert.equal(v.workerCounts.spawned, 2);
+    // Readiness is the workers' own message after their warm-up check: no job was ever posted.
+    const end = performance.now() + 30_000;
+    while (v.workerCounts.ready < 2 && performance.now() < end) await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(v.workerCounts, { spawned: 2, ready: 2 }, 'both workers ready with no job posted');
+    assert.equal(await v.firstInvalid(items(txs(64))), -1, 'and they verify as before');
+  } finally {
+    await v.stop();
+  }
+  assert.deepEqual(v.workerCounts, { spawned: 0, ready: 0 });
+});
+
 test('SignatureVerifier: workers gone mid-job leave the main thread to finish it correctly', async () => {
   const v = new SignatureVerifier(1);
   v.start();
