@@ -12,14 +12,13 @@ export interface VerifyJob {
   /** Uint32 quadruples per item: message start, message length, signature start, public key start. */
   layout: SharedArrayBuffer;
   count: number;
-  /** Int32 [next index to claim, items finished]. */
+  /** Int32 [next index to claim]. */
   control: SharedArrayBuffer;
   /** One byte per item: 0 not done, 1 valid, 2 invalid. */
   results: SharedArrayBuffer;
 }
 
 export const CLAIM = 0;
-export const DONE = 1;
 export const VALID = 1;
 export const INVALID = 2;
 
@@ -45,9 +44,7 @@ export function workOn(job: VerifyJob, deadline = Number.POSITIVE_INFINITY): boo
     if (deadline !== Number.POSITIVE_INFINITY && performance.now() >= deadline) return false;
     const i = Atomics.add(control, CLAIM, 1);
     if (i >= job.count) return true;
-    results[i] = verifyItem(data, layout, i) ? VALID : INVALID;
-    Atomics.add(control, DONE, 1);
-    Atomics.notify(control, DONE);
+    Atomics.store(results, i, verifyItem(data, layout, i) ? VALID : INVALID);
   }
 }
 
