@@ -189,12 +189,17 @@ export class Chain extends EventEmitter<ChainEvents> {
   }
 
   /**
-   * A download of many blocks is about to start (a peer claims more work than ours): the signature
-   * workers are started now, so their start-up (a V8 isolate each, a few hundred ms on a busy
-   * machine) overlaps the header round trips instead of the first blocks' checks. Idempotent.
+   * Starts the signature workers ahead of the first big block: the sync service does it at start,
+   * so their start-up (a V8 isolate each, a few hundred ms on a busy machine) is over before a
+   * download's first body instead of inside its first blocks' checks. Idempotent.
    */
   prepareToVerify(): void {
     this.validator.prepare();
+  }
+
+  /** The signature worker threads alive, and how many of them are warmed up and taking jobs. */
+  get verifyWorkers(): { spawned: number; ready: number } {
+    return this.validator.verifyWorkers;
   }
 
   /** Starts verifying a block's signatures before it is submitted (see BlockValidator.preverify). */

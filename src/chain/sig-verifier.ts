@@ -5,7 +5,7 @@ import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { verifySignature } from '../crypto/index.js';
 import { TRANSFER_BYTES, TRANSFER_FROM_OFFSET, TRANSFER_SIGNATURE_OFFSET, txBytes, type TransferTx } from '../core/index.js';
-import { workOn, verifyItem, DONE, VALID, INVALID, type VerifyJob } from './sig-verify-worker.js';
+import { workOn, verifyItem, VALID, INVALID, READY, type VerifyJob } from './sig-verify-worker.js';
 
 export interface SignatureItem {
   msg: Uint8Array;
@@ -21,6 +21,8 @@ const MIN_PARALLEL = 32;
 
 export class SignatureVerifier {
   private workers: Worker[] = [];
+  /** Workers that reported ready (warmed up) and have not died since. */
+  private readyWorkers = new Set<Worker>();
   /** Jobs posted and not yet finished, oldest first: what `help` may claim from (bounded by callers). */
   private pending: VerifyJob[] = [];
   private state: 'idle' | 'running' | 'stopped' = 'idle';
@@ -32,7 +34,16 @@ export class SignatureVerifier {
     return this.threads > 0;
   }
 
-  /** Spawns the workers; `begin` does it on the first big batch, so opening a chain costs no threads. */
+  /** Worker threads alive, and those of them warmed up and taking jobs (diagnostics and tests). */
+  get workerCounts(): { spawned: number; ready: number } {
+    return { spawned: this.workers.length, ready: this.readyWorkers.size };
+  }
+
+  /**
+   * Spawns the workers: a node's sync service does it at start (as Core starts its script-check
+   * threads at init) so they are up before the first body; `begin` does it on the first big batch
+   * otherwise, so opening a chain alone costs no threads.
+   */
   start(): void {
     if (this.state !== 'idle') return;
     this.state = 'running';
@@ -42,6 +53,9 @@ export class SignatureVerifier {
       // A dead worker stops claiming; whatever it claimed and left unfinished the main thread redoes.
       w.on('error', () => this.drop(w));
       w.on('exit', () => this.drop(w));
+      w.on('message', (m: unknown) => {
+        if (m === READY && this.workers.includes(w)) this.readyWorkers.add(w);
+      });
       this.workers.push(w);
     }
   }
@@ -51,6 +65,7 @@ export class SignatureVerifier {
     this.pending = [];
     const ws = this.workers;
     this.workers = [];
+    this.readyWorkers.clear();
     await Promise.all(ws.map((w) => w.terminate()));
   }
 
@@ -99,8 +114,7 @@ export class SignatureVerifier {
   }
 
   private post(job: VerifyJob): PendingVerification {
-    const workers = this.workers;
-    for (const w of workers) w.postMessage(job);
+    for (const w of this.workers) w.postMessage(job);
     this.pending.push(job);
     // Jobs nobody finishes (a preverified block never submitted) are dropped from the help list.
     if (this.pending.length > MAX_HELPED_JOBS) this.pending.shift();
@@ -108,19 +122,16 @@ export class SignatureVerifier {
       finish: async () => {
         this.pending = this.pending.filter((j) => j !== job);
         workOn(job);
-        const control = new Int32Array(job.control);
+        // Nothing left to claim. Items a worker claimed and has not finished are verified here
+        // too rather than waited for: a worker the OS has descheduled (a busy machine) would hold
+        // this thread, the one connecting blocks, for a time slice. At most one item per worker is
+        // checked twice, to the same answer; a dead worker's items are covered the same way.
         const results = new Uint8Array(job.results);
-        // Wait out items a worker claimed and is still verifying (one signature each, well under a
-        // millisecond); if a worker died meanwhile, verify its unfinished items here.
-        for (let done = Atomics.load(control, DONE); done < job.count; done = Atomics.load(control, DONE)) {
-          if (workers.some((w) => !this.workers.includes(w))) break;
-          Atomics.wait(control, DONE, done, 20);
-        }
         const data = new Uint8Array(job.data);
         const layout = new Uint32Array(job.layout);
         for (let i = 0; i < job.count; i++) {
-          if (results[i] === 0) results[i] = verifyItem(data, layout, i) ? VALID : INVALID;
-          if (results[i] === INVALID) return i;
+          if (Atomics.load(results, i) === 0) Atomics.store(results, i, verifyItem(data, layout, i) ? VALID : INVALID);
+          if (Atomics.load(results, i) === INVALID) return i;
         }
         return -1;
       },
@@ -129,6 +140,7 @@ export class SignatureVerifier {
 
   private drop(w: Worker): void {
     this.workers = this.workers.filter((x) => x !== w);
+    this.readyWorkers.delete(w);
   }
 }
 
@@ -158,7 +170,7 @@ class PackedJob {
   constructor(count: number, bytes: number) {
     this.job = {
       data: new SharedArrayBuffer(bytes), layout: new SharedArrayBuffer(count * 16), count,
-      control: new SharedArrayBuffer(8), results: new SharedArrayBuffer(count),
+      control: new SharedArrayBuffer(4), results: new SharedArrayBuffer(count),
     };
     this.data = new Uint8Array(this.job.data);
     this.layout = new Uint32Array(this.job.layout);

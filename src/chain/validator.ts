@@ -105,6 +105,11 @@ export class BlockValidator {
     if (this.verifier.parallel) this.verifier.start();
   }
 
+  /** The signature workers alive and ready (see SignatureVerifier.workerCounts). */
+  get verifyWorkers(): { spawned: number; ready: number } {
+    return this.verifier.workerCounts;
+  }
+
   /** Verifies signatures of blocks already begun (preverified) for up to `ms` ms on this thread. */
   helpAhead(ms: number): void {
     this.verifier.help(ms);

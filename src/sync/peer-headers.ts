@@ -12,9 +12,6 @@ import type { HeaderNode, HeaderTree } from './header-tree.js';
 /** Block ids in one inv beyond this are a flood: honest nodes announce new tips one at a time. */
 export const MAX_BLOCK_INV_ITEMS = 16;
 
-/** Blocks a peer's claimed tip must be ahead of ours before the verify workers are started early. */
-const DOWNLOAD_AHEAD = 8;
-
 interface Proven {
   idHex: string;
   /** The id as bytes when in hand (a peer's advertised tip then costs no hex decode). */
@@ -116,14 +113,7 @@ export class PeerHeaders {
     st.claimed = peer.tip.work;
     const known = await this.lookup(toHex(peer.tip.id), peer.tip.id);
     if (known) this.prove(st, known);
-    else if (st.claimed > this.d.tree.bestWork) {
-      // A download (not one relayed tip) will follow once the headers check out: the verify workers
-      // start meanwhile, once the getheaders is out (spawning one blocks this thread ~10 ms, which
-      // then overlaps the peer's reply instead of delaying the ask). A false claim costs only
-      // threads the chain starts once in its life anyway.
-      const download = peer.tip.height > this.d.chain.tip.height + DOWNLOAD_AHEAD;
-      await this.askHeaders(peer, undefined, download ? () => this.d.chain.prepareToVerify() : undefined);
-    }
+    else if (st.claimed > this.d.tree.bestWork) await this.askHeaders(peer);
     this.d.schedule();
   }
 
@@ -157,18 +147,15 @@ export class PeerHeaders {
 
   /**
    * getheaders from our best header (or `from`) back to genesis; one exchange per peer at a time.
-   * `sent` runs once the request is on its way (work that may overlap the peer's reply).
    */
-  async askHeaders(peer: Peer, from?: HeaderNode, sent?: () => void): Promise<void> {
+  async askHeaders(peer: Peer, from?: HeaderNode): Promise<void> {
     const st = this.state(peer);
     if (st.asking || !peer.connected) return;
     st.asking = true;
     const claimAtAsk = st.claimed;
     let headers: Uint8Array[];
     try {
-      const reply = this.d.net.exchange(peer, { kind: 'getheaders', locator: await this.locator(from ?? this.d.tree.best) });
-      sent?.();
-      headers = (await reply).headers;
+      headers = (await this.d.net.exchange(peer, { kind: 'getheaders', locator: await this.locator(from ?? this.d.tree.best) })).headers;
     } catch (e) {
       st.asking = false;
       if (e instanceof P2PError && e.reason === 'timeout') this.d.refuse(peer, 'headers-timeout', 'no headers reply in time');

@@ -63,6 +63,7 @@ export class SyncService extends EventEmitter<SyncEvents> {
   private readonly rate = new RateMeter();
   private path: { bestHex: string; nodes: HeaderNode[]; index: Map<string, number>; start: number } | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private spawn: NodeJS.Immediate | undefined;
   private started = false;
   private scheduled = false;
   private draining = false;
@@ -136,6 +137,15 @@ export class SyncService extends EventEmitter<SyncEvents> {
     this.chain.on('block', this.onChainBlock);
     this.timer = setInterval(() => this.tick(), this.opts.tickMs ?? 250);
     this.timer.unref();
+    // A node at start almost always has blocks to fetch (Core starts its script-check threads at
+    // init): the verify workers boot now, while peers are dialled and handshaken, not on the first
+    // body (an isolate each, warmed by one check: 60-400 ms on a busy machine, during which the
+    // first blocks were verified by this thread alone). Spawning blocks this thread for a few ms,
+    // so it runs on the next turn rather than inside start().
+    this.spawn = setImmediate(() => {
+      this.spawn = undefined;
+      if (this.started) this.chain.prepareToVerify();
+    });
     for (const p of this.net.peers()) this.onConnected(p);
   }
 
@@ -148,6 +158,8 @@ export class SyncService extends EventEmitter<SyncEvents> {
     this.net.off('request:expired', this.onExpired);
     this.chain.off('block', this.onChainBlock);
     clearInterval(this.timer);
+    if (this.spawn) clearImmediate(this.spawn);
+    this.spawn = undefined;
     // Let an in-progress connect finish: the chain is closed after us.
     for (let i = 0; i < 200 && this.draining; i++) await new Promise((r) => setTimeout(r, 10));
   }

@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SignatureVerifier } from '../../../src/chain/sig-verifier.js';
+import { CLAIM, type VerifyJob } from '../../../src/chain/sig-verify-worker.js';
 import { decodeBlock, encodeBlock, txSigningBytes, type TransferTx } from '../../../src/core/index.js';
 import { buildBlock, testGenesis, transfer, testAddress } from '../../helpers/fixtures.js';
 import { openTestChain, childOf, tipEntry } from '../../helpers/chain-helpers.js';
@@ -30,6 +31,23 @@ test('SignatureVerifier: the first invalid index, whichever thread verified it, 
   }
 });
 
+test('SignatureVerifier: workers report ready once warmed up, before any job; stopped, none is left', async () => {
+  const v = new SignatureVerifier(2);
+  assert.deepEqual(v.workerCounts, { spawned: 0, ready: 0 }, 'nothing spawned before start');
+  v.start();
+  try {
+    assert.equal(v.workerCounts.spawned, 2);
+    // Readiness is the workers' own message after their warm-up check: no job was ever posted.
+    const end = performance.now() + 30_000;
+    while (v.workerCounts.ready < 2 && performance.now() < end) await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(v.workerCounts, { spawned: 2, ready: 2 }, 'both workers ready with no job posted');
+    assert.equal(await v.firstInvalid(items(txs(64))), -1, 'and they verify as before');
+  } finally {
+    await v.stop();
+  }
+  assert.deepEqual(v.workerCounts, { spawned: 0, ready: 0 });
+});
+
 test('SignatureVerifier: workers gone mid-job leave the main thread to finish it correctly', async () => {
   const v = new SignatureVerifier(1);
   v.start();
@@ -39,6 +57,25 @@ test('SignatureVerifier: workers gone mid-job leave the main thread to finish it
   await v.stop();
   assert.equal(await pending.finish(), 110);
   assert.equal(await v.firstInvalid(list), 110); // no workers at all: inline
+});
+
+test('a verify worker stalled on a claimed signature never holds the main thread: finish() checks that item itself', { timeout: 20_000 }, async () => {
+  const v = new SignatureVerifier(1);
+  v.start();
+  try {
+    const list = items(txs(200));
+    list[5] = { ...list[5]!, sig: list[6]!.sig };
+    const pending = v.begin(list);
+    // This thread plays a worker that claims an item and then never finishes it (descheduled,
+    // wedged): the claim counter is the one the real worker and finish() share.
+    const job = (v as unknown as { pending: VerifyJob[] }).pending.at(-1)!;
+    const stalled = Atomics.add(new Int32Array(job.control), CLAIM, 1);
+    assert.ok(stalled < list.length, 'the stalled claim holds a real item');
+    // Before, finish() waited for the claimed item while the worker lived: forever here.
+    assert.equal(await pending.finish(), 5);
+  } finally {
+    await v.stop();
+  }
 });
 
 test('Chain.preverify: the result is picked up by submitBlock; a bad signature still gives bad-signature; bad work is ignored', async () => {
