@@ -1,5 +1,5 @@
 // Ed25519 on raw 32-byte keys through node:crypto (native; far faster verify than pure JS).
-import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
 
 // Raw keys enter node:crypto as JWK (RFC 8037 OKP), not as DER: OpenSSL 3's DER decoders cost
 // ~410 us per private and ~87 us per public key on this machine, the JWK path (a raw-key import)
@@ -60,10 +60,14 @@ function jwkBytes(value: string | undefined, what: string): Uint8Array {
   return bytes;
 }
 
+/**
+ * A fresh key pair: 32 random bytes are an Ed25519 secret key (RFC 8032 5.1.5). Not through
+ * generateKeyPairSync: a GC inside the export of a key it made (a JWK export allocates while holding
+ * the key's lock) can run the finalizer of the key-generation job, which takes that same lock: the
+ * process hung forever in `KeyGenJob::~KeyGenJob` (Node 20; seen once in 5,000 keys in a bench).
+ */
 export function generateKeyPair(): KeyPair {
-  const { privateKey } = generateKeyPairSync('ed25519');
-  const jwk = privateKey.export({ format: 'jwk' });
-  return { secretKey: jwkBytes(jwk.d, 'secret key'), publicKey: jwkBytes(jwk.x, 'public key') };
+  return keyPairFromSecret(new Uint8Array(randomBytes(32)));
 }
 
 export function publicKeyFromSecret(secretKey: Uint8Array): Uint8Array {

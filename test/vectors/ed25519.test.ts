@@ -3,6 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { datagramSigningKey, generateKeyPair, keyPairFromSecret, publicKeyFromSecret, signDatagram, signMessage, verifyDatagram, verifySignature, verifySignatureAsync } from '../../src/crypto/index.js';
 
 const hex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'hex'));
@@ -97,4 +99,25 @@ test('datagram signatures (libsodium): RFC 8032 vectors, and the same bytes as n
   assert.equal(verifyDatagram(new Uint8Array(3), new Uint8Array(63), new Uint8Array(32)), false);
   assert.equal(verifyDatagram(new Uint8Array(3), new Uint8Array(64), new Uint8Array(31)), false);
   assert.throws(() => datagramSigningKey(new Uint8Array(16)), /expected a 32-byte secret key, got 16/);
+});
+
+test('generateKeyPair never hangs in a GC: 3 x 20,000 key pairs in a child with a tiny young generation', { timeout: 120_000 }, async () => {
+  // Before: generateKeyPairSync + a JWK export of its key hung the process forever in
+  // KeyGenJob::~KeyGenJob (a GC during the export finalized the job, which takes the key's lock the
+  // export held): 2 of 3 such children hung. Each child here must finish within 30 s.
+  const crypto = new URL('../../src/crypto/index.js', import.meta.url).href;
+  const script = `const { generateKeyPair } = await import(${JSON.stringify(crypto)});
+for (let i = 0; i < 20000; i++) if (generateKeyPair().publicKey.length !== 32) throw new Error('bad key');
+console.log('ok');`;
+  for (let run = 0; run < 3; run++) {
+    const child = spawn(process.execPath, ['--max-semi-space-size=1', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    const [code, signal] = (await once(child, 'exit')) as [number | null, string | null];
+    clearTimeout(timer);
+    assert.equal(signal, null, `child ${run} hung and was killed`);
+    assert.equal(code, 0);
+    assert.equal(out.trim(), 'ok');
+  }
 });
