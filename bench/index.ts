@@ -15,6 +15,19 @@ import { benchTxFlood } from './tx-flood.js';
 import { benchVerify } from './verify.js';
 
 const only = process.argv[2];
+/** A section that runs longer than this is reported as an error (with what the process waits on) and the next one runs. */
+const SECTION_MAX_MS = Number(process.env.BENCH_SECTION_MAX_MS ?? 15 * 60_000);
+
+function bounded<T>(name: string, p: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const cap = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      process.stderr.write(`bench: ${name} still running after ${SECTION_MAX_MS} ms; waiting on: ${process.getActiveResourcesInfo().join(', ')}\n`);
+      reject(new Error(`section did not finish within ${SECTION_MAX_MS} ms`));
+    }, SECTION_MAX_MS);
+  });
+  return Promise.race([p, cap]).finally(() => clearTimeout(timer));
+}
 const sections: Record<string, () => Promise<Record<string, unknown>>> = {
   miner: benchMiner,
   store: benchStore,
@@ -36,7 +49,8 @@ for (const [name, run] of Object.entries(sections)) {
   process.stderr.write(`bench: ${name}...\n`);
   // One section failing must not cost the figures of the others: its error is a key of its own.
   try {
-    Object.assign(out, await run());
+    Object.assign(out, await bounded(name, run()));
+    process.stderr.write(`bench: ${name} done\n`);
   } catch (e) {
     process.stderr.write(`bench: ${name} failed: ${(e as Error).stack ?? String(e)}\n`);
     out[`${name}.error`] = (e as Error).message ?? String(e);
