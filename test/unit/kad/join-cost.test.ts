@@ -4,12 +4,30 @@
 // that pings us to bond before it answers has our request: we wait for its answer rather than
 // send the request again across it; and two nodes asking each other at once bond with one
 // ping-back (the lower id waits for the higher one's), not two crossing.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { SimNetwork, type BodyType, type Datagram } from '../../../src/kad/index.js';
 import { simNode } from './kad-helpers.js';
 
 const typeOf = (d: Datagram): BodyType | undefined => (d instanceof Uint8Array ? undefined : d.body.type);
+
+/**
+ * Two nodes that know each other with no bond either way look up at the same moment, so each asks
+ * the other; asserts that each got the other's answer.
+ */
+async function lookupsCrossing(t: TestContext, net: SimNetwork): Promise<void> {
+  const a = simNode(net, '10.9.0.1', 'cross-a');
+  const b = simNode(net, '10.9.0.2', 'cross-b');
+  t.after(async () => { await a.stop(); await b.stop(); });
+  await a.start();
+  await b.start();
+  a.observe({ id: b.id, idHex: b.idHex, host: '10.9.0.2', port: 30420, lastSeen: net.clock.now() });
+  b.observe({ id: a.id, idHex: a.idHex, host: '10.9.0.1', port: 30420, lastSeen: net.clock.now() });
+  const ra = a.lookup(new Uint8Array(32).fill(0x11));
+  const rb = b.lookup(new Uint8Array(32).fill(0x22));
+  await net.clock.run();
+  assert.deepEqual([(await ra).closest.map((c) => c.idHex), (await rb).closest.map((c) => c.idHex)], [[b.idHex], [a.idHex]], 'each answered the other');
+}
 
 test('a join costs the bootstrap four datagrams: FIND_NODE, ping-back, PONG, NODES (no PING first, no ping-back of the bootstrap)', { timeout: 30_000 }, async () => {
   const A = '10.9.0.1:30420';
@@ -73,18 +91,7 @@ test('ping-backs crossing: two nodes that ask each other at once bond with one p
     seed: 11, latencyMs: [2, 10],
     onSend: (from, to, d) => { if ((from === A && to === B) || (from === B && to === A)) sent.push(`${from === A ? 'A>B' : 'B>A'} ${typeOf(d)}`); },
   });
-  const a = simNode(net, '10.9.0.1', 'cross-a');
-  const b = simNode(net, '10.9.0.2', 'cross-b');
-  t.after(async () => { await a.stop(); await b.stop(); });
-  await a.start();
-  await b.start();
-  // Each knows the other (no bond either way): their lookups ask each other at the same moment.
-  a.observe({ id: b.id, idHex: b.idHex, host: '10.9.0.2', port: 30420, lastSeen: net.clock.now() });
-  b.observe({ id: a.id, idHex: a.idHex, host: '10.9.0.1', port: 30420, lastSeen: net.clock.now() });
-  const ra = a.lookup(new Uint8Array(32).fill(0x11));
-  const rb = b.lookup(new Uint8Array(32).fill(0x22));
-  await net.clock.run();
-  assert.deepEqual([(await ra).closest.map((c) => c.idHex), (await rb).closest.map((c) => c.idHex)], [[b.idHex], [a.idHex]], 'each answered the other');
+  await lookupsCrossing(t, net);
   const count = (type: string): number => sent.filter((s) => s.endsWith(` ${type}`)).length;
   assert.deepEqual({ findNode: count('find-node'), ping: count('ping'), pong: count('pong'), nodes: count('nodes') }, { findNode: 2, ping: 1, pong: 1, nodes: 2 }, sent.join(', '));
 });
@@ -92,16 +99,6 @@ test('ping-backs crossing: two nodes that ask each other at once bond with one p
 test('ping-backs crossing with the one ping-back lost: the retries still bond both and both get answers', { timeout: 30_000 }, async (t) => {
   let dropped = 0;
   const net = new SimNetwork({ seed: 12, latencyMs: [2, 10], dropIf: (_f, _t, d) => typeOf(d) === 'ping' && dropped++ === 0 });
-  const a = simNode(net, '10.9.0.1', 'cross-a');
-  const b = simNode(net, '10.9.0.2', 'cross-b');
-  t.after(async () => { await a.stop(); await b.stop(); });
-  await a.start();
-  await b.start();
-  a.observe({ id: b.id, idHex: b.idHex, host: '10.9.0.2', port: 30420, lastSeen: net.clock.now() });
-  b.observe({ id: a.id, idHex: a.idHex, host: '10.9.0.1', port: 30420, lastSeen: net.clock.now() });
-  const ra = a.lookup(new Uint8Array(32).fill(0x11));
-  const rb = b.lookup(new Uint8Array(32).fill(0x22));
-  await net.clock.run();
+  await lookupsCrossing(t, net);
   assert.equal(dropped > 0, true, 'a PING was dropped');
-  assert.deepEqual([(await ra).closest.map((c) => c.idHex), (await rb).closest.map((c) => c.idHex)], [[b.idHex], [a.idHex]], 'each answered the other');
 });

@@ -144,6 +144,24 @@ test('a headers range reads the store in bounded batches and stops reading once 
   }
 });
 
+/**
+ * Damage at height 25 of a 40-block chain: every reply from genesis ends before it (asked twice),
+ * it is reported once and remembered for the next start, what lies past it is still served to an
+ * asker whose locator starts there, and the asker is not charged.
+ */
+async function assertDamageAt25EndsReplies(t: Ctx, chain: Chain, intact: string[], damagedHex: string, reported: string[]): Promise<void> {
+  const { raw, ask } = await servingPair(t, chain);
+  for (let i = 0; i < 2; i++) {
+    const got = await ask([await mainId(chain, 0)]);
+    assert.deepEqual(got, intact.slice(0, 24), `ask ${i + 1}: heights 1..24, the intact ones before the damage`);
+    assert.ok(!got.includes(damagedHex), 'the damaged header is not served');
+  }
+  assert.equal(reported.length, 1, 'the damage is reported once, however often it is asked for');
+  await waitUntil('the damaged height remembered for the next start', () => chain.store.damagedHeight === 25, 10_000, 5);
+  assert.deepEqual(await ask([await mainId(chain, 30)]), intact.slice(30), 'what lies past it is still served');
+  assert.equal(await raw.roundtrip(), true, 'the asker is not charged');
+}
+
 /** Overwrites the stored bytes of the main-chain block at `h` with one byte flipped at `at` (negative: from the end). */
 async function damageBlock(chain: Chain, h: number, at: number): Promise<Uint8Array> {
   const id = await mainId(chain, h);
@@ -164,17 +182,7 @@ for (const [what, at] of [['header', 40], ['body', -1]] as const) {
     const bad = await damageBlock(chain, 25, at);
     const reported: string[] = [];
     chain.on('store-damaged', (m) => reported.push(m));
-    const { raw, ask } = await servingPair(t, chain);
-    for (let i = 0; i < 2; i++) {
-      const got = await ask([await mainId(chain, 0)]);
-      assert.deepEqual(got, intact.slice(0, 24), `ask ${i + 1}: heights 1..24, the intact ones before the damage`);
-      assert.ok(!got.includes(toHex(bad.subarray(0, HEADER_BYTES))), 'the damaged block is not served');
-    }
-    assert.equal(reported.length, 1, 'the damage is reported once, however often it is asked for');
-    await waitUntil('the damaged height remembered for the next start', () => chain.store.damagedHeight === 25, 10_000, 5);
-    // What lies past the damage is still served to an asker whose locator starts there.
-    assert.deepEqual(await ask([await mainId(chain, 30)]), intact.slice(30));
-    assert.equal(await raw.roundtrip(), true, 'the asker is not charged');
+    await assertDamageAt25EndsReplies(t, chain, intact, toHex(bad.subarray(0, HEADER_BYTES)), reported);
   });
 }
 
@@ -188,17 +196,8 @@ test('a damaged header record ends the headers reply before it, reported once as
   await chain.store.batch().put('headers', id, rec).write();
   const reported: string[] = [];
   chain.on('store-damaged', (m) => reported.push(m));
-  const { raw, ask } = await servingPair(t, chain);
-  for (let i = 0; i < 2; i++) {
-    const got = await ask([await mainId(chain, 0)]);
-    assert.deepEqual(got, intact.slice(0, 24), `ask ${i + 1}: heights 1..24, the intact ones before the damage`);
-    assert.ok(!got.includes(toHex(rec)), 'the damaged record is not served');
-  }
-  assert.equal(reported.length, 1, 'the damage is reported once, however often it is asked for');
+  await assertDamageAt25EndsReplies(t, chain, intact, toHex(rec), reported);
   assert.match(reported[0]!, /header record/);
-  await waitUntil('the damaged height remembered for the next start', () => chain.store.damagedHeight === 25, 10_000, 5);
-  assert.deepEqual(await ask([await mainId(chain, 30)]), intact.slice(30), 'what lies past it is still served');
-  assert.equal(await raw.roundtrip(), true, 'the asker is not charged');
 });
 
 test('a damaged body under an intact header record does not cut the headers reply: headers never read bodies', async (t) => {
