@@ -34,8 +34,8 @@ export function blockBytesProblem(id: Uint8Array, bytes: Uint8Array): string | u
 export function storedBlockProblem(id: Uint8Array, bytes: Uint8Array, rec: IndexRecord | undefined): string | undefined {
   if (rec?.bodyCrc === undefined) return blockBytesProblem(id, bytes);
   if (bytes.length < HEADER_BYTES) return `block ${toHex(id)} is cut short (${bytes.length} bytes)`;
-  const got = sha256d(bytes.subarray(0, HEADER_BYTES));
-  if (!bytesEqual(got, id)) return `block stored under ${toHex(id)} hashes to ${toHex(got)}`;
+  const wrongHash = headerHashProblem(id, bytes.subarray(0, HEADER_BYTES), 'block');
+  if (wrongHash) return wrongHash;
   if (bytes.length !== rec.size || bodyChecksum(bytes) !== rec.bodyCrc) return `block ${toHex(id)} body does not match the checksum written with it`;
   return undefined;
 }
@@ -43,7 +43,11 @@ export function storedBlockProblem(id: Uint8Array, bytes: Uint8Array, rec: Index
 /** Why a stored header record cannot be served as the header of `id`, or undefined: one hash, the record's hash is its id. */
 export function headerRecordProblem(id: Uint8Array, record: Uint8Array): string | undefined {
   if (record.length !== HEADER_BYTES) return `header record of ${toHex(id)} is ${record.length} bytes, not ${HEADER_BYTES}`;
-  const got = sha256d(record);
-  if (!bytesEqual(got, id)) return `header record stored under ${toHex(id)} hashes to ${toHex(got)}`;
-  return undefined;
+  return headerHashProblem(id, record, 'header record');
+}
+
+/** The one check both stored forms of a header pass: its hash is the id it is stored under. */
+function headerHashProblem(id: Uint8Array, header: Uint8Array, what: string): string | undefined {
+  const got = sha256d(header);
+  return bytesEqual(got, id) ? undefined : `${what} stored under ${toHex(id)} hashes to ${toHex(got)}`;
 }

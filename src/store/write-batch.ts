@@ -46,7 +46,7 @@ export class WriteBatch {
    */
   putBlock(id: Bytes, bytes: Bytes, rec: IndexRecord): this {
     if (bytes.length < HEADER_BYTES) throw new RangeError(`expected block bytes of at least ${HEADER_BYTES}, got ${bytes.length}`);
-    return this.put('blocks', id, bytes).put('index', id, encodeIndexRecord({ ...rec, bodyCrc: bodyChecksum(bytes) })).put('headers', id, bytes.subarray(0, HEADER_BYTES));
+    return this.put('blocks', id, bytes).put('index', id, encodeIndexRecord({ ...rec, bodyCrc: bodyChecksum(bytes) })).putHeader(id, bytes);
   }
   /** A header record from checked block bytes (the rebuild writes one for every block it keeps: it heals and backfills). */
   putHeader(id: Bytes, blockBytes: Bytes): this {

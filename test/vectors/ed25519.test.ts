@@ -5,10 +5,8 @@ import assert from 'node:assert/strict';
 import { createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { datagramSigningKey, generateKeyPair, keyPairFromSecret, publicKeyFromSecret, signDatagram, signMessage, verifyDatagram, verifySignature, verifySignatureAsync } from '../../src/crypto/index.js';
+import { datagramSigningKey, fromHex, generateKeyPair, keyPairFromSecret, publicKeyFromSecret, signDatagram, signMessage, verifyDatagram, toHex, verifySignature, verifySignatureAsync } from '../../src/crypto/index.js';
 
-const hex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'hex'));
-const toHexStr = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
 const RFC8032 = [
   {
@@ -33,19 +31,19 @@ const RFC8032 = [
 
 test('RFC 8032 vectors: public key from secret, signature, verification', async () => {
   for (const v of RFC8032) {
-    assert.equal(toHexStr(publicKeyFromSecret(hex(v.secret))), v.public);
-    assert.equal(toHexStr(signMessage(hex(v.message), hex(v.secret))), v.signature);
-    assert.equal(verifySignature(hex(v.message), hex(v.signature), hex(v.public)), true);
-    assert.equal(await verifySignatureAsync(hex(v.message), hex(v.signature), hex(v.public)), true);
+    assert.equal(toHex(publicKeyFromSecret(fromHex(v.secret))), v.public);
+    assert.equal(toHex(signMessage(fromHex(v.message), fromHex(v.secret))), v.signature);
+    assert.equal(verifySignature(fromHex(v.message), fromHex(v.signature), fromHex(v.public)), true);
+    assert.equal(await verifySignatureAsync(fromHex(v.message), fromHex(v.signature), fromHex(v.public)), true);
     // One flipped bit in the message, the signature or the key: refused.
-    const msg = hex(v.message + '00');
-    assert.equal(verifySignature(msg, hex(v.signature), hex(v.public)), false);
-    const sig = hex(v.signature);
+    const msg = fromHex(v.message + '00');
+    assert.equal(verifySignature(msg, fromHex(v.signature), fromHex(v.public)), false);
+    const sig = fromHex(v.signature);
     sig[5]! ^= 1;
-    assert.equal(verifySignature(hex(v.message), sig, hex(v.public)), false);
-    const pub = hex(v.public);
+    assert.equal(verifySignature(fromHex(v.message), sig, fromHex(v.public)), false);
+    const pub = fromHex(v.public);
     pub[3]! ^= 1;
-    assert.equal(verifySignature(hex(v.message), hex(v.signature), pub), false);
+    assert.equal(verifySignature(fromHex(v.message), fromHex(v.signature), pub), false);
   }
 });
 
@@ -59,7 +57,7 @@ test('keys imported as JWK sign and verify exactly as the same keys imported as 
     assert.deepEqual(keyPairFromSecret(k.secretKey).publicKey, k.publicKey);
     const msg = new Uint8Array(Buffer.from(`message ${i}`));
     const ours = signMessage(msg, k.secretKey);
-    assert.equal(toHexStr(ours), toHexStr(sign(null, msg, derPriv)));
+    assert.equal(toHex(ours), toHex(sign(null, msg, derPriv)));
     assert.equal(verify(null, msg, derPub, ours), true);
     assert.equal(verifySignature(msg, ours, k.publicKey), true);
   }
@@ -81,18 +79,18 @@ test('a malformed key or signature is refused, never thrown', async () => {
 
 test('datagram signatures (libsodium): RFC 8032 vectors, and the same bytes as node:crypto for random keys', () => {
   for (const v of RFC8032) {
-    const key = datagramSigningKey(hex(v.secret));
-    assert.equal(toHexStr(signDatagram(hex(v.message), key)), v.signature);
-    assert.equal(verifyDatagram(hex(v.message), hex(v.signature), hex(v.public)), true);
-    const sig = hex(v.signature);
+    const key = datagramSigningKey(fromHex(v.secret));
+    assert.equal(toHex(signDatagram(fromHex(v.message), key)), v.signature);
+    assert.equal(verifyDatagram(fromHex(v.message), fromHex(v.signature), fromHex(v.public)), true);
+    const sig = fromHex(v.signature);
     sig[9]! ^= 0x10;
-    assert.equal(verifyDatagram(hex(v.message), sig, hex(v.public)), false);
+    assert.equal(verifyDatagram(fromHex(v.message), sig, fromHex(v.public)), false);
   }
   for (let i = 0; i < 20; i++) {
     const k = generateKeyPair();
     const msg = new Uint8Array(Buffer.from(`datagram ${i}`));
     const ours = signDatagram(msg, datagramSigningKey(k.secretKey));
-    assert.equal(toHexStr(ours), toHexStr(signMessage(msg, k.secretKey)));
+    assert.equal(toHex(ours), toHex(signMessage(msg, k.secretKey)));
     assert.equal(verifySignature(msg, ours, k.publicKey), true);
     assert.equal(verifyDatagram(msg, signMessage(msg, k.secretKey), k.publicKey), true);
   }
