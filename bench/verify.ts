@@ -1,12 +1,11 @@
 // Signature checks of transactions from senders this process has not seen (a block of new
 // accounts; a sync of a chain with many senders): each needs its public key parsed before the
 // verify. Figures: verify.rawPerSec (one key, parsed once: the ceiling; sync.ts measures it),
-// verify.newSendersPerSec
-// (every signature from a key never seen, through the crypto face), their ratio, and the same
-// checks with each key parsed by OpenSSL's DER decoder (the import used before) as the in-run
-// reference for the import's cost. Discovery's datagrams are signed and checked with libsodium:
-// verify.datagramVerifyPerSec / datagramSignPerSec against node:crypto's (OpenSSL) on the same key
-// and message, in the same run.
+// verify.newSendersPerSec (every signature from a key never seen, through the crypto face), their
+// ratio, and the same checks with each key parsed by OpenSSL's DER decoder (the import used before)
+// as the in-run reference for the import's cost. Discovery's datagrams are signed and checked with
+// libsodium: verify.datagramVerifyPerSec / datagramSignPerSec against node:crypto's (OpenSSL) on
+// the same key and message, in the same run.
 import { createPublicKey, verify } from 'node:crypto';
 import { rawVerifyRate } from './sync.js';
 import { datagramSigningKey, generateKeyPair, signDatagram, signMessage, verifyDatagram, verifySignature } from '../src/crypto/index.js';
