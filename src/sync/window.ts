@@ -14,6 +14,7 @@
 // (lookahead: a full pipeline at least, more when connecting outpaces delivery): a body that would
 // wait in the buffer gains nothing by being asked early, and asking it early hands a short sync to
 // whichever peer proved its headers first (it took 31 of 60 before the others had answered).
+// A pass's new requests go out as one getdata per peer, not one per block.
 // Which peer each request goes to is peer-choice.ts's; each peer's estimates are peer-load.ts's.
 import { monotonicNow, type Block } from '../core/index.js';
 import type { P2PNetwork, Peer } from '../p2p/index.js';
@@ -78,6 +79,8 @@ export class DownloadWindow {
   lowEdgeWaitMs = 0;
   /** Which peer a request goes to. */
   private readonly choice: PeerChoice;
+  /** This fill pass's new requests per peer, sent together at its end. */
+  private readonly batches = new Map<Peer, HeaderNode[]>();
 
   constructor(private readonly net: P2PNetwork, readonly opts: WindowOptions) {
     this.choice = new PeerChoice(this.loads, (p) => this.load(p), opts.maxInflightPerPeer);
@@ -120,7 +123,6 @@ export class DownloadWindow {
    */
   fill(path: HeaderNode[], holders: (i: number) => Peer[], now = monotonicNow()): number {
     this.choice.beginPass(this.inflight.values(), this.moved.values());
-    let asked = 0;
     const end = Math.min(path.length, this.opts.windowSize);
     const reach = Math.min(end, this.lookahead());
     for (let i = 0; i < reach; i++) {
@@ -133,9 +135,9 @@ export class DownloadWindow {
       // have room at its next delivery) unless it delivers before the connector reaches the block.
       const e = this.choice.effectiveMs(peer, now);
       if (e > LAG_FACTOR * this.choice.bestWaitMs(cands, now) && e > this.neededInMs(i)) continue;
-      if (this.send(node, peer, new Set(), false, now)) asked++;
+      this.send(node, peer, new Set(), false, now);
     }
-    return asked + this.rerequest(path.slice(0, end), holders, now);
+    return this.flush() + this.rerequest(path.slice(0, end), holders, now);
   }
 
   /**
@@ -321,15 +323,38 @@ export class DownloadWindow {
     return i * this.connectMs;
   }
 
+  /**
+   * Asks `peer` for `node`. A reassignment goes out at once; a fill pass's requests are counted
+   * now (the pass's later picks see them) and go out together at its end, one getdata per peer
+   * (Core batches its getdata the same way), instead of one message per block.
+   */
   private send(node: HeaderNode, peer: Peer, tried: Set<Peer>, reassign: boolean, now: number): boolean {
     const ahead = this.choice.depth(peer);
     const expectMs = this.choice.effectiveMs(peer, now);
-    const item = { type: 'block' as const, id: node.id };
-    const sent = reassign ? this.net.requests.reassign(peer, item) : this.net.request(peer, [item]).sent.length > 0;
-    if (!sent) return false;
+    if (reassign) {
+      if (!this.net.requests.reassign(peer, { type: 'block', id: node.id })) return false;
+    } else {
+      const batch = this.batches.get(peer);
+      if (batch) batch.push(node);
+      else this.batches.set(peer, [node]);
+    }
     this.inflight.set(node.idHex, { node, peer, at: now, ahead, expectMs, tried });
     this.load(peer).inflight++;
     this.choice.asked(peer, now);
     return true;
+  }
+
+  /** Sends each peer's batch of this pass; a request the tracker did not send is forgotten (asked again next pass). */
+  private flush(): number {
+    let sent = 0;
+    for (const [peer, nodes] of this.batches) {
+      const res = this.net.request(peer, nodes.map((n) => ({ type: 'block' as const, id: n.id })));
+      sent += res.sent.length;
+      if (res.sent.length === nodes.length) continue;
+      const went = new Set(res.sent.map((it) => it.id));
+      for (const n of nodes) if (!went.has(n.id) && this.inflight.get(n.idHex)?.peer === peer) this.release(n.idHex);
+    }
+    this.batches.clear();
+    return sent;
   }
 }
