@@ -74,6 +74,10 @@ export async function prebuilt(net: TestNet, count = BLOCKS): Promise<Prebuilt> 
   }
   const tip = pre.tip.idHex;
   const tipWork = { id: pre.tip.id, height: pre.tip.height, work: pre.tip.work };
+  // The tx index written now: a node's close leaves it behind and the next open catches it up in
+  // the background, so every serving copy re-indexed the whole chain while it served the sync
+  // (12,000-60,000 rows each, charged to sync.servingCpuUsPerTx* and taking cores from the syncer).
+  await pre.txIndex.flush();
   await pre.close();
   return { dir, blocks, tip, tipWork };
 }
