@@ -123,6 +123,7 @@ export class DownloadWindow {
    */
   fill(path: HeaderNode[], holders: (i: number) => Peer[], now = monotonicNow()): number {
     this.choice.beginPass(this.inflight.values(), this.moved.values());
+    const startMoved = this.startLowEdge(path, holders, now);
     const end = Math.min(path.length, this.opts.windowSize);
     const reach = Math.min(end, this.lookahead());
     for (let i = 0; i < reach; i++) {
@@ -137,7 +138,23 @@ export class DownloadWindow {
       if (e > LAG_FACTOR * this.choice.bestWaitMs(cands, now) && e > this.neededInMs(i)) continue;
       this.send(node, peer, new Set(), false, now);
     }
-    return this.flush() + this.rerequest(path.slice(0, end), holders, now);
+    return startMoved + this.flush() + this.rerequest(path.slice(0, end), holders, now);
+  }
+
+  /**
+   * At the start of a sync nothing is measured, and the low edge went to whichever peer proved its
+   * headers first: when it is slow, the connector idles until the block is moved, which took a
+   * delivery from someone else and 50 ms of age (160-180 ms of a 1.5 s four-peer sync). So while
+   * no peer has delivered, the awaited low edge moves once, to the first other holder with nothing
+   * queued, ahead of that peer's own first requests; the first peer's late answer still counts.
+   */
+  private startLowEdge(path: HeaderNode[], holders: (i: number) => Peer[], now: number): number {
+    const head = path[0];
+    const r = head && this.inflight.get(head.idHex);
+    if (!r || this.awaited?.idHex !== head.idHex || r.tried.size > 0 || this.load(r.peer).samples > 0) return 0;
+    for (const l of this.loads.values()) if (l.samples > 0) return 0;
+    const q = holders(0).find((p) => p !== r.peer && p.connected && this.choice.depth(p) === 0);
+    return q && this.moveTo(r, q, now) ? 1 : 0;
   }
 
   /**
@@ -168,14 +185,19 @@ export class DownloadWindow {
       const awaited = this.awaited?.idHex === r.node.idHex;
       const probe = awaited && this.load(r.peer).samples === 0 && this.load(q).samples > 0;
       if (!probe && remaining <= (awaited ? 1 : STEAL_ADVANTAGE) * this.choice.effectiveMs(q, now)) continue;
-      this.release(r.node.idHex);
-      r.tried.add(r.peer);
-      noteOvertaken(this.load(r.peer));
-      this.moved.set(r.node.idHex, { peer: r.peer, at: r.at, struck: false });
-      if (this.moved.size > MAX_MOVED) this.moved.delete(this.moved.keys().next().value!);
-      if (this.send(r.node, q, r.tried, true, now)) moved++;
+      if (this.moveTo(r, q, now)) moved++;
     }
     return moved;
+  }
+
+  /** Asks `q` for a request `r.peer` still owes (overtaken, not stalled: its limit drops by one). */
+  private moveTo(r: Request, q: Peer, now: number): boolean {
+    this.release(r.node.idHex);
+    r.tried.add(r.peer);
+    noteOvertaken(this.load(r.peer));
+    this.moved.set(r.node.idHex, { peer: r.peer, at: r.at, struck: false });
+    if (this.moved.size > MAX_MOVED) this.moved.delete(this.moved.keys().next().value!);
+    return this.send(r.node, q, r.tried, true, now);
   }
 
   /** A peer answered a request that had been moved away from it: its response time still counts. */
