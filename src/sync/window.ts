@@ -149,6 +149,8 @@ export class DownloadWindow {
    * queued, ahead of that peer's own first requests; the first peer's late answer still counts.
    */
   private startLowEdge(path: HeaderNode[], holders: (i: number) => Peer[], now: number): number {
+    // A lone new tip is a relay, not a sync: one body per block.
+    if (path.length < 2) return 0;
     const head = path[0];
     const r = head && this.inflight.get(head.idHex);
     if (!r || this.awaited?.idHex !== head.idHex || r.tried.size > 0 || this.load(r.peer).samples > 0) return 0;
