@@ -5,7 +5,7 @@
 // real network), so the syncing node's event loop and libuv pool do only the syncing node's work.
 // The headline keys sync 60 blocks (about a second: warm-up and JIT weigh in); `sync.long` repeats
 // both syncs over 300 blocks in the same run for the steady state.
-import { cpSync } from 'node:fs';
+import { cpSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { addressFromPublicKey, blockId, type Block, type TransferTx } from '../src/core/index.js';
@@ -74,6 +74,10 @@ export async function prebuilt(net: TestNet, count = BLOCKS): Promise<Prebuilt> 
   }
   const tip = pre.tip.idHex;
   const tipWork = { id: pre.tip.id, height: pre.tip.height, work: pre.tip.work };
+  // The tx index written now: a node's close leaves it behind and the next open catches it up in
+  // the background, so every serving copy re-indexed the whole chain while it served the sync
+  // (12,000-60,000 rows each, charged to sync.servingCpuUsPerTx* and taking cores from the syncer).
+  await pre.txIndex.flush();
   await pre.close();
   return { dir, blocks, tip, tipWork };
 }
@@ -94,7 +98,7 @@ export function alloc(): Parameters<typeof testNet>[0] {
   return { alloc: [{ address: addressFromPublicKey(testKey('alice').publicKey), amount: 10n ** 15n }] };
 }
 
-interface OnePeerRun { blocksPerSec: number; txsPerSec: number; rawVerifyPerSec: number; verifyRatio: number; syncCpuUsPerTx: number; servingCpuUsPerTx: number; firstBodyMs: number }
+interface OnePeerRun { blocksPerSec: number; txsPerSec: number; rawVerifyPerSec: number; verifyRatio: number; syncCpuUsPerTx: number; mainThreadCpuUsPerTx: number; servingCpuUsPerTx: number; firstBodyMs: number }
 
 /** A fresh node syncs `fx` from one honest serving process. */
 async function onePeer(net: TestNet, fx: Prebuilt): Promise<OnePeerRun> {
@@ -133,6 +137,7 @@ async function onePeer(net: TestNet, fx: Prebuilt): Promise<OnePeerRun> {
       // Where the CPU went (diagnostics): the syncing process (main thread, verify workers, LevelDB)
       // and the serving process, per transaction synced.
       syncCpuUsPerTx: Math.round((used.self * 1000) / (n * TXS)),
+      mainThreadCpuUsPerTx: Math.round((used.main * 1000) / (n * TXS)),
       servingCpuUsPerTx: Math.round((used.children * 1000) / (n * TXS)),
       firstBodyMs: Math.round(firstBodyAt - t0),
     };
@@ -145,7 +150,7 @@ async function onePeer(net: TestNet, fx: Prebuilt): Promise<OnePeerRun> {
   return { ...figures, rawVerifyPerSec: Math.round(raw), verifyRatio: Math.round((txs / secs / raw) * 100) / 100 };
 }
 
-interface FourPeerRun { rawVerifyAllPerSec: number; txsPerSec4: number; verifyRatio4: number; minPeerShare: number; slowPeerShare: number; lowEdgeWaitMs4: number; syncCpuUsPerTx4: number; servingCpuUsPerTx4: number; coresBusy4: number }
+interface FourPeerRun { rawVerifyAllPerSec: number; txsPerSec4: number; verifyRatio4: number; minPeerShare: number; slowPeerShare: number; lowEdgeWaitMs4: number; syncCpuUsPerTx4: number; mainThreadCpuUsPerTx4: number; servingCpuUsPerTx4: number; coresBusy4: number }
 
 /** A fresh node syncs `fx` from three serving processes and one in-process peer 10x slower. */
 async function fourPeers(net: TestNet, fx: Prebuilt): Promise<FourPeerRun> {
@@ -190,8 +195,10 @@ async function fourPeers(net: TestNet, fx: Prebuilt): Promise<FourPeerRun> {
       // Head-of-line blocking: ms the fresh node's connector waited for the body at the low edge.
       lowEdgeWaitMs4: Math.round(b.sync.window.lowEdgeWaitMs),
       // The four-peer ceiling on this machine: CPU per tx of the syncing process (with the in-process
-      // slow peer) and of the three serving processes, and how busy all cores were meanwhile.
+      // slow peer) and of the three serving processes, and how busy all cores were meanwhile; the main
+      // thread alone (it also runs the in-process slow peer, a few ms per sync).
       syncCpuUsPerTx4: Math.round((used.self * 1000) / (n * TXS)),
+      mainThreadCpuUsPerTx4: Math.round((used.main * 1000) / (n * TXS)),
       servingCpuUsPerTx4: Math.round((used.children * 1000) / (n * TXS)),
       coresBusy4: Math.round(((used.self + used.children) / (secs * 1000)) * 100) / 100,
     };
@@ -216,14 +223,28 @@ async function syncRuns(count: number): Promise<{ one: OnePeerRun; four: FourPee
   }
 }
 
-/** CPU ms used from now on by this process and by `children` (their /proc counters), read once. */
-function cpuMeter(children: ChildNode[]): () => { self: number; children: number } {
+/**
+ * CPU ms used from now on by this process, by its main thread alone, and by `children` (their /proc
+ * counters), read once. The main thread's share is the part no worker overlaps: it separates a
+ * change to the connect path from noise in the verify workers' (and the machine's) time.
+ */
+function cpuMeter(children: ChildNode[]): () => { self: number; main: number; children: number } {
   const self0 = process.cpuUsage();
+  const main0 = mainThreadCpuMs();
   const kids0 = children.map((c) => c.cpuMs() ?? NaN);
   return () => {
     const self = process.cpuUsage(self0);
-    return { self: (self.user + self.system) / 1000, children: children.reduce((sum, c, i) => sum + ((c.cpuMs() ?? NaN) - kids0[i]!), 0) };
+    return { self: (self.user + self.system) / 1000, main: mainThreadCpuMs() - main0, children: children.reduce((sum, c, i) => sum + ((c.cpuMs() ?? NaN) - kids0[i]!), 0) };
   };
+}
+
+/** CPU ms of this process's main thread (Linux schedstat, ns; NaN elsewhere). */
+function mainThreadCpuMs(): number {
+  try {
+    return Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+  } catch {
+    return NaN;
+  }
 }
 
 function toHexId(p: ScriptedPeer): string {
@@ -242,6 +263,7 @@ export async function benchSync(): Promise<Record<string, unknown>> {
     'sync.rawVerifyPerSec': one.rawVerifyPerSec,
     'sync.verifyRatio': one.verifyRatio,
     'sync.syncCpuUsPerTx': one.syncCpuUsPerTx,
+    'sync.mainThreadCpuUsPerTx': one.mainThreadCpuUsPerTx,
     'sync.servingCpuUsPerTx': one.servingCpuUsPerTx,
     'sync.firstBodyMs': one.firstBodyMs,
     'sync.cores': availableParallelism(),
@@ -252,6 +274,7 @@ export async function benchSync(): Promise<Record<string, unknown>> {
     'sync.slowPeerShare': four.slowPeerShare,
     'sync.lowEdgeWaitMs4': four.lowEdgeWaitMs4,
     'sync.syncCpuUsPerTx4': four.syncCpuUsPerTx4,
+    'sync.mainThreadCpuUsPerTx4': four.mainThreadCpuUsPerTx4,
     'sync.servingCpuUsPerTx4': four.servingCpuUsPerTx4,
     'sync.coresBusy4': four.coresBusy4,
     // The steady state: the same two syncs over LONG_BLOCKS blocks.
@@ -262,6 +285,9 @@ export async function benchSync(): Promise<Record<string, unknown>> {
       minPeerShare: long.four.minPeerShare,
       syncCpuUsPerTx: long.one.syncCpuUsPerTx,
       syncCpuUsPerTx4: long.four.syncCpuUsPerTx4,
+      mainThreadCpuUsPerTx: long.one.mainThreadCpuUsPerTx,
+      mainThreadCpuUsPerTx4: long.four.mainThreadCpuUsPerTx4,
+      servingCpuUsPerTx4: long.four.servingCpuUsPerTx4,
       servingCpuUsPerTx: long.one.servingCpuUsPerTx,
     },
   };

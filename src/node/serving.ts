@@ -8,7 +8,7 @@
 // block it was promised would cost the requester's source points in sync). A peer's getheaders and
 // getblocks are likewise answered one at a time from a bounded queue (an honest syncer has one out
 // at a time), and getblocks bodies draw on the same byte bucket: a flood of them never holds more
-// than one reply's reads and memory per peer.
+// than one reply's reads and memory per peer. The newest headers are read into the cache at start.
 import type { Chain, ConnectedBlockEvent, ReorgEvent } from '../chain/index.js';
 import { encodeBlock, encodeHeader, encodeTx, monotonicNow, refill, type Block } from '../core/index.js';
 import { toHex } from '../crypto/index.js';
@@ -63,7 +63,7 @@ interface PeerServing {
 /** Main-chain headers by height, filled as blocks connect and on reads; reorgs cut it back. */
 class HeaderCache {
   private readonly byHeight = new Map<number, { idHex: string; bytes: Uint8Array }>();
-  constructor(private readonly max: number) {}
+  constructor(readonly max: number) {}
   get(h: number): { idHex: string; bytes: Uint8Array } | undefined {
     return this.byHeight.get(h);
   }
@@ -132,6 +132,27 @@ export class Serving {
     this.net.on('message', this.onMessage);
     this.chain.on('block', this.onBlock);
     this.chain.on('reorg', this.onReorg);
+    void this.warmHeaders().catch((e: unknown) => this.log.debug('header cache warm-up stopped', { err: String(e) }));
+  }
+
+  /** Main-chain headers held in memory (see HeaderCache). */
+  get cachedHeaders(): number {
+    return this.headers.size;
+  }
+
+  /**
+   * The newest main-chain headers (one reply's worth) read into the cache at start, in one range
+   * read: a restarted node answers its first getheaders from memory, as one that has run a while
+   * does (Core loads its whole block index at start). Damage is left to the request that meets it
+   * (it reports it); a reorg meanwhile leaves the cache alone.
+   */
+  private async warmHeaders(): Promise<void> {
+    const tip = this.chain.tip.height;
+    const from = Math.max(0, tip - Math.min(MAX_HEADERS_PER_MSG, this.headers.max) + 1);
+    const reorgs = this.reorgs;
+    const range = await this.chain.store.mainHeaders(from, tip - from + 1);
+    if (!this.started || this.reorgs !== reorgs) return;
+    for (const x of range.headers) if (!this.headers.get(x.height)) this.headers.set(x.height, toHex(x.id), x.bytes);
   }
 
   stop(): void {

@@ -60,6 +60,8 @@ export class SyncService extends EventEmitter<SyncEvents> {
   private readonly net: P2PNetwork;
   private readonly log: Logger;
   private readonly recentlyStored = new LruSet(4_096);
+  /** Bodies handed to the chain's early signature checks (a few ahead of the head at a time). */
+  private readonly preverifyStarted = new LruSet(64);
   private readonly rate = new RateMeter();
   private path: { bestHex: string; nodes: HeaderNode[]; index: Map<string, number>; start: number } | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -244,6 +246,10 @@ export class SyncService extends EventEmitter<SyncEvents> {
       const view = p.nodes.slice(p.start, p.start + this.window.opts.windowSize);
       this.window.fill(view, (i) => holders(p.start + i));
     }
+    // Bodies that arrive while a block connects are checked now, not when that connect returns: the
+    // workers verify them meanwhile (the first connects of a sync took 2-4x the median while the
+    // next bodies waited, unverified, behind them). The body being connected is no longer buffered.
+    if (this.draining) this.preverifyAhead(p, 0);
     void this.drain();
   }
 
@@ -255,8 +261,12 @@ export class SyncService extends EventEmitter<SyncEvents> {
   private preverifyAhead(p: { nodes: HeaderNode[]; start: number }, from: number): void {
     for (let j = from; j < from + PREVERIFY_AHEAD; j++) {
       const next = p.nodes[p.start + j];
-      const b = next && this.window.peek(next.idHex);
-      if (b) this.chain.preverify(b);
+      if (!next || this.preverifyStarted.has(next.idHex)) continue;
+      const b = this.window.peek(next.idHex);
+      if (!b) continue;
+      // Once per body: each pass would hash its header again to find it already begun.
+      this.preverifyStarted.add(next.idHex);
+      this.chain.preverify(b);
     }
   }
 

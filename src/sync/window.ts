@@ -14,6 +14,7 @@
 // (lookahead: a full pipeline at least, more when connecting outpaces delivery): a body that would
 // wait in the buffer gains nothing by being asked early, and asking it early hands a short sync to
 // whichever peer proved its headers first (it took 31 of 60 before the others had answered).
+// A pass's new requests go out as one getdata per peer, not one per block.
 // Which peer each request goes to is peer-choice.ts's; each peer's estimates are peer-load.ts's.
 import { monotonicNow, type Block } from '../core/index.js';
 import type { P2PNetwork, Peer } from '../p2p/index.js';
@@ -78,6 +79,8 @@ export class DownloadWindow {
   lowEdgeWaitMs = 0;
   /** Which peer a request goes to. */
   private readonly choice: PeerChoice;
+  /** This fill pass's new requests per peer, sent together at its end. */
+  private readonly batches = new Map<Peer, HeaderNode[]>();
 
   constructor(private readonly net: P2PNetwork, readonly opts: WindowOptions) {
     this.choice = new PeerChoice(this.loads, (p) => this.load(p), opts.maxInflightPerPeer);
@@ -120,7 +123,7 @@ export class DownloadWindow {
    */
   fill(path: HeaderNode[], holders: (i: number) => Peer[], now = monotonicNow()): number {
     this.choice.beginPass(this.inflight.values(), this.moved.values());
-    let asked = 0;
+    const startMoved = this.startLowEdge(path, holders, now);
     const end = Math.min(path.length, this.opts.windowSize);
     const reach = Math.min(end, this.lookahead());
     for (let i = 0; i < reach; i++) {
@@ -133,9 +136,27 @@ export class DownloadWindow {
       // have room at its next delivery) unless it delivers before the connector reaches the block.
       const e = this.choice.effectiveMs(peer, now);
       if (e > LAG_FACTOR * this.choice.bestWaitMs(cands, now) && e > this.neededInMs(i)) continue;
-      if (this.send(node, peer, new Set(), false, now)) asked++;
+      this.send(node, peer, new Set(), false, now);
     }
-    return asked + this.rerequest(path.slice(0, end), holders, now);
+    return startMoved + this.flush() + this.rerequest(path.slice(0, end), holders, now);
+  }
+
+  /**
+   * At the start of a sync nothing is measured, and the low edge went to whichever peer proved its
+   * headers first: when it is slow, the connector idles until the block is moved, which took a
+   * delivery from someone else and 50 ms of age (160-180 ms of a 1.5 s four-peer sync). So while
+   * no peer has delivered, the awaited low edge moves once, to the first other holder with nothing
+   * queued, ahead of that peer's own first requests; the first peer's late answer still counts.
+   */
+  private startLowEdge(path: HeaderNode[], holders: (i: number) => Peer[], now: number): number {
+    // A lone new tip is a relay, not a sync: one body per block.
+    if (path.length < 2) return 0;
+    const head = path[0];
+    const r = head && this.inflight.get(head.idHex);
+    if (!r || this.awaited?.idHex !== head.idHex || r.tried.size > 0 || this.load(r.peer).samples > 0) return 0;
+    for (const l of this.loads.values()) if (l.samples > 0) return 0;
+    const q = holders(0).find((p) => p !== r.peer && p.connected && this.choice.depth(p) === 0);
+    return q && this.moveTo(r, q, now) ? 1 : 0;
   }
 
   /**
@@ -166,14 +187,19 @@ export class DownloadWindow {
       const awaited = this.awaited?.idHex === r.node.idHex;
       const probe = awaited && this.load(r.peer).samples === 0 && this.load(q).samples > 0;
       if (!probe && remaining <= (awaited ? 1 : STEAL_ADVANTAGE) * this.choice.effectiveMs(q, now)) continue;
-      this.release(r.node.idHex);
-      r.tried.add(r.peer);
-      noteOvertaken(this.load(r.peer));
-      this.moved.set(r.node.idHex, { peer: r.peer, at: r.at, struck: false });
-      if (this.moved.size > MAX_MOVED) this.moved.delete(this.moved.keys().next().value!);
-      if (this.send(r.node, q, r.tried, true, now)) moved++;
+      if (this.moveTo(r, q, now)) moved++;
     }
     return moved;
+  }
+
+  /** Asks `q` for a request `r.peer` still owes (overtaken, not stalled: its limit drops by one). */
+  private moveTo(r: Request, q: Peer, now: number): boolean {
+    this.release(r.node.idHex);
+    r.tried.add(r.peer);
+    noteOvertaken(this.load(r.peer));
+    this.moved.set(r.node.idHex, { peer: r.peer, at: r.at, struck: false });
+    if (this.moved.size > MAX_MOVED) this.moved.delete(this.moved.keys().next().value!);
+    return this.send(r.node, q, r.tried, true, now);
   }
 
   /** A peer answered a request that had been moved away from it: its response time still counts. */
@@ -321,15 +347,38 @@ export class DownloadWindow {
     return i * this.connectMs;
   }
 
+  /**
+   * Asks `peer` for `node`. A reassignment goes out at once; a fill pass's requests are counted
+   * now (the pass's later picks see them) and go out together at its end, one getdata per peer
+   * (Core batches its getdata the same way), instead of one message per block.
+   */
   private send(node: HeaderNode, peer: Peer, tried: Set<Peer>, reassign: boolean, now: number): boolean {
     const ahead = this.choice.depth(peer);
     const expectMs = this.choice.effectiveMs(peer, now);
-    const item = { type: 'block' as const, id: node.id };
-    const sent = reassign ? this.net.requests.reassign(peer, item) : this.net.request(peer, [item]).sent.length > 0;
-    if (!sent) return false;
+    if (reassign) {
+      if (!this.net.requests.reassign(peer, { type: 'block', id: node.id })) return false;
+    } else {
+      const batch = this.batches.get(peer);
+      if (batch) batch.push(node);
+      else this.batches.set(peer, [node]);
+    }
     this.inflight.set(node.idHex, { node, peer, at: now, ahead, expectMs, tried });
     this.load(peer).inflight++;
     this.choice.asked(peer, now);
     return true;
+  }
+
+  /** Sends each peer's batch of this pass; a request the tracker did not send is forgotten (asked again next pass). */
+  private flush(): number {
+    let sent = 0;
+    for (const [peer, nodes] of this.batches) {
+      const res = this.net.request(peer, nodes.map((n) => ({ type: 'block' as const, id: n.id })));
+      sent += res.sent.length;
+      if (res.sent.length === nodes.length) continue;
+      const went = new Set(res.sent.map((it) => it.id));
+      for (const n of nodes) if (!went.has(n.id) && this.inflight.get(n.idHex)?.peer === peer) this.release(n.idHex);
+    }
+    this.batches.clear();
+    return sent;
   }
 }
