@@ -78,12 +78,13 @@ export class WriteBatch {
     this.lowestMain = Math.min(this.lowestMain, height);
     return this.del('main', heightKey(height));
   }
-  putAccount(address: Bytes, a: AccountRecord): this {
+  /** `key`: the address's hex form (toHex), when the caller has it (the account cache is keyed by it). */
+  putAccount(address: Bytes, a: AccountRecord, key?: string): this {
     // An empty account is the same as no account: keep the table to real holders.
     const empty = a.balance === 0n && a.nonce === 0n;
     const sub = this.store.sub('accounts');
     this.ops.push(empty ? { type: 'del', key: address, sublevel: sub } : { type: 'put', key: address, value: encodeAccount(a), sublevel: sub });
-    (this.accounts ??= new Map()).set(toHex(address), empty ? undefined : { balance: a.balance, nonce: a.nonce });
+    (this.accounts ??= new Map()).set(key ?? toHex(address), empty ? undefined : { balance: a.balance, nonce: a.nonce });
     return this;
   }
   putUndo(id: Bytes, entries: UndoEntry[]): this {
