@@ -1,23 +1,25 @@
-// The Chain: the one door for blocks. It runs the validation tiers, keeps orphans and held future
-// blocks, hands fork choice and reorgs to their own modules, and answers reads. It is given an open
-// store by the composition root and knows nothing of peers: a submit carries at most an opaque
-// source tag (for per-source bounds), and the result's status and reason let the network edge
-// decide what that costs the sender.
+// The Chain: the one door for blocks. Its submission path (validation tiers, orphans, held future
+// blocks) is block-intake.ts, reorgs and fork choice are their own modules, reads are chain-reads.ts;
+// it owns the one-writer section, the tip, open and close. It is given an open store by the
+// composition root and knows nothing of peers: a submit carries at most an opaque source tag (for
+// per-source bounds), and the result's status and reason let the network edge decide what that
+// costs the sender.
 import { EventEmitter } from 'node:events';
 import {
-  blockId, blockBytes, targetToBigInt, workForTarget, isCodedError, RuleError, monotonicNow,
+  targetToBigInt,
   type Block, type Genesis, type Tx, type BlockHeader,
 } from '../core/index.js';
 import { toHex } from '../crypto/index.js';
-import { BlockStatus, StoreError, RECOVERY_HINT, DEFAULT_CHECK_DEPTH, type ChainStore } from '../store/index.js';
+import { StoreError, RECOVERY_HINT, DEFAULT_CHECK_DEPTH, type ChainStore } from '../store/index.js';
 import { silentLogger, type Logger } from '../log/index.js';
-import { OrphanPool, type OrphanLimits } from './orphans.js';
-import { HeldBlocks, DEFAULT_HELD_LIMITS, type HeldLimits } from './held-blocks.js';
+import type { OrphanLimits } from './orphans.js';
+import type { HeldLimits } from './held-blocks.js';
+import { BlockIntake } from './block-intake.js';
 import { BlockIndex } from './block-index.js';
-import { BlockValidator, isHeaderFailure } from './validator.js';
+import { BlockValidator } from './validator.js';
 import { ReorgExecutor } from './reorg.js';
 import { checkAtOpen } from './store-check.js';
-import { beats, listTips } from './fork-choice.js';
+import { listTips } from './fork-choice.js';
 import { SideBranches, type SideBranchLimits } from './side-branches.js';
 import { TxIndexer, type TxIndexLimits } from './tx-index.js';
 import { putGenesisRecords } from './genesis-records.js';
@@ -50,8 +52,6 @@ export interface ChainOptions {
   txIndex?: Partial<TxIndexLimits>;
 }
 
-/** Refusals remembered by block id (header failures only), oldest forgotten first. */
-const MAX_REMEMBERED_REFUSALS = 10_000;
 /** How long the chain's thread verifies the next blocks' signatures while a block is written. */
 const WRITE_OVERLAP_MS = 2;
 /** Source tag for blocks submitted without one (the local miner, the API, tests). */
@@ -61,18 +61,15 @@ export class Chain extends EventEmitter<ChainEvents> {
   readonly params: Genesis['params'];
   private readonly log: Logger;
   private readonly now: () => number;
-  private readonly orphans: OrphanPool;
-  private readonly held: HeldBlocks;
-  private heldTimer: NodeJS.Timeout | undefined;
   private readonly index: BlockIndex;
   private readonly validator: BlockValidator;
   private readonly reorgs: ReorgExecutor;
+  /** The submission path: validation tiers, orphans, held blocks, remembered refusals (block-intake.ts). */
+  private readonly intake: BlockIntake;
   private readonly sides: SideBranches;
   private readonly reads: ChainReads;
   /** The tx index, written behind the connects (tx-index.ts). */
   readonly txIndex: TxIndexer;
-  /** Header failures: refused again without rework (bounded). */
-  private readonly rejected = new Map<string, string>();
   private queue: Promise<unknown> = Promise.resolve();
   private tip_!: IndexEntry;
   private tipsCache: ChainTip[] | undefined;
@@ -85,8 +82,6 @@ export class Chain extends EventEmitter<ChainEvents> {
     this.params = genesis.params;
     this.log = (opts.logger ?? silentLogger).child({ module: 'chain' });
     this.now = opts.now ?? Date.now;
-    this.orphans = new OrphanPool(opts.orphanLimits);
-    this.held = new HeldBlocks({ ...DEFAULT_HELD_LIMITS, ...opts.heldLimits });
     this.index = new BlockIndex(store, genesis.params, () => this.tipEntry.height, opts.indexCacheSize);
     this.validator = new BlockValidator(genesis.params, genesis.id, opts.parallelVerify !== false);
     // The executor moves the tip one step at a time; nobody else may.
@@ -94,6 +89,10 @@ export class Chain extends EventEmitter<ChainEvents> {
     this.txIndex = new TxIndexer(store, this.index, { tip: () => this.tip_, exclusive: (fn) => this.exclusive(fn) }, this.log, opts.txIndex);
     this.sides = new SideBranches(store, this.index, opts.sideBranches);
     this.reorgs = new ReorgExecutor(store, this.index, genesis.params, this.log, tips, this, this.txIndex, this.sides, () => this.validator.helpAhead(WRITE_OVERLAP_MS));
+    this.intake = new BlockIntake(
+      { store, index: this.index, validator: this.validator, reorgs: this.reorgs, sides: this.sides, log: this.log, now: this.now, maxFutureDriftMs: this.params.maxFutureDriftMs, orphanLimits: opts.orphanLimits, heldLimits: opts.heldLimits },
+      { tip: () => this.tip_, blockArrived: () => void (this.tipsCache = undefined), exclusive: (fn) => this.exclusive(fn) },
+    );
     this.reads = new ChainReads(store, genesis, this.index, this.txIndex, () => this.tipEntry, (what, key, height) => this.damaged(what, key, height));
   }
 
@@ -126,8 +125,7 @@ export class Chain extends EventEmitter<ChainEvents> {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    clearTimeout(this.heldTimer);
-    this.held.clear();
+    this.intake.close();
     this.txIndex.stop();
     await this.queue.catch(() => {});
     await this.validator.stop();
@@ -146,11 +144,11 @@ export class Chain extends EventEmitter<ChainEvents> {
   }
 
   get orphanCount(): number {
-    return this.orphans.size;
+    return this.intake.orphanCount;
   }
 
   get heldCount(): number {
-    return this.held.size;
+    return this.intake.heldCount;
   }
 
   /** Transfers already verified here or by the mempool: a block of relayed txs skips them. */
@@ -180,7 +178,7 @@ export class Chain extends EventEmitter<ChainEvents> {
 
   /** A header refusal remembered for this id (the id need not be fetched again), if any. */
   knownInvalid(idHex: string): string | undefined {
-    return this.rejected.get(idHex);
+    return this.intake.knownInvalid(idHex);
   }
 
   async nextBlockContext(): Promise<NextBlockContext> {
@@ -218,132 +216,12 @@ export class Chain extends EventEmitter<ChainEvents> {
   // ---- submit ----
 
   submitBlock(block: Block, opts: SubmitOptions = {}): Promise<SubmitResult> {
-    return this.exclusive(async () => {
-      const first = await this.processBlock(block, opts.source ?? LOCAL_SOURCE, opts.provenWork);
-      await this.drainChildren(first);
-      // Held blocks may have come due while we worked.
-      await this.processDueHeld();
-      return first;
-    });
+    return this.exclusive(() => this.intake.submit(block, opts.source ?? LOCAL_SOURCE, opts.provenWork));
   }
 
   /** Retries held future blocks whose time has come (also run by a timer). */
   releaseHeld(): Promise<void> {
-    return this.exclusive(() => this.processDueHeld());
-  }
-
-  private async processDueHeld(): Promise<void> {
-    for (const h of this.held.takeDue(this.now())) await this.drainChildren(await this.processBlock(h.block, h.source));
-    this.scheduleHeld();
-  }
-
-  private scheduleHeld(): void {
-    clearTimeout(this.heldTimer);
-    const due = this.held.nextDue();
-    if (due === undefined || this.closed) return;
-    this.heldTimer = setTimeout(() => void this.releaseHeld().catch((e) => this.log.warn('held block retry failed', { err: String(e) })), Math.max(0, due - this.now()) + 10);
-    this.heldTimer.unref();
-  }
-
-  /** Children that were waiting for a stored block (and their children) now have a parent. */
-  private async drainChildren(first: SubmitResult): Promise<void> {
-    if (first.status !== 'connected' && first.status !== 'side') return;
-    const pending = this.orphans.takeChildren(first.id);
-    while (pending.length) {
-      const child = pending.shift()!;
-      const r = await this.processBlock(child.block, child.source);
-      if (r.status === 'connected' || r.status === 'side') pending.push(...this.orphans.takeChildren(r.id));
-    }
-  }
-
-  private async processBlock(block: Block, source: string, provenWork?: bigint): Promise<SubmitResult> {
-    this.tipsCache = undefined;
-    const idBytes = blockId(block);
-    const id = toHex(idBytes);
-    const height = block.header.height;
-    const invalid = (e: unknown): SubmitResult => {
-      if (!isCodedError(e)) throw e;
-      if (isHeaderFailure(e.reason)) {
-        this.rejected.set(id, e.reason);
-        if (this.rejected.size > MAX_REMEMBERED_REFUSALS) this.rejected.delete(this.rejected.keys().next().value!);
-      }
-      this.log.debug('block refused', { id, height, reason: e.reason, source });
-      return { status: 'invalid', id, height, reason: e.reason, message: e.message };
-    };
-
-    // A new child of a tip stored here (the relay's case) is known absent without a store read.
-    const known = this.index.knownAbsent(id, toHex(block.header.prevHash)) ? undefined : await this.index.entry(idBytes);
-    if (known) return known.status === BlockStatus.Invalid ? { status: 'invalid', id, height, reason: 'known-invalid' } : { status: 'duplicate', id, height };
-    const rej = this.rejected.get(id);
-    if (rej) return { status: 'invalid', id, height, reason: rej };
-    if (this.orphans.has(id, monotonicNow()) || this.held.has(id)) return { status: 'duplicate', id, height };
-
-    let bytes: Uint8Array;
-    try {
-      this.validator.checkWork(block, idBytes);
-      // The decoded bytes when the block came off the wire or the disk: storing it copies nothing.
-      bytes = blockBytes(block);
-    } catch (e) {
-      return invalid(e);
-    }
-
-    const parent = await this.index.entry(block.header.prevHash);
-    if (!parent) {
-      // An orphan takes a slot only with a body its header commits to.
-      try {
-        this.validator.checkCommitment(block, bytes.length);
-      } catch (e) {
-        return invalid(e);
-      }
-      // An in-memory expiry: on the monotonic clock (`now` is the wall clock of the drift check).
-      this.orphans.add(block, bytes.length, monotonicNow(), source);
-      return { status: 'orphan', id, height, missing: this.orphans.missingRoot(id) ?? toHex(block.header.prevHash) };
-    }
-    if (parent.status === BlockStatus.Invalid) return invalid(new RuleError('bad-prev', 'parent block is invalid'));
-    // A side block too far behind the tip is refused before any header or body check costs us.
-    const work = parent.work + workForTarget(block.header.target);
-    if (!beats({ work }, this.tipEntry)) {
-      const no = await this.sides.refusal({ work, height }, parent, this.tipEntry, provenWork);
-      if (no) {
-        this.log.debug('side block not stored', { id, height, reason: no.reason, source });
-        return { status: 'low-work', id, height, ...no };
-      }
-    }
-
-    try {
-      const now = this.now();
-      try {
-        this.validator.checkHeader(block, await this.index.parentContext(parent), now, idBytes);
-      } catch (e) {
-        if (!isCodedError(e) || e.reason !== 'time-too-new') throw e;
-        // Too new for now: hold it (if committed to and not absurdly far ahead) and retry later.
-        this.validator.checkCommitment(block, bytes.length);
-        if (!this.held.add(block, source, block.header.timestamp - this.params.maxFutureDriftMs, now)) throw e;
-        this.scheduleHeld();
-        this.log.debug('holding future block', { id, height, timestamp: block.header.timestamp, source });
-        return { status: 'held', id, height, reason: 'time-too-new', message: e.message };
-      }
-      await this.validator.checkBody(block, id, bytes.length);
-    } catch (e) {
-      return invalid(e);
-    }
-
-    const entry: IndexEntry = {
-      id: idBytes, idHex: id, height, parent: parent.id, timestamp: block.header.timestamp, target: block.header.target,
-      work, status: BlockStatus.Stored, size: bytes.length,
-    };
-    if (!beats(entry, this.tipEntry)) {
-      await this.store.batch().putBlock(idBytes, bytes, entry).putSide(height, idBytes).write();
-      this.index.stored(entry);
-      this.sides.noteSide(height);
-      this.log.debug('stored side block', { id, height });
-      return { status: 'side', id, height };
-    }
-    const err = await this.reorgs.reorganize(entry, { block, bytes });
-    if (err) return invalid(err);
-    // The block is connected whatever pruning does: a failed prune is retried on the next block.
-    await this.sides.prune(this.tipEntry.height).catch((e: unknown) => this.log.warn('side-branch pruning failed', { err: String(e) }));
-    return { status: 'connected', id, height };
+    return this.exclusive(() => this.intake.processDueHeld());
   }
 
   // ---- reads (chain-reads.ts) ----
@@ -356,7 +234,7 @@ export class Chain extends EventEmitter<ChainEvents> {
   }
   async hasBlock(id: Uint8Array): Promise<boolean> {
     const idHex = toHex(id);
-    return this.orphans.has(idHex, monotonicNow()) || this.held.has(idHex) || !!(await this.index.entry(id));
+    return this.intake.holds(idHex) || !!(await this.index.entry(id));
   }
   getHeader(ref: Uint8Array | number): Promise<BlockHeader | undefined> {
     return this.reads.getHeader(ref);
@@ -402,6 +280,6 @@ export class Chain extends EventEmitter<ChainEvents> {
   }
 
   orphanMissingRoot(idHex: string): string | undefined {
-    return this.orphans.missingRoot(idHex);
+    return this.intake.orphanMissingRoot(idHex);
   }
 }

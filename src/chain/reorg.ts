@@ -151,7 +151,7 @@ export class ReorgExecutor {
       addresses[i] = fromHex(keys[i]!);
       slot.set(keys[i]!, i);
     }
-    const vals = await this.store.getAccounts(addresses);
+    const vals = await this.store.getAccounts(addresses, { keys });
     let change;
     try {
       change = applyBlockToState(block, (k) => vals[slot.get(k)!] ?? { balance: 0n, nonce: 0n }, this.params);
@@ -164,7 +164,7 @@ export class ReorgExecutor {
     const undo: { address: Uint8Array; prior: { balance: bigint; nonce: bigint } }[] = [];
     change.before.forEach((prior, k) => undo.push({ address: addresses[slot.get(k)!]!, prior }));
     batch.putUndo(e.id, undo).putMain(e.height, e.id);
-    change.after.forEach((acct, k) => batch.putAccount(addresses[slot.get(k)!]!, acct));
+    change.after.forEach((acct, k) => batch.putAccount(addresses[slot.get(k)!]!, acct, k));
     batch.setTip(e.id);
     if (opts.last) batch.clearReorgTarget();
     // LevelDB writes on its own thread: this one checks what comes next meanwhile.

@@ -35,14 +35,17 @@ export class AccountCache {
   /**
    * Accounts by address: known ones from memory, the rest through `readMany` in one call, kept
    * unless a write committed meanwhile. `bypass` reads every one through `readMany` (the integrity
-   * walk checks what is on disk, not what is cached).
+   * walk checks what is on disk, not what is cached). `knownKeys`: the addresses' hex forms, when the
+   * caller has them (a block's connect does), so they are not formatted again.
    */
   async read(
     addresses: Uint8Array[],
     readMany: (missing: Uint8Array[]) => Promise<(AccountRecord | undefined)[]>,
     bypass = false,
+    knownKeys?: readonly string[],
   ): Promise<(AccountRecord | undefined)[]> {
-    const keys = addresses.map(toHex);
+    if (knownKeys && knownKeys.length !== addresses.length) throw new RangeError(`expected ${addresses.length} keys, got ${knownKeys.length}`);
+    const keys = knownKeys ?? addresses.map(toHex);
     const out: (AccountRecord | undefined)[] = new Array(addresses.length);
     const missing: number[] = [];
     for (let i = 0; i < keys.length; i++) {

@@ -1,6 +1,6 @@
 // Disk records (one codec each): block index entries, header records, accounts, undo data, tx
 // locations, the verified mark.
-import { ByteReader, ByteWriter, ADDRESS_BYTES, decodeHeader, encodeHeader, type BlockHeader } from '../core/index.js';
+import { ByteReader, ByteWriter, ADDRESS_BYTES, checkU64, decodeHeader, encodeHeader, type BlockHeader } from '../core/index.js';
 import { bigIntToBytes, bytesToBigInt } from '../crypto/index.js';
 
 export const enum BlockStatus {
@@ -63,8 +63,18 @@ export interface AccountRecord {
   nonce: bigint;
 }
 
+/**
+ * Written through one module-level view, then copied out: a block writes an account record per
+ * touched address, and a ByteWriter per record would allocate a buffer and a DataView each (and
+ * V8 moves a small typed array's bytes off its heap once its `.buffer` is asked for).
+ */
+const scratch = new DataView(new ArrayBuffer(40));
+const scratchBytes = new Uint8Array(scratch.buffer);
+
 export function encodeAccount(a: AccountRecord): Uint8Array {
-  return new ByteWriter(16).u64(a.balance).u64(a.nonce).finish();
+  scratch.setBigUint64(0, checkU64(a.balance, 'account balance'));
+  scratch.setBigUint64(8, checkU64(a.nonce, 'account nonce'));
+  return scratchBytes.slice(0, 16);
 }
 
 export function decodeAccount(b: Uint8Array): AccountRecord {
@@ -100,12 +110,22 @@ export interface TxLocation {
 }
 
 export function encodeTxLocation(l: TxLocation): Uint8Array {
-  // One per tx of every connected block: written directly, with the checks ByteWriter would make.
-  if (l.blockId.length !== 32) throw new RangeError(`expected a 32-byte block id, got ${l.blockId.length}`);
-  if (!Number.isInteger(l.index) || l.index < 0 || l.index > 0xffffffff) throw new RangeError(`expected a u32 tx index, got ${l.index}`);
+  return encodeTxLocationOf(l.blockId, l.index);
+}
+
+/**
+ * One per tx of every indexed block, so written byte by byte: no ByteWriter, no DataView, and no
+ * `.buffer` asked of the new array (V8 would move a small array's bytes off its heap for it).
+ */
+export function encodeTxLocationOf(blockId: Uint8Array, index: number): Uint8Array {
+  if (blockId.length !== 32) throw new RangeError(`expected a 32-byte block id, got ${blockId.length}`);
+  if (!Number.isInteger(index) || index < 0 || index > 0xffffffff) throw new RangeError(`expected a u32 tx index, got ${index}`);
   const out = new Uint8Array(36);
-  out.set(l.blockId, 0);
-  new DataView(out.buffer).setUint32(32, l.index);
+  out.set(blockId, 0);
+  out[32] = index >>> 24;
+  out[33] = (index >>> 16) & 0xff;
+  out[34] = (index >>> 8) & 0xff;
+  out[35] = index & 0xff;
   return out;
 }
 

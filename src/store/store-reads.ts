@@ -139,8 +139,9 @@ export abstract class StoreReads extends EventEmitter<StoreEvents> {
   /**
    * Accounts by address, through the account cache; the misses in one multi-get. `fromDisk` reads
    * every record from LevelDB (the integrity walk checks what is on disk, not what is cached).
+   * `keys`: the addresses' hex forms (toHex), when the caller has them.
    */
-  async getAccounts(addresses: Bytes[], opts: { fromDisk?: boolean } = {}): Promise<(AccountRecord | undefined)[]> {
+  async getAccounts(addresses: Bytes[], opts: { fromDisk?: boolean; keys?: readonly string[] } = {}): Promise<(AccountRecord | undefined)[]> {
     return this.accountCache.read(addresses, async (missing) => {
       let vals: (Bytes | undefined)[];
       try {
@@ -149,7 +150,7 @@ export abstract class StoreReads extends EventEmitter<StoreEvents> {
         throw readFailure('accounts', e);
       }
       return vals.map((b, i) => this.decoded('accounts', missing[i]!, b, decodeAccount));
-    }, opts.fromDisk);
+    }, opts.fromDisk, opts.keys);
   }
   async getUndo(id: Bytes): Promise<UndoEntry[] | undefined> {
     return this.decoded('undo', id, await this.read('undo', id), decodeUndo);

@@ -1,7 +1,7 @@
 // One atomic LevelDB batch over several sublevels: the typed puts and deletes the chain writes with,
 // and the verified mark kept honest (a main-chain rewrite at or below it lowers it in the same batch).
 import { META_REORG, META_TIP, META_TX_INDEX, META_VERIFIED, heightKey, sideKey, type SublevelName } from './layout.js';
-import { BlockStatus, encodeAccount, encodeChainPoint, encodeIndexRecord, encodeTxLocation, encodeUndo, encodeVerifiedMark, type AccountRecord, type ChainPoint, type IndexRecord, type TxLocation, type UndoEntry, type VerifiedMark } from './records.js';
+import { BlockStatus, encodeAccount, encodeTxLocationOf, encodeChainPoint, encodeIndexRecord, encodeTxLocation, encodeUndo, encodeVerifiedMark, type AccountRecord, type ChainPoint, type IndexRecord, type TxLocation, type UndoEntry, type VerifiedMark } from './records.js';
 import type { ChainStore } from './chain-store.js';
 import { bodyChecksum } from './checked-block.js';
 import { toHex } from '../crypto/index.js';
@@ -78,12 +78,13 @@ export class WriteBatch {
     this.lowestMain = Math.min(this.lowestMain, height);
     return this.del('main', heightKey(height));
   }
-  putAccount(address: Bytes, a: AccountRecord): this {
+  /** `key`: the address's hex form (toHex), when the caller has it (the account cache is keyed by it). */
+  putAccount(address: Bytes, a: AccountRecord, key?: string): this {
     // An empty account is the same as no account: keep the table to real holders.
     const empty = a.balance === 0n && a.nonce === 0n;
     const sub = this.store.sub('accounts');
     this.ops.push(empty ? { type: 'del', key: address, sublevel: sub } : { type: 'put', key: address, value: encodeAccount(a), sublevel: sub });
-    (this.accounts ??= new Map()).set(toHex(address), empty ? undefined : { balance: a.balance, nonce: a.nonce });
+    (this.accounts ??= new Map()).set(key ?? toHex(address), empty ? undefined : { balance: a.balance, nonce: a.nonce });
     return this;
   }
   putUndo(id: Bytes, entries: UndoEntry[]): this {
@@ -91,6 +92,17 @@ export class WriteBatch {
   }
   putTx(txId: Bytes, loc: TxLocation): this {
     return this.put('txs', txId, encodeTxLocation(loc));
+  }
+  /**
+   * Every tx index row of one block (`txIds` packed, 32 bytes each, in block order; row i locates
+   * the tx at position i). The index writes one row per tx: keys are views into the packed ids
+   * (the sublevel prefixes them into a copy of its own) and locations are written byte by byte.
+   */
+  putTxRows(blockId: Bytes, txIds: Bytes): this {
+    if (txIds.length % 32 !== 0) throw new RangeError(`expected packed 32-byte tx ids, got ${txIds.length} bytes`);
+    const sublevel = this.store.sub('txs');
+    for (let i = 0, at = 0; at < txIds.length; i++, at += 32) this.ops.push({ type: 'put', key: txIds.subarray(at, at + 32), value: encodeTxLocationOf(blockId, i), sublevel });
+    return this;
   }
   delTx(txId: Bytes): this {
     return this.del('txs', txId);

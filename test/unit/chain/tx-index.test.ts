@@ -224,3 +224,38 @@ test('tx index catch-up raced an interrupted reorg resumed at open: no index bat
   await checkInvariants(chain, g);
   assert.equal(chain.txIndex.tip.height, DEPTH + 1);
 });
+
+test('oversized tx index batch: a catch-up over big blocks writes whole blocks, and stops adding them once batchRows rows are in', async (t) => {
+  const PER_BLOCK = 40;
+  const BLOCKS = 8;
+  const BATCH_ROWS = 100;
+  let nonce = 0n;
+  const blocks = offlineBranch(g, BLOCKS, 1n, () => Array.from({ length: PER_BLOCK }, () => transfer('alice', testAddress('bob'), 10n, nonce++, g.id, 1n)));
+  const { chain } = await openTestChain(g, undefined, { txIndex: { ...LAZY.txIndex, batchRows: BATCH_ROWS } }, t);
+  await submitAll(chain, blocks);
+  // Every index batch (only `txs` rows and the index tip): its row count.
+  const db = chain.store.db as unknown as { batch: (ops: { sublevel?: unknown }[]) => Promise<void> };
+  const orig = db.batch.bind(db);
+  const txs = chain.store.sub('txs');
+  const meta = chain.store.sub('meta');
+  const indexBatchRows: number[] = [];
+  db.batch = async (ops: { sublevel?: unknown }[]) => {
+    if (ops.every((o) => o.sublevel === txs || o.sublevel === meta)) indexBatchRows.push(ops.filter((o) => o.sublevel === txs).length);
+    return orig(ops);
+  };
+  t.after(() => void (db.batch = orig));
+  await chain.txIndex.flush();
+  const rowsPerBlock = PER_BLOCK + 1; // and the coinbase
+  assert.equal(indexBatchRows.reduce((a, b) => a + b, 0), BLOCKS * rowsPerBlock, 'every row written once');
+  for (const rows of indexBatchRows) {
+    assert.equal(rows % rowsPerBlock, 0, `a batch holds whole blocks (${rows} rows)`);
+    assert.ok(rows - rowsPerBlock < BATCH_ROWS, `a batch of ${rows} rows kept adding blocks past ${BATCH_ROWS} rows`);
+  }
+  assert.equal(indexBatchRows.length, Math.ceil(BLOCKS / Math.ceil(BATCH_ROWS / rowsPerBlock)));
+  assert.equal(chain.txIndex.tip.height, BLOCKS);
+  // The rows read back: every tx of every block at its position.
+  for (const b of blocks) {
+    for (let i = 0; i < b.txs.length; i++) assert.deepEqual(rowOf(await chain.store.getTxLocation(txId(b.txs[i]!))), { blockId: toHex(blockId(b)), index: i });
+  }
+  await checkInvariants(chain, g);
+});

@@ -6,8 +6,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AccountCache, ChainStore } from '../../../src/store/index.js';
 import { fromHex } from '../../../src/crypto/index.js';
-import { testGenesis, testAddress } from '../../helpers/fixtures.js';
-import { tempDir } from '../../helpers/chain-helpers.js';
+import { addressFromPublicKey } from '../../../src/core/index.js';
+import { testGenesis, testAddress, testKey, transfer } from '../../helpers/fixtures.js';
+import { tempDir, openTestChain, offlineBranch } from '../../helpers/chain-helpers.js';
 
 const g = testGenesis();
 
@@ -87,4 +88,25 @@ test('account cache: bounded, the oldest entries go first; 0 entries keeps nothi
   none.committed(new Map([['a', { balance: 1n, nonce: 0n }]]));
   assert.equal(none.size, 0);
   assert.throws(() => new AccountCache(-1), RangeError);
+});
+
+test('a connect hands the cache its hex keys: after blocks of many senders and recipients every cached account equals the disk', async (t) => {
+  // Senders and recipients overlap across blocks, so cached values are read, changed and written again.
+  const names = ['s0', 's1', 's2', 's3', 's4', 's5'];
+  const gg = testGenesis({ alloc: names.map((n) => ({ address: addressFromPublicKey(testKey(n).publicKey), amount: 1_000_000n })) });
+  const { chain } = await openTestChain(gg, undefined, {}, t);
+  const nonces = new Map<string, bigint>();
+  const blocks = offlineBranch(gg, 4, 1n, (i) => names.map((n, j) => {
+    const nonce = nonces.get(n) ?? 0n;
+    nonces.set(n, nonce + 1n);
+    // Recipients: other senders (their records change twice in a block) and fresh addresses.
+    return transfer(n, j % 2 ? addressFromPublicKey(testKey(names[(j + i + 1) % names.length]!).publicKey) : testAddress(`r${i}-${j}`), 100n + BigInt(j), nonce, gg.id, 1n);
+  }));
+  for (const b of blocks) assert.equal((await chain.submitBlock(b)).status, 'connected');
+  const addresses = [...names.map((n) => addressFromPublicKey(testKey(n).publicKey)), ...blocks.flatMap((_, i) => names.flatMap((_, j) => (j % 2 ? [] : [testAddress(`r${i}-${j}`)])))];
+  const cached = await chain.store.getAccounts(addresses);
+  const onDisk = await chain.store.getAccounts(addresses, { fromDisk: true });
+  assert.deepEqual(cached, onDisk);
+  assert.ok(onDisk.every((a) => a !== undefined && a.balance > 0n), 'every touched account holds a balance');
+  assert.ok(chain.store.accountCache.hits > 0, 'the cache served reads');
 });
