@@ -128,6 +128,7 @@ export class Chain extends EventEmitter<ChainEvents> {
     this.intake.close();
     this.txIndex.stop();
     await this.queue.catch(() => {});
+    await this.txIndex.writeHeld();
     await this.validator.stop();
     if (this.opts.ownsStore) await this.store.close();
   }

@@ -147,6 +147,20 @@ export class TxIndexer {
     return () => void (this.at = back);
   }
 
+  /**
+   * At close, after the chain's queue is drained and `stop()`: writes the connected blocks the index
+   * still holds in memory (at most maxLagBlocks; Core flushes its indexes at shutdown), so the next
+   * open does not index them again in the background. A failed write is logged and left to that
+   * open's catch-up, as after a crash.
+   */
+  async writeHeld(): Promise<void> {
+    try {
+      while (this.lag > 0 && this.pending.has(this.at.height + 1)) await this.writeNext();
+    } catch (e) {
+      this.log.warn('tx index not written at close; the next open catches up', { indexed: this.at.height, err: String(e) });
+    }
+  }
+
   /** Writes the index up to the chain tip, after the blocks already queued (waits for them). */
   flush(): Promise<void> {
     return this.host.exclusive(() => this.catchUp());
