@@ -6,4 +6,5 @@ export {
   signingKey, verifyingKey, signWithKey, signWithKeyAsync, verifyWithKey, verifyWithKeyAsync,
 } from './ed25519.js';
 export { datagramSigningKey, signDatagram, verifyDatagram } from './datagram-sign.js';
+export { DatagramCryptoPool, processDatagramPool, type DatagramPoolOptions, type DatagramPoolStats } from './datagram-pool.js';
 export { nodeIdFromPublicKey, nodeIdHex, NODE_ID_BYTES } from './ids.js';
