@@ -91,6 +91,8 @@ function jsFiles(p: Profiler.Profile, n = 12): Record<string, number> {
   return Object.fromEntries([...out.entries()].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, c]) => [k, Math.round((1000 * c) / Math.max(1, busy)) / 10]));
 }
 
+const nodes: KadNode[] = [];
+
 async function phase<T>(name: string, run: () => Promise<T>, per: number): Promise<T> {
   byType = {};
   if (CPU) {
@@ -98,6 +100,7 @@ async function phase<T>(name: string, run: () => Promise<T>, per: number): Promi
     await post('Profiler.setSamplingInterval', { interval: 100 });
     await post('Profiler.start');
   }
+  const pingBacks0 = nodes.reduce((a, n) => a + n.stats.pingBacks, 0);
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const r = await run();
@@ -107,6 +110,9 @@ async function phase<T>(name: string, run: () => Promise<T>, per: number): Promi
     phase: name, wallMs: Math.round(wall), cpuMsPer: Math.round(((cpu.user + cpu.system) / 1000 / per) * 100) / 100,
     datagramsPer: Object.fromEntries(Object.entries(byType).map(([k, v]) => [k, Math.round((v / per) * 10) / 10])),
     datagramsTotalPer: Math.round((Object.values(byType).reduce((a, b) => a + b, 0) / per) * 10) / 10,
+    // Of the PINGs: ping-backs (an asker's endpoint proof; each one a PONG too) and the rest
+    // (revalidation, bucket-full checks, joins).
+    pingBacksPer: Math.round(((nodes.reduce((a, n) => a + n.stats.pingBacks, 0) - pingBacks0) / per) * 10) / 10,
   };
   if (CPU) {
     const { profile } = await post<{ profile: Profiler.Profile }>('Profiler.stop');
@@ -118,7 +124,6 @@ async function phase<T>(name: string, run: () => Promise<T>, per: number): Promi
   return r;
 }
 
-const nodes: KadNode[] = [];
 const mk = async (i: number, boot?: number): Promise<KadNode> => {
   const n = new KadNode({ secretKey: sha256(new Uint8Array([0x76, i, i >> 8])), host: '127.0.0.1', port: 0, bootstrap: boot ? [{ host: '127.0.0.1', port: boot }] : [], revalidateNewMs: 3000 });
   await n.start();

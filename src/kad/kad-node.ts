@@ -79,7 +79,7 @@ export class KadNode extends EventEmitter<KadEvents> {
     this.alpha = opts.alpha ?? 3;
     this.table = new RoutingTable(this.id, undefined, this.k);
     this.values = new ValueStore(opts.valueLimits ?? DEFAULT_VALUE_LIMITS);
-    this.stats = { received: 0, sent: 0, dropped: Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<DropReason, number> };
+    this.stats = { received: 0, sent: 0, pingBacks: 0, dropped: Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<DropReason, number> };
     const cap = opts.maxSources ?? 4096;
     const b = opts.requestBudget ?? { burst: 64, perSecond: 32 };
     this.gate = opts.offloadCrypto === false ? undefined : (opts.cryptoGate ?? processCryptoGate);
@@ -90,7 +90,7 @@ export class KadNode extends EventEmitter<KadEvents> {
       attempts: opts.attempts ?? 3, timeoutMs: opts.responseTimeoutMs ?? 500, adaptive: opts.adaptiveTimeouts !== false,
     });
     this.bonds = new Bonds(this.rpc, this.clock, {
-      running: () => this.started, observe: (c) => this.observe(c), release: (p, host, port) => this.handle(p, host, port, this.clock.now()),
+      running: () => this.started, observe: (c) => this.observe(c), release: (p, host, port) => this.handle(p, host, port, this.clock.now()), pingedBack: () => this.stats.pingBacks++,
     }, { cap, proofMs: opts.endpointProofMs ?? 12 * 60 * 60 * 1000, responseTimeoutMs: opts.responseTimeoutMs ?? 500, endpointProof: opts.endpointProof !== false, selfHex: this.idHex });
     this.networkKey = opts.networkId ? networkKey(opts.networkId) : undefined;
     this.transport = opts.transport;

@@ -75,6 +75,8 @@ export interface KadEvents {
 export interface KadStats {
   received: number;
   sent: number;
+  /** PINGs sent to verify an unbonded asker before answering it (the endpoint proof's datagrams). */
+  pingBacks: number;
   dropped: Record<DropReason, number>;
 }
 
