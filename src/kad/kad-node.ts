@@ -4,8 +4,8 @@
 // so neither a spoofed source nor a throwaway key from a bonded address gets a large reply.
 // Bonding is lazy (one round trip, on demand; bonds.ts): a FIND_* or STORE from an unbonded (id, IP)
 // is held while we PING the sender once; its PONG bonds it and releases the held request.
-// Signatures are made and checked on the loop when it is idle, on the thread pool (bounded) when it
-// is busy (crypto-gate.ts).
+// Signatures are made and checked on the loop when it is idle, on a libsodium worker thread
+// (bounded, batched) when it is busy (crypto-gate.ts).
 // Maintenance (join with backoff, revalidation, refresh, network records) lives in maintenance.ts;
 // liveness checks of table entries (revalidation and ping-before-evict share them) in liveness.ts.
 import { EventEmitter } from 'node:events';
@@ -203,7 +203,7 @@ export class KadNode extends EventEmitter<KadEvents> {
     const packet = { requestId, expiry, body };
     const bytes = this.gate ? encodeSignedGated(packet, this.signer, this.gate) : encodeSigned(packet, this.signer);
     if (bytes instanceof Uint8Array) return transport.send(host, port, bytes);
-    // Signed on the pool (the loop is busy): sent when done, unless the node stopped meanwhile.
+    // Signed on a worker (the loop is busy): sent when done, unless the node stopped meanwhile.
     bytes.then((b) => this.started && transport.send(host, port, b), (e: unknown) => this.log.warn('discovery: signing failed', { err: String(e) }));
   }
 
