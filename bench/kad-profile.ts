@@ -4,6 +4,7 @@
 // `--cpu`) the top self-time functions of a V8 CPU profile taken over that phase alone.
 // Usage: node dist/bench/kad-profile.js [nodes=150] [lookups=100] [--cpu]
 import dgram from 'node:dgram';
+import { readdirSync, readFileSync } from 'node:fs';
 import { Session, type Profiler } from 'node:inspector';
 import { KadNode } from '../src/kad/index.js';
 import { sha256 } from '../src/crypto/index.js';
@@ -93,6 +94,27 @@ function jsFiles(p: Profiler.Profile, n = 12): Record<string, number> {
 
 const nodes: KadNode[] = [];
 
+/**
+ * CPU ms of this process's main thread and of its other threads together (the datagram worker,
+ * libuv's pool, V8's GC helpers), from /proc; undefined where there is no /proc.
+ */
+function threadCpuMs(): { main: number; others: number } | undefined {
+  try {
+    let main = 0;
+    let others = 0;
+    for (const t of readdirSync('/proc/self/task')) {
+      const st = readFileSync(`/proc/self/task/${t}/stat`, 'utf8');
+      const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+      const ms = ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime + stime, in clock ticks of 10 ms
+      if (Number(t) === process.pid) main += ms;
+      else others += ms;
+    }
+    return { main, others };
+  } catch {
+    return undefined;
+  }
+}
+
 async function phase<T>(name: string, run: () => Promise<T>, per: number): Promise<T> {
   byType = {};
   if (CPU) {
@@ -101,6 +123,7 @@ async function phase<T>(name: string, run: () => Promise<T>, per: number): Promi
     await post('Profiler.start');
   }
   const pingBacks0 = nodes.reduce((a, n) => a + n.stats.pingBacks, 0);
+  const threads0 = threadCpuMs();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const r = await run();
@@ -114,6 +137,9 @@ async function phase<T>(name: string, run: () => Promise<T>, per: number): Promi
     // (revalidation, bucket-full checks, joins).
     pingBacksPer: Math.round(((nodes.reduce((a, n) => a + n.stats.pingBacks, 0) - pingBacks0) / per) * 10) / 10,
   };
+  const threads1 = threadCpuMs();
+  // Threads that ended during the phase drop out of /proc: "others" is then a lower bound.
+  if (threads0 && threads1) out.threadCpuMs = { main: threads1.main - threads0.main, others: Math.max(0, threads1.others - threads0.others) };
   if (CPU) {
     const { profile } = await post<{ profile: Profiler.Profile }>('Profiler.stop');
     out.kinds = kinds(profile);
