@@ -4,6 +4,7 @@
 // `--cpu`) the top self-time functions of a V8 CPU profile taken over that phase alone.
 // Usage: node dist/bench/kad-profile.js [nodes=150] [lookups=100] [--cpu]
 import dgram from 'node:dgram';
+import { readdirSync, readFileSync } from 'node:fs';
 import { Session, type Profiler } from 'node:inspector';
 import { KadNode } from '../src/kad/index.js';
 import { sha256 } from '../src/crypto/index.js';
@@ -91,6 +92,29 @@ function jsFiles(p: Profiler.Profile, n = 12): Record<string, number> {
   return Object.fromEntries([...out.entries()].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, c]) => [k, Math.round((1000 * c) / Math.max(1, busy)) / 10]));
 }
 
+const nodes: KadNode[] = [];
+
+/**
+ * CPU ms of this process's main thread and of its other threads together (the datagram worker,
+ * libuv's pool, V8's GC helpers), from /proc; undefined where there is no /proc.
+ */
+function threadCpuMs(): { main: number; others: number } | undefined {
+  try {
+    let main = 0;
+    let others = 0;
+    for (const t of readdirSync('/proc/self/task')) {
+      const st = readFileSync(`/proc/self/task/${t}/stat`, 'utf8');
+      const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+      const ms = ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime + stime, in clock ticks of 10 ms
+      if (Number(t) === process.pid) main += ms;
+      else others += ms;
+    }
+    return { main, others };
+  } catch {
+    return undefined;
+  }
+}
+
 async function phase<T>(name: string, run: () => Promise<T>, per: number): Promise<T> {
   byType = {};
   if (CPU) {
@@ -98,6 +122,8 @@ async function phase<T>(name: string, run: () => Promise<T>, per: number): Promi
     await post('Profiler.setSamplingInterval', { interval: 100 });
     await post('Profiler.start');
   }
+  const pingBacks0 = nodes.reduce((a, n) => a + n.stats.pingBacks, 0);
+  const threads0 = threadCpuMs();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const r = await run();
@@ -107,7 +133,13 @@ async function phase<T>(name: string, run: () => Promise<T>, per: number): Promi
     phase: name, wallMs: Math.round(wall), cpuMsPer: Math.round(((cpu.user + cpu.system) / 1000 / per) * 100) / 100,
     datagramsPer: Object.fromEntries(Object.entries(byType).map(([k, v]) => [k, Math.round((v / per) * 10) / 10])),
     datagramsTotalPer: Math.round((Object.values(byType).reduce((a, b) => a + b, 0) / per) * 10) / 10,
+    // Of the PINGs: ping-backs (an asker's endpoint proof; each one a PONG too) and the rest
+    // (revalidation, bucket-full checks, joins).
+    pingBacksPer: Math.round(((nodes.reduce((a, n) => a + n.stats.pingBacks, 0) - pingBacks0) / per) * 10) / 10,
   };
+  const threads1 = threadCpuMs();
+  // Threads that ended during the phase drop out of /proc: "others" is then a lower bound.
+  if (threads0 && threads1) out.threadCpuMs = { main: threads1.main - threads0.main, others: Math.max(0, threads1.others - threads0.others) };
   if (CPU) {
     const { profile } = await post<{ profile: Profiler.Profile }>('Profiler.stop');
     out.kinds = kinds(profile);
@@ -118,7 +150,6 @@ async function phase<T>(name: string, run: () => Promise<T>, per: number): Promi
   return r;
 }
 
-const nodes: KadNode[] = [];
 const mk = async (i: number, boot?: number): Promise<KadNode> => {
   const n = new KadNode({ secretKey: sha256(new Uint8Array([0x76, i, i >> 8])), host: '127.0.0.1', port: 0, bootstrap: boot ? [{ host: '127.0.0.1', port: boot }] : [], revalidateNewMs: 3000 });
   await n.start();

@@ -20,6 +20,8 @@ export interface BondsHost {
   observe(c: Contact): void;
   /** A held request whose sender has just bonded: handle it now. */
   release(p: DecodedPacket, host: string, port: number): void;
+  /** A ping-back went out (counted: it is what the endpoint proof costs in datagrams). */
+  pingedBack(): void;
 }
 
 export interface BondsOptions {
@@ -148,6 +150,7 @@ export class Bonds {
     // The full (not the adaptive) timeout, doubled: a loaded peer is not pinged again while its
     // answer is on the way (and a PONG later still bonds, through latePong).
     const timeoutMs = 2 * this.opts.responseTimeoutMs;
+    this.node.pingedBack();
     void this.rpc.request(host, port, { type: 'ping' }, ['pong'], { expectId: idHex, attempts: 1, timeoutMs, onLate: this.latePong(host, port) }).then((r) => {
       if (--entry.out === 0 && this.pingingBack.get(key) === entry) this.pingingBack.delete(key);
       const p = r?.[0];

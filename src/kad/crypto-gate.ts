@@ -1,13 +1,16 @@
-// Where a discovery packet's signature work runs: on the event loop, or on libuv's thread pool.
-// One hop to the pool and back costs more latency than a verification costs CPU when the loop is
-// idle (about 45 us against 80 us, and far more on a loaded machine, where the woken pool thread
-// waits for a core), so an idle loop signs and verifies inline. A busy loop (more than `busyTurn`
+// Where a discovery packet's signature work runs: on the event loop, or on the datagram workers
+// (crypto/datagram-pool.ts: libsodium in a worker thread, one batch per loop turn; node:crypto's
+// async calls on libuv's pool cost the loop ~17 us per job to submit and ran OpenSSL, ~1.7x
+// libsodium). One hop to a worker and back costs more latency than a verification costs CPU when
+// the loop is idle (and far more on a loaded machine, where the woken thread waits for a core), so
+// an idle loop signs and verifies inline. A busy loop (more than `busyTurn`
 // jobs in one turn, or more than `busyInFlight` already on the pool) sends the work to the pool,
 // so other cores share it and the loop keeps reading. The thresholds keep a lone lookup's chain of
 // round trips inline (with 0 and 2, one offloaded job pulled 72% of a lookup's signatures onto
 // the pool, at more CPU per lookup and no less latency) while a burst of joins still spreads out.
 // Past `maxInFlight` jobs on the pool the work runs inline again: the pool's queue stays bounded,
-// a flood slows this loop, the socket buffer fills and the kernel drops the excess. One gate per process (the pool is shared by every node in it).
+// a flood slows this loop, the socket buffer fills and the kernel drops the excess. One gate per
+// process (the workers are shared by every node in it).
 
 export interface CryptoGateOptions {
   /** Jobs on the pool at most (past it: inline). */
@@ -86,5 +89,5 @@ export class CryptoGate {
   }
 }
 
-/** The process's gate (every node in a process shares libuv's pool). */
+/** The process's gate (every node in a process shares the datagram workers). */
 export const processCryptoGate = new CryptoGate();

@@ -4,8 +4,8 @@
 // so neither a spoofed source nor a throwaway key from a bonded address gets a large reply.
 // Bonding is lazy (one round trip, on demand; bonds.ts): a FIND_* or STORE from an unbonded (id, IP)
 // is held while we PING the sender once; its PONG bonds it and releases the held request.
-// Signatures are made and checked on the loop when it is idle, on the thread pool (bounded) when it
-// is busy (crypto-gate.ts).
+// Signatures are made and checked on the loop when it is idle, on a libsodium worker thread
+// (bounded, batched) when it is busy (crypto-gate.ts).
 // Maintenance (join with backoff, revalidation, refresh, network records) lives in maintenance.ts;
 // liveness checks of table entries (revalidation and ping-before-evict share them) in liveness.ts.
 import { EventEmitter } from 'node:events';
@@ -79,7 +79,7 @@ export class KadNode extends EventEmitter<KadEvents> {
     this.alpha = opts.alpha ?? 3;
     this.table = new RoutingTable(this.id, undefined, this.k);
     this.values = new ValueStore(opts.valueLimits ?? DEFAULT_VALUE_LIMITS);
-    this.stats = { received: 0, sent: 0, dropped: Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<DropReason, number> };
+    this.stats = { received: 0, sent: 0, pingBacks: 0, dropped: Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<DropReason, number> };
     const cap = opts.maxSources ?? 4096;
     const b = opts.requestBudget ?? { burst: 64, perSecond: 32 };
     this.gate = opts.offloadCrypto === false ? undefined : (opts.cryptoGate ?? processCryptoGate);
@@ -90,7 +90,7 @@ export class KadNode extends EventEmitter<KadEvents> {
       attempts: opts.attempts ?? 3, timeoutMs: opts.responseTimeoutMs ?? 500, adaptive: opts.adaptiveTimeouts !== false,
     });
     this.bonds = new Bonds(this.rpc, this.clock, {
-      running: () => this.started, observe: (c) => this.observe(c), release: (p, host, port) => this.handle(p, host, port, this.clock.now()),
+      running: () => this.started, observe: (c) => this.observe(c), release: (p, host, port) => this.handle(p, host, port, this.clock.now()), pingedBack: () => this.stats.pingBacks++,
     }, { cap, proofMs: opts.endpointProofMs ?? 12 * 60 * 60 * 1000, responseTimeoutMs: opts.responseTimeoutMs ?? 500, endpointProof: opts.endpointProof !== false, selfHex: this.idHex });
     this.networkKey = opts.networkId ? networkKey(opts.networkId) : undefined;
     this.transport = opts.transport;
@@ -203,7 +203,7 @@ export class KadNode extends EventEmitter<KadEvents> {
     const packet = { requestId, expiry, body };
     const bytes = this.gate ? encodeSignedGated(packet, this.signer, this.gate) : encodeSigned(packet, this.signer);
     if (bytes instanceof Uint8Array) return transport.send(host, port, bytes);
-    // Signed on the pool (the loop is busy): sent when done, unless the node stopped meanwhile.
+    // Signed on a worker (the loop is busy): sent when done, unless the node stopped meanwhile.
     bytes.then((b) => this.started && transport.send(host, port, b), (e: unknown) => this.log.warn('discovery: signing failed', { err: String(e) }));
   }
 

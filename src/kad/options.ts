@@ -51,7 +51,7 @@ export interface KadOptions extends MaintenanceOptions {
   /** Requests (each costs a signature check and up to two signatures) per source: burst and per second. */
   requestBudget?: { burst: number; perSecond: number };
   /**
-   * Sign and verify discovery packets on libuv's thread pool while the event loop is busy (default
+   * Sign and verify discovery packets on the datagram workers while the event loop is busy (default
    * on; real UDP only; crypto-gate.ts); off: always on the loop. The receive tiers (framing,
    * budget, expected reply) run first either way.
    */
@@ -75,6 +75,8 @@ export interface KadEvents {
 export interface KadStats {
   received: number;
   sent: number;
+  /** PINGs sent to verify an unbonded asker before answering it (the endpoint proof's datagrams). */
+  pingBacks: number;
   dropped: Record<DropReason, number>;
 }
 

@@ -4,8 +4,7 @@
 // bad datagrams, it never raises. `peekPacket` reads the header without the signature check, so
 // the receive path can spend its per-source budget before the expensive tier.
 import { ByteReader, ByteWriter } from '../core/index.js';
-import type { KeyObject } from 'node:crypto';
-import { datagramSigningKey, nodeIdFromPublicKey, signDatagram, signingKey, signWithKeyAsync, toHex, verifyDatagram, verifyingKey, verifyWithKeyAsync } from '../crypto/index.js';
+import { datagramSigningKey, nodeIdFromPublicKey, processDatagramPool, signDatagram, toHex, verifyDatagram } from '../crypto/index.js';
 import type { CryptoGate } from './crypto-gate.js';
 import { idHead } from './routing-table.js';
 import { bool, bytes, ip, list, struct, timeMs, u8, u16, u32, varBytes, type Infer } from './schema.js';
@@ -113,18 +112,16 @@ function withSignature(e: { packet: Uint8Array; signed: Uint8Array }, sig: Uint8
 }
 
 /**
- * A node's signing identity, prepared once: its public key, libsodium's expanded key (inline
- * signatures, crypto/datagram-sign.ts: ~1.7x OpenSSL here) and node:crypto's key object (for the
- * thread pool, where the gate sends work when the loop is busy).
+ * A node's signing identity, prepared once: its public key and libsodium's expanded key (for
+ * inline signatures and the worker pool alike, crypto/datagram-sign.ts: ~1.7x OpenSSL here).
  */
 export interface PacketSigner {
   readonly publicKey: Uint8Array;
-  readonly key: KeyObject;
   readonly datagramKey: Uint8Array;
 }
 
 export function packetSigner(secretKey: Uint8Array, publicKey: Uint8Array): PacketSigner {
-  return { publicKey, key: signingKey(secretKey), datagramKey: datagramSigningKey(secretKey) };
+  return { publicKey, datagramKey: datagramSigningKey(secretKey) };
 }
 
 /** Encodes and signs: magic, version, request id, expiry, sender key, body, then the signature. */
@@ -137,12 +134,12 @@ export function encodeSigned(p: Omit<Packet, 'senderKey'>, signer: PacketSigner)
   return withSignature(e, signDatagram(e.signed, signer.datagramKey));
 }
 
-/** encodeSigned with the signature made where the gate says: inline (bytes now) or on the pool (a promise). */
+/** encodeSigned with the signature made where the gate says: inline (bytes now) or on a worker (a promise). */
 export function encodeSignedGated(p: Omit<Packet, 'senderKey'>, signer: PacketSigner, gate: CryptoGate): Uint8Array | Promise<Uint8Array> {
   const e = encodeForSigning(p, signer.publicKey);
   return gate.run(
     () => withSignature(e, signDatagram(e.signed, signer.datagramKey)),
-    async () => withSignature(e, await signWithKeyAsync(e.signed, signer.key)),
+    async () => withSignature(e, await processDatagramPool.sign(e.signed, signer.datagramKey)),
   );
 }
 
@@ -183,16 +180,14 @@ function parsePacket(bytes: Uint8Array, peek: PacketHeader): ParsedPacket | Drop
   }
 }
 
-// Senders by public key: every packet is checked against its sender's key (the raw key inline, with
-// libsodium; parsed once into node:crypto's key object for the pool) and, once verified, needs the sender's id (a SHA-256) and its hex; the same few hundred
+// Senders by public key: every packet is checked against its sender's key (libsodium takes the raw
+// key, inline or on a worker) and, once verified, needs the sender's id (a SHA-256) and its hex; the same few hundred
 // keys send nearly all of them. Found by the key's first four bytes (then compared whole, no
 // string made per packet). Bounded; cleared when full.
 interface Sender {
   key: Uint8Array;
   id: Uint8Array;
   hex: string;
-  /** For the pool (node:crypto); undefined: not a valid Ed25519 key (nothing it signs verifies). */
-  verifier: KeyObject | undefined;
 }
 const senders = new Map<number, Sender>();
 const SENDERS_MAX = 4096;
@@ -203,7 +198,7 @@ function senderOf(senderKey: Uint8Array): Sender {
   if (!s || !sameKey(s.key, senderKey)) {
     const id = nodeIdFromPublicKey(senderKey);
     // A copy: the packet's key is a view of its datagram, which the cache must not keep alive.
-    s = { key: senderKey.slice(), id, hex: toHex(id), verifier: verifyingKey(senderKey) };
+    s = { key: senderKey.slice(), id, hex: toHex(id) };
     if (senders.size >= SENDERS_MAX) senders.clear();
     senders.set(tag, s);
   }
@@ -233,8 +228,8 @@ export function decodePacket(bytes: Uint8Array, now: number, header?: PacketHead
 }
 
 /**
- * decodePacket with the signature checked where the gate says: inline (the result now) or on the
- * thread pool (a promise; `now()` is read once the check is done). `header`: peekPacket's answer
+ * decodePacket with the signature checked where the gate says: inline (the result now) or on a
+ * worker (a promise; `now()` is read once the check is done). `header`: peekPacket's answer
  * for these bytes, when the caller already has it.
  */
 export function decodePacketGated(bytes: Uint8Array, now: () => number, gate: CryptoGate, header?: PacketHeader): DecodedPacket | DropReason | Promise<DecodedPacket | DropReason> {
@@ -244,10 +239,10 @@ export function decodePacketGated(bytes: Uint8Array, now: () => number, gate: Cr
   if (typeof packet === 'string') return packet;
   const signed = bytes.subarray(0, bytes.length - SIG_BYTES);
   const sig = bytes.subarray(bytes.length - SIG_BYTES);
-  const verifier = packet.sender.verifier;
+  const key = packet.sender.key;
   return gate.run(
-    () => accept(packet, verifyDatagram(signed, sig, packet.sender.key), now()),
-    async () => accept(packet, await verifyWithKeyAsync(signed, sig, verifier), now()),
+    () => accept(packet, verifyDatagram(signed, sig, key), now()),
+    async () => accept(packet, await processDatagramPool.verify(signed, sig, key), now()),
   );
 }
 

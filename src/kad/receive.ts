@@ -1,7 +1,7 @@
 // The receive path's tiers, cheapest first, before any handler runs: framing; then a response must
 // answer a request of ours still waiting (a late duplicate or a stray costs no verification) and a
-// request spends its source's budget; then the signature (inline on an idle loop, on the thread
-// pool on a busy one: crypto-gate.ts) and the expiry. What passes reaches the node's handler
+// request spends its source's budget; then the signature (inline on an idle loop, on a worker
+// thread on a busy one: crypto-gate.ts) and the expiry. What passes reaches the node's handler
 // (which never throws out of here); the rest is counted by reason and dropped.
 import { KeyedTokenBuckets } from '../core/index.js';
 import type { Logger } from '../log/index.js';
@@ -48,7 +48,7 @@ export class ReceivePath {
       } else if (!this.budget.take(sourceKey(host, port), this.clock.monotonic())) return this.node.drop('over-budget');
       const d = this.gate ? decodePacketGated(data, () => this.clock.now(), this.gate, peek) : decodePacket(data, now, peek);
       if (d instanceof Promise) {
-        // Verified on the thread pool (the loop is busy): it reads and routes other datagrams meanwhile.
+        // Verified on a worker (the loop is busy): the loop reads and routes other datagrams meanwhile.
         void d.then((r) => {
           if (!this.node.running()) return;
           if (typeof r === 'string') return this.node.drop(r);

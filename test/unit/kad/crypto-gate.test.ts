@@ -67,3 +67,27 @@ test('the 512 in-flight verify cap holds: past it verification runs inline, noth
   assert.equal(gate.stats.inFlight, 0);
   assert.ok(gate.stats.peakInFlight <= DEFAULT_MAX_IN_FLIGHT, `never more than the cap on the pool (peak ${gate.stats.peakInFlight})`);
 });
+
+test('a busy turn of forged PINGs offloaded to the datagram worker is refused as bad-signature, the genuine ones answered', async (t) => {
+  const gate = new CryptoGate({ busyTurn: 0, busyInFlight: 0 });
+  const transport = new MemoryTransport();
+  const node = new KadNode({ secretKey: kadKey('gate-forgery-victim').secretKey, transport, maintenance: false, autoJoin: false, cryptoGate: gate });
+  await node.start();
+  t.after(() => node.stop());
+  const key = kadKey('gate-forger');
+  const n = 40;
+  for (let i = 0; i < n; i++) {
+    const ping = encodePacket({ requestId: BigInt(i + 1), expiry: Date.now() + 20_000, body: { type: 'ping' } }, key.secretKey, key.publicKey);
+    if (i % 2 === 1) ping[ping.length - 1]! ^= 1; // every other signature damaged
+    transport.handler!(ping, '127.0.0.1', 41_000 + i);
+  }
+  assert.equal(gate.stats.inline, 0, 'every verification went to the worker');
+  const pongs = (): Set<bigint> => new Set(transport.sent.flatMap((d) => {
+    const p = decodePacket(d.data, Date.now());
+    return typeof p !== 'string' && p.body.type === 'pong' ? [p.requestId] : [];
+  }));
+  for (let i = 0; i < 2000 && (gate.stats.inFlight > 0 || pongs().size < n / 2); i++) await new Promise((r) => setTimeout(r, 5));
+  assert.equal(gate.stats.inFlight, 0);
+  assert.equal(node.stats.dropped['bad-signature'], n / 2);
+  assert.deepEqual([...pongs()].sort((a, b) => Number(a - b)), Array.from({ length: n / 2 }, (_, i) => BigInt(2 * i + 1)), 'exactly the genuine PINGs were answered');
+});

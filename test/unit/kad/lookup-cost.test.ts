@@ -113,3 +113,39 @@ test('a reply queued behind a stalled event loop is not re-requested: one PING, 
   assert.equal(a.stats.sent - sentBefore, 1, 'A sent one PING');
   assert.equal(b.stats.received, 1, 'B received one PING');
 });
+
+test('a lookup\'s PINGs are one ping-back per node asked for the first time: none from a node already holding the asker\'s proof, none twice', { timeout: 60_000 }, async () => {
+  let asker = '';
+  let log: { from: string; to: string; type: BodyType | undefined }[] = [];
+  const net = new SimNetwork({ seed: 32, latencyMs: [5, 20], onSend: (from, to, d) => log.push({ from, to, type: typeOf(d) }) });
+  const nodes = await joinedNetwork(net, 40, 'pingbacks');
+  const a = nodes[39]!;
+  asker = `${a.host}:${a.port}`;
+  const pingBacks = (): number => nodes.reduce((s, n) => s + n.stats.pingBacks, 0);
+  const run = async (target: Uint8Array): Promise<{ asked: Set<string>; pingsToAsker: Map<string, number>; pings: number; counted: number }> => {
+    log = [];
+    const before = pingBacks();
+    const pending = a.lookup(target);
+    await net.clock.run();
+    await pending;
+    const asked = new Set(log.filter((e) => e.from === asker && e.type === 'find-node').map((e) => e.to));
+    const pingsToAsker = new Map<string, number>();
+    for (const e of log) if (e.to === asker && e.type === 'ping') pingsToAsker.set(e.from, (pingsToAsker.get(e.from) ?? 0) + 1);
+    return { asked, pingsToAsker, pings: log.filter((e) => e.type === 'ping').length, counted: pingBacks() - before };
+  };
+  const target = sha256(new Uint8Array([32, 1]));
+  const first = await run(target);
+  assert.ok(first.pingsToAsker.size > 0, 'the asker met nodes it had never bonded with');
+  for (const [from, n] of first.pingsToAsker) {
+    assert.equal(n, 1, `${from} pinged the asker ${n} times`);
+    assert.ok(first.asked.has(from), `${from} pinged the asker without being asked`);
+  }
+  // Every PING of the lookup is a ping-back to the asker, and each is counted in stats.pingBacks.
+  assert.equal(first.pings, first.pingsToAsker.size);
+  assert.equal(first.counted, first.pings);
+  // The same lookup again: every node asked the first time holds the asker's proof; it answers at once.
+  const second = await run(target);
+  for (const from of second.pingsToAsker.keys()) assert.ok(!first.asked.has(from), `${from} pinged the asker again despite its proof`);
+  assert.ok(second.pings < first.pings, `second lookup: ${second.pings} PINGs, first ${first.pings}`);
+  for (const n of nodes) await n.stop();
+});
