@@ -18,8 +18,12 @@ const GAP_MS = 6;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** Context switches per message by thread name, over the last perWake (background not removed). */
+const switchesPerMessage: Record<string, Record<string, number>> = {};
+
 /** CPU the node used per message of `send`, its background (same duration, no messages) removed. */
-async function perWake(node: ChildNode, send: (i: number) => void): Promise<number> {
+async function perWake(node: ChildNode, name: string, send: (i: number) => void): Promise<number> {
+  const sw0 = node.switches();
   const cpu0 = node.cpuMs()!;
   const t0 = performance.now();
   for (let i = 0; i < N; i++) {
@@ -27,6 +31,8 @@ async function perWake(node: ChildNode, send: (i: number) => void): Promise<numb
     await sleep(GAP_MS);
   }
   const busy = node.cpuMs()! - cpu0;
+  const sw = node.switches();
+  switchesPerMessage[name] = Object.fromEntries([...sw].map(([k, v]) => [k, Math.round(((v - (sw0.get(k) ?? 0)) / N) * 100) / 100]).filter(([, v]) => (v as number) > 0));
   const wall = performance.now() - t0;
   const q0 = node.cpuMs()!;
   await sleep(wall);
@@ -47,10 +53,11 @@ async function main(): Promise<void> {
     const announced = (await peer.next('headers', (m) => m.kind === 'headers' && m.headers.length === 1, 10_000)) as Extract<Message, { kind: 'headers' }>;
     const p = peer;
     const us = {
-      ping: await perWake(node, (i) => p.send({ kind: 'ping', nonce: BigInt(1000 + i) })),
-      redundantHeader: await perWake(node, () => p.send({ kind: 'headers', headers: announced.headers })),
+      ping: await perWake(node, 'ping', (i) => p.send({ kind: 'ping', nonce: BigInt(1000 + i) })),
+      redundantHeader: await perWake(node, 'redundantHeader', () => p.send({ kind: 'headers', headers: announced.headers })),
     };
     process.stdout.write(`${JSON.stringify({ 'wake.messages': N, 'wake.pingUs': us.ping, 'wake.redundantHeaderUs': us.redundantHeader, 'wake.headerOverPingUs': us.redundantHeader - us.ping })}\n`);
+    process.stdout.write(`context switches per message, by thread: ${JSON.stringify(switchesPerMessage)}\n`);
   } finally {
     await peer?.close();
     await node.stop();

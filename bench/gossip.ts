@@ -98,6 +98,7 @@ async function measure(nodes: ChildNode[], first: number, name: string): Promise
   const from = { at: performance.now(), cpu: fromStats.map((s) => s.cpuMs), sys: fromStats.map((s) => s.sysMs), bodies: fromStats.map((s) => s.bodiesReceived) };
   if (PROF_DIR) await Promise.all(nodes.map((n) => n.request({ cmd: 'prof-start' }, isProfiled)));
   // Message counts by kind at the phase's start, so the trace counts this phase's messages only.
+  const switchesFrom = nodes.map((n) => n.switches());
   const kindsFrom = TRACE ? await Promise.all(nodes.map(async (n) => (await n.request({ cmd: 'trace' }, isTrace)).kinds)) : [];
   const minedBy: { id: string; node: number; at: number }[] = [];
   const latencies: number[] = [];
@@ -120,6 +121,15 @@ async function measure(nodes: ChildNode[], first: number, name: string): Promise
     });
     const measured = new Set(minedBy.map((m) => m.id));
     process.stderr.write(`gossip (${name}):\n`);
+    // Thread wakes (context switches) per node per block: the main thread's, and all the others' (libuv pool, V8, workers).
+    const sw = nodes.map((n, i) => {
+      const before = switchesFrom[i]!;
+      let main = 0;
+      let others = 0;
+      for (const [k, v] of n.switches()) (k === 'main' ? (main += v - (before.get(k) ?? 0)) : (others += v - (before.get(k) ?? 0)));
+      return { main: main / BLOCKS, others: others / BLOCKS };
+    });
+    process.stderr.write(`gossip context switches per node per block (background included): main thread median ${median(sw.map((s) => s.main))}, other threads median ${median(sw.map((s) => s.others))}\n`);
     process.stderr.write(`gossip messages received per node per block: ${JSON.stringify(Object.fromEntries(Object.entries(kinds).map(([k, n]) => [k, Math.round((n / nodes.length / BLOCKS) * 10) / 10])))}\n`);
     process.stderr.write(describeRelay(nodes.map((n) => n.nodeId), traces.map((ts) => ts.filter((t) => measured.has(t.id))), minedBy));
     const background = quiet.map((q) => (q.cpu / q.ms) * 1000);
