@@ -50,9 +50,12 @@ test('relay goes first: a new tip is announced at the end of its turn, before th
   assert.deepEqual(headers, blocks.map((b) => toHex(encodeHeader(b.header))));
 });
 
-test('crossing header announcements: a peer whose announcement of a block is read in the turn we connect it is not sent ours back (the other peers are)', { timeout: 60_000 }, async (t) => {
+test('crossing header announcements: a peer whose announcement of a relayed block is read in the turn we connect it is not sent ours back (the other peers are, the source is not)', { timeout: 60_000 }, async (t) => {
   const net = testNet({}, t);
   const a = await net.start();
+  const block = await childOf(a.chain, await tipEntry(a.chain));
+  const header = toHex(encodeHeader(block.header));
+  const idHex = toHex(blockId(block));
   const crossing = await ScriptedPeer.connect(a.port, { genesis: net.genesis.id });
   t.after(() => crossing.close());
   const other = await ScriptedPeer.connect(a.port, { genesis: net.genesis.id });
@@ -64,20 +67,41 @@ test('crossing header announcements: a peer whose announcement of a block is rea
   const crossed = (e: ConnectedBlockEvent): void => a.net.peers().find((p) => p.id === crossingId)?.markKnown(e.id);
   a.chain.on('block', crossed);
   t.after(() => a.chain.off('block', crossed));
+  // The block comes from a peer, announced with its header and fetched: a relayed block.
+  const source = await ScriptedPeer.connect(a.port, { genesis: net.genesis.id, blocks: [block], tip: ScriptedPeer.tipOf(net.genesis.id, a.chain.tip.work, []) });
+  t.after(() => source.close());
+  source.send({ kind: 'headers', headers: [encodeHeader(block.header)] });
+  await waitUntil('the relayed block connected', () => a.chain.tip.idHex === idHex, 20_000, 10);
 
-  const block = await childOf(a.chain, await tipEntry(a.chain));
-  assert.equal((await a.chain.submitBlock(block)).status, 'connected');
-  const header = toHex(encodeHeader(block.header));
-  const got = await other.next('headers', (m) => m.kind === 'headers' && m.headers.length === 1);
-  assert.equal(toHex(got.headers[0]!), header, 'the other peer is sent the header');
-  // Frames reach a peer in order: past this pong, a header for the crossing peer would have arrived.
-  crossing.send({ kind: 'ping', nonce: 6n });
-  await crossing.next('pong', (m) => m.kind === 'pong' && m.nonce === 6n);
-  const sentBack = crossing.received.filter((m) => m.kind === 'headers' && m.headers.some((h) => toHex(h) === header));
-  assert.equal(sentBack.length, 0, 'the crossing peer was not sent the block it announced');
+  const got = await other.next('headers', (m) => m.kind === 'headers' && m.headers.some((h) => toHex(h) === header));
+  assert.ok(got, 'the other peer is sent the header');
+  // Frames reach a peer in order: past this pong, a header for them would have arrived.
+  for (const [i, p] of [crossing, source].entries()) {
+    p.send({ kind: 'ping', nonce: BigInt(60 + i) });
+    await p.next('pong', (m) => m.kind === 'pong' && m.nonce === BigInt(60 + i));
+  }
+  const sentBack = (p: ScriptedPeer): number => p.received.filter((m) => m.kind === 'headers' && m.headers.some((h) => toHex(h) === header)).length;
+  assert.equal(sentBack(crossing), 0, 'the crossing peer was not sent the block it announced');
+  assert.equal(sentBack(source), 0, 'the source was not sent its own block');
 });
 
-test('a relay stopped in the turn a tip connects announces nothing afterwards, and announces the next tip once restarted', { timeout: 60_000 }, async (t) => {
+test('a block mined or submitted here is announced inside the chain\'s event: no peer can have announced it first, so the first hop waits for nothing', { timeout: 60_000 }, async (t) => {
+  const net = testNet({}, t);
+  const a = await net.start();
+  const peer = await ScriptedPeer.connect(a.port, { genesis: net.genesis.id });
+  t.after(() => peer.close());
+  const announced: string[] = [];
+  a.gossip.on('announced', (e) => announced.push(e.id));
+  const block = await childOf(a.chain, await tipEntry(a.chain));
+  let announcedInEvent = false;
+  const late = (): void => void (announcedInEvent = announced.includes(toHex(blockId(block))));
+  a.chain.on('block', late);
+  t.after(() => a.chain.off('block', late));
+  assert.equal((await a.chain.submitBlock(block)).status, 'connected');
+  assert.ok(announcedInEvent, 'announced before a later listener of the same event ran');
+});
+
+test('a relay stopped in the turn a relayed tip connects announces nothing afterwards, and announces the next tip once restarted', { timeout: 60_000 }, async (t) => {
   const net = testNet({}, t);
   const a = await net.start();
   const peer = await ScriptedPeer.connect(a.port, { genesis: net.genesis.id });
@@ -90,7 +114,10 @@ test('a relay stopped in the turn a tip connects announces nothing afterwards, a
   };
   a.chain.once('block', stopNow);
   const first = await childOf(a.chain, await tipEntry(a.chain));
-  assert.equal((await a.chain.submitBlock(first)).status, 'connected');
+  const source = await ScriptedPeer.connect(a.port, { genesis: net.genesis.id, blocks: [first], tip: ScriptedPeer.tipOf(net.genesis.id, a.chain.tip.work, []) });
+  t.after(() => source.close());
+  source.send({ kind: 'headers', headers: [encodeHeader(first.header)] });
+  await waitUntil('the relayed block connected', () => a.chain.tip.idHex === toHex(blockId(first)), 20_000, 10);
   await new Promise((r) => setImmediate(r));
   await new Promise((r) => setImmediate(r));
   assert.deepEqual(announced, [], 'nothing announced after stop');
