@@ -2,7 +2,7 @@
 // waits for its reports with timeouts, and stops it (SIGKILL after a bound) so no bench leaves a
 // node behind.
 import { fork, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import type { ChildCommand, ChildConfig, ChildReport } from './node-child.js';
@@ -27,6 +27,24 @@ export class ChildNode {
     } catch {
       return undefined;
     }
+  }
+
+  /**
+   * Context switches (voluntary and not) so far per thread of the child, the main thread keyed
+   * `main` (Linux /proc; empty elsewhere). On a loaded machine a node's CPU follows its wakes.
+   */
+  switches(): Map<string, number> {
+    const out = new Map<string, number>();
+    try {
+      for (const tid of readdirSync(`/proc/${this.pid}/task`)) {
+        const st = readFileSync(`/proc/${this.pid}/task/${tid}/status`, 'utf8');
+        const n = Number(/^voluntary_ctxt_switches:\s*(\d+)/m.exec(st)?.[1] ?? 0) + Number(/^nonvoluntary_ctxt_switches:\s*(\d+)/m.exec(st)?.[1] ?? 0);
+        out.set(tid === String(this.pid) ? 'main' : `${/^Name:\s*(.*)$/m.exec(st)?.[1] ?? ''}#${tid}`, n);
+      }
+    } catch {
+      // not Linux, or the child is gone
+    }
+    return out;
   }
 
   private constructor(private readonly proc: ChildProcess) {

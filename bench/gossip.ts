@@ -10,7 +10,10 @@
 // clock (performance.timeOrigin + now), so times compare.
 // Diagnostics (off by default, printed to stderr, never in the figures): BENCH_GOSSIP_TRACE=1
 // prints the relay tree (hops from the miner) and where each hop's milliseconds go;
-// BENCH_GOSSIP_PROF=<dir> writes one CPU profile per node of each measured phase only.
+// BENCH_GOSSIP_PROF=<dir> writes one CPU profile per node of each measured phase only. With the
+// trace, the fetch is split (getdata sent, asked at the server, body sent, body here), the miner's
+// serving timeline is given, and messages received per node per block are counted by kind.
+// bench/gossip-wake.ts measures what one wake of a node costs (a ping, a redundant header).
 import { testNet, waitUntil } from '../test/helpers/node-helpers.js';
 import { tempDir } from '../test/helpers/cleanup.js';
 import type { ChildReport } from './node-child.js';
@@ -94,6 +97,9 @@ async function measure(nodes: ChildNode[], first: number, name: string): Promise
   const quiet = fromStats.map((s, i) => ({ ms: performance.now() - quietFrom.at, cpu: s.cpuMs - quietFrom.cpu[i]! }));
   const from = { at: performance.now(), cpu: fromStats.map((s) => s.cpuMs), sys: fromStats.map((s) => s.sysMs), bodies: fromStats.map((s) => s.bodiesReceived) };
   if (PROF_DIR) await Promise.all(nodes.map((n) => n.request({ cmd: 'prof-start' }, isProfiled)));
+  // Message counts by kind at the phase's start, so the trace counts this phase's messages only.
+  const switchesFrom = nodes.map((n) => n.switches());
+  const kindsFrom = TRACE ? await Promise.all(nodes.map(async (n) => (await n.request({ cmd: 'trace' }, isTrace)).kinds)) : [];
   const minedBy: { id: string; node: number; at: number }[] = [];
   const latencies: number[] = [];
   for (let i = 0; i < BLOCKS; i++) {
@@ -106,9 +112,25 @@ async function measure(nodes: ChildNode[], first: number, name: string): Promise
   if (PROF_DIR) await Promise.all(nodes.map((n, i) => n.request({ cmd: 'prof-stop', name: `gossip-from${first}-node${i}` }, isProfiled)));
   const perBlock = after.map((s, i) => (s.cpuMs - from.cpu[i]! - (quiet[i]!.cpu / quiet[i]!.ms) * wall) / BLOCKS);
   if (TRACE) {
-    const traces = await Promise.all(nodes.map(async (n) => (await n.request({ cmd: 'trace' }, (r): r is Extract<ChildReport, { type: 'trace' }> => r.type === 'trace')).blocks));
+    const reports = await Promise.all(nodes.map((n) => n.request({ cmd: 'trace' }, isTrace)));
+    const traces = reports.map((r) => r.blocks);
+    // Messages received per node per block over the phase, by kind.
+    const kinds: Record<string, number> = {};
+    reports.forEach((r, i) => {
+      for (const [k, n] of Object.entries(r.kinds)) kinds[k] = (kinds[k] ?? 0) + n - (kindsFrom[i]?.[k] ?? 0);
+    });
     const measured = new Set(minedBy.map((m) => m.id));
     process.stderr.write(`gossip (${name}):\n`);
+    // Thread wakes (context switches) per node per block: the main thread's, and all the others' (libuv pool, V8, workers).
+    const sw = nodes.map((n, i) => {
+      const before = switchesFrom[i]!;
+      let main = 0;
+      let others = 0;
+      for (const [k, v] of n.switches()) (k === 'main' ? (main += v - (before.get(k) ?? 0)) : (others += v - (before.get(k) ?? 0)));
+      return { main: main / BLOCKS, others: others / BLOCKS };
+    });
+    process.stderr.write(`gossip context switches per node per block (background included): main thread median ${median(sw.map((s) => s.main))}, other threads median ${median(sw.map((s) => s.others))}\n`);
+    process.stderr.write(`gossip messages received per node per block: ${JSON.stringify(Object.fromEntries(Object.entries(kinds).map(([k, n]) => [k, Math.round((n / nodes.length / BLOCKS) * 10) / 10])))}\n`);
     process.stderr.write(describeRelay(nodes.map((n) => n.nodeId), traces.map((ts) => ts.filter((t) => measured.has(t.id))), minedBy));
     const background = quiet.map((q) => (q.cpu / q.ms) * 1000);
     const sysPerBlock = after.map((s, i) => (s.sysMs - from.sys[i]!) / BLOCKS);
@@ -123,6 +145,7 @@ async function measure(nodes: ChildNode[], first: number, name: string): Promise
   };
 }
 
+const isTrace = (r: ChildReport): r is Extract<ChildReport, { type: 'trace' }> => r.type === 'trace';
 const isProfiled = (r: ChildReport): r is Extract<ChildReport, { type: 'profiled' }> => r.type === 'profiled';
 
 export async function benchGossip(): Promise<Record<string, number>> {

@@ -13,6 +13,7 @@ import { Session } from 'node:inspector/promises';
 import { startNode, type RunningNode } from '../src/node/index.js';
 import { silentLogger } from '../src/log/index.js';
 import { blockIdHex } from '../src/core/index.js';
+import { toHex } from '../src/crypto/index.js';
 import { blockIdHexOf } from '../src/p2p/index.js';
 import { childOf, tipEntry } from '../test/helpers/chain-helpers.js';
 
@@ -37,8 +38,14 @@ export interface BlockTrace {
   connectedAt?: number;
   announcedAt?: number;
   announcedTo?: number;
+  /** The first moment after announcing that this node's event loop was free (a setImmediate). */
+  loopFreeAt?: number;
   /** Header announcements of it received (from every peer, the first included). */
   headerMsgs?: number;
+  /** When this node asked for its body (first getdata sent). */
+  getdataAt?: number;
+  /** When this node served its body, per requesting peer id: getdata received and body sent. */
+  served?: { peer: string; askedAt: number; sentAt?: number }[];
 }
 
 /** bench -> child */
@@ -56,7 +63,7 @@ export type ChildReport =
   | { type: 'block'; id: string; height: number; at: number }
   | { type: 'mined'; id: string; at: number; status: string }
   | { type: 'stats'; bodiesReceived: number; peers: number; tip: string; cpuMs: number; sysMs: number }
-  | { type: 'trace'; blocks: BlockTrace[] }
+  | { type: 'trace'; blocks: BlockTrace[]; kinds: Record<string, number> }
   | { type: 'profiled'; file: string }
   | { type: 'error'; message: string };
 
@@ -85,7 +92,9 @@ async function main(): Promise<void> {
     setImmediate(() => send(r));
   });
   const traces = new Map<string, BlockTrace>();
-  if (config.trace) traceBlocks(node, traces);
+  /** Messages received by kind over the whole run (diagnostics: which wakes a block costs). */
+  const kinds: Record<string, number> = {};
+  if (config.trace) traceBlocks(node, traces, kinds);
   let session: Session | undefined;
   let stopping = false;
   const stop = async (): Promise<void> => {
@@ -100,7 +109,7 @@ async function main(): Promise<void> {
     void (async () => {
       try {
         if (m.cmd === 'stop') return await stop();
-        if (m.cmd === 'trace') return send({ type: 'trace', blocks: [...traces.values()] });
+        if (m.cmd === 'trace') return send({ type: 'trace', blocks: [...traces.values()], kinds: { ...kinds } });
         if (m.cmd === 'prof-start') {
           session = new Session();
           session.connect();
@@ -138,7 +147,7 @@ async function main(): Promise<void> {
 /** Bounded: the bench mines a few dozen blocks; anything past the cap is not traced. */
 const MAX_TRACED = 1_000;
 
-function traceBlocks(node: RunningNode, traces: Map<string, BlockTrace>): void {
+function traceBlocks(node: RunningNode, traces: Map<string, BlockTrace>, kinds: Record<string, number>): void {
   const get = (id: string): BlockTrace | undefined => {
     let t = traces.get(id);
     if (!t && traces.size < MAX_TRACED) traces.set(id, (t = { id }));
@@ -146,6 +155,7 @@ function traceBlocks(node: RunningNode, traces: Map<string, BlockTrace>): void {
   };
   node.net.on('message', (peer, m) => {
     const at = wallNow();
+    kinds[m.kind] = (kinds[m.kind] ?? 0) + 1;
     if (m.kind === 'headers' && m.headers.length === 1) {
       const t = get(blockIdHexOf(m.headers[0]!));
       if (t) t.headerMsgs = (t.headerMsgs ?? 0) + 1;
@@ -153,8 +163,34 @@ function traceBlocks(node: RunningNode, traces: Map<string, BlockTrace>): void {
     } else if (m.kind === 'block') {
       const t = get(blockIdHexOf(m.bytes));
       if (t && t.bodyAt === undefined) Object.assign(t, { bodyAt: at, bodyFrom: peer.id });
+    } else if (m.kind === 'getdata') {
+      for (const it of m.items) {
+        if (it.type !== 'block') continue;
+        const t = get(toHex(it.id));
+        if (t && (t.served ??= []).length < 64) t.served.push({ peer: peer.id, askedAt: at });
+      }
     }
   });
+  // What this node sent is not an event: the two sending methods the node uses for getdata and
+  // bodies are wrapped (diagnostics only, with tracing on).
+  const request = node.net.request.bind(node.net);
+  node.net.request = (peer, items) => {
+    const at = wallNow();
+    for (const it of items) {
+      const t = it.type === 'block' ? get(toHex(it.id)) : undefined;
+      if (t) t.getdataAt ??= at;
+    }
+    return request(peer, items);
+  };
+  const send = node.net.send.bind(node.net);
+  node.net.send = (peer, m) => {
+    const ok = send(peer, m);
+    if (m.kind === 'block') {
+      const s = get(blockIdHexOf(m.bytes))?.served?.find((x) => x.peer === peer.id && x.sentAt === undefined);
+      if (s) s.sentAt = wallNow();
+    }
+    return ok;
+  };
   // First in line, so the stamp is the moment the chain emitted, whatever the other listeners cost.
   node.chain.prependListener('block', (e) => {
     const t = get(e.id);
@@ -162,7 +198,10 @@ function traceBlocks(node: RunningNode, traces: Map<string, BlockTrace>): void {
   });
   node.gossip.on('announced', (e) => {
     const t = get(e.id);
-    if (t && t.announcedAt === undefined) Object.assign(t, { announcedAt: wallNow(), announcedTo: e.peers });
+    if (t && t.announcedAt === undefined) {
+      Object.assign(t, { announcedAt: wallNow(), announcedTo: e.peers });
+      setImmediate(() => (t.loopFreeAt = wallNow()));
+    }
   });
 }
 
