@@ -3,8 +3,8 @@ import { createPrivateKey, createPublicKey, randomBytes, sign, verify, type KeyO
 
 // Raw keys enter node:crypto as JWK (RFC 8037 OKP), not as DER: OpenSSL 3's DER decoders cost
 // ~410 us per private and ~87 us per public key on this machine, the JWK path (a raw-key import)
-// ~32 and ~8. A process that parses many keys pays it per key: discovery per sender and per local
-// node, a block's verification per new sender.
+// ~32 and ~8. A process that parses many keys pays it per key: a block's verification per new
+// sender. (Discovery's datagrams use libsodium on raw keys: datagram-sign.ts.)
 const b64url = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url');
 
 export interface KeyPair {
@@ -14,8 +14,8 @@ export interface KeyPair {
   publicKey: Uint8Array;
 }
 
-// Parsing a private key costs ~20x a signature; a node signs with one key (discovery signs every
-// packet), so the keys in use (many in one process in tests and benches) keep their parsed form.
+// Parsing a private key costs ~20x a signature; a node signs with one key (handshakes, wallets sign
+// with a few), so the keys in use (many in one process in tests and benches) keep their parsed form.
 const privCache = new Map<string, KeyObject>();
 const PRIV_CACHE_MAX = 1024;
 
@@ -91,86 +91,4 @@ export function verifySignature(message: Uint8Array, signature: Uint8Array, publ
   } catch {
     return false;
   }
-}
-
-// Off the event loop: verification on libuv's thread pool (node:crypto's callback form), for a
-// process whose loop is busy with many signed datagrams (discovery): the loop keeps reading and
-// routing while signatures are checked on other threads (and cores). Each call costs a thread hop,
-// so a single check on an idle loop is slower than the sync one.
-
-/** Never rejects: a malformed key or signature is simply "does not verify". */
-export function verifySignatureAsync(message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array): Promise<boolean> {
-  if (signature.length !== 64 || publicKey.length !== 32) return Promise.resolve(false);
-  let key: KeyObject;
-  try {
-    key = publicKeyObject(publicKey);
-  } catch {
-    return Promise.resolve(false);
-  }
-  return new Promise((resolve) => {
-    try {
-      verify(null, message, key, signature, (err, ok) => resolve(!err && ok));
-    } catch {
-      resolve(false);
-    }
-  });
-}
-
-/** signMessage on the thread pool (a busy loop's signatures move to other cores). Rejects on a bad key. */
-export function signMessageAsync(message: Uint8Array, secretKey: Uint8Array): Promise<Uint8Array> {
-  return new Promise((resolve, reject) => {
-    sign(null, message, privateKeyObject(secretKey), (err, sig) => (err ? reject(err) : resolve(new Uint8Array(sig))));
-  });
-}
-
-// Parsed keys for callers that sign or verify many messages with the same few keys (discovery signs
-// every packet with one key and checks each against its sender's): the caller keeps the KeyObject
-// and skips the per-call cache look-up (a base64 of the key and a map probe).
-
-/** The parsed form of a 32-byte secret key, for signWithKey. Throws on a malformed key. */
-export function signingKey(secretKey: Uint8Array): KeyObject {
-  return privateKeyObject(secretKey);
-}
-
-/** The parsed form of a 32-byte public key, for verifyWithKey; undefined when it is not a valid key. */
-export function verifyingKey(publicKey: Uint8Array): KeyObject | undefined {
-  if (publicKey.length !== 32) return undefined;
-  try {
-    return parsePublicKey(publicKey);
-  } catch {
-    return undefined;
-  }
-}
-
-/** signMessage with a parsed key; the signature is returned as made (no copy). */
-export function signWithKey(message: Uint8Array, key: KeyObject): Uint8Array {
-  return sign(null, message, key);
-}
-
-export function signWithKeyAsync(message: Uint8Array, key: KeyObject): Promise<Uint8Array> {
-  return new Promise((resolve, reject) => {
-    sign(null, message, key, (err, sig) => (err ? reject(err) : resolve(sig)));
-  });
-}
-
-/** verifySignature with a parsed key (undefined: an invalid key, which verifies nothing). Never throws. */
-export function verifyWithKey(message: Uint8Array, signature: Uint8Array, key: KeyObject | undefined): boolean {
-  if (!key || signature.length !== 64) return false;
-  try {
-    return verify(null, message, key, signature);
-  } catch {
-    return false;
-  }
-}
-
-/** verifyWithKey on the thread pool. Never rejects. */
-export function verifyWithKeyAsync(message: Uint8Array, signature: Uint8Array, key: KeyObject | undefined): Promise<boolean> {
-  if (!key || signature.length !== 64) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    try {
-      verify(null, message, key, signature, (err, ok) => resolve(!err && ok));
-    } catch {
-      resolve(false);
-    }
-  });
 }
