@@ -2,24 +2,17 @@
 // Bitcoin Core batches its getdata), not one message per block. Counted on the real wire protocol.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { blockId, type Block } from '../../../src/core/index.js';
 import { toHex } from '../../../src/crypto/index.js';
 import { INITIAL_LIMIT } from '../../../src/sync/peer-load.js';
 import { ScriptedPeer } from '../../helpers/scripted-peer.js';
 import { testNet, waitUntil } from '../../helpers/node-helpers.js';
-import { buildBlock } from '../../helpers/fixtures.js';
+import { offlineBranch } from '../../helpers/chain-helpers.js';
 
 const BLOCKS = 24;
 
 test('one getdata per block: a window pass sends each peer its whole batch in one message', async (t) => {
   const net = testNet({}, t);
-  const blocks: Block[] = [];
-  let parent = { id: net.genesis.id, height: 0, timestamp: net.genesis.params.timestamp };
-  for (let b = 0; b < BLOCKS; b++) {
-    const block = buildBlock({ parent, target: net.genesis.params.initialTarget, params: net.genesis.params, txs: [] });
-    blocks.push(block);
-    parent = { id: blockId(block), height: block.header.height, timestamp: block.header.timestamp };
-  }
+  const blocks = offlineBranch(net.genesis, BLOCKS, 0n);
   const victim = await net.start();
   const tip = ScriptedPeer.tipOf(net.genesis.id, victim.chain.tip.work, blocks);
   const peer = await ScriptedPeer.connect(victim.port, { genesis: net.genesis.id, blocks, tip });

@@ -4,11 +4,12 @@
 // served most of the sync and the others, though as fast, served what was left.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { addressFromPublicKey, blockId, type Block, type TransferTx } from '../../../src/core/index.js';
+import { addressFromPublicKey } from '../../../src/core/index.js';
 import { nodeIdFromPublicKey, toHex } from '../../../src/crypto/index.js';
 import { ScriptedPeer } from '../../helpers/scripted-peer.js';
 import { testNet, waitUntil } from '../../helpers/node-helpers.js';
-import { buildBlock, testAddress, testKey, transfer } from '../../helpers/fixtures.js';
+import { offlineBranch } from '../../helpers/chain-helpers.js';
+import { testAddress, testKey, transfer } from '../../helpers/fixtures.js';
 
 const BLOCKS = 60;
 /** Enough signatures per block that connecting is slower than a local peer's delivery. */
@@ -21,16 +22,8 @@ function idOf(p: ScriptedPeer): string {
 
 test('a short sync over three equal peers is not taken by the first to answer', { timeout: 120_000 }, async (t) => {
   const net = testNet({ alloc: [{ address: addressFromPublicKey(testKey('alice').publicKey), amount: 10n ** 15n }] }, t);
-  const blocks: Block[] = [];
-  let parent = { id: net.genesis.id, height: 0, timestamp: net.genesis.params.timestamp };
   let nonce = 0n;
-  for (let b = 0; b < BLOCKS; b++) {
-    const txs: TransferTx[] = [];
-    for (let i = 0; i < TXS; i++) txs.push(transfer('alice', testAddress('r' + (i % 20)), 1000n, nonce++, net.genesis.id, 1n));
-    const block = buildBlock({ parent, target: net.genesis.params.initialTarget, params: net.genesis.params, txs });
-    blocks.push(block);
-    parent = { id: blockId(block), height: block.header.height, timestamp: block.header.timestamp };
-  }
+  const blocks = offlineBranch(net.genesis, BLOCKS, 0n, () => Array.from({ length: TXS }, (_, i) => transfer('alice', testAddress('r' + (i % 20)), 1000n, nonce++, net.genesis.id, 1n)));
   const victim = await net.start();
   const tip = ScriptedPeer.tipOf(net.genesis.id, victim.chain.tip.work, blocks);
   const tipHex = toHex(tip.id);

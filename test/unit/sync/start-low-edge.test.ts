@@ -4,24 +4,18 @@
 // proves its headers, the low edge moves to it, ahead of that peer's own first requests.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { blockId, type Block } from '../../../src/core/index.js';
+import { blockId } from '../../../src/core/index.js';
 import { toHex } from '../../../src/crypto/index.js';
 import type { MessageOf } from '../../../src/p2p/index.js';
 import { ScriptedPeer } from '../../helpers/scripted-peer.js';
 import { testNet, waitUntil } from '../../helpers/node-helpers.js';
-import { buildBlock } from '../../helpers/fixtures.js';
+import { offlineBranch } from '../../helpers/chain-helpers.js';
 
 const BLOCKS = 16;
 
 test("low edge left with the slow first peer at sync start: it moves to the second peer to prove its headers, first in that peer's queue", async (t) => {
   const net = testNet({}, t);
-  const blocks: Block[] = [];
-  let parent = { id: net.genesis.id, height: 0, timestamp: net.genesis.params.timestamp };
-  for (let b = 0; b < BLOCKS; b++) {
-    const block = buildBlock({ parent, target: net.genesis.params.initialTarget, params: net.genesis.params, txs: [] });
-    blocks.push(block);
-    parent = { id: blockId(block), height: block.header.height, timestamp: block.header.timestamp };
-  }
+  const blocks = offlineBranch(net.genesis, BLOCKS, 0n);
   const victim = await net.start();
   const tip = ScriptedPeer.tipOf(net.genesis.id, victim.chain.tip.work, blocks);
   // The slow peer holds every getdata until the test releases it (no timing involved).

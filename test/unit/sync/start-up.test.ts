@@ -5,11 +5,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { availableParallelism } from 'node:os';
-import { addressFromPublicKey, blockId, type Block, type TransferTx } from '../../../src/core/index.js';
+import { addressFromPublicKey } from '../../../src/core/index.js';
 import { toHex } from '../../../src/crypto/index.js';
 import { ScriptedPeer } from '../../helpers/scripted-peer.js';
 import { testNet, waitUntil } from '../../helpers/node-helpers.js';
-import { buildBlock, testAddress, testKey, transfer } from '../../helpers/fixtures.js';
+import { offlineBranch } from '../../helpers/chain-helpers.js';
+import { testAddress, testKey, transfer } from '../../helpers/fixtures.js';
 
 const BLOCKS = 12;
 /** Above the verifier's inline threshold, so each block's signatures go to the workers. */
@@ -26,16 +27,8 @@ test('verify workers start with the sync service: spawned and warmed at node sta
 
 test('verify workers online before the first body arrives: spawned before the first getheaders, ready before the first body, never respawned', { skip: noWorkers }, async (t) => {
   const net = testNet({ alloc: [{ address: addressFromPublicKey(testKey('alice').publicKey), amount: 10n ** 15n }] }, t);
-  const blocks: Block[] = [];
-  let parent = { id: net.genesis.id, height: 0, timestamp: net.genesis.params.timestamp };
   let nonce = 0n;
-  for (let b = 0; b < BLOCKS; b++) {
-    const txs: TransferTx[] = [];
-    for (let i = 0; i < TXS; i++) txs.push(transfer('alice', testAddress('r' + (i % 7)), 1_000n, nonce++, net.genesis.id, 1n));
-    const block = buildBlock({ parent, target: net.genesis.params.initialTarget, params: net.genesis.params, txs });
-    blocks.push(block);
-    parent = { id: blockId(block), height: block.header.height, timestamp: block.header.timestamp };
-  }
+  const blocks = offlineBranch(net.genesis, BLOCKS, 0n, () => Array.from({ length: TXS }, (_, i) => transfer('alice', testAddress('r' + (i % 7)), 1_000n, nonce++, net.genesis.id, 1n)));
   const victim = await net.start();
   // A started node waits for its peers (dialling, discovery): its workers boot meanwhile.
   await waitUntil('verify workers ready', () => victim.chain.verifyWorkers.ready === victim.chain.verifyWorkers.spawned && victim.chain.verifyWorkers.spawned > 0, 30_000, 10);
