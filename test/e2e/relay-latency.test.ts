@@ -2,22 +2,28 @@
 // real wire: the header goes out at the end of the block's turn, before any per-block work the
 // node defers, and not to a peer whose own announcement crossed ours; the repeat announcements
 // every new tip brings (each peer that connected it announces it) cost no store read.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { blockId, encodeHeader, type Block } from '../../src/core/index.js';
 import { nodeIdFromPublicKey, toHex } from '../../src/crypto/index.js';
 import type { ConnectedBlockEvent } from '../../src/chain/index.js';
 import { ScriptedPeer } from '../helpers/scripted-peer.js';
 import { childOf, tipEntry } from '../helpers/chain-helpers.js';
-import { testNet, waitUntil } from '../helpers/node-helpers.js';
+import { testNet, waitUntil, type TestNet } from '../helpers/node-helpers.js';
 
-test('relay goes first: a new tip is announced at the end of its turn, before the work other block listeners defer (the mempool starts before the relay; a health pause restarts it), once and in order', { timeout: 60_000 }, async (t) => {
+/** A test net's node, one scripted peer connected to it, and the ids the node announces, in order. */
+async function nodeWithPeer(t: TestContext): Promise<{ net: TestNet; a: Awaited<ReturnType<TestNet['start']>>; peer: ScriptedPeer; announced: string[] }> {
   const net = testNet({}, t);
   const a = await net.start();
   const peer = await ScriptedPeer.connect(a.port, { genesis: net.genesis.id });
   t.after(() => peer.close());
   const announced: string[] = [];
   a.gossip.on('announced', (e) => announced.push(e.id));
+  return { net, a, peer, announced };
+}
+
+test('relay goes first: a new tip is announced at the end of its turn, before the work other block listeners defer (the mempool starts before the relay; a health pause restarts it), once and in order', { timeout: 60_000 }, async (t) => {
+  const { a, peer, announced } = await nodeWithPeer(t);
   // A listener on the chain before the relay is, deferring its work as the node's listeners do: it
   // sees whether the header already went out when that work runs.
   const deferredBeforeAnnounce: string[] = [];
@@ -86,12 +92,7 @@ test('crossing header announcements: a peer whose announcement of a relayed bloc
 });
 
 test('a block mined or submitted here is announced inside the chain\'s event: no peer can have announced it first, so the first hop waits for nothing', { timeout: 60_000 }, async (t) => {
-  const net = testNet({}, t);
-  const a = await net.start();
-  const peer = await ScriptedPeer.connect(a.port, { genesis: net.genesis.id });
-  t.after(() => peer.close());
-  const announced: string[] = [];
-  a.gossip.on('announced', (e) => announced.push(e.id));
+  const { a, peer, announced } = await nodeWithPeer(t);
   const block = await childOf(a.chain, await tipEntry(a.chain));
   let announcedInEvent = false;
   const late = (): void => void (announcedInEvent = announced.includes(toHex(blockId(block))));
@@ -102,12 +103,7 @@ test('a block mined or submitted here is announced inside the chain\'s event: no
 });
 
 test('a relay stopped in the turn a relayed tip connects announces nothing afterwards, and announces the next tip once restarted', { timeout: 60_000 }, async (t) => {
-  const net = testNet({}, t);
-  const a = await net.start();
-  const peer = await ScriptedPeer.connect(a.port, { genesis: net.genesis.id });
-  t.after(() => peer.close());
-  const announced: string[] = [];
-  a.gossip.on('announced', (e) => announced.push(e.id));
+  const { net, a, peer, announced } = await nodeWithPeer(t);
   const stopNow = (): void => {
     a.gossip.stop();
     a.gossip.stop(); // idempotent
