@@ -62,9 +62,22 @@ function parseIp(host: string): Uint8Array | undefined {
   return out;
 }
 
+// And back: a NODES reply carries up to 24 IPv4 addresses, nearly always the same few hundred; each
+// text is made once (bounded; cleared when full), not a new string per record.
+const v4Text = new Map<number, string>();
+
 /** Canonical text (RFC 5952 for IPv6: lower case, longest zero run as `::`). */
 export function ipFromBytes(b: Uint8Array): string {
-  if (b.length === 4) return `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
+  if (b.length === 4) {
+    const n = ((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0;
+    let t = v4Text.get(n);
+    if (t === undefined) {
+      t = `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
+      if (v4Text.size >= 8192) v4Text.clear();
+      v4Text.set(n, t);
+    }
+    return t;
+  }
   if (b.length !== 16) throw new RangeError(`expected 4 or 16 address bytes, got ${b.length}`);
   const w: number[] = [];
   for (let i = 0; i < 8; i++) w.push((b[2 * i]! << 8) | b[2 * i + 1]!);
