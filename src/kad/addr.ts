@@ -28,13 +28,21 @@ const bytesCache = new Map<string, Uint8Array | undefined>();
 
 /** 4 or 16 bytes, or undefined for anything that is not a literal IP address. */
 export function ipToBytes(host: string): Uint8Array | undefined {
+  return ipBytesShared(host)?.slice();
+}
+
+/**
+ * ipToBytes without the copy: the cached bytes themselves, which the caller only reads (the packet
+ * writer copies them into the datagram; a copy first was one more allocation per record sent).
+ */
+export function ipBytesShared(host: string): Uint8Array | undefined {
   let b = bytesCache.get(host);
   if (b === undefined && !bytesCache.has(host)) {
     b = parseIp(host);
     if (bytesCache.size >= 8192) bytesCache.clear();
     bytesCache.set(host, b);
   }
-  return b && b.slice();
+  return b;
 }
 
 function parseIp(host: string): Uint8Array | undefined {
@@ -136,7 +144,7 @@ export function ipClass(host: string): IpClass {
 }
 
 function classify(host: string): IpClass {
-  const b = ipToBytes(host);
+  const b = ipBytesShared(host);
   if (!b) return 'special';
   if (b.length === 4) {
     if (V4_LOOPBACK.some((r) => inRange(b, r))) return 'loopback';
@@ -157,7 +165,7 @@ export const isPublicIPv4 = isPublicIp;
 
 /** The subnet per-prefix limits count: /24 for IPv4, /48 for IPv6. */
 export function subnetKey(host: string): string {
-  const b = ipToBytes(host);
+  const b = ipBytesShared(host);
   if (!b) return host;
   return b.length === 4 ? `${b[0]}.${b[1]}.${b[2]}/24` : `${Array.from(b.subarray(0, 6), (x) => x.toString(16).padStart(2, '0')).join('')}/48`;
 }

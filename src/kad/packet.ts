@@ -174,10 +174,11 @@ function parsePacket(bytes: Uint8Array, peek: PacketHeader): ParsedPacket | Drop
     const r = new ByteReader(bytes.subarray(0, bytes.length - SIG_BYTES), 'packet');
     r.borrow(11);
     const expiry = timeMs.read(r);
-    const senderKey = r.fixed(32);
+    // The sender's cached copy of its key (no copy per packet: senders send many).
+    const sender = senderOf(r.borrow(32));
     const body = readBody(r);
     r.end();
-    return { requestId: peek.requestId, expiry, senderKey, body, sender: senderOf(senderKey) };
+    return { requestId: peek.requestId, expiry, senderKey: sender.key, body, sender };
   } catch {
     return 'malformed';
   }
