@@ -9,7 +9,9 @@
 // round trips inline (with 0 and 2, one offloaded job pulled 72% of a lookup's signatures onto
 // the pool, at more CPU per lookup and no less latency) while a burst of joins still spreads out.
 // Past `maxInFlight` jobs on the pool the work runs inline again: the pool's queue stays bounded,
-// a flood slows this loop, the socket buffer fills and the kernel drops the excess. One gate per
+// a flood slows this loop, the socket buffer fills and the kernel drops the excess (a lower cap, 64
+// or 128, to make the loop share a deep pool queue, made a 150-node join slower: 1.3-2.3 s against
+// 1.1-1.8 s; the loop's own work is the bound, not the worker). One gate per
 // process (the workers are shared by every node in it). Nothing goes to the pool before a worker
 // has booted (~80-100 ms, more on a loaded machine): the first busy turn starts one and works
 // inline meanwhile. Offloading to a booting worker left a burst of joins (150 nodes in one
