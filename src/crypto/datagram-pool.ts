@@ -3,8 +3,10 @@
 // the loop ~17 us per job just to submit (a job object, a key handle, a callback); libsodium has no
 // async call. So jobs are packed into one buffer per loop turn (or per `maxBatch` jobs), the buffer
 // is transferred to a worker (no copy), and the worker sends every result back in one message: one
-// crossing per batch, not per datagram. Workers start on first use and keep the process alive only
-// while they owe answers. Bounded: the caller caps jobs in flight (kad/crypto-gate.ts); a batch holds
+// crossing per batch, not per datagram. Workers start on first use (or `warm()`) and keep the
+// process alive only while they owe answers. A worker takes ~80-100 ms to boot (node's loader and
+// libsodium): `ready` says whether one has, so a caller can keep its work inline until then rather
+// than leave its loop idle waiting for the boot (kad/crypto-gate.ts does). Bounded: the caller caps jobs in flight (kad/crypto-gate.ts); a batch holds
 // at most `maxBatch` jobs and BATCH_BYTES bytes.
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
@@ -44,6 +46,8 @@ interface Pending {
 
 interface Lane {
   worker: Worker;
+  /** The worker has booted (its first message): a batch sent now does not wait for the loader. */
+  ready: boolean;
   /** Batches sent and not answered, in order (a worker answers in order). */
   inFlight: Pending[][];
   jobs: number;
@@ -53,6 +57,8 @@ interface BatchReply {
   results: ArrayBuffer;
   error?: string;
 }
+/** The worker's first message, once libsodium is loaded. */
+export const WORKER_READY = 'ready';
 
 export class DatagramCryptoPool {
   private readonly size: number;
@@ -73,6 +79,17 @@ export class DatagramCryptoPool {
 
   get stats(): DatagramPoolStats {
     return { workers: this.lanes.length, batches: this.batchCount, jobs: this.jobCount, pending: this.pendingCount + this.batch.length };
+  }
+
+  /** Whether a worker is up (booted) to take a batch at once. */
+  get ready(): boolean {
+    for (const l of this.lanes) if (l.ready) return true;
+    return false;
+  }
+
+  /** Starts a worker now if none is up or booting (idempotent, cheap): a later burst finds it ready. */
+  warm(): void {
+    if (this.lanes.length === 0) this.start();
   }
 
   /** A detached signature of `message` (the same bytes signDatagram makes), made on a worker. */
@@ -144,13 +161,25 @@ export class DatagramCryptoPool {
     lane.worker.postMessage(bytes, [bytes]);
   }
 
-  /** The worker with the fewest jobs outstanding (started on first use, up to `size`). */
+  /**
+   * The booted worker with the fewest jobs outstanding. When every booted one is busy, another
+   * starts (up to `size`) in the background: this batch does not wait for its boot. With none
+   * booted yet (a caller that did not wait for `ready`), the batch goes to a booting one.
+   */
   private lane(): Lane {
     let best: Lane | undefined;
-    for (const l of this.lanes) if (!best || l.jobs < best.jobs) best = l;
-    if (best && (best.jobs === 0 || this.lanes.length >= this.size)) return best;
-    const lane: Lane = { worker: new Worker(new URL('./datagram-worker.js', import.meta.url)), inFlight: [], jobs: 0 };
-    lane.worker.on('message', (m: BatchReply) => this.answer(lane, m));
+    let booting: Lane | undefined;
+    for (const l of this.lanes) {
+      if (!l.ready) booting ??= l;
+      else if (!best || l.jobs < best.jobs) best = l;
+    }
+    if ((!best || best.jobs > 0) && !booting && this.lanes.length < this.size) booting = this.start();
+    return best ?? booting!;
+  }
+
+  private start(): Lane {
+    const lane: Lane = { worker: new Worker(new URL('./datagram-worker.js', import.meta.url)), ready: false, inFlight: [], jobs: 0 };
+    lane.worker.on('message', (m: BatchReply | typeof WORKER_READY) => (m === WORKER_READY ? (lane.ready = true) : this.answer(lane, m)));
     lane.worker.on('error', (e) => this.fail(lane, e));
     lane.worker.on('exit', () => this.fail(lane, new Error('datagram worker exited')));
     // After the listeners: adding a 'message' listener refs the worker's port again.

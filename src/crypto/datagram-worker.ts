@@ -1,10 +1,10 @@
 // The worker side of datagram-pool.ts: reads a batch of sign/verify jobs from one transferred
 // buffer, runs each on libsodium (datagram-sign.ts) and answers with one buffer of 64-byte result
 // slots, transferred back. A job it cannot read ends the batch with `error` (never a throw: the
-// pool would lose the batch's order).
+// pool would lose the batch's order). Its first message says it has booted (libsodium loaded).
 import { parentPort } from 'node:worker_threads';
 import sodium from 'sodium-native';
-import { JOB_HEAD, OP_SIGN, OP_VERIFY, RESULT_BYTES } from './datagram-pool.js';
+import { JOB_HEAD, OP_SIGN, OP_VERIFY, RESULT_BYTES, WORKER_READY } from './datagram-pool.js';
 
 parentPort?.on('message', (input: ArrayBuffer) => {
   const b = new Uint8Array(input);
@@ -32,3 +32,5 @@ parentPort?.on('message', (input: ArrayBuffer) => {
   }
   parentPort!.postMessage(error === undefined ? { results } : { results, error }, [results]);
 });
+
+parentPort?.postMessage(WORKER_READY);

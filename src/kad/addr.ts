@@ -28,13 +28,21 @@ const bytesCache = new Map<string, Uint8Array | undefined>();
 
 /** 4 or 16 bytes, or undefined for anything that is not a literal IP address. */
 export function ipToBytes(host: string): Uint8Array | undefined {
+  return ipBytesShared(host)?.slice();
+}
+
+/**
+ * ipToBytes without the copy: the cached bytes themselves, which the caller only reads (the packet
+ * writer copies them into the datagram; a copy first was one more allocation per record sent).
+ */
+export function ipBytesShared(host: string): Uint8Array | undefined {
   let b = bytesCache.get(host);
   if (b === undefined && !bytesCache.has(host)) {
     b = parseIp(host);
     if (bytesCache.size >= 8192) bytesCache.clear();
     bytesCache.set(host, b);
   }
-  return b && b.slice();
+  return b;
 }
 
 function parseIp(host: string): Uint8Array | undefined {
@@ -62,9 +70,22 @@ function parseIp(host: string): Uint8Array | undefined {
   return out;
 }
 
+// And back: a NODES reply carries up to 24 IPv4 addresses, nearly always the same few hundred; each
+// text is made once (bounded; cleared when full), not a new string per record.
+const v4Text = new Map<number, string>();
+
 /** Canonical text (RFC 5952 for IPv6: lower case, longest zero run as `::`). */
 export function ipFromBytes(b: Uint8Array): string {
-  if (b.length === 4) return `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
+  if (b.length === 4) {
+    const n = ((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0;
+    let t = v4Text.get(n);
+    if (t === undefined) {
+      t = `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
+      if (v4Text.size >= 8192) v4Text.clear();
+      v4Text.set(n, t);
+    }
+    return t;
+  }
   if (b.length !== 16) throw new RangeError(`expected 4 or 16 address bytes, got ${b.length}`);
   const w: number[] = [];
   for (let i = 0; i < 8; i++) w.push((b[2 * i]! << 8) | b[2 * i + 1]!);
@@ -123,7 +144,7 @@ export function ipClass(host: string): IpClass {
 }
 
 function classify(host: string): IpClass {
-  const b = ipToBytes(host);
+  const b = ipBytesShared(host);
   if (!b) return 'special';
   if (b.length === 4) {
     if (V4_LOOPBACK.some((r) => inRange(b, r))) return 'loopback';
@@ -144,7 +165,7 @@ export const isPublicIPv4 = isPublicIp;
 
 /** The subnet per-prefix limits count: /24 for IPv4, /48 for IPv6. */
 export function subnetKey(host: string): string {
-  const b = ipToBytes(host);
+  const b = ipBytesShared(host);
   if (!b) return host;
   return b.length === 4 ? `${b[0]}.${b[1]}.${b[2]}/24` : `${Array.from(b.subarray(0, 6), (x) => x.toString(16).padStart(2, '0')).join('')}/48`;
 }

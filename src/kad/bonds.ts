@@ -11,7 +11,19 @@ import type { Contact } from './routing-table.js';
 import type { Rpc } from './rpc.js';
 import type { Clock } from './transport.js';
 
-const bondKey = (idHex: string, host: string): string => `${idHex}@${host}`;
+// Bond keys, one string per (id, IP) made once: every request, PING and answer looks a bond up
+// (3-5 times per datagram), and a key built each time is a new 70-odd-character string to allocate
+// and hash again. An id's key is kept with the IP it was made for (one IP per id, nearly always).
+// Bounded; cleared when full.
+const keyOf = new Map<string, { host: string; key: string }>();
+function bondKey(idHex: string, host: string): string {
+  const k = keyOf.get(idHex);
+  if (k !== undefined && k.host === host) return k.key;
+  const key = `${idHex}@${host}`;
+  if (keyOf.size >= 8192) keyOf.clear();
+  keyOf.set(idHex, { host, key });
+  return key;
+}
 
 /** What the bonds need from their node. */
 export interface BondsHost {

@@ -9,8 +9,14 @@
 // round trips inline (with 0 and 2, one offloaded job pulled 72% of a lookup's signatures onto
 // the pool, at more CPU per lookup and no less latency) while a burst of joins still spreads out.
 // Past `maxInFlight` jobs on the pool the work runs inline again: the pool's queue stays bounded,
-// a flood slows this loop, the socket buffer fills and the kernel drops the excess. One gate per
-// process (the workers are shared by every node in it).
+// a flood slows this loop, the socket buffer fills and the kernel drops the excess (a lower cap, 64
+// or 128, to make the loop share a deep pool queue, made a 150-node join slower: 1.3-2.3 s against
+// 1.1-1.8 s; the loop's own work is the bound, not the worker). One gate per
+// process (the workers are shared by every node in it). Nothing goes to the pool before a worker
+// has booted (~80-100 ms, more on a loaded machine): the first busy turn starts one and works
+// inline meanwhile. Offloading to a booting worker left a burst of joins (150 nodes in one
+// process) waiting on it with the loop idle for ~130 ms.
+import { processDatagramPool } from '../crypto/index.js';
 
 export interface CryptoGateOptions {
   /** Jobs on the pool at most (past it: inline). */
@@ -21,6 +27,14 @@ export interface CryptoGateOptions {
   busyInFlight?: number;
   /** Never offload (e.g. a process that wants the lowest latency only). */
   inlineOnly?: boolean;
+  /** Where offloaded work runs, for its readiness (default: the process's datagram pool). */
+  pool?: OffloadPool;
+}
+
+/** What the gate asks of the pool its callers offload to: is a worker up, and start one. */
+export interface OffloadPool {
+  readonly ready: boolean;
+  warm(): void;
 }
 
 export interface CryptoGateStats {
@@ -45,8 +59,10 @@ export class CryptoGate {
   private readonly busyTurn: number;
   private readonly busyInFlight: number;
   private readonly inlineOnly: boolean;
+  private readonly pool: OffloadPool;
 
   constructor(opts: CryptoGateOptions = {}) {
+    this.pool = opts.pool ?? processDatagramPool;
     this.maxInFlight = opts.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
     this.busyTurn = opts.busyTurn ?? 8;
     this.busyInFlight = opts.busyInFlight ?? 4;
@@ -58,11 +74,11 @@ export class CryptoGate {
   }
 
   /**
-   * Runs one job: `offload` on the pool when the loop is busy and the pool has room, else `inline`
-   * now. Returns what the job returns (a promise only when offloaded).
+   * Runs one job: `offload` on the pool when the loop is busy and the pool has room and a booted
+   * worker, else `inline` now. Returns what the job returns (a promise only when offloaded).
    */
   run<T>(inline: () => T, offload: () => Promise<T>): T | Promise<T> {
-    if (this.inlineOnly || !this.busy() || this.inFlight >= this.maxInFlight) {
+    if (this.inlineOnly || !this.busy() || this.inFlight >= this.maxInFlight || !this.poolReady()) {
       this.inlineCount++;
       return inline();
     }
@@ -74,6 +90,13 @@ export class CryptoGate {
     const p = offload();
     p.then(done, done);
     return p;
+  }
+
+  /** A booted worker to take the job; none yet: one is started, and the job runs inline. */
+  private poolReady(): boolean {
+    if (this.pool.ready) return true;
+    this.pool.warm();
+    return false;
   }
 
   /** Busy: several jobs in this turn, or pool work still queued (a burst keeps going to the pool). */

@@ -12,4 +12,4 @@ export { networkKey, encodeNetworkRecord, decodeNetworkRecord, type NetworkRecor
 export { ExpiringLru } from './bounded.js';
 export { UdpTransport, SimNetwork, SimTransport, SimClock, realClock, type Transport, type Clock, type Datagram, type SimOptions } from './transport.js';
 export { runSimulation, buildSimulation, startSimulation, stopSimulation, measureLookups, type Sim, type SimulationOptions, type SimulationResult } from './simulation.js';
-export { CryptoGate, processCryptoGate, DEFAULT_MAX_IN_FLIGHT, type CryptoGateOptions, type CryptoGateStats } from './crypto-gate.js';
+export { CryptoGate, processCryptoGate, DEFAULT_MAX_IN_FLIGHT, type CryptoGateOptions, type CryptoGateStats, type OffloadPool } from './crypto-gate.js';

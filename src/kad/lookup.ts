@@ -2,7 +2,7 @@
 // closest that have not failed have all answered (queries still out beyond them are not waited for). Contacts learned from replies are candidates
 // only: they enter no table here (they must bond themselves first), and a failure against one
 // counts against a table entry only when it is that entry's own address (the caller decides).
-import { toHex } from '../crypto/index.js';
+import { idHex } from './id-cache.js';
 import { compareDistance, type Contact } from './routing-table.js';
 import type { NodeRecord } from './packet.js';
 
@@ -66,7 +66,7 @@ export async function iterativeLookup(target: Uint8Array, d: LookupDeps): Promis
   };
   const learn = (x: Cand, nodes: NodeRecord[]): void => {
     for (const n of nodes) {
-      const h = toHex(n.id);
+      const h = idHex(n.id);
       if (h === d.selfHex || seen.has(h) || !d.acceptRelayed(x.c, n)) continue;
       const cand: Cand = { c: { id: n.id, idHex: h, host: n.host, port: n.port, lastSeen: 0 }, round: x.round + 1, state: 'new' };
       seen.set(h, cand);

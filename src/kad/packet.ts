@@ -6,8 +6,9 @@
 import { ByteReader, ByteWriter } from '../core/index.js';
 import { datagramSigningKey, nodeIdFromPublicKey, processDatagramPool, signDatagram, toHex, verifyDatagram } from '../crypto/index.js';
 import type { CryptoGate } from './crypto-gate.js';
+import { internId } from './id-cache.js';
 import { idHead } from './routing-table.js';
-import { bool, bytes, ip, list, struct, timeMs, u8, u16, u32, varBytes, type Infer } from './schema.js';
+import { bool, bytes, ip, list, struct, timeMs, u8, u16, u32, varBytes, type Field, type Infer } from './schema.js';
 
 export const MAX_PACKET_BYTES = 1280;
 /** Records per NODES packet: 24 IPv4 records fit one datagram; IPv6 ones are split by size (nodesPackets). */
@@ -21,7 +22,9 @@ const HEADER_BYTES = 3 + 8 + 8 + 32;
 const SIG_BYTES = 64;
 
 const id32 = bytes(32);
-export const nodeRecordSchema = struct({ id: id32, host: ip, port: u16 });
+/** A record's node id: the shared copy (id-cache.ts), not one copy per record. */
+const recordId: Field<Uint8Array> = { write: (w, v) => id32.write(w, v), read: (r) => internId(r.borrow(32)) };
+export const nodeRecordSchema = struct({ id: recordId, host: ip, port: u16 });
 export type NodeRecord = Infer<typeof nodeRecordSchema>;
 
 /** One entry per packet type: its type byte and its body schema. */
@@ -171,10 +174,11 @@ function parsePacket(bytes: Uint8Array, peek: PacketHeader): ParsedPacket | Drop
     const r = new ByteReader(bytes.subarray(0, bytes.length - SIG_BYTES), 'packet');
     r.borrow(11);
     const expiry = timeMs.read(r);
-    const senderKey = r.fixed(32);
+    // The sender's cached copy of its key (no copy per packet: senders send many).
+    const sender = senderOf(r.borrow(32));
     const body = readBody(r);
     r.end();
-    return { requestId: peek.requestId, expiry, senderKey, body, sender: senderOf(senderKey) };
+    return { requestId: peek.requestId, expiry, senderKey: sender.key, body, sender };
   } catch {
     return 'malformed';
   }

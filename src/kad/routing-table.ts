@@ -86,9 +86,18 @@ const UPDATED: UpdateResult = Object.freeze({ status: 'updated' });
 const endpointKey = (host: string, port: number): string => `${host}|${port}`;
 /** Entries a run sorted by number may hold (closest; a larger run takes the comparator sort). */
 const RUN_SLOTS = 8192;
+const SORT_KEYS = new Float64Array(RUN_SLOTS);
+const SORT_RUN: Entry[] = [];
 
 export class RoutingTable {
-  private readonly buckets: Bucket[] = [];
+  /**
+   * Made on first use: a table holds entries in a few buckets (a 150-node network fills about 8),
+   * and 257 empty buckets of three objects each, in every table, were 5.8 MB of a 150-node
+   * process's heap for the collector to walk.
+   */
+  private readonly buckets: (Bucket | undefined)[] = new Array<Bucket | undefined>(ID_BITS + 1).fill(undefined);
+  /** No bucket deeper than this has ever held an entry (a bound for the scans, never lowered). */
+  private deepest = -1;
   private readonly index = new Map<string, number>(); // idHex -> bucket (entries only)
   /** Public subnet -> entries + replacements in the whole table. */
   private readonly subnets = new Map<string, number>();
@@ -97,7 +106,6 @@ export class RoutingTable {
   private readonly selfHex: string;
 
   constructor(readonly self: Uint8Array, private readonly limits: SubnetLimits = { perBucket: 2, perTable: 10 }, private readonly k = K) {
-    for (let i = 0; i <= ID_BITS; i++) this.buckets.push({ entries: [], replacements: [], touched: 0 });
     this.selfHex = toHex(self);
   }
 
@@ -118,6 +126,16 @@ export class RoutingTable {
     return b === undefined ? undefined : this.buckets[b]!.entries.find((c) => c.idHex === idHex);
   }
 
+  private bucket(i: number): Bucket {
+    let b = this.buckets[i];
+    if (b === undefined) {
+      b = { entries: [], replacements: [], touched: 0 };
+      this.buckets[i] = b;
+      if (i > this.deepest) this.deepest = i;
+    }
+    return b;
+  }
+
   private countSubnet(host: string, delta: number): void {
     if (ipClass(host) !== 'public') return;
     const s = subnetKey(host);
@@ -130,7 +148,7 @@ export class RoutingTable {
   private fits(host: string, bi: number, exceptId?: string): boolean {
     if (ipClass(host) !== 'public') return true;
     const s = subnetKey(host);
-    const b = this.buckets[bi]!;
+    const b = this.bucket(bi);
     const same = (e: Entry): boolean => e.idHex !== exceptId && ipClass(e.host) === 'public' && subnetKey(e.host) === s;
     if (b.entries.filter(same).length + b.replacements.filter(same).length >= this.limits.perBucket) return false;
     let inTable = this.subnets.get(s) ?? 0;
@@ -160,7 +178,7 @@ export class RoutingTable {
     const idHex = c.idHex ?? toHex(c.id);
     if (idHex === this.selfHex) return REJECTED;
     const bi = this.bucketIndex(c.id);
-    const b = this.buckets[bi]!;
+    const b = this.bucket(bi);
     // The common case first: a known entry heard from at its own address (it holds that endpoint).
     const at = this.index.get(idHex) === bi ? b.entries.findIndex((e) => e.idHex === idHex) : -1;
     if (at >= 0 && b.entries[at]!.host === c.host && b.entries[at]!.port === c.port) return this.refresh(b, at, now, verified);
@@ -217,7 +235,7 @@ export class RoutingTable {
   /** Simulation set-up only: place a contact in its bucket if there is room, skipping LRU and limits. */
   seed(c: Contact): boolean {
     const bi = this.bucketIndex(c.id);
-    const b = this.buckets[bi]!;
+    const b = this.bucket(bi);
     if (b.entries.length >= this.k || this.index.has(c.idHex) || c.idHex === this.selfHex) return false;
     const e: Entry = { ...c, head: idHead(c.id), verifiedAt: c.lastSeen, addedAt: c.lastSeen, failures: 0, checks: 1 };
     b.entries.push(e);
@@ -282,11 +300,14 @@ export class RoutingTable {
         for (const e of rest) out.push(e);
         return;
       }
-      const keys = new Float64Array(len);
+      // Scratch space shared by every table (closest runs to completion, nothing re-enters it).
+      const keys = SORT_KEYS.subarray(0, len);
       // Distance head * 2^13 + position: exact in a double (below 2^45).
       for (let x = 0; x < len; x++) keys[x] = ((out[from + x]!.head ^ th) >>> 0) * RUN_SLOTS + x;
       keys.sort();
-      const run = out.slice(from);
+      const run = SORT_RUN;
+      run.length = 0;
+      for (let x = 0; x < len; x++) run.push(out[from + x]!);
       for (let x = 0; x < len; x++) {
         const e = run[keys[x]! % RUN_SLOTS]!;
         let y = from + x;
@@ -297,16 +318,22 @@ export class RoutingTable {
         }
         out[y] = e;
       }
+      run.length = 0; // holds no entry past the call
     };
-    take(this.buckets[i]!.entries);
+    const own = this.buckets[i];
+    if (own) take(own.entries);
     sortFrom(0);
     if (out.length >= n) return out.slice(0, n);
     const deeperFrom = out.length;
-    for (let j = i + 1; j <= ID_BITS; j++) if (this.buckets[j]!.entries.length) take(this.buckets[j]!.entries);
+    for (let j = i + 1; j <= this.deepest; j++) {
+      const b = this.buckets[j];
+      if (b?.entries.length) take(b.entries);
+    }
     sortFrom(deeperFrom);
-    for (let j = i - 1; j >= 0 && out.length < n; j--) {
+    for (let j = Math.min(i - 1, this.deepest); j >= 0 && out.length < n; j--) {
       const from = out.length;
-      if (this.buckets[j]!.entries.length) take(this.buckets[j]!.entries);
+      const b = this.buckets[j];
+      if (b?.entries.length) take(b.entries);
       sortFrom(from);
     }
     if (out.length > n) out.length = n;
@@ -315,31 +342,31 @@ export class RoutingTable {
 
   entries(): (Entry & { bucket: number })[] {
     const out: (Entry & { bucket: number })[] = [];
-    this.buckets.forEach((b, i) => b.entries.forEach((e) => out.push({ ...e, bucket: i })));
+    this.buckets.forEach((b, i) => b?.entries.forEach((e) => out.push({ ...e, bucket: i })));
     return out;
   }
 
   replacementCount(): number {
-    return this.buckets.reduce((n, b) => n + b.replacements.length, 0);
+    return this.buckets.reduce((n, b) => n + (b?.replacements.length ?? 0), 0);
   }
 
   /** Entry count per bucket index (shared-prefix length), up to the deepest non-empty bucket. */
   bucketFill(): number[] {
     let last = -1;
-    this.buckets.forEach((b, i) => { if (b.entries.length) last = i; });
-    return this.buckets.slice(0, last + 1).map((b) => b.entries.length);
+    this.buckets.forEach((b, i) => { if (b?.entries.length) last = i; });
+    return this.buckets.slice(0, last + 1).map((b) => b?.entries.length ?? 0);
   }
 
   /** Buckets (up to the deepest in use, plus one) not touched since `before`. */
   staleBuckets(before: number): number[] {
     const fill = this.bucketFill();
     const out: number[] = [];
-    for (let i = 0; i <= Math.min(fill.length, ID_BITS - 1); i++) if (this.buckets[i]!.touched < before) out.push(i);
+    for (let i = 0; i <= Math.min(fill.length, ID_BITS - 1); i++) if ((this.buckets[i]?.touched ?? 0) < before) out.push(i);
     return out;
   }
 
   touch(bucket: number, now: number): void {
-    this.buckets[bucket]!.touched = now;
+    this.bucket(bucket).touched = now;
   }
 
   /**
@@ -353,6 +380,7 @@ export class RoutingTable {
     let best: Entry | undefined;
     const due: Entry[] = [];
     for (const b of this.buckets) {
+      if (b === undefined) continue;
       for (const e of b.entries) {
         // A new entry that answered us at least minAgeMs after it was added has passed the check a
         // revalidation PING would make (it is due with the settled ones from then on).

@@ -2,7 +2,7 @@
 // the strict decoder and the TypeScript body type. Every reader is bounded (counts and lengths are
 // checked before allocating) and throws only DecodeError; writers throw RangeError on a local bug.
 import { ByteReader, ByteWriter, DecodeError } from '../core/index.js';
-import { ipFromBytes, ipToBytes } from './addr.js';
+import { ipBytesShared, ipFromBytes } from './addr.js';
 
 export interface Field<T> {
   write(w: ByteWriter, v: T): void;
@@ -50,7 +50,7 @@ export function varBytes(max: number): Field<Uint8Array> {
 /** An IP address: family byte (4 or 6) then 4 or 16 bytes; read back as canonical text. */
 export const ip: Field<string> = {
   write: (w, v) => {
-    const b = ipToBytes(v);
+    const b = ipBytesShared(v); // read only: copied into the datagram
     if (!b) throw new RangeError(`not an IP address: ${v}`);
     w.u8(b.length === 4 ? 4 : 6).fixed(b, b.length);
   },

@@ -2,8 +2,12 @@
 // pool when the loop is busy, and never more than the cap on the pool at once.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CryptoGate, DEFAULT_MAX_IN_FLIGHT, KadNode, decodePacket, encodePacket, type Datagram, type Transport } from '../../../src/kad/index.js';
+import { DatagramCryptoPool } from '../../../src/crypto/index.js';
+import { CryptoGate, DEFAULT_MAX_IN_FLIGHT, KadNode, decodePacket, encodePacket, type CryptoGateOptions, type Datagram, type OffloadPool, type Transport } from '../../../src/kad/index.js';
 import { kadKey } from './kad-helpers.js';
+
+/** A pool that counts as booted: these tests are about where work goes, not about the worker's boot. */
+const booted: OffloadPool = { ready: true, warm: () => {} };
 
 /** A 'signed' transport in memory: the test hands datagrams to the node and reads what it sends. */
 class MemoryTransport implements Transport {
@@ -27,7 +31,7 @@ class MemoryTransport implements Transport {
 const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 test('an idle loop signs and verifies inline (no thread-pool hop); a busy turn offloads', async () => {
-  const gate = new CryptoGate({ busyTurn: 2, busyInFlight: 0 });
+  const gate = new CryptoGate({ busyTurn: 2, busyInFlight: 0, pool: booted });
   await turn();
   assert.equal(gate.run(() => 1, async () => 2), 1);
   assert.equal(gate.run(() => 1, async () => 2), 1);
@@ -40,8 +44,27 @@ test('an idle loop signs and verifies inline (no thread-pool hop); a busy turn o
   assert.equal(gate.run(() => 1, async () => 2), 1, 'a new, quiet turn works inline again');
 });
 
+test('a busy turn before the datagram worker has booted runs inline and starts the worker (no loop left idle waiting for its boot)', async (t) => {
+  const pool = new DatagramCryptoPool({ workers: 1 });
+  t.after(() => pool.close());
+  const opts: CryptoGateOptions = { busyTurn: 0, busyInFlight: 0, pool };
+  const gate = new CryptoGate(opts);
+  const key = kadKey('gate-boot');
+  const msg = new Uint8Array(100);
+  const job = (): 'inline' | 'pool' | Promise<'inline' | 'pool'> => gate.run<'inline' | 'pool'>(() => 'inline', () => pool.verify(msg, new Uint8Array(64), key.publicKey).then(() => 'pool' as const));
+  await turn();
+  const burst = Array.from({ length: 20 }, job);
+  assert.deepEqual(burst, Array(20).fill('inline'), 'nothing waited for a worker that was still booting');
+  assert.equal(pool.stats.workers, 1, 'the busy turn started the worker');
+  for (let i = 0; i < 1000 && !pool.ready; i++) await new Promise((r) => setTimeout(r, 5));
+  assert.equal(pool.ready, true);
+  const later = job();
+  assert.ok(later instanceof Promise, 'once booted, a busy turn offloads');
+  assert.equal(await later, 'pool');
+});
+
 test('the 512 in-flight verify cap holds: past it verification runs inline, nothing unbounded queues', async (t) => {
-  const gate = new CryptoGate();
+  const gate = new CryptoGate({ pool: booted });
   const transport = new MemoryTransport();
   const node = new KadNode({ secretKey: kadKey('gate-victim').secretKey, transport, maintenance: false, autoJoin: false, cryptoGate: gate });
   await node.start();
@@ -69,7 +92,7 @@ test('the 512 in-flight verify cap holds: past it verification runs inline, noth
 });
 
 test('a busy turn of forged PINGs offloaded to the datagram worker is refused as bad-signature, the genuine ones answered', async (t) => {
-  const gate = new CryptoGate({ busyTurn: 0, busyInFlight: 0 });
+  const gate = new CryptoGate({ busyTurn: 0, busyInFlight: 0, pool: booted });
   const transport = new MemoryTransport();
   const node = new KadNode({ secretKey: kadKey('gate-forgery-victim').secretKey, transport, maintenance: false, autoJoin: false, cryptoGate: gate });
   await node.start();
