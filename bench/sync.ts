@@ -82,14 +82,14 @@ export async function prebuilt(net: TestNet, count = BLOCKS): Promise<Prebuilt> 
   return { dir, blocks, tip, tipWork };
 }
 
-/** `count` serving nodes, each its own process on its own copy of the data dir at `dataDir`. */
-export async function startServingCopies(net: TestNet, dataDir: string, count: number): Promise<ChildNode[]> {
+/** `count` serving nodes, each its own process on its own copy of the data dir at `dataDir` (`profileDir`: see ChildConfig). */
+export async function startServingCopies(net: TestNet, dataDir: string, count: number, profileDir?: string): Promise<ChildNode[]> {
   const started: ChildNode[] = [];
   for (let i = 0; i < count; i++) {
     const copy = tempDir('kadchain-bench-');
     net.dirs.push(copy);
     cpSync(dataDir, copy.path, { recursive: true });
-    started.push(await ChildNode.start({ dataDir: copy.path, genesisFile: net.genesisFile, bootstrap: [] }));
+    started.push(await ChildNode.start({ dataDir: copy.path, genesisFile: net.genesisFile, bootstrap: [], ...(profileDir ? { profileDir } : {}) }));
   }
   return started;
 }
