@@ -3,15 +3,18 @@
 // window's head waited and on whom; CPU of this process and the time the in-process slow peer spent
 // answering. A diagnostic for the scheduler, not a bench figure.
 // SYNC_TRACE_PROF=<dir> also writes a CPU profile of each serving process over the sync alone
-// (F0.cpuprofile ...; not their start-up).
+// (F0.cpuprofile ...; not their start-up), and of this process's main thread (syncing.cpuprofile).
 // Usage: node dist/bench/sync-four-trace.js
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Session } from 'node:inspector/promises';
 import { nodeIdFromPublicKey, toHex } from '../src/crypto/index.js';
 import { testNet, waitUntil } from '../test/helpers/node-helpers.js';
 import { ScriptedPeer } from '../test/helpers/scripted-peer.js';
 import { ChildNode, stopChildren } from './child-nodes.js';
 import type { ChildReport } from './node-child.js';
 import { alloc, prebuilt, startServingCopies, SLOW_FACTOR } from './sync.js';
-import { threadCpu, threadLine } from './sync-threads.js';
+import { perfRecord, threadCpu, threadLine } from './sync-threads.js';
 
 const isProfiled = (r: ChildReport): r is Extract<ChildReport, { type: 'profiled' }> => r.type === 'profiled';
 
@@ -68,7 +71,18 @@ try {
     const e = evs.get(ev.id);
     if (e) e.connected = rel();
   });
-  if (profDir) await Promise.all(fast.map((f) => f.request({ cmd: 'prof-start' }, isProfiled)));
+  // SYNC_TRACE_PERF=<file> (SYNC_TRACE_PERF_G=1: with call graphs): perf over the sync, every
+  // thread of this process and the serving ones (see perfRecord).
+  const perfOut = process.env.SYNC_TRACE_PERF;
+  const stopPerf = perfOut ? await perfRecord([process.pid, ...fast.map((f) => f.pid)], perfOut, !!process.env.SYNC_TRACE_PERF_G) : undefined;
+  const session = new Session();
+  if (profDir) {
+    await Promise.all(fast.map((f) => f.request({ cmd: 'prof-start' }, isProfiled)));
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.setSamplingInterval', { interval: 500 });
+    await session.post('Profiler.start');
+  }
   const cpu0 = process.cpuUsage();
   const threads0 = threadCpu('self');
   const childThreads0 = fast.map((f) => threadCpu(f.pid));
@@ -85,7 +99,13 @@ try {
   }
   const secs = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
-  if (profDir) await Promise.all(fast.map((f, i) => f.request({ cmd: 'prof-stop', name: `F${i}` }, isProfiled)));
+  await stopPerf?.();
+  if (profDir) {
+    const { profile } = await session.post('Profiler.stop');
+    session.disconnect();
+    writeFileSync(join(profDir, 'syncing.cpuprofile'), JSON.stringify(profile));
+    await Promise.all(fast.map((f, i) => f.request({ cmd: 'prof-stop', name: `F${i}` }, isProfiled)));
+  }
   const threads1 = threadCpu('self');
   const childThreads1 = fast.map((f) => threadCpu(f.pid));
   const list = [...evs.values()].sort((x, y) => x.h - y.h);
