@@ -4,6 +4,9 @@
 // answering. A diagnostic for the scheduler, not a bench figure.
 // SYNC_TRACE_PROF=<dir> also writes a CPU profile of each serving process over the sync alone
 // (F0.cpuprofile ...; not their start-up), and of this process's main thread (syncing.cpuprofile).
+// A mass deoptimisation mid-sync (compiles on the V8 platform threads, seen as perf's compile share)
+// shows with `node --trace-protector-invalidation`: the first ArrayBuffer detached in a process
+// (a postMessage transfer list) invalidates ArrayBufferDetaching and every optimised function with it.
 // Usage: node dist/bench/sync-four-trace.js
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
