@@ -2,12 +2,24 @@
 // was asked of and when, when its body arrived and from whom, and when it connected; how long the
 // window's head waited and on whom; CPU of this process and the time the in-process slow peer spent
 // answering. A diagnostic for the scheduler, not a bench figure.
+// SYNC_TRACE_PROF=<dir> also writes a CPU profile of each serving process over the sync alone
+// (F0.cpuprofile ...; not their start-up), and of this process's main thread (syncing.cpuprofile).
+// A mass deoptimisation mid-sync (compiles on the V8 platform threads, seen as perf's compile share)
+// shows with `node --trace-protector-invalidation`: the first ArrayBuffer detached in a process
+// (a postMessage transfer list) invalidates ArrayBufferDetaching and every optimised function with it.
 // Usage: node dist/bench/sync-four-trace.js
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Session } from 'node:inspector/promises';
 import { nodeIdFromPublicKey, toHex } from '../src/crypto/index.js';
 import { testNet, waitUntil } from '../test/helpers/node-helpers.js';
 import { ScriptedPeer } from '../test/helpers/scripted-peer.js';
 import { ChildNode, stopChildren } from './child-nodes.js';
+import type { ChildReport } from './node-child.js';
 import { alloc, prebuilt, startServingCopies, SLOW_FACTOR } from './sync.js';
+import { perfRecord, threadCpu, threadLine } from './sync-threads.js';
+
+const isProfiled = (r: ChildReport): r is Extract<ChildReport, { type: 'profiled' }> => r.type === 'profiled';
 
 interface Ev { h: number; asked: { peer: string; at: number }[]; arrived?: { peer: string; at: number }; connected?: number }
 
@@ -15,7 +27,8 @@ const net = testNet(alloc());
 const fast: ChildNode[] = [];
 try {
   const { dir, blocks, tip, tipWork } = await prebuilt(net);
-  fast.push(...(await startServingCopies(net, dir.path, 3)));
+  const profDir = process.env.SYNC_TRACE_PROF;
+  fast.push(...(await startServingCopies(net, dir.path, 3, profDir)));
   const b = await net.start();
   let slowMs = 0;
   let slowId = '';
@@ -61,7 +74,21 @@ try {
     const e = evs.get(ev.id);
     if (e) e.connected = rel();
   });
+  // SYNC_TRACE_PERF=<file> (SYNC_TRACE_PERF_G=1: with call graphs): perf over the sync, every
+  // thread of this process and the serving ones (see perfRecord).
+  const perfOut = process.env.SYNC_TRACE_PERF;
+  const stopPerf = perfOut ? await perfRecord([process.pid, ...fast.map((f) => f.pid)], perfOut, !!process.env.SYNC_TRACE_PERF_G) : undefined;
+  const session = new Session();
+  if (profDir) {
+    await Promise.all(fast.map((f) => f.request({ cmd: 'prof-start' }, isProfiled)));
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.setSamplingInterval', { interval: 500 });
+    await session.post('Profiler.start');
+  }
   const cpu0 = process.cpuUsage();
+  const threads0 = threadCpu('self');
+  const childThreads0 = fast.map((f) => threadCpu(f.pid));
   await Promise.all(fast.map((f) => b.net.dial('127.0.0.1', f.port)));
   try {
     await waitUntil('trace sync', () => b.chain.tip.idHex === tip, 60_000, 10);
@@ -75,6 +102,15 @@ try {
   }
   const secs = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
+  await stopPerf?.();
+  if (profDir) {
+    const { profile } = await session.post('Profiler.stop');
+    session.disconnect();
+    writeFileSync(join(profDir, 'syncing.cpuprofile'), JSON.stringify(profile));
+    await Promise.all(fast.map((f, i) => f.request({ cmd: 'prof-stop', name: `F${i}` }, isProfiled)));
+  }
+  const threads1 = threadCpu('self');
+  const childThreads1 = fast.map((f) => threadCpu(f.pid));
   const list = [...evs.values()].sort((x, y) => x.h - y.h);
   let prevConn = 0;
   let headWait = 0;
@@ -85,6 +121,9 @@ try {
     process.stdout.write(`h${e.h}\tasked ${e.asked.map((a) => `${a.peer}@${a.at}`).join(',')}\tgot ${e.arrived?.peer}@${e.arrived?.at}\tconn @${e.connected}\thead waited ${wait}\n`);
     prevConn = e.connected ?? prevConn;
   }
+  const txs = blocks.length * 200;
+  process.stdout.write(`syncing threads (us/tx): ${threadLine(process.pid, threads0, threads1, txs)}\n`);
+  fast.forEach((f, i) => process.stdout.write(`F${i} threads (us/tx): ${threadLine(f.pid, childThreads0[i]!, childThreads1[i]!, txs)}\n`));
   const served = b.sync.servedBy();
   process.stdout.write(`secs ${secs.toFixed(2)} txs/s ${Math.round((blocks.length * 200) / secs)}; head waited ${headWait} ms in all; cpu user ${Math.round(cpu.user / 1000)} sys ${Math.round(cpu.system / 1000)} ms; slow peer answering ${Math.round(slowMs)} ms\n`);
   process.stdout.write(`low edge waited (window's own count) ${Math.round(b.sync.window.lowEdgeWaitMs)} ms; duplicate bodies ${b.sync.stats.duplicateBodies}\n`);

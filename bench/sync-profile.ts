@@ -7,7 +7,7 @@
 // The threads are not named (all "node"): to split "other threads", run again under
 // `node --single-threaded-gc` (GC helpers' work moves to the main thread) and `node --single-threaded`
 // (background compiles too); what is left is the libuv pool and LevelDB.
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Session } from 'node:inspector/promises';
 import type { RunningNode } from '../src/node/index.js';
@@ -16,46 +16,10 @@ import { testNet, waitUntil } from '../test/helpers/node-helpers.js';
 import { ChildNode } from './child-nodes.js';
 import type { ChildReport } from './node-child.js';
 import { TXS, alloc, prebuilt, rawVerifyRate } from './sync.js';
+import { threadCpu, threadLine } from './sync-threads.js';
 
 interface ProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }
 interface Profile { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] }
-
-/** CPU ms per thread of a process (Linux /proc; empty elsewhere). */
-function threadCpu(pid: number | 'self'): Map<string, number> {
-  const out = new Map<string, number>();
-  try {
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      try {
-        const f = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-        out.set(tid, ((Number(f[11]) + Number(f[12])) * 1000) / 100);
-      } catch {
-        // the thread ended meanwhile
-      }
-    }
-  } catch {
-    // not Linux
-  }
-  return out;
-}
-
-/** Per-thread CPU between two snapshots, as us per tx: the main thread (tid = pid), threads started meanwhile, the rest. */
-function threadLine(pid: number, before: Map<string, number>, after: Map<string, number>, txs: number): string {
-  const us = (ms: number): number => Math.round((ms * 1000) / txs);
-  const parts: string[] = [];
-  const others: number[] = [];
-  const started: number[] = [];
-  for (const [tid, ms] of after) {
-    const d = ms - (before.get(tid) ?? 0);
-    if (tid === String(pid)) parts.unshift(`main ${us(d)}`);
-    else if (!before.has(tid)) started.push(d);
-    else if (d > 0) others.push(d);
-  }
-  started.sort((a, b) => b - a);
-  if (started.length) parts.push(`threads started during sync (verify workers) ${started.map(us).join('+')}`);
-  others.sort((a, b) => b - a);
-  parts.push(`other threads (V8 platform workers: background compiles and GC helpers; libuv pool; LevelDB) ${us(others.reduce((a, b) => a + b, 0))} = ${others.map(us).join('+')}`);
-  return parts.join(', ');
-}
 
 interface HeapNode { callFrame: { functionName: string; url: string; lineNumber: number }; selfSize: number; children: HeapNode[] }
 interface HeapProfile { head: HeapNode }
@@ -187,6 +151,7 @@ try {
   if (heap) {
     const { profile } = (await session.post('HeapProfiler.stopSampling')) as { profile: HeapProfile };
     session.disconnect();
+    writeFileSync(join(outDir, 'syncing.heapprofile'), JSON.stringify(profile));
     printHeap(profile, txs, lines);
   } else if (profiling) {
     const { profile } = (await session.post('Profiler.stop')) as { profile: Profile };

@@ -15,6 +15,7 @@ import { tempDir, openChainAt } from '../test/helpers/chain-helpers.js';
 import { testNet, waitUntil, type TestNet } from '../test/helpers/node-helpers.js';
 import { ScriptedPeer } from '../test/helpers/scripted-peer.js';
 import { ChildNode, stopChildren } from './child-nodes.js';
+import { perfRecord } from './sync-threads.js';
 
 /**
  * Blocks synced for the headline keys (BENCH_SYNC_BLOCKS overrides, for a diagnostic run): 60 is a
@@ -82,14 +83,14 @@ export async function prebuilt(net: TestNet, count = BLOCKS): Promise<Prebuilt> 
   return { dir, blocks, tip, tipWork };
 }
 
-/** `count` serving nodes, each its own process on its own copy of the data dir at `dataDir`. */
-export async function startServingCopies(net: TestNet, dataDir: string, count: number): Promise<ChildNode[]> {
+/** `count` serving nodes, each its own process on its own copy of the data dir at `dataDir` (`profileDir`: see ChildConfig). */
+export async function startServingCopies(net: TestNet, dataDir: string, count: number, profileDir?: string): Promise<ChildNode[]> {
   const started: ChildNode[] = [];
   for (let i = 0; i < count; i++) {
     const copy = tempDir('kadchain-bench-');
     net.dirs.push(copy);
     cpSync(dataDir, copy.path, { recursive: true });
-    started.push(await ChildNode.start({ dataDir: copy.path, genesisFile: net.genesisFile, bootstrap: [] }));
+    started.push(await ChildNode.start({ dataDir: copy.path, genesisFile: net.genesisFile, bootstrap: [], ...(profileDir ? { profileDir } : {}) }));
   }
   return started;
 }
@@ -152,6 +153,8 @@ async function onePeer(net: TestNet, fx: Prebuilt): Promise<OnePeerRun> {
 
 interface FourPeerRun { rawVerifyAllPerSec: number; txsPerSec4: number; verifyRatio4: number; minPeerShare: number; slowPeerShare: number; lowEdgeWaitMs4: number; syncCpuUsPerTx4: number; mainThreadCpuUsPerTx4: number; servingCpuUsPerTx4: number; coresBusy4: number }
 
+let perfTaken = false;
+
 /** A fresh node syncs `fx` from three serving processes and one in-process peer 10x slower. */
 async function fourPeers(net: TestNet, fx: Prebuilt): Promise<FourPeerRun> {
   const { blocks, tip, tipWork } = fx;
@@ -176,12 +179,16 @@ async function fourPeers(net: TestNet, fx: Prebuilt): Promise<FourPeerRun> {
         },
       },
     });
+    // BENCH_SYNC_PERF=<file>: a diagnostic perf recording of the four-peer sync of the first run (see perfRecord).
+    const perfOut = process.env.BENCH_SYNC_PERF;
+    const stopPerf = perfOut && !perfTaken ? ((perfTaken = true), await perfRecord([process.pid, ...fast.map((f) => f.pid)], perfOut, !!process.env.BENCH_SYNC_PERF_G)) : undefined;
     const t0 = performance.now();
     const cpu = cpuMeter(fast);
     await Promise.all(fast.map((f) => b.net.dial('127.0.0.1', f.port)));
     await waitUntil('bench sync (4 peers)', () => b.chain.tip.idHex === tip, 300_000, 10);
     const secs = (performance.now() - t0) / 1000;
     const used = cpu();
+    await stopPerf?.();
     const served = b.sync.servedBy();
     const total = [...served.values()].reduce((s, k) => s + k, 0);
     const shares = fast.map((f) => (served.get(f.nodeId) ?? 0) / Math.max(1, total));
