@@ -2,8 +2,11 @@
 // node:crypto's async sign/verify runs OpenSSL on libuv's pool (~1.7x libsodium's cost) and costs
 // the loop ~17 us per job just to submit (a job object, a key handle, a callback); libsodium has no
 // async call. So jobs are packed into one buffer per loop turn (or per `maxBatch` jobs), the buffer
-// is transferred to a worker (no copy), and the worker sends every result back in one message: one
-// crossing per batch, not per datagram. Workers start on first use (or `warm()`) and keep the
+// is copied to a worker, and the worker sends every result back in one message: one crossing per
+// batch, not per datagram. Copied, never transferred: a transfer detaches an ArrayBuffer, and the
+// first detach in an isolate invalidates V8's ArrayBufferDetaching protector, which throws away
+// every optimised function of the process (measured: ~10% of a four-peer sync's CPU went to
+// recompiling); a copy of at most BATCH_BYTES costs microseconds. Workers start on first use (or `warm()`) and keep the
 // process alive only while they owe answers. A worker takes ~80-100 ms to boot (node's loader and
 // libsodium): `ready` says whether one has, so a caller can keep its work inline until then rather
 // than leave its loop idle waiting for the boot (kad/crypto-gate.ts does). Bounded: the caller caps jobs in flight (kad/crypto-gate.ts); a batch holds
@@ -147,7 +150,7 @@ export class DatagramCryptoPool {
   private flush(): void {
     if (this.batch.length === 0) return;
     const jobs = this.batch;
-    const bytes = this.buf.buffer.slice(0, this.at) as ArrayBuffer;
+    const bytes = this.buf.subarray(0, this.at);
     this.batch = [];
     this.at = 0;
     const lane = this.lane();
@@ -158,7 +161,8 @@ export class DatagramCryptoPool {
     this.pendingCount += jobs.length;
     this.batchCount++;
     this.jobCount += jobs.length;
-    lane.worker.postMessage(bytes, [bytes]);
+    // Structured clone copies the view's bytes (no transfer list: see the header).
+    lane.worker.postMessage(bytes);
   }
 
   /**

@@ -1,13 +1,12 @@
-// The worker side of datagram-pool.ts: reads a batch of sign/verify jobs from one transferred
-// buffer, runs each on libsodium (datagram-sign.ts) and answers with one buffer of 64-byte result
-// slots, transferred back. A job it cannot read ends the batch with `error` (never a throw: the
+// The worker side of datagram-pool.ts: reads a batch of sign/verify jobs from one copied buffer,
+// runs each on libsodium (datagram-sign.ts) and answers with one buffer of 64-byte result slots,
+// copied back (never transferred: see datagram-pool.ts on V8's detaching protector). A job it cannot read ends the batch with `error` (never a throw: the
 // pool would lose the batch's order). Its first message says it has booted (libsodium loaded).
 import { parentPort } from 'node:worker_threads';
 import sodium from 'sodium-native';
 import { JOB_HEAD, OP_SIGN, OP_VERIFY, RESULT_BYTES, WORKER_READY } from './datagram-pool.js';
 
-parentPort?.on('message', (input: ArrayBuffer) => {
-  const b = new Uint8Array(input);
+parentPort?.on('message', (b: Uint8Array) => {
   // Jobs counted first: the result buffer is sized once.
   let count = 0;
   for (let o = 0; o + JOB_HEAD <= b.length; count++) o += JOB_HEAD + (b[o] === OP_SIGN ? 64 : 96) + (b[o + 1]! | (b[o + 2]! << 8));
@@ -30,7 +29,7 @@ parentPort?.on('message', (input: ArrayBuffer) => {
       break;
     }
   }
-  parentPort!.postMessage(error === undefined ? { results } : { results, error }, [results]);
+  parentPort!.postMessage(error === undefined ? { results } : { results, error });
 });
 
 parentPort?.postMessage(WORKER_READY);
