@@ -92,15 +92,6 @@ export class CryptoGate {
     return p;
   }
 
-  /**
-   * Starts the pool's worker ahead of need (discovery's start): its ~80-100 ms boot is paid while
-   * the node starts, not in a later burst (a sync, a join) that would run inline meanwhile, as the
-   * signature verifier's threads start with the sync service. Idempotent; nothing when inline-only.
-   */
-  warm(): void {
-    if (!this.inlineOnly) this.pool.warm();
-  }
-
   /** A booted worker to take the job; none yet: one is started, and the job runs inline. */
   private poolReady(): boolean {
     if (this.pool.ready) return true;

@@ -129,7 +129,6 @@ export class KadNode extends EventEmitter<KadEvents> {
       this.stats.received++;
       this.receiver.receive(d, h, p);
     });
-    this.gate?.warm();
     this.maintenance.start();
   }
 

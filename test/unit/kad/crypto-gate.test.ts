@@ -114,16 +114,3 @@ test('a busy turn of forged PINGs offloaded to the datagram worker is refused as
   assert.equal(node.stats.dropped['bad-signature'], n / 2);
   assert.deepEqual([...pongs()].sort((a, b) => Number(a - b)), Array.from({ length: n / 2 }, (_, i) => BigInt(2 * i + 1)), 'exactly the genuine PINGs were answered');
 });
-
-test('the datagram worker boots when discovery starts, not in its first busy turn (a serving node paid its boot in the middle of a sync)', async (t) => {
-  let warmed = 0;
-  const gate = new CryptoGate({ pool: { ready: false, warm: () => void warmed++ } });
-  const node = new KadNode({ secretKey: kadKey('gate-warm').secretKey, transport: new MemoryTransport(), maintenance: false, autoJoin: false, cryptoGate: gate });
-  assert.equal(warmed, 0, 'constructing a node starts no thread');
-  await node.start();
-  t.after(() => node.stop());
-  assert.equal(warmed, 1, 'expected the worker started with discovery, got no start');
-  const inlineOnly = new CryptoGate({ inlineOnly: true, pool: { ready: false, warm: () => void warmed++ } });
-  inlineOnly.warm();
-  assert.equal(warmed, 1, 'an inline-only gate never starts a worker');
-});
