@@ -1,7 +1,7 @@
 // Discovery's offloaded signatures (crypto/datagram-pool.ts): libsodium on a worker thread, jobs
 // batched per loop turn. The same bytes as inline signing (RFC 8032 vectors), answers in job order
 // whatever the mix, a dead worker fails closed, and an idle pool never keeps a process alive.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -77,18 +77,24 @@ test('a worker that dies owing answers fails closed: its verifies are false, its
   assert.equal(await pool.verify(msg, sig, key.subarray(32)), true);
 });
 
-test('an idle pool never keeps a process alive, and a waiting job does', { timeout: 30_000 }, async (t) => {
-  // The child awaits a sign and a verify at top level, prints, and then has nothing left (its pool
-  // never closed): it must exit 0 (exit 13 = the worker's answer never came because the process
-  // exited first). A valid signature must verify: a worker that never ran would fail closed.
+/** Runs test/helpers/datagram-pool-child under node `flags` with `args`: its exit code and stdout, or `stuck` after 20 s. */
+async function runPoolChild(t: TestContext, flags: string[], args: string[], stuck: string): Promise<{ code: number; out: string }> {
   const childScript = fileURLToPath(new URL('../helpers/datagram-pool-child.js', import.meta.url));
-  const child = spawn(process.execPath, [childScript, 'leave-open'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...flags, childScript, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   t.after(() => child.kill());
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   const exit = once(child, 'exit');
-  const bound = new Promise((_, reject) => setTimeout(() => reject(new Error('the child did not exit: an idle worker held it')), 20_000).unref());
+  const bound = new Promise((_, reject) => setTimeout(() => reject(new Error(stuck)), 20_000).unref());
   const [code] = (await Promise.race([exit, bound])) as [number];
+  return { code, out };
+}
+
+test('an idle pool never keeps a process alive, and a waiting job does', { timeout: 30_000 }, async (t) => {
+  // The child awaits a sign and a verify at top level, prints, and then has nothing left (its pool
+  // never closed): it must exit 0 (exit 13 = the worker's answer never came because the process
+  // exited first). A valid signature must verify: a worker that never ran would fail closed.
+  const { code, out } = await runPoolChild(t, [], ['leave-open'], 'the child did not exit: an idle worker held it');
   assert.equal(code, 0);
   assert.equal(out.trim(), 'verified true');
 });
@@ -97,14 +103,7 @@ test('no ArrayBuffer detached: a batch and its answers are copied, so V8 keeps e
   // The first transfer of an ArrayBuffer in an isolate invalidates V8's ArrayBufferDetaching
   // protector and deoptimises the whole process (~10% of a four-peer sync's CPU went to recompiling
   // after discovery's first batch). V8 reports each invalidation under this flag, from any thread.
-  const childScript = fileURLToPath(new URL('../helpers/datagram-pool-child.js', import.meta.url));
-  const child = spawn(process.execPath, ['--trace-protector-invalidation', childScript], { stdio: ['ignore', 'pipe', 'inherit'] });
-  t.after(() => child.kill());
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  const exit = once(child, 'exit');
-  const bound = new Promise((_, reject) => setTimeout(() => reject(new Error('the child did not exit')), 20_000).unref());
-  const [code] = (await Promise.race([exit, bound])) as [number];
+  const { code, out } = await runPoolChild(t, ['--trace-protector-invalidation'], [], 'the child did not exit');
   assert.equal(code, 0);
   assert.match(out, /verified true/, `expected the pool to sign and verify, got ${out}`);
   assert.doesNotMatch(out, /ArrayBufferDetaching/, `expected no detached ArrayBuffer, got: ${out}`);
