@@ -5,6 +5,7 @@
 // written to, as no id is) and its hex is a lookup. Found by the id's first four bytes, then compared
 // whole (no string made to find it). Bounded; cleared when full.
 import { toHex } from '../crypto/index.js';
+import { idHead } from './routing-table.js';
 
 interface Known {
   id: Uint8Array;
@@ -14,17 +15,16 @@ interface Known {
 const known = new Map<number, Known>();
 const KNOWN_MAX = 8192;
 
-const head = (b: Uint8Array): number => ((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0;
-
-function same(a: Uint8Array, b: Uint8Array): boolean {
+/** Two 32-byte ids (or keys) equal, compared in place (no string made to find one). */
+export function same32(a: Uint8Array, b: Uint8Array): boolean {
   for (let i = 0; i < 32; i++) if (a[i] !== b[i]) return false;
   return true;
 }
 
 function find(bytes: Uint8Array): Known {
-  const tag = head(bytes);
+  const tag = idHead(bytes);
   let k = known.get(tag);
-  if (!k || !same(k.id, bytes)) {
+  if (!k || !same32(k.id, bytes)) {
     // A copy: `bytes` may be a view of a datagram, which the cache must not keep alive.
     const id = bytes.slice();
     k = { id, hex: toHex(id) };

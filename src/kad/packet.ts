@@ -6,7 +6,7 @@
 import { ByteReader, ByteWriter } from '../core/index.js';
 import { datagramSigningKey, nodeIdFromPublicKey, processDatagramPool, signDatagram, toHex, verifyDatagram } from '../crypto/index.js';
 import type { CryptoGate } from './crypto-gate.js';
-import { internId } from './id-cache.js';
+import { internId, same32 } from './id-cache.js';
 import { idHead } from './routing-table.js';
 import { bool, bytes, ip, list, struct, timeMs, u8, u16, u32, varBytes, type Field, type Infer } from './schema.js';
 
@@ -199,7 +199,7 @@ const SENDERS_MAX = 4096;
 function senderOf(senderKey: Uint8Array): Sender {
   const tag = idHead(senderKey);
   let s = senders.get(tag);
-  if (!s || !sameKey(s.key, senderKey)) {
+  if (!s || !same32(s.key, senderKey)) {
     const id = nodeIdFromPublicKey(senderKey);
     // A copy: the packet's key is a view of its datagram, which the cache must not keep alive.
     s = { key: senderKey.slice(), id, hex: toHex(id) };
@@ -207,11 +207,6 @@ function senderOf(senderKey: Uint8Array): Sender {
     senders.set(tag, s);
   }
   return s;
-}
-
-function sameKey(a: Uint8Array, b: Uint8Array): boolean {
-  for (let i = 0; i < 32; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /** Signature before expiry: an unsigned packet must not even tell us its clock. */
