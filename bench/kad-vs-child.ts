@@ -4,7 +4,9 @@
 // loss" means the same thing), joins are timed until every table holds >= 8 entries, and each
 // lookup's answer is scored against the true 8 closest live nodes (recall@8).
 // Every phase has a deadline; the child always prints one JSON line, with `error` when a phase ran out.
-// Usage: node kad-vs-child.js <kadchain|btdht> <loss> <nodes> <lookups> [ideal,dead30 | join]; prints one JSON line.
+// Usage: node kad-vs-child.js <kadchain|btdht|kadchain-noproof> <loss> <nodes> <lookups> [ideal,dead30 | join]; prints one JSON line.
+// kadchain-noproof (by hand, not in `npm run bench`) is kadchain with the endpoint proof off (every
+// (id, IP) counts as bonded, so no ping-backs): what the proof costs the join and each lookup.
 import dgram from 'node:dgram';
 import { KadNode } from '../src/kad/index.js';
 import { sha256 } from '../src/crypto/index.js';
@@ -66,6 +68,7 @@ async function kadchainNodes(): Promise<Side[]> {
     const n = new KadNode({
       secretKey: sha256(new Uint8Array([0x76, i, i >> 8])), host: '127.0.0.1', port: 0,
       bootstrap: boot ? [{ host: '127.0.0.1', port: boot }] : [], revalidateNewMs: 3000,
+      endpointProof: impl !== 'kadchain-noproof',
     });
     await n.start();
     return n;
