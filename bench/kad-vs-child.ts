@@ -4,7 +4,9 @@
 // loss" means the same thing), joins are timed until every table holds >= 8 entries, and each
 // lookup's answer is scored against the true 8 closest live nodes (recall@8).
 // Every phase has a deadline; the child always prints one JSON line, with `error` when a phase ran out.
-// Usage: node kad-vs-child.js <kadchain|btdht> <loss> <nodes> <lookups> [ideal,dead30 | join]; prints one JSON line.
+// Usage: node kad-vs-child.js <kadchain|btdht|kadchain-noproof> <loss> <nodes> <lookups> [ideal,dead30 | join]; prints one JSON line.
+// kadchain-noproof (by hand, not in `npm run bench`) is kadchain with the endpoint proof off (every
+// (id, IP) counts as bonded, so no ping-backs): what the proof costs the join and each lookup.
 import dgram from 'node:dgram';
 import { KadNode } from '../src/kad/index.js';
 import { sha256 } from '../src/crypto/index.js';
@@ -44,6 +46,11 @@ interface Side {
   /** Ids of the closest nodes that answered, best first. */
   lookup(target: Uint8Array): Promise<Uint8Array[]>;
   stop(): Promise<void>;
+  /**
+   * kadchain only: ping-backs sent so far (bonds.ts: a query from an (id, IP) we never verified
+   * costs a PING and a PONG before its answer) and the (id, IP)s that answered our PING (bonded).
+   */
+  bonds?(): { pingBacks: number; bonded: number };
 }
 
 function xorLess(target: Uint8Array, a: Uint8Array, b: Uint8Array): number {
@@ -61,6 +68,7 @@ async function kadchainNodes(): Promise<Side[]> {
     const n = new KadNode({
       secretKey: sha256(new Uint8Array([0x76, i, i >> 8])), host: '127.0.0.1', port: 0,
       bootstrap: boot ? [{ host: '127.0.0.1', port: boot }] : [], revalidateNewMs: 3000,
+      endpointProof: impl !== 'kadchain-noproof',
     });
     await n.start();
     return n;
@@ -74,6 +82,7 @@ async function kadchainNodes(): Promise<Side[]> {
       tableSize: () => n.table.size,
       lookup: async (t) => (await n.lookup(t)).closest.map((c) => c.id),
       stop: () => n.stop(),
+      bonds: () => ({ pingBacks: n.stats.pingBacks, bonded: n.sourceState.verified }),
     });
   }
   return sides;
@@ -120,6 +129,8 @@ async function recallRun(live: Side[], idLen: number, concurrency: number, deadl
   let timedOut = 0;
   const times: number[] = [];
   const before = datagrams;
+  const pingBacks = (): number => live.reduce((s, x) => s + (x.bonds?.().pingBacks ?? 0), 0);
+  const pingBacksBefore = pingBacks();
   // Targets and askers drawn up front from the seeded PRNG: the same lookups whatever the concurrency.
   const plan = Array.from({ length: LOOKUPS }, () => ({ from: live[Math.floor(rand() * live.length)]!, target: Uint8Array.from({ length: idLen }, () => Math.floor(rand() * 256)) }));
   let next = 0;
@@ -143,6 +154,9 @@ async function recallRun(live: Side[], idLen: number, concurrency: number, deadl
     recall: done ? Math.round((recallSum / done) * 1000) / 1000 : 0,
     datagramsPerLookup: done ? Math.round(((datagrams - before) / done) * 10) / 10 : 0,
     medianMs: done ? Math.round(times[Math.floor(times.length / 2)]! * 10) / 10 : 0,
+    // What the endpoint proof costs a lookup: each ping-back is a PING and a PONG on top of the
+    // FIND_NODE and NODES (counted by every node, asked and asking; 0 for bittorrent-dht).
+    ...(live[0]?.bonds ? { pingBacksPerLookup: done ? Math.round(((pingBacks() - pingBacksBefore) / done) * 10) / 10 : 0 } : {}),
     ...(timedOut ? { timedOut } : {}),
   };
 }
@@ -159,7 +173,7 @@ function joinTimeline(reached: (number | undefined)[], joinDatagrams: number): R
   return { p10: at(0.1), p50: at(0.5), p90: at(0.9), max: ms.length === reached.length ? at(1) : null, slowest, datagramsPerNode: Math.round((joinDatagrams / reached.length) * 10) / 10 };
 }
 
-interface RecallFigures { lookups: number; recall: number; datagramsPerLookup: number; medianMs: number; timedOut?: number }
+interface RecallFigures { lookups: number; recall: number; datagramsPerLookup: number; medianMs: number; pingBacksPerLookup?: number; timedOut?: number }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
   return new Promise((resolve) => {
@@ -226,6 +240,12 @@ for (;;) {
 }
 result.settleMs = Math.round(performance.now() - settleFrom);
 const idLen = sides[0]!.id.length;
+// How many of its peers each node has verified when the lookups start: a lookup's k closest are
+// unbonded with the asker in about this share's complement, and each of those costs a ping-back.
+if (sides[0]!.bonds) {
+  const bonded = sides.reduce((s, x) => s + x.bonds!().bonded, 0) / sides.length;
+  result.bondedShare = Math.round((bonded / (N - 1)) * 1000) / 1000;
+}
 phase = 'ideal lookups';
 // One lookup at a time: the latency of a lookup, not of a queue of them.
 result.ideal = await recallRun(sides, idLen, 1, performance.now() + LOOKUP_PHASE_MS);

@@ -88,6 +88,8 @@ function sideFigures(clean: Record<string, unknown>, lossy: Record<string, unkno
     recall8: { ideal: g(clean, 'ideal', 'recall'), loss2: g(lossy, 'ideal', 'recall'), dead30: g(clean, 'dead30', 'recall') },
     datagramsPerLookup: g(clean, 'ideal', 'datagramsPerLookup'),
     medianMsPerLookup: g(clean, 'ideal', 'medianMs'),
+    pingBacksPerLookup: g(clean, 'ideal', 'pingBacksPerLookup'),
+    bondedShare: clean.bondedShare,
     joinTimeline: clean.joinTimeline,
     ...(errors.length ? { error: errors.join('; ') } : {}),
   };
@@ -129,7 +131,12 @@ async function vsBtdht(nodes: number, lookups: number): Promise<Record<string, u
       recall8: { ideal: median(recall('ideal'), 3), loss2: recall('loss2')[0], dead30: median(recall('dead30'), 3) },
       datagramsPerLookup: median(pick('datagramsPerLookup'), 1),
       medianMsPerLookup: median(pick('medianMsPerLookup'), 1),
-      runs: { joinMs: pick('joinMs'), medianMsPerLookup: pick('medianMsPerLookup'), datagramsPerLookup: pick('datagramsPerLookup'), joinTimeline: pick('joinTimeline') },
+      runs: {
+        joinMs: pick('joinMs'), medianMsPerLookup: pick('medianMsPerLookup'), datagramsPerLookup: pick('datagramsPerLookup'),
+        // kadchain: ping-backs per lookup and the share of peers bonded when lookups start (see kad-vs-child.ts).
+        ...(impl === 'kadchain' ? { pingBacksPerLookup: pick('pingBacksPerLookup'), bondedShare: pick('bondedShare') } : {}),
+        joinTimeline: pick('joinTimeline'),
+      },
       ...(errors.length ? { error: [...new Set(errors)].join('; ') } : {}),
     };
   }
