@@ -15,6 +15,7 @@ import { tempDir, openChainAt } from '../test/helpers/chain-helpers.js';
 import { testNet, waitUntil, type TestNet } from '../test/helpers/node-helpers.js';
 import { ScriptedPeer } from '../test/helpers/scripted-peer.js';
 import { ChildNode, stopChildren } from './child-nodes.js';
+import type { KadDiag } from './node-child.js';
 import { perfRecord } from './sync-threads.js';
 
 /**
@@ -115,6 +116,7 @@ async function onePeer(net: TestNet, fx: Prebuilt): Promise<OnePeerRun> {
   try {
     children.push(...(await startServingCopies(net, fx.dir.path, 1)));
     const honest = children[0]!;
+    const kadBefore = await kadDiags([honest]);
     const t0 = performance.now();
     const cpu = cpuMeter([honest]);
     // Start-up latency (diagnostics): dial to the first body in, through handshake, headers and getdata.
@@ -130,6 +132,7 @@ async function onePeer(net: TestNet, fx: Prebuilt): Promise<OnePeerRun> {
     const secs = (performance.now() - t0) / 1000;
     b.net.off('message', onBody);
     const used = cpu();
+    await kadReport('one peer', [honest], kadBefore, used.children);
     run = {
       txs: n * TXS,
       secs,
@@ -182,6 +185,7 @@ async function fourPeers(net: TestNet, fx: Prebuilt): Promise<FourPeerRun> {
     // BENCH_SYNC_PERF=<file>: a diagnostic perf recording of the four-peer sync of the first run (see perfRecord).
     const perfOut = process.env.BENCH_SYNC_PERF;
     const stopPerf = perfOut && !perfTaken ? ((perfTaken = true), await perfRecord([process.pid, ...fast.map((f) => f.pid)], perfOut, !!process.env.BENCH_SYNC_PERF_G)) : undefined;
+    const kadBefore = await kadDiags(fast);
     const t0 = performance.now();
     const cpu = cpuMeter(fast);
     await Promise.all(fast.map((f) => b.net.dial('127.0.0.1', f.port)));
@@ -189,6 +193,7 @@ async function fourPeers(net: TestNet, fx: Prebuilt): Promise<FourPeerRun> {
     const secs = (performance.now() - t0) / 1000;
     const used = cpu();
     await stopPerf?.();
+    await kadReport('four peers', fast, kadBefore, used.children);
     const served = b.sync.servedBy();
     const total = [...served.values()].reduce((s, k) => s + k, 0);
     const shares = fast.map((f) => (served.get(f.nodeId) ?? 0) / Math.max(1, total));
@@ -252,6 +257,22 @@ function mainThreadCpuMs(): number {
   } catch {
     return NaN;
   }
+}
+
+/** BENCH_SYNC_KAD=1 (diagnostics): each serving process's discovery state, read before and after a sync. */
+async function kadDiags(children: ChildNode[]): Promise<KadDiag[] | undefined> {
+  return process.env.BENCH_SYNC_KAD ? Promise.all(children.map(async (c) => (await c.stats()).kad)) : undefined;
+}
+
+/** Prints (stderr) what discovery did in each serving process during the sync: datagrams, crypto inline/offloaded, worker boot. */
+async function kadReport(what: string, children: ChildNode[], before: KadDiag[] | undefined, cpuMs: number): Promise<void> {
+  if (!before) return;
+  const after = await kadDiags(children);
+  const rows = after!.map((a, i) => {
+    const b = before[i]!;
+    return `rx ${a.received - b.received} tx ${a.sent - b.sent} table ${b.table}->${a.table} inline ${a.inline - b.inline} offloaded ${a.offloaded - b.offloaded} busy turns ${a.busyTurns - b.busyTurns} (peak ${a.peakTurn}) pool ${b.poolReady ? 'up' : 'down'}->${a.poolReady ? 'up' : 'down'} workers ${b.poolWorkers}->${a.poolWorkers} threads ${b.threads}->${a.threads}`;
+  });
+  process.stderr.write(`kad during ${what} sync (serving CPU ${Math.round(cpuMs)} ms):\n  ${rows.join('\n  ')}\n`);
 }
 
 function toHexId(p: ScriptedPeer): string {

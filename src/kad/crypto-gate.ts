@@ -44,6 +44,9 @@ export interface CryptoGateStats {
   peakInFlight: number;
   offloaded: number;
   inline: number;
+  /** Loop turns that held more than `busyTurn` jobs, and the most jobs one turn held. */
+  busyTurns: number;
+  peakTurn: number;
 }
 
 export const DEFAULT_MAX_IN_FLIGHT = 512;
@@ -54,6 +57,8 @@ export class CryptoGate {
   private offloadedCount = 0;
   private inlineCount = 0;
   private turn = 0;
+  private busyTurnCount = 0;
+  private peakTurn = 0;
   private turnArmed = false;
   private readonly maxInFlight: number;
   private readonly busyTurn: number;
@@ -70,7 +75,7 @@ export class CryptoGate {
   }
 
   get stats(): CryptoGateStats {
-    return { inFlight: this.inFlight, maxInFlight: this.maxInFlight, peakInFlight: this.peak, offloaded: this.offloadedCount, inline: this.inlineCount };
+    return { inFlight: this.inFlight, maxInFlight: this.maxInFlight, peakInFlight: this.peak, offloaded: this.offloadedCount, inline: this.inlineCount, busyTurns: this.busyTurnCount, peakTurn: this.peakTurn };
   }
 
   /**
@@ -108,7 +113,9 @@ export class CryptoGate {
         this.turnArmed = false;
       });
     }
-    return ++this.turn > this.busyTurn || this.inFlight > this.busyInFlight;
+    if (++this.turn > this.peakTurn) this.peakTurn = this.turn;
+    if (this.turn === this.busyTurn + 1) this.busyTurnCount++;
+    return this.turn > this.busyTurn || this.inFlight > this.busyInFlight;
   }
 }
 
