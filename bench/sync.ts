@@ -259,18 +259,25 @@ function mainThreadCpuMs(): number {
   }
 }
 
-/** BENCH_SYNC_KAD=1 (diagnostics): each serving process's discovery state, read before and after a sync. */
-async function kadDiags(children: ChildNode[]): Promise<KadDiag[] | undefined> {
-  return process.env.BENCH_SYNC_KAD ? Promise.all(children.map(async (c) => (await c.stats()).kad)) : undefined;
+/**
+ * BENCH_SYNC_KAD=1 (diagnostics): each serving process's discovery state and ws peers, read before
+ * and after a sync. The serving nodes start alone (no bootstrap, empty tables): the newcomer's
+ * contact makes each join the DHT (self lookup, network record) and dial the others it finds there.
+ */
+async function kadDiags(children: ChildNode[]): Promise<(KadDiag & { peers: number })[] | undefined> {
+  return process.env.BENCH_SYNC_KAD ? Promise.all(children.map(async (c) => {
+    const s = await c.stats();
+    return { ...s.kad, peers: s.peers };
+  })) : undefined;
 }
 
 /** Prints (stderr) what discovery did in each serving process during the sync: datagrams, crypto inline/offloaded, worker boot. */
-async function kadReport(what: string, children: ChildNode[], before: KadDiag[] | undefined, cpuMs: number): Promise<void> {
+async function kadReport(what: string, children: ChildNode[], before: (KadDiag & { peers: number })[] | undefined, cpuMs: number): Promise<void> {
   if (!before) return;
   const after = await kadDiags(children);
   const rows = after!.map((a, i) => {
     const b = before[i]!;
-    return `rx ${a.received - b.received} tx ${a.sent - b.sent} table ${b.table}->${a.table} inline ${a.inline - b.inline} offloaded ${a.offloaded - b.offloaded} busy turns ${a.busyTurns - b.busyTurns} (peak ${a.peakTurn}) pool ${b.poolReady ? 'up' : 'down'}->${a.poolReady ? 'up' : 'down'} workers ${b.poolWorkers}->${a.poolWorkers} threads ${b.threads}->${a.threads}`;
+    return `rx ${a.received - b.received} tx ${a.sent - b.sent} table ${b.table}->${a.table} inline ${a.inline - b.inline} offloaded ${a.offloaded - b.offloaded} busy turns ${a.busyTurns - b.busyTurns} (peak ${a.peakTurn}) pool ${b.poolReady ? 'up' : 'down'}->${a.poolReady ? 'up' : 'down'} workers ${b.poolWorkers}->${a.poolWorkers} threads ${b.threads}->${a.threads} ws peers ${b.peers}->${a.peers}`;
   });
   process.stderr.write(`kad during ${what} sync (serving CPU ${Math.round(cpuMs)} ms):\n  ${rows.join('\n  ')}\n`);
 }
