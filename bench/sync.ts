@@ -84,14 +84,32 @@ export async function prebuilt(net: TestNet, count = BLOCKS): Promise<Prebuilt> 
   return { dir, blocks, tip, tipWork };
 }
 
-/** `count` serving nodes, each its own process on its own copy of the data dir at `dataDir` (`profileDir`: see ChildConfig). */
+/**
+ * `count` serving nodes, each its own process on its own copy of the data dir at `dataDir` (`profileDir`: see ChildConfig).
+ * They start alone (no bootstrap). BENCH_SYNC_MESHED=1 (diagnostics, not the headline setup): each
+ * bootstraps from the first and the sync starts once they have joined the DHT and dialled each other,
+ * as long-up nodes would have, so the serving CPU is the serving alone.
+ */
 export async function startServingCopies(net: TestNet, dataDir: string, count: number, profileDir?: string): Promise<ChildNode[]> {
+  const meshed = !!process.env.BENCH_SYNC_MESHED;
   const started: ChildNode[] = [];
   for (let i = 0; i < count; i++) {
     const copy = tempDir('kadchain-bench-');
     net.dirs.push(copy);
     cpSync(dataDir, copy.path, { recursive: true });
-    started.push(await ChildNode.start({ dataDir: copy.path, genesisFile: net.genesisFile, bootstrap: [], ...(profileDir ? { profileDir } : {}) }));
+    const bootstrap = meshed && i > 0 ? [`127.0.0.1:${started[0]!.port}`] : [];
+    started.push(await ChildNode.start({ dataDir: copy.path, genesisFile: net.genesisFile, bootstrap, ...(profileDir ? { profileDir } : {}) }));
+  }
+  if (meshed && count > 1) {
+    await waitUntil('serving nodes meshed', async () => (await Promise.all(started.map((c) => c.stats()))).every((s) => s.peers >= count - 1 && s.kad.table >= count - 1), 60_000, 100);
+    // Their joins' lookups and network-record rounds done: a quiet second of discovery traffic.
+    let last = -1;
+    await waitUntil('serving nodes quiet', async () => {
+      const rx = (await Promise.all(started.map((c) => c.stats()))).reduce((sum, s) => sum + s.kad.received, 0);
+      const quiet = rx === last;
+      last = rx;
+      return quiet;
+    }, 60_000, 1000);
   }
   return started;
 }
