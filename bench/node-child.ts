@@ -13,7 +13,9 @@ import { Session } from 'node:inspector/promises';
 import { startNode, type RunningNode } from '../src/node/index.js';
 import { silentLogger } from '../src/log/index.js';
 import { blockIdHex } from '../src/core/index.js';
-import { toHex } from '../src/crypto/index.js';
+import { processDatagramPool, toHex } from '../src/crypto/index.js';
+import { processCryptoGate } from '../src/kad/index.js';
+import { threadCpu } from './sync-threads.js';
 import { blockIdHexOf } from '../src/p2p/index.js';
 import { childOf, tipEntry } from '../test/helpers/chain-helpers.js';
 
@@ -62,10 +64,21 @@ export type ChildReport =
   | { type: 'ready'; port: number; nodeId: string; tip: string }
   | { type: 'block'; id: string; height: number; at: number }
   | { type: 'mined'; id: string; at: number; status: string }
-  | { type: 'stats'; bodiesReceived: number; peers: number; tip: string; cpuMs: number; sysMs: number }
+  | { type: 'stats'; bodiesReceived: number; peers: number; tip: string; cpuMs: number; sysMs: number; kad: KadDiag }
   | { type: 'trace'; blocks: BlockTrace[]; kinds: Record<string, number> }
   | { type: 'profiled'; file: string }
   | { type: 'error'; message: string };
+
+/** Discovery's share of a serving process (diagnostics): datagrams, where their crypto ran, the worker. */
+export interface KadDiag { received: number; sent: number; table: number; inline: number; offloaded: number; busyTurns: number; peakTurn: number; poolReady: boolean; poolWorkers: number; threads: number }
+
+function kadDiag(node: RunningNode): KadDiag {
+  const g = processCryptoGate.stats;
+  return {
+    received: node.kad.stats.received, sent: node.kad.stats.sent, table: node.kad.tableEntries().length, inline: g.inline, offloaded: g.offloaded, busyTurns: g.busyTurns, peakTurn: g.peakTurn,
+    poolReady: processDatagramPool.ready, poolWorkers: processDatagramPool.stats.workers, threads: threadCpu('self').size,
+  };
+}
 
 const wallNow = (): number => performance.timeOrigin + performance.now();
 /** CPU this process used so far (user + system, every thread), ms. */
@@ -130,7 +143,7 @@ async function main(): Promise<void> {
           return send({ type: 'profiled', file });
         }
         if (m.cmd === 'stats') {
-          return send({ type: 'stats', bodiesReceived: node.gossip.stats.bodiesReceived, peers: node.net.peers().length, tip: node.chain.tip.idHex, cpuMs: cpuMs(), sysMs: process.cpuUsage().system / 1000 });
+          return send({ type: 'stats', bodiesReceived: node.gossip.stats.bodiesReceived, peers: node.net.peers().length, tip: node.chain.tip.idHex, cpuMs: cpuMs(), sysMs: process.cpuUsage().system / 1000, kad: kadDiag(node) });
         }
         const block = await childOf(node.chain, await tipEntry(node.chain), [], BigInt(m.tag));
         const at = wallNow();

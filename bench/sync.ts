@@ -15,6 +15,7 @@ import { tempDir, openChainAt } from '../test/helpers/chain-helpers.js';
 import { testNet, waitUntil, type TestNet } from '../test/helpers/node-helpers.js';
 import { ScriptedPeer } from '../test/helpers/scripted-peer.js';
 import { ChildNode, stopChildren } from './child-nodes.js';
+import type { KadDiag } from './node-child.js';
 import { perfRecord } from './sync-threads.js';
 
 /**
@@ -83,14 +84,32 @@ export async function prebuilt(net: TestNet, count = BLOCKS): Promise<Prebuilt> 
   return { dir, blocks, tip, tipWork };
 }
 
-/** `count` serving nodes, each its own process on its own copy of the data dir at `dataDir` (`profileDir`: see ChildConfig). */
+/**
+ * `count` serving nodes, each its own process on its own copy of the data dir at `dataDir` (`profileDir`: see ChildConfig).
+ * They start alone (no bootstrap). BENCH_SYNC_MESHED=1 (diagnostics, not the headline setup): each
+ * bootstraps from the first and the sync starts once they have joined the DHT and dialled each other,
+ * as long-up nodes would have, so the serving CPU is the serving alone.
+ */
 export async function startServingCopies(net: TestNet, dataDir: string, count: number, profileDir?: string): Promise<ChildNode[]> {
+  const meshed = !!process.env.BENCH_SYNC_MESHED;
   const started: ChildNode[] = [];
   for (let i = 0; i < count; i++) {
     const copy = tempDir('kadchain-bench-');
     net.dirs.push(copy);
     cpSync(dataDir, copy.path, { recursive: true });
-    started.push(await ChildNode.start({ dataDir: copy.path, genesisFile: net.genesisFile, bootstrap: [], ...(profileDir ? { profileDir } : {}) }));
+    const bootstrap = meshed && i > 0 ? [`127.0.0.1:${started[0]!.port}`] : [];
+    started.push(await ChildNode.start({ dataDir: copy.path, genesisFile: net.genesisFile, bootstrap, ...(profileDir ? { profileDir } : {}) }));
+  }
+  if (meshed && count > 1) {
+    await waitUntil('serving nodes meshed', async () => (await Promise.all(started.map((c) => c.stats()))).every((s) => s.peers >= count - 1 && s.kad.table >= count - 1), 60_000, 100);
+    // Their joins' lookups and network-record rounds done: a quiet second of discovery traffic.
+    let last = -1;
+    await waitUntil('serving nodes quiet', async () => {
+      const rx = (await Promise.all(started.map((c) => c.stats()))).reduce((sum, s) => sum + s.kad.received, 0);
+      const quiet = rx === last;
+      last = rx;
+      return quiet;
+    }, 60_000, 1000);
   }
   return started;
 }
@@ -115,6 +134,7 @@ async function onePeer(net: TestNet, fx: Prebuilt): Promise<OnePeerRun> {
   try {
     children.push(...(await startServingCopies(net, fx.dir.path, 1)));
     const honest = children[0]!;
+    const kadBefore = await kadDiags([honest]);
     const t0 = performance.now();
     const cpu = cpuMeter([honest]);
     // Start-up latency (diagnostics): dial to the first body in, through handshake, headers and getdata.
@@ -130,6 +150,7 @@ async function onePeer(net: TestNet, fx: Prebuilt): Promise<OnePeerRun> {
     const secs = (performance.now() - t0) / 1000;
     b.net.off('message', onBody);
     const used = cpu();
+    await kadReport('one peer', [honest], kadBefore, used.children);
     run = {
       txs: n * TXS,
       secs,
@@ -182,6 +203,7 @@ async function fourPeers(net: TestNet, fx: Prebuilt): Promise<FourPeerRun> {
     // BENCH_SYNC_PERF=<file>: a diagnostic perf recording of the four-peer sync of the first run (see perfRecord).
     const perfOut = process.env.BENCH_SYNC_PERF;
     const stopPerf = perfOut && !perfTaken ? ((perfTaken = true), await perfRecord([process.pid, ...fast.map((f) => f.pid)], perfOut, !!process.env.BENCH_SYNC_PERF_G)) : undefined;
+    const kadBefore = await kadDiags(fast);
     const t0 = performance.now();
     const cpu = cpuMeter(fast);
     await Promise.all(fast.map((f) => b.net.dial('127.0.0.1', f.port)));
@@ -189,6 +211,7 @@ async function fourPeers(net: TestNet, fx: Prebuilt): Promise<FourPeerRun> {
     const secs = (performance.now() - t0) / 1000;
     const used = cpu();
     await stopPerf?.();
+    await kadReport('four peers', fast, kadBefore, used.children);
     const served = b.sync.servedBy();
     const total = [...served.values()].reduce((s, k) => s + k, 0);
     const shares = fast.map((f) => (served.get(f.nodeId) ?? 0) / Math.max(1, total));
@@ -252,6 +275,29 @@ function mainThreadCpuMs(): number {
   } catch {
     return NaN;
   }
+}
+
+/**
+ * BENCH_SYNC_KAD=1 (diagnostics): each serving process's discovery state and ws peers, read before
+ * and after a sync. The serving nodes start alone (no bootstrap, empty tables): the newcomer's
+ * contact makes each join the DHT (self lookup, network record) and dial the others it finds there.
+ */
+async function kadDiags(children: ChildNode[]): Promise<(KadDiag & { peers: number })[] | undefined> {
+  return process.env.BENCH_SYNC_KAD ? Promise.all(children.map(async (c) => {
+    const s = await c.stats();
+    return { ...s.kad, peers: s.peers };
+  })) : undefined;
+}
+
+/** Prints (stderr) what discovery did in each serving process during the sync: datagrams, crypto inline/offloaded, worker boot. */
+async function kadReport(what: string, children: ChildNode[], before: (KadDiag & { peers: number })[] | undefined, cpuMs: number): Promise<void> {
+  if (!before) return;
+  const after = await kadDiags(children);
+  const rows = after!.map((a, i) => {
+    const b = before[i]!;
+    return `rx ${a.received - b.received} tx ${a.sent - b.sent} table ${b.table}->${a.table} inline ${a.inline - b.inline} offloaded ${a.offloaded - b.offloaded} busy turns ${a.busyTurns - b.busyTurns} (peak ${a.peakTurn}) pool ${b.poolReady ? 'up' : 'down'}->${a.poolReady ? 'up' : 'down'} workers ${b.poolWorkers}->${a.poolWorkers} threads ${b.threads}->${a.threads} ws peers ${b.peers}->${a.peers}`;
+  });
+  process.stderr.write(`kad during ${what} sync (serving CPU ${Math.round(cpuMs)} ms):\n  ${rows.join('\n  ')}\n`);
 }
 
 function toHexId(p: ScriptedPeer): string {

@@ -13,9 +13,14 @@
 // or 128, to make the loop share a deep pool queue, made a 150-node join slower: 1.3-2.3 s against
 // 1.1-1.8 s; the loop's own work is the bound, not the worker). One gate per
 // process (the workers are shared by every node in it). Nothing goes to the pool before a worker
-// has booted (~80-100 ms, more on a loaded machine): the first busy turn starts one and works
-// inline meanwhile. Offloading to a booting worker left a burst of joins (150 nodes in one
-// process) waiting on it with the loop idle for ~130 ms.
+// has booted (~80-100 ms, more on a loaded machine): busy turns work inline meanwhile. Offloading
+// to a booting worker left a burst of joins (150 nodes in one process) waiting on it with the loop
+// idle for ~130 ms. The boot costs the process ~140 ms of CPU, which a short burst never earns back
+// (20 jobs inline are ~1 ms): a worker starts only under sustained pressure, `warmAfter` jobs in
+// busy turns within `warmWindowMs`. A serving node bonding with a newcomer (3-5 busy turns of 10-20
+// jobs, ~100 jobs in all) booted it in the middle of serving that newcomer's sync (h13s). Real nodes
+// do discovery's crypto on the reading thread (geth's discv4 readLoop decodes and recovers the key
+// of each packet in turn): the pool is for a flood, not for a node's ordinary traffic.
 import { processDatagramPool } from '../crypto/index.js';
 
 export interface CryptoGateOptions {
@@ -25,6 +30,10 @@ export interface CryptoGateOptions {
   busyTurn?: number;
   /** Jobs on the pool beyond which the loop counts as busy whatever this turn holds (default 4). */
   busyInFlight?: number;
+  /** Jobs run in busy turns within `warmWindowMs` that start a worker (default 256: a flood, not a burst). */
+  warmAfter?: number;
+  /** The window `warmAfter` counts in, ms (default 1000). */
+  warmWindowMs?: number;
   /** Never offload (e.g. a process that wants the lowest latency only). */
   inlineOnly?: boolean;
   /** Where offloaded work runs, for its readiness (default: the process's datagram pool). */
@@ -44,6 +53,9 @@ export interface CryptoGateStats {
   peakInFlight: number;
   offloaded: number;
   inline: number;
+  /** Loop turns that held more than `busyTurn` jobs, and the most jobs one turn held. */
+  busyTurns: number;
+  peakTurn: number;
 }
 
 export const DEFAULT_MAX_IN_FLIGHT = 512;
@@ -54,12 +66,19 @@ export class CryptoGate {
   private offloadedCount = 0;
   private inlineCount = 0;
   private turn = 0;
+  private busyTurnCount = 0;
+  private peakTurn = 0;
   private turnArmed = false;
   private readonly maxInFlight: number;
   private readonly busyTurn: number;
   private readonly busyInFlight: number;
   private readonly inlineOnly: boolean;
   private readonly pool: OffloadPool;
+  private readonly warmAfter: number;
+  private readonly warmWindowMs: number;
+  /** Busy-turn jobs counted towards a worker's start, since `windowStart` (performance.now()). */
+  private pressure = 0;
+  private windowStart = -Infinity;
 
   constructor(opts: CryptoGateOptions = {}) {
     this.pool = opts.pool ?? processDatagramPool;
@@ -67,10 +86,12 @@ export class CryptoGate {
     this.busyTurn = opts.busyTurn ?? 8;
     this.busyInFlight = opts.busyInFlight ?? 4;
     this.inlineOnly = opts.inlineOnly === true;
+    this.warmAfter = opts.warmAfter ?? 256;
+    this.warmWindowMs = opts.warmWindowMs ?? 1000;
   }
 
   get stats(): CryptoGateStats {
-    return { inFlight: this.inFlight, maxInFlight: this.maxInFlight, peakInFlight: this.peak, offloaded: this.offloadedCount, inline: this.inlineCount };
+    return { inFlight: this.inFlight, maxInFlight: this.maxInFlight, peakInFlight: this.peak, offloaded: this.offloadedCount, inline: this.inlineCount, busyTurns: this.busyTurnCount, peakTurn: this.peakTurn };
   }
 
   /**
@@ -92,10 +113,15 @@ export class CryptoGate {
     return p;
   }
 
-  /** A booted worker to take the job; none yet: one is started, and the job runs inline. */
+  /** A booted worker to take the job; none yet: the job runs inline, and one starts if the pressure lasts. */
   private poolReady(): boolean {
     if (this.pool.ready) return true;
-    this.pool.warm();
+    const now = performance.now();
+    if (now - this.windowStart > this.warmWindowMs) {
+      this.windowStart = now;
+      this.pressure = 0;
+    }
+    if (++this.pressure >= this.warmAfter) this.pool.warm();
     return false;
   }
 
@@ -108,7 +134,9 @@ export class CryptoGate {
         this.turnArmed = false;
       });
     }
-    return ++this.turn > this.busyTurn || this.inFlight > this.busyInFlight;
+    if (++this.turn > this.peakTurn) this.peakTurn = this.turn;
+    if (this.turn === this.busyTurn + 1) this.busyTurnCount++;
+    return this.turn > this.busyTurn || this.inFlight > this.busyInFlight;
   }
 }
 

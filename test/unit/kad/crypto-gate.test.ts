@@ -44,10 +44,10 @@ test('an idle loop signs and verifies inline (no thread-pool hop); a busy turn o
   assert.equal(gate.run(() => 1, async () => 2), 1, 'a new, quiet turn works inline again');
 });
 
-test('a busy turn before the datagram worker has booted runs inline and starts the worker (no loop left idle waiting for its boot)', async (t) => {
+test('sustained busy turns before the datagram worker has booted run inline and start the worker (no loop left idle waiting for its boot)', async (t) => {
   const pool = new DatagramCryptoPool({ workers: 1 });
   t.after(() => pool.close());
-  const opts: CryptoGateOptions = { busyTurn: 0, busyInFlight: 0, pool };
+  const opts: CryptoGateOptions = { busyTurn: 0, busyInFlight: 0, pool, warmAfter: 20 };
   const gate = new CryptoGate(opts);
   const key = kadKey('gate-boot');
   const msg = new Uint8Array(100);
@@ -55,12 +55,41 @@ test('a busy turn before the datagram worker has booted runs inline and starts t
   await turn();
   const burst = Array.from({ length: 20 }, job);
   assert.deepEqual(burst, Array(20).fill('inline'), 'nothing waited for a worker that was still booting');
-  assert.equal(pool.stats.workers, 1, 'the busy turn started the worker');
+  assert.equal(pool.stats.workers, 1, 'the pressure started the worker');
   for (let i = 0; i < 1000 && !pool.ready; i++) await new Promise((r) => setTimeout(r, 5));
   assert.equal(pool.ready, true);
   const later = job();
   assert.ok(later instanceof Promise, 'once booted, a busy turn offloads');
   assert.equal(await later, 'pool');
+});
+
+test('a serving node answering a newcomer\'s burst of discovery does not boot the datagram worker; a flood does', async (t) => {
+  // A newcomer bonding with a serving node (h13s, four-peer sync bench) gave it 3-5 busy turns of
+  // 10-20 jobs: the first one booted the worker (~140 ms of the serving process's CPU) mid-sync.
+  const pool = new DatagramCryptoPool({ workers: 1 });
+  t.after(() => pool.close());
+  const gate = new CryptoGate({ pool });
+  const transport = new MemoryTransport();
+  const node = new KadNode({ secretKey: kadKey('gate-server').secretKey, transport, maintenance: false, autoJoin: false, cryptoGate: gate });
+  await node.start();
+  t.after(() => node.stop());
+  const key = kadKey('gate-newcomer');
+  let id = 0;
+  const pings = (n: number, port: number): void => {
+    for (let i = 0; i < n; i++) transport.handler!(encodePacket({ requestId: BigInt(++id), expiry: Date.now() + 20_000, body: { type: 'ping' } }, key.secretKey, key.publicKey), '127.0.0.1', port + i);
+  };
+  // Five loop turns of 10 PINGs (a verify and a signed PONG each: 20 jobs a turn, past busyTurn).
+  for (let b = 0; b < 5; b++) {
+    await turn();
+    pings(10, 42_000 + 10 * b);
+  }
+  assert.ok(gate.stats.busyTurns >= 5, `the turns were busy (${gate.stats.busyTurns})`);
+  assert.equal(gate.stats.offloaded, 0);
+  assert.equal(pool.stats.workers, 0, 'no worker started for a burst');
+  // A flood (300 PINGs in one turn from as many sources) is what the worker is for.
+  await turn();
+  pings(300, 43_000);
+  assert.equal(pool.stats.workers, 1, 'the flood started the worker');
 });
 
 test('the 512 in-flight verify cap holds: past it verification runs inline, nothing unbounded queues', async (t) => {
