@@ -6,11 +6,12 @@
 // batch, not per datagram. Copied, never transferred: a transfer detaches an ArrayBuffer, and the
 // first detach in an isolate invalidates V8's ArrayBufferDetaching protector, which throws away
 // every optimised function of the process (measured: ~10% of a four-peer sync's CPU went to
-// recompiling); a copy of at most BATCH_BYTES costs microseconds. Workers start on first use (or `warm()`) and keep the
-// process alive only while they owe answers. A worker takes ~80-100 ms to boot (node's loader and
-// libsodium): `ready` says whether one has, so a caller can keep its work inline until then rather
-// than leave its loop idle waiting for the boot (kad/crypto-gate.ts does). Bounded: the caller caps jobs in flight (kad/crypto-gate.ts); a batch holds
-// at most `maxBatch` jobs and BATCH_BYTES bytes.
+// recompiling); a copy of at most BATCH_BYTES costs microseconds. Workers start on first use (or
+// `warm()`) and keep the process alive only while they owe answers. A worker takes ~80-100 ms to
+// boot (node's loader and libsodium): `ready` says whether one has, so a caller can keep its work
+// inline until then rather than leave its loop idle waiting for the boot (kad/crypto-gate.ts does).
+// Bounded: the caller caps jobs in flight (kad/crypto-gate.ts); a batch holds at most `maxBatch`
+// jobs and BATCH_BYTES bytes.
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 

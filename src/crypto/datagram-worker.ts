@@ -1,7 +1,8 @@
 // The worker side of datagram-pool.ts: reads a batch of sign/verify jobs from one copied buffer,
 // runs each on libsodium (datagram-sign.ts) and answers with one buffer of 64-byte result slots,
-// copied back (never transferred: see datagram-pool.ts on V8's detaching protector). A job it cannot read ends the batch with `error` (never a throw: the
-// pool would lose the batch's order). Its first message says it has booted (libsodium loaded).
+// copied back (never transferred: see datagram-pool.ts on V8's detaching protector). A job it
+// cannot read ends the batch with `error` (never a throw: the pool would lose the batch's order).
+// Its first message says it has booted (libsodium loaded).
 import { parentPort } from 'node:worker_threads';
 import sodium from 'sodium-native';
 import { JOB_HEAD, OP_SIGN, OP_VERIFY, RESULT_BYTES, WORKER_READY } from './datagram-pool.js';

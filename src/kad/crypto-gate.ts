@@ -3,24 +3,24 @@
 // async calls on libuv's pool cost the loop ~17 us per job to submit and ran OpenSSL, ~1.7x
 // libsodium). One hop to a worker and back costs more latency than a verification costs CPU when
 // the loop is idle (and far more on a loaded machine, where the woken thread waits for a core), so
-// an idle loop signs and verifies inline. A busy loop (more than `busyTurn`
-// jobs in one turn, or more than `busyInFlight` already on the pool) sends the work to the pool,
-// so other cores share it and the loop keeps reading. The thresholds keep a lone lookup's chain of
-// round trips inline (with 0 and 2, one offloaded job pulled 72% of a lookup's signatures onto
-// the pool, at more CPU per lookup and no less latency) while a burst of joins still spreads out.
-// Past `maxInFlight` jobs on the pool the work runs inline again: the pool's queue stays bounded,
-// a flood slows this loop, the socket buffer fills and the kernel drops the excess (a lower cap, 64
-// or 128, to make the loop share a deep pool queue, made a 150-node join slower: 1.3-2.3 s against
-// 1.1-1.8 s; the loop's own work is the bound, not the worker). One gate per
-// process (the workers are shared by every node in it). Nothing goes to the pool before a worker
-// has booted (~80-100 ms, more on a loaded machine): busy turns work inline meanwhile. Offloading
-// to a booting worker left a burst of joins (150 nodes in one process) waiting on it with the loop
-// idle for ~130 ms. The boot costs the process ~140 ms of CPU, which a short burst never earns back
-// (20 jobs inline are ~1 ms): a worker starts only under sustained pressure, `warmAfter` jobs in
-// busy turns within `warmWindowMs`. A serving node bonding with a newcomer (3-5 busy turns of 10-20
-// jobs, ~100 jobs in all) booted it in the middle of serving that newcomer's sync (h13s). Real nodes
-// do discovery's crypto on the reading thread (geth's discv4 readLoop decodes and recovers the key
-// of each packet in turn): the pool is for a flood, not for a node's ordinary traffic.
+// an idle loop signs and verifies inline. A busy loop (more than `busyTurn` jobs in one turn, or
+// more than `busyInFlight` already on the pool) sends the work to the pool, so other cores share it
+// and the loop keeps reading. The thresholds keep a lone lookup's chain of round trips inline (with
+// 0 and 2, one offloaded job pulled 72% of a lookup's signatures onto the pool, at more CPU per
+// lookup and no less latency) while a burst of joins still spreads out. Past `maxInFlight` jobs on
+// the pool the work runs inline again: the pool's queue stays bounded, a flood slows this loop, the
+// socket buffer fills and the kernel drops the excess (a lower cap, 64 or 128, to make the loop
+// share a deep pool queue, made a 150-node join slower: 1.3-2.3 s against 1.1-1.8 s; the loop's own
+// work is the bound, not the worker). One gate per process (the workers are shared by every node in
+// it). Nothing goes to the pool before a worker has booted (~80-100 ms, more on a loaded machine):
+// busy turns work inline meanwhile. Offloading to a booting worker left a burst of joins (150 nodes
+// in one process) waiting on it with the loop idle for ~130 ms. The boot costs the process ~140 ms
+// of CPU, which a short burst never earns back (20 jobs inline are ~1 ms): a worker starts only
+// under sustained pressure, `warmAfter` jobs in busy turns within `warmWindowMs`. A serving node
+// bonding with a newcomer (3-5 busy turns of 10-20 jobs, ~100 jobs in all) booted it in the middle
+// of serving that newcomer's sync (the four-peer sync bench). Real nodes do discovery's crypto on
+// the reading thread (geth's discv4 readLoop decodes and recovers the key of each packet in turn):
+// the pool is for a flood, not for a node's ordinary traffic.
 import { processDatagramPool } from '../crypto/index.js';
 
 export interface CryptoGateOptions {
