@@ -1,8 +1,8 @@
 // Where discovery's signature work runs (crypto-gate.ts): inline on an idle loop, on the thread
 // pool when the loop is busy, and never more than the cap on the pool at once.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { DatagramCryptoPool } from '../../../src/crypto/index.js';
+import { DatagramCryptoPool, type KeyPair } from '../../../src/crypto/index.js';
 import { CryptoGate, DEFAULT_MAX_IN_FLIGHT, KadNode, decodePacket, encodePacket, type CryptoGateOptions, type Datagram, type OffloadPool, type Transport } from '../../../src/kad/index.js';
 import { kadKey } from './kad-helpers.js';
 
@@ -29,6 +29,19 @@ class MemoryTransport implements Transport {
 }
 
 const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+/** A started discovery node on a MemoryTransport whose signature work goes through `gate` (stopped after the test). */
+async function gatedNode(t: TestContext, name: string, gate: CryptoGate): Promise<{ node: KadNode; transport: MemoryTransport }> {
+  const transport = new MemoryTransport();
+  const node = new KadNode({ secretKey: kadKey(name).secretKey, transport, maintenance: false, autoJoin: false, cryptoGate: gate });
+  await node.start();
+  t.after(() => node.stop());
+  return { node, transport };
+}
+
+/** A PING signed by `key`, valid for 20 s. */
+const pingFrom = (key: KeyPair, requestId: number): Uint8Array =>
+  encodePacket({ requestId: BigInt(requestId), expiry: Date.now() + 20_000, body: { type: 'ping' } }, key.secretKey, key.publicKey);
 
 test('an idle loop signs and verifies inline (no thread-pool hop); a busy turn offloads', async () => {
   const gate = new CryptoGate({ busyTurn: 2, busyInFlight: 0, pool: booted });
@@ -64,19 +77,16 @@ test('sustained busy turns before the datagram worker has booted run inline and 
 });
 
 test('a serving node answering a newcomer\'s burst of discovery does not boot the datagram worker; a flood does', async (t) => {
-  // A newcomer bonding with a serving node (h13s, four-peer sync bench) gave it 3-5 busy turns of
+  // A newcomer bonding with a serving node (the four-peer sync bench) gave it 3-5 busy turns of
   // 10-20 jobs: the first one booted the worker (~140 ms of the serving process's CPU) mid-sync.
   const pool = new DatagramCryptoPool({ workers: 1 });
   t.after(() => pool.close());
   const gate = new CryptoGate({ pool });
-  const transport = new MemoryTransport();
-  const node = new KadNode({ secretKey: kadKey('gate-server').secretKey, transport, maintenance: false, autoJoin: false, cryptoGate: gate });
-  await node.start();
-  t.after(() => node.stop());
+  const { transport } = await gatedNode(t, 'gate-server', gate);
   const key = kadKey('gate-newcomer');
   let id = 0;
   const pings = (n: number, port: number): void => {
-    for (let i = 0; i < n; i++) transport.handler!(encodePacket({ requestId: BigInt(++id), expiry: Date.now() + 20_000, body: { type: 'ping' } }, key.secretKey, key.publicKey), '127.0.0.1', port + i);
+    for (let i = 0; i < n; i++) transport.handler!(pingFrom(key, ++id), '127.0.0.1', port + i);
   };
   // Five loop turns of 10 PINGs (a verify and a signed PONG each: 20 jobs a turn, past busyTurn).
   for (let b = 0; b < 5; b++) {
@@ -94,15 +104,12 @@ test('a serving node answering a newcomer\'s burst of discovery does not boot th
 
 test('the 512 in-flight verify cap holds: past it verification runs inline, nothing unbounded queues', async (t) => {
   const gate = new CryptoGate({ pool: booted });
-  const transport = new MemoryTransport();
-  const node = new KadNode({ secretKey: kadKey('gate-victim').secretKey, transport, maintenance: false, autoJoin: false, cryptoGate: gate });
-  await node.start();
-  t.after(() => node.stop());
+  const { transport } = await gatedNode(t, 'gate-victim', gate);
   const senders = 600;
   const key = kadKey('gate-flooder');
   // 600 signed PINGs from 600 loopback ports (each its own budget), all in one loop turn: no pool
   // job can finish in between, so the pool holds exactly what the gate let through.
-  const pings = Array.from({ length: senders }, (_, i) => encodePacket({ requestId: BigInt(i + 1), expiry: Date.now() + 20_000, body: { type: 'ping' } }, key.secretKey, key.publicKey));
+  const pings = Array.from({ length: senders }, (_, i) => pingFrom(key, i + 1));
   for (let i = 0; i < senders; i++) transport.handler!(pings[i]!, '127.0.0.1', 40_000 + i);
   const s = gate.stats;
   assert.equal(s.maxInFlight, DEFAULT_MAX_IN_FLIGHT);
@@ -122,14 +129,11 @@ test('the 512 in-flight verify cap holds: past it verification runs inline, noth
 
 test('a busy turn of forged PINGs offloaded to the datagram worker is refused as bad-signature, the genuine ones answered', async (t) => {
   const gate = new CryptoGate({ busyTurn: 0, busyInFlight: 0, pool: booted });
-  const transport = new MemoryTransport();
-  const node = new KadNode({ secretKey: kadKey('gate-forgery-victim').secretKey, transport, maintenance: false, autoJoin: false, cryptoGate: gate });
-  await node.start();
-  t.after(() => node.stop());
+  const { node, transport } = await gatedNode(t, 'gate-forgery-victim', gate);
   const key = kadKey('gate-forger');
   const n = 40;
   for (let i = 0; i < n; i++) {
-    const ping = encodePacket({ requestId: BigInt(i + 1), expiry: Date.now() + 20_000, body: { type: 'ping' } }, key.secretKey, key.publicKey);
+    const ping = pingFrom(key, i + 1);
     if (i % 2 === 1) ping[ping.length - 1]! ^= 1; // every other signature damaged
     transport.handler!(ping, '127.0.0.1', 41_000 + i);
   }
