@@ -2,12 +2,16 @@
 // (as on a real network: its own event loop, store and GC): block bodies received per node per
 // block (each node should fetch a body once), the time from a block's submission at its miner to
 // its connection at the last of the 12 nodes (p50 / p95 over the blocks), and each node's CPU per
-// relayed block (the figure that holds on a loaded machine), on a settled mesh. Measured twice in
-// one run: after gossip.warmupBlocksShort warm-up blocks (relay.*ShortWarmup: each process's block
-// path still partly unoptimised by V8; this bench's only figure until it measured both) and after
-// gossip.warmupBlocks (the headline keys: a node relays blocks for days). BENCH_GOSSIP_WARMUP and
-// BENCH_GOSSIP_WARMUP_SHORT set them. Every process stamps its events with the machine's wall
-// clock (performance.timeOrigin + now), so times compare.
+// relayed block (the figure that holds on a loaded machine), on a settled mesh. Measured three times
+// in one run: after gossip.warmupBlocksShort warm-up blocks (relay.*ShortWarmup: each process's block
+// path still mostly unoptimised by V8), after gossip.warmupBlocksMid (relay.*MidWarmup: this bench's
+// headline until round 14) and after gossip.warmupBlocks (the headline keys: a node relays blocks
+// for days, ~11,500 a day at the devnet's 7.5 s; 1,000 blocks are two hours of it). The relay path
+// is not steady at 100 blocks: the nodes' CPU per block still fell from 3.5-3.7 ms (100) to 2.3-2.5
+// (600) and 1.6-2.0 (1,200), V8 compiling 18% of their CPU in the early blocks (round 14's
+// measurements). BENCH_GOSSIP_WARMUP, BENCH_GOSSIP_WARMUP_MID and BENCH_GOSSIP_WARMUP_SHORT set them.
+// Every process stamps its events with the machine's wall clock (performance.timeOrigin + now), so
+// times compare.
 // Diagnostics (off by default, printed to stderr, never in the figures): BENCH_GOSSIP_TRACE=1
 // prints the relay tree (hops from the miner) and where each hop's milliseconds go;
 // BENCH_GOSSIP_PROF=<dir> writes one CPU profile per node of each measured phase only. With the
@@ -23,9 +27,11 @@ import { ChildNode, stopChildren } from './child-nodes.js';
 const NODES = 12;
 const BLOCKS = Number(process.env.BENCH_GOSSIP_BLOCKS ?? 20);
 /** Blocks relayed (not measured) before the headline measured ones: see benchGossip. */
-const WARMUP_BLOCKS = Number(process.env.BENCH_GOSSIP_WARMUP ?? 100);
+const WARMUP_BLOCKS = Number(process.env.BENCH_GOSSIP_WARMUP ?? 1000);
 /** The warm-up of the earlier, shorter phase (this bench's only phase before: kept for comparison). */
 const WARMUP_SHORT = Number(process.env.BENCH_GOSSIP_WARMUP_SHORT ?? 10);
+/** The warm-up of the middle phase (the headline's until round 14, kept so figures compare across rounds). */
+const WARMUP_MID = Number(process.env.BENCH_GOSSIP_WARMUP_MID ?? 100);
 /** A node's outbound target: the mesh is settled once every node has at least this many peers. */
 const SETTLED_PEERS = 8;
 const TRACE = process.env.BENCH_GOSSIP_TRACE === '1';
@@ -172,9 +178,10 @@ export async function benchGossip(): Promise<Record<string, number>> {
       meshSettled = 0;
     });
     if (!meshSettled) await waitUntil('mesh (partial)', async () => (stats = await Promise.all(nodes.map((n) => n.stats()))).every((s) => s.peers >= 2), 60_000, 200);
-    // Two measured phases in the same run, on the same mesh: after WARMUP_SHORT blocks (each
-    // process's block path still partly unoptimised: the figure this bench printed before), and
-    // after WARMUP_BLOCKS in all (a node relays blocks for days: its steady state, the headline).
+    // Three measured phases in the same run, on the same mesh: after WARMUP_SHORT and WARMUP_MID
+    // blocks (each process's block path still partly unoptimised: the figures this bench printed
+    // before), and after WARMUP_BLOCKS in all (a node relays blocks for days: its steady state, the
+    // headline).
     let relayed = 0;
     const phase = async (warmupTo: number, name: string): Promise<Phase> => {
       while (relayed < warmupTo) await relayOne(nodes, relayed++);
@@ -183,6 +190,7 @@ export async function benchGossip(): Promise<Record<string, number>> {
       return r;
     };
     const short = WARMUP_SHORT < WARMUP_BLOCKS ? await phase(WARMUP_SHORT, `after ${WARMUP_SHORT} warm-up blocks`) : undefined;
+    const mid = WARMUP_MID > WARMUP_SHORT && WARMUP_MID < WARMUP_BLOCKS ? await phase(WARMUP_MID, `after ${WARMUP_MID} warm-up blocks`) : undefined;
     const steady = await phase(WARMUP_BLOCKS, `after ${WARMUP_BLOCKS} warm-up blocks`);
     stats = await Promise.all(nodes.map((n) => n.stats()));
     return {
@@ -200,6 +208,12 @@ export async function benchGossip(): Promise<Record<string, number>> {
         'gossip.cpuMsPerBlockPerNodeShortWarmup': short.cpuMsPerBlock,
         'relay.p50MsShortWarmup': short.p50,
         'relay.p95MsShortWarmup': short.p95,
+      }),
+      ...(mid && {
+        'gossip.warmupBlocksMid': WARMUP_MID,
+        'gossip.cpuMsPerBlockPerNodeMidWarmup': mid.cpuMsPerBlock,
+        'relay.p50MsMidWarmup': mid.p50,
+        'relay.p95MsMidWarmup': mid.p95,
       }),
     };
   } finally {
