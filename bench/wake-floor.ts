@@ -42,26 +42,40 @@ async function child(kind: 'net' | 'ws'): Promise<{ proc: ChildProcess; port: nu
   return { proc, port };
 }
 
-async function main(): Promise<void> {
+interface EchoClient {
+  send: (msg: Buffer) => void;
+  /** Resolves on the next echo. */
+  echoed: () => Promise<unknown>;
+  close: () => void;
+}
+
+/** Starts the echo child of `kind`, opens a client to it and measures its CPU per echoed message. */
+async function measure(kind: 'net' | 'ws', open: (port: number) => Promise<EchoClient>): Promise<number> {
   const msg = Buffer.alloc(100, 7);
-  const net = await child('net');
-  const sock = connect(net.port, '127.0.0.1');
-  await once(sock, 'connect');
-  const netUs = await perWake(net.proc.pid!, async () => {
-    sock.write(msg);
-    await once(sock, 'data');
+  const c = await child(kind);
+  const client = await open(c.port);
+  try {
+    return await perWake(c.proc.pid!, async () => {
+      client.send(msg);
+      await client.echoed();
+    });
+  } finally {
+    client.close();
+    c.proc.disconnect();
+  }
+}
+
+async function main(): Promise<void> {
+  const netUs = await measure('net', async (port) => {
+    const sock = connect(port, '127.0.0.1');
+    await once(sock, 'connect');
+    return { send: (m) => sock.write(m), echoed: () => once(sock, 'data'), close: () => sock.destroy() };
   });
-  sock.destroy();
-  net.proc.disconnect();
-  const ws = await child('ws');
-  const client = new WebSocket(`ws://127.0.0.1:${ws.port}`, { perMessageDeflate: false });
-  await once(client, 'open');
-  const wsUs = await perWake(ws.proc.pid!, async () => {
-    client.send(msg);
-    await once(client, 'message');
+  const wsUs = await measure('ws', async (port) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}`, { perMessageDeflate: false });
+    await once(ws, 'open');
+    return { send: (m) => ws.send(m), echoed: () => once(ws, 'message'), close: () => ws.close() };
   });
-  client.close();
-  ws.proc.disconnect();
   process.stdout.write(`${JSON.stringify({ 'wakeFloor.messages': N, 'wakeFloor.netEchoUs': netUs, 'wakeFloor.wsEchoUs': wsUs })}\n`);
 }
 
