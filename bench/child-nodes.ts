@@ -6,6 +6,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import type { ChildCommand, ChildConfig, ChildReport } from './node-child.js';
+import { processCpuMs } from './sync-threads.js';
 
 const CHILD = fileURLToPath(new URL('./node-child.js', import.meta.url));
 
@@ -21,12 +22,7 @@ export class ChildNode {
 
   /** CPU ms (user + system) the child has used so far, from /proc (undefined off Linux). */
   cpuMs(): number | undefined {
-    try {
-      const f = readFileSync(`/proc/${this.proc.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // clock ticks: 100 Hz on Linux
-    } catch {
-      return undefined;
-    }
+    return this.proc.pid === undefined ? undefined : processCpuMs(this.proc.pid);
   }
 
   /**

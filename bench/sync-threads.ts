@@ -6,6 +6,16 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync, readdirSync } from 'node:fs';
 
+/** CPU ms (user + system, every thread, ended ones too) a process has used so far (Linux /proc; undefined elsewhere). */
+export function processCpuMs(pid: number): number | undefined {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // clock ticks: 100 Hz on Linux
+  } catch {
+    return undefined;
+  }
+}
+
 /** CPU ms per thread of a process (Linux /proc; empty elsewhere). */
 export function threadCpu(pid: number | 'self'): Map<string, number> {
   const out = new Map<string, number>();

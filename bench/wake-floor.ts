@@ -7,19 +7,17 @@
 // Usage: node dist/bench/wake-floor.js [messages per kind, default 1000]
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { WebSocket } from 'ws';
+import { processCpuMs } from './sync-threads.js';
 
 const N = Number(process.argv[2] ?? 1000);
 /** As gossip-wake: each message its own wake. */
 const GAP_MS = 6;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-function cpuMs(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
-}
+/** CPU ms of `pid` so far; the diagnostic needs Linux /proc. */
+const cpuMs = (pid: number): number => processCpuMs(pid) ?? Number.NaN;
 
 /** Sends N echoes through `roundTrip`, each awaited, then measures as long a quiet spell. */
 async function perWake(pid: number, roundTrip: () => Promise<void>): Promise<number> {
